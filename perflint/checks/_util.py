@@ -1,0 +1,34 @@
+"""Small, type-safe accessors shared by the rules (documents may carry wrong types: F003 reports those)."""
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from ..model import Document
+
+
+def num(value: Any) -> float | None:
+    """A number, or None for anything that is not one (bools included)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return float(value)
+
+
+def number_at(doc: Document, ptr: str) -> float | None:
+    return num(doc.get(ptr))
+
+
+def blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def text(value: Any) -> str:
+    return value.strip() if isinstance(value, str) else ""
+
+
+def mapping(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def differs(a: float, b: float, tolerance: float) -> bool:
+    # a hair above the tolerance only: 1300.00 vs 1299.99 with tolerance 0.01 is equal
+    return abs(a - b) > tolerance + 1e-9

@@ -1,0 +1,226 @@
+"""The engine: a document in, findings, verdict and review grade out.
+
+Readers hand over documents (and file-level hits); rules yield hits; here each hit is stamped with
+its code, severity, location and message, waivers are applied and the verdict is drawn.
+"""
+from __future__ import annotations
+
+import re
+import time
+import traceback
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable, Mapping
+
+from .catalogue import Catalogue, RuleMeta
+from .messages import render
+from .model import (TARGET_KINDS, Document, DocumentResult, FileResult, Finding, Hit, Location,
+                    pointer_within)
+from .profiles import Profile
+
+FATAL_CODES = frozenset({"F001", "F002"})
+_CELL_RE = re.compile(r"^(?:(?P<sheet>.+)!)?\$?(?P<cell>[A-Za-z]{1,3}\$?[0-9]{1,7})$")
+
+
+@dataclass(frozen=True, slots=True)
+class Selection:
+    """--select / --ignore by code, prefix or slug; empty select means everything."""
+
+    select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+
+    def __call__(self, code: str) -> bool:
+        if self.select and not any(code.startswith(s) for s in self.select):
+            return False
+        return not any(code.startswith(s) for s in self.ignore)
+
+    @classmethod
+    def build(cls, catalogue: Catalogue, select: Iterable[str] = (), ignore: Iterable[str] = ()) -> "Selection":
+        def norm(items: Iterable[str]) -> tuple[str, ...]:
+            out = []
+            for item in items:
+                for token in str(item).split(","):
+                    token = token.strip()
+                    if token:
+                        out.append(catalogue.resolve(token).upper() if token in catalogue.by_slug else token.upper())
+            return tuple(out)
+
+        return cls(norm(select), norm(ignore))
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a rule may look at besides its document: policy, and other documents."""
+
+    profile: Profile
+    history: Any = None  # a perflint.history index, when cross-document checks are configured
+    rule: RuleMeta | None = None
+
+    def param(self, name: str) -> Any:
+        return self.profile.parameters[name]
+
+    def for_rule(self, meta: RuleMeta) -> "Context":
+        return Context(self.profile, self.history, meta)
+
+
+@dataclass
+class Engine:
+    catalogue: Catalogue
+    profile: Profile
+    rules: Mapping[str, Callable]
+    selection: Selection = field(default_factory=Selection)
+    lang: str = "zh"
+    use_waivers: bool = True
+    history: Any = None
+    extra_ignore: Callable[[str], Iterable[str]] | None = None  # per-path ignores from config
+
+    def __post_init__(self) -> None:
+        from . import schema
+
+        self._schema = schema
+        self._ctx = Context(self.profile, self.history)
+
+    # ---- stamping -------------------------------------------------------------------------
+    def stamp(self, code: str, hit: Hit, doc: Document | None = None, path: str = "") -> Finding:
+        meta = self.catalogue[code]
+        if doc is not None:
+            location = doc.locate(hit.pointer)
+        else:
+            location = Location(hit.pointer)
+        if hit.args.get("_sheet") is not None or hit.args.get("_cell") is not None:
+            location = Location(hit.pointer, hit.args.get("_sheet"), hit.args.get("_cell"))
+        args = {k: v for k, v in hit.args.items() if not k.startswith("_")}
+        message = render(meta.template(self.lang, hit.variant), args, self.lang)
+        return Finding(code, meta.slug, self.profile.severity.get(code, meta.severity), message, location,
+                       args, hit.related)
+
+    def wanted(self, code: str, path: str = "") -> bool:
+        if code in self.profile.disabled and code not in self.profile.mandatory_rules:
+            return False
+        if not self.selection(code):
+            return code in self.profile.mandatory_rules
+        if self.extra_ignore is not None and path:
+            if any(code.startswith(p) for p in self.extra_ignore(path)) and code not in self.profile.mandatory_rules:
+                return False
+        return True
+
+    # ---- documents ------------------------------------------------------------------------
+    def run_rules(self, doc: Document) -> list[tuple[str, Hit]]:
+        hits: list[tuple[str, Hit]] = list(doc.reader_hits)
+        for ptr, variant, args in self._schema.validate(doc.kind, doc.data):
+            hits.append(("F003", Hit.at(ptr, variant=variant, **args)))
+        for code, fn in self.rules.items():
+            meta = self.catalogue[code]
+            if doc.kind not in meta.kinds or not self.wanted(code, doc.path):
+                continue
+            try:
+                produced = list(fn(doc, self._ctx.for_rule(meta)))
+            except Exception as exc:  # a broken rule must not take the run down: F006
+                frame = traceback.extract_tb(exc.__traceback__)[-1]
+                hits.append(("F006", Hit.at("", rule=code, error=f"{type(exc).__name__}: {exc}",
+                                             where=f"{frame.filename.rsplit('/', 1)[-1]}:{frame.lineno}")))
+                continue
+            hits.extend((code, h) for h in produced)
+        return hits
+
+    def check_document(self, doc: Document) -> DocumentResult:
+        hits = [(c, h) for c, h in self.run_rules(doc) if self.wanted(c, doc.path)]
+        findings = [self.stamp(code, hit, doc) for code, hit in hits]
+        findings = self.apply_waivers(doc, findings)
+        findings.sort(key=_finding_order)
+        verdict, grade = judge(findings, no_indicators=doc.kind in TARGET_KINDS and not any(True for _ in doc.indicators()))
+        return DocumentResult(doc.kind, doc.sheet, doc.fiscal_year, doc.code, doc.name, doc.department_name,
+                              tuple(findings), verdict, grade)
+
+    # ---- waivers --------------------------------------------------------------------------
+    def apply_waivers(self, doc: Document, findings: list[Finding]) -> list[Finding]:
+        waivers = doc.data.get("waivers")
+        if not self.use_waivers or not isinstance(waivers, tuple) or not waivers:
+            return findings
+        out = list(findings)
+        extra: list[Finding] = []
+        for i, waiver in enumerate(waivers):
+            if not isinstance(waiver, Mapping):
+                continue
+            ptr = f"/waivers/{i}"
+            code = str(waiver.get("rule") or "").strip()
+            where = str(waiver.get("where") or "").strip()
+            reason = str(waiver.get("reason") or "").strip()
+            codes = set(self.catalogue.matching(code)) if code else set()
+            if not reason:
+                if self.wanted("W901", doc.path):
+                    extra.append(self.stamp("W901", Hit.at(ptr, rule=code or "?", where=where or "—"), doc))
+                continue
+            matched = False
+            for j, f in enumerate(out):
+                if f.code in codes and not f.waived and _waiver_covers(where, f.location):
+                    matched = True
+                    if f.code in self.profile.mandatory_rules:
+                        continue
+                    out[j] = Finding(f.code, f.slug, f.severity, f.message, f.location, f.args, f.related,
+                                     True, reason)
+            mandatory_only = matched and all(f.code in self.profile.mandatory_rules for f in out
+                                             if f.code in codes and _waiver_covers(where, f.location))
+            if (not matched or mandatory_only) and self.wanted("W902", doc.path):
+                extra.append(self.stamp("W902", Hit.at(ptr, rule=code or "?", where=where or "—",
+                                                       variant="mandatory" if mandatory_only else None), doc))
+        return out + extra
+
+    # ---- files ----------------------------------------------------------------------------
+    def check_file(self, path: str, reader_options: Any = None) -> FileResult:
+        from .readers import read_path
+
+        started = time.perf_counter()
+        outcome = read_path(path, reader_options)
+        file_findings = [self.stamp(code, hit, None) for code, hit in outcome.hits if self.wanted(code, path)]
+        file_findings = [Finding(f.code, f.slug, f.severity, f.message,
+                                 Location(f.location.pointer, f.location.sheet, f.location.cell), f.args, f.related)
+                         for f in file_findings]
+        docs = tuple(self.check_document(d) for d in outcome.documents)
+        return finish_file(path, docs, file_findings, time.perf_counter() - started)
+
+
+def finish_file(path: str, docs: tuple[DocumentResult, ...], file_findings: list[Finding], seconds: float = 0.0) -> FileResult:
+    file_findings = sorted(file_findings, key=_finding_order)
+    if docs:
+        verdict = "return" if any(d.verdict == "return" for d in docs) or _has_error(file_findings) else "pass"
+    else:
+        verdict = "return"  # a file that yields no submission is never a pass
+    return FileResult(path, docs, tuple(file_findings), verdict, seconds)
+
+
+def _has_error(findings: Iterable[Finding]) -> bool:
+    return any(f.severity == "error" and not f.waived for f in findings)
+
+
+def judge(findings: Iterable[Finding], no_indicators: bool = False) -> tuple[str, str]:
+    """Verdict (pass/return) and the review grade of 财预〔2015〕88号: 优 良 中 差."""
+    live = [f for f in findings if not f.waived]
+    verdict = "return" if _has_error(live) else "pass"
+    if any(f.code in FATAL_CODES for f in live) or no_indicators:
+        grade = "差"
+    elif verdict == "return":
+        grade = "中"
+    elif live:
+        grade = "良"
+    else:
+        grade = "优"
+    return verdict, grade
+
+
+def _waiver_covers(where: str, location: Location) -> bool:
+    if not where:
+        return True
+    if where.startswith("/"):
+        return pointer_within(location.pointer, where)
+    m = _CELL_RE.match(where)
+    if m and location.cell:
+        same_cell = m.group("cell").replace("$", "").upper() == location.cell.upper()
+        return same_cell and (m.group("sheet") is None or m.group("sheet") == location.sheet)
+    return location.sheet == where
+
+
+_SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
+
+
+def _finding_order(f: Finding) -> tuple:
+    return (_SEVERITY_ORDER.get(f.severity, 3), f.location.pointer, f.code)

@@ -1,0 +1,29 @@
+"""Formatters: findings in, a report out. They know findings, not rules.
+
+Each takes results one file at a time (`file`) and the run's summary at the end (`close`), so a
+batch of any size streams through without being held in memory.
+"""
+from __future__ import annotations
+
+import importlib
+from typing import IO, Any
+
+from ..report import ReportMeta
+
+# format name -> (module, class); modules load only when their format is asked for
+FORMATS = {
+    "text": ("text", "TextFormatter"),
+    "rich": ("rich_console", "RichFormatter"),
+    "json": ("json_report", "JsonFormatter"),
+    "sarif": ("sarif", "SarifFormatter"),
+    "junit": ("junit", "JunitFormatter"),
+    "github": ("github", "GithubFormatter"),
+    "html": ("html", "HtmlFormatter"),
+    "xlsx": ("xlsx_report", "XlsxFormatter"),
+}
+
+
+def make_formatter(name: str, out: IO[str] | None, path: str | None, meta: ReportMeta, **options: Any):
+    module_name, cls_name = FORMATS[name]
+    module = importlib.import_module(f"{__name__}.{module_name}")
+    return getattr(module, cls_name)(out=out, path=path, meta=meta, **options)

@@ -1,0 +1,76 @@
+"""Rich terminal output: a 通过/退回 banner with the grade per file, a findings table, a summary."""
+from __future__ import annotations
+
+from typing import IO
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from ..model import FileResult
+from ..report import ReportMeta, Summary
+from .labels import SEVERITY, VERDICT, WORDS, document_title, finding_message, grade_label, quiet_skip
+
+_STYLE = {"pass": "bold white on green", "return": "bold white on red"}
+_SEV_STYLE = {"error": "red", "warning": "yellow", "info": "cyan"}
+
+
+class RichFormatter:
+    def __init__(self, out: IO[str] | None, path: str | None, meta: ReportMeta, quiet: bool = False,
+                 console: Console | None = None, **_: object) -> None:
+        self._fh = open(path, "w", encoding="utf-8") if out is None and path else None
+        self.console = console or Console(file=self._fh or out, highlight=False, soft_wrap=False)
+        self.lang = meta.lang
+        self.quiet = quiet
+
+    def _table(self, findings) -> Table:
+        w = WORDS[self.lang]
+        table = Table(show_header=True, header_style="bold", expand=False, pad_edge=False)
+        table.add_column(w["code"], no_wrap=True)
+        table.add_column(w["severity"], no_wrap=True)
+        table.add_column(w["location"], no_wrap=True)
+        table.add_column(w["message"])
+        for f in findings:
+            sev = Text(SEVERITY[self.lang][f.severity], style="dim" if f.waived else _SEV_STYLE[f.severity])
+            table.add_row(f.code, sev, f.location.display(), finding_message(f, self.lang))
+        return table
+
+    def file(self, result: FileResult) -> None:
+        if self.quiet and quiet_skip(result):
+            return
+        c, lang, w = self.console, self.lang, WORDS[self.lang]
+        c.print(Text(f" {VERDICT[lang][result.verdict]} ", style=_STYLE[result.verdict]), Text(result.path, style="bold"))
+        if result.findings:
+            c.print(self._table(result.findings))
+        for doc in result.documents:
+            head = Text(f"  {VERDICT[lang][doc.verdict]} ", style="green" if doc.verdict == "pass" else "red")
+            head.append(f"{document_title(doc, lang)}  {w['grade']}: {grade_label(doc.grade, lang)}")
+            c.print(head)
+            if doc.findings:
+                c.print(self._table(doc.findings))
+            else:
+                c.print(Text(f"    {w['no_findings']}", style="green"))
+        c.print()
+
+    def close(self, summary: Summary) -> None:
+        c, w = self.console, WORDS[self.lang]
+        table = Table(title=w["summary"], show_header=False)
+        table.add_column()
+        table.add_column(justify="right")
+        table.add_row(w["files"], str(summary.files))
+        table.add_row(w["documents"], str(summary.documents))
+        table.add_row(Text(VERDICT[self.lang]["pass"], style="green"), str(summary.passed))
+        table.add_row(Text(VERDICT[self.lang]["return"], style="red"), str(summary.returned))
+        for sev in ("error", "warning", "info"):
+            if summary.by_severity.get(sev):
+                table.add_row(SEVERITY[self.lang][sev], str(summary.by_severity[sev]))
+        c.print(table)
+        if summary.by_rule:
+            rules = Table(title=w["by_rule"], show_header=False)
+            rules.add_column()
+            rules.add_column(justify="right")
+            for code, n in summary.by_rule.most_common(10):
+                rules.add_row(code, str(n))
+            c.print(rules)
+        if self._fh:
+            self._fh.close()

@@ -1,0 +1,174 @@
+"""Profiles: the policy (indicator tree, weights, thresholds, severities) as validated data."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+from .catalogue import Catalogue
+from .data import DataError, data_dir, load_toml
+from .model import SEVERITIES
+
+_PROFILE_KEYS = {"name", "title", "description", "extends", "source", "tree", "mandatory_level1",
+                 "mandatory_level2", "weights", "parameters", "severity", "mandatory_rules",
+                 "aliases", "disabled"}
+_WEIGHT_KEYS = {"budget", "level1", "count_with", "when_absent"}
+
+
+def fold_indicator_name(name: Any) -> str:
+    """二级/一级 names are written with or without the trailing 指标: fold to the 指标 form."""
+    if not isinstance(name, str):
+        return ""
+    text = "".join(name.split())
+    if not text:
+        return ""
+    return text if text.endswith("指标") else text + "指标"
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    name: str
+    title: str
+    source: str
+    tree: Mapping[str, tuple[str, ...]]
+    mandatory_level1: tuple[str, ...]
+    mandatory_level2: Mapping[str, tuple[str, ...]]
+    budget_weight: float
+    level1_weights: Mapping[str, float]
+    count_with: Mapping[str, str]
+    when_absent: Mapping[str, str]
+    parameters: Mapping[str, Any]
+    severity: Mapping[str, str]
+    mandatory_rules: frozenset[str]
+    disabled: frozenset[str]
+    aliases: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    chain: tuple[str, ...] = ()  # the files it was built from, base first
+
+    def level2_allowed(self, level1: str, level2: str) -> bool:
+        return fold_indicator_name(level2) in self.tree.get(fold_indicator_name(level1), ())
+
+    def param(self, name: str) -> Any:
+        return self.parameters[name]
+
+
+def _builtin_path(name: str) -> Path:
+    return data_dir("rules") / "profiles" / f"{name}.toml"
+
+
+def builtin_profiles() -> list[str]:
+    return sorted(p.stem for p in (data_dir("rules") / "profiles").glob("*.toml"))
+
+
+def _merge(base: dict, child: dict) -> dict:
+    out = dict(base)
+    for key, value in child.items():
+        if key in ("weights", "parameters", "severity", "aliases", "mandatory_level2") and isinstance(value, dict):
+            merged = dict(out.get(key) or {})
+            for k, v in value.items():
+                if isinstance(v, dict) and isinstance(merged.get(k), dict):
+                    merged[k] = {**merged[k], **v}
+                else:
+                    merged[k] = v
+            out[key] = merged
+        else:
+            out[key] = value  # tree, lists: a child that names them replaces them whole
+    return out
+
+
+def _read_chain(ref: str, base_dir: Path | None, seen: tuple[str, ...]) -> tuple[dict, tuple[str, ...]]:
+    path = Path(ref)
+    if path.suffix != ".toml" and not path.exists():
+        path = _builtin_path(ref)
+        if not path.exists():
+            raise DataError(ref, "", f"no such profile; built-in profiles: {', '.join(builtin_profiles())}")
+    elif not path.is_absolute() and base_dir is not None:
+        path = base_dir / path
+    key = str(path.resolve())
+    if key in seen:
+        raise DataError(path, "extends", "profiles extend each other in a cycle")
+    raw = load_toml(path)
+    unknown = set(raw) - _PROFILE_KEYS
+    if unknown:
+        raise DataError(path, sorted(unknown)[0], f"unknown key (allowed: {', '.join(sorted(_PROFILE_KEYS))})")
+    raw.setdefault("name", path.stem)
+    parent = raw.get("extends")
+    if parent is None:
+        return raw, (str(path),)
+    if not isinstance(parent, str):
+        raise DataError(path, "extends", "must be a profile name or path")
+    base, chain = _read_chain(parent, path.parent, seen + (key,))
+    merged = _merge(base, {k: v for k, v in raw.items() if k != "extends"})
+    return merged, chain + (str(path),)
+
+
+def load_profile(ref: str, catalogue: Catalogue, base_dir: Path | None = None) -> Profile:
+    raw, chain = _read_chain(ref, base_dir, ())
+    src = chain[-1]
+
+    def names(key: str, value: Any) -> tuple[str, ...]:
+        if not isinstance(value, list) or any(not isinstance(v, str) for v in value):
+            raise DataError(src, key, "must be a list of strings")
+        return tuple(value)
+
+    tree_raw = raw.get("tree")
+    if not isinstance(tree_raw, dict) or not tree_raw:
+        raise DataError(src, "tree", "missing: a table of 一级指标 = [二级指标, …]")
+    tree = {fold_indicator_name(k): tuple(fold_indicator_name(v) for v in names(f"tree.{k}", vs))
+            for k, vs in tree_raw.items()}
+    mandatory1 = tuple(fold_indicator_name(v) for v in names("mandatory_level1", raw.get("mandatory_level1", [])))
+    for l1 in mandatory1:
+        if l1 not in tree:
+            raise DataError(src, "mandatory_level1", f"{l1} is not a 一级指标 of the tree")
+    mandatory2 = {}
+    for l1, l2s in (raw.get("mandatory_level2") or {}).items():
+        key = fold_indicator_name(l1)
+        vals = tuple(fold_indicator_name(v) for v in names(f"mandatory_level2.{l1}", l2s))
+        for v in vals:
+            if v not in tree.get(key, ()):
+                raise DataError(src, f"mandatory_level2.{l1}", f"{v} is not under {key} in the tree")
+        mandatory2[key] = vals
+
+    weights = raw.get("weights") or {}
+    if not isinstance(weights, dict) or set(weights) - _WEIGHT_KEYS:
+        raise DataError(src, "weights", f"allowed keys: {', '.join(sorted(_WEIGHT_KEYS))}")
+    budget = weights.get("budget", 10)
+    if isinstance(budget, bool) or not isinstance(budget, (int, float)) or budget < 0:
+        raise DataError(src, "weights.budget", "must be a number ≥ 0")
+    level1_weights = {}
+    for l1, w in (weights.get("level1") or {}).items():
+        if isinstance(w, bool) or not isinstance(w, (int, float)) or w < 0:
+            raise DataError(src, f"weights.level1.{l1}", "must be a number ≥ 0")
+        level1_weights[fold_indicator_name(l1)] = float(w)
+    count_with = {fold_indicator_name(k): fold_indicator_name(v) for k, v in (weights.get("count_with") or {}).items()}
+    when_absent = {fold_indicator_name(k): fold_indicator_name(v) for k, v in (weights.get("when_absent") or {}).items()}
+
+    parameters = {name: p.default for name, p in catalogue.parameters.items()}
+    for name, value in (raw.get("parameters") or {}).items():
+        if name not in catalogue.parameters:
+            raise DataError(src, f"parameters.{name}", "unknown parameter (see rules/parameters.toml)")
+        parameters[name] = catalogue.parameters[name].check(value, src, f"parameters.{name}")
+
+    severity = {}
+    for code, sev in (raw.get("severity") or {}).items():
+        if code not in catalogue:
+            raise DataError(src, f"severity.{code}", "unknown rule code")
+        if sev not in SEVERITIES:
+            raise DataError(src, f"severity.{code}", f"must be one of {', '.join(SEVERITIES)}")
+        severity[code] = sev
+    mandatory_rules = names("mandatory_rules", raw.get("mandatory_rules", []))
+    disabled = names("disabled", raw.get("disabled", []))
+    for key, codes in (("mandatory_rules", mandatory_rules), ("disabled", disabled)):
+        for code in codes:
+            if code not in catalogue:
+                raise DataError(src, key, f"unknown rule code {code!r}")
+    aliases = raw.get("aliases") or {}
+    if not isinstance(aliases, dict) or any(not isinstance(v, dict) for v in aliases.values()):
+        raise DataError(src, "aliases", "must be tables of alias = canonical label")
+    return Profile(
+        name=str(raw["name"]), title=str(raw.get("title", raw["name"])), source=str(raw.get("source", "")),
+        tree=tree, mandatory_level1=mandatory1, mandatory_level2=mandatory2,
+        budget_weight=float(budget), level1_weights=level1_weights, count_with=count_with,
+        when_absent=when_absent, parameters=parameters, severity=severity,
+        mandatory_rules=frozenset(mandatory_rules), disabled=frozenset(disabled),
+        aliases={k: dict(v) for k, v in aliases.items()}, chain=chain,
+    )

@@ -1,0 +1,81 @@
+"""Readers: a file in, canonical documents (with source cells) and file-level hits out.
+
+Readers know formats, not rules. Every failure to read is a hit (F001, F002, F007…), never an
+exception that leaves this module.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Mapping
+
+from ..model import Document, Hit
+
+SUFFIXES = (".xlsx", ".xlsm", ".xls", ".json")
+EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls")
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Bounds enforced before and while parsing; exceeding one is F007 naming the limit."""
+
+    max_file_bytes: int = 50 * 1024 * 1024
+    max_decompressed_bytes: int = 200 * 1024 * 1024
+    max_part_bytes: int = 100 * 1024 * 1024
+    max_compression_ratio: float = 200.0
+    max_rows: int = 20_000
+    max_columns: int = 200
+    max_json_depth: int = 64
+
+    @classmethod
+    def from_mapping(cls, raw: Mapping[str, object], source: str = "config") -> "Limits":
+        from ..data import DataError
+
+        known = {f for f in cls.__dataclass_fields__}
+        values = {}
+        for key, value in raw.items():
+            if key not in known:
+                raise DataError(source, f"limits.{key}", f"unknown limit (known: {', '.join(sorted(known))})")
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+                raise DataError(source, f"limits.{key}", "must be a positive number")
+            values[key] = value
+        return cls(**values)
+
+
+@dataclass(frozen=True)
+class ReaderOptions:
+    limits: Limits = field(default_factory=Limits)
+    aliases: Mapping[str, Mapping[str, str]] = field(default_factory=dict)  # extra label aliases from the profile
+
+
+@dataclass
+class ReadOutcome:
+    documents: list[Document] = field(default_factory=list)
+    hits: list[tuple[str, Hit]] = field(default_factory=list)  # file-level
+
+    def fail(self, code: str, ptr: str = "", variant: str | None = None, **args) -> "ReadOutcome":
+        self.hits.append((code, Hit.at(ptr, variant=variant, **args)))
+        return self
+
+
+def read_path(path: str, options: ReaderOptions | None = None) -> ReadOutcome:
+    options = options or ReaderOptions()
+    suffix = os.path.splitext(path)[1].lower()
+    try:
+        size = os.path.getsize(path)
+    except OSError as exc:
+        return ReadOutcome().fail("F001", variant="io", error=exc.strerror or str(exc))
+    if size > options.limits.max_file_bytes:
+        return ReadOutcome().fail("F007", limit="max_file_bytes", value=size, maximum=options.limits.max_file_bytes)
+    try:
+        if suffix == ".json":
+            from .json_reader import read_json
+
+            return read_json(path, options)
+        if suffix in EXCEL_SUFFIXES:
+            from .excel import read_workbook
+
+            return read_workbook(path, options)
+    except Exception as exc:  # a reader bug is reported on the file, never a crashed run
+        return ReadOutcome().fail("F001", variant="internal", error=f"{type(exc).__name__}: {exc}")
+    return ReadOutcome().fail("F001", variant="suffix", suffix=suffix or "（无）")

@@ -1,0 +1,98 @@
+"""Canonical JSON submissions: one document per file."""
+from __future__ import annotations
+
+import json
+
+from ..model import KINDS, Document
+from . import ReaderOptions, ReadOutcome
+from .normalise import Normaliser
+
+
+def _reject_constant(name: str):
+    raise ValueError(f"{name} is not a number JSON allows")
+
+
+def _nesting_depth(text: str) -> int:
+    depth = deepest = 0
+    in_string = escaped = False
+    for ch in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "[{":
+            depth += 1
+            if depth > deepest:
+                deepest = depth
+        elif ch in "]}":
+            depth -= 1
+    return deepest
+
+
+def decode_text(raw: bytes) -> tuple[str | None, str | None]:
+    """(text, None) or (None, why): UTF-8 with or without BOM; anything else is named, not guessed."""
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return None, "utf16"
+    try:
+        return raw.decode("utf-8"), None
+    except UnicodeDecodeError:
+        try:
+            raw.decode("gb18030")
+            return None, "gbk"
+        except UnicodeDecodeError:
+            return None, "encoding"
+
+
+def parse_json_document(data: object, path: str, outcome: ReadOutcome) -> ReadOutcome:
+    if not isinstance(data, dict):
+        return outcome.fail("F002", variant="not_object", found=type(data).__name__)
+    form = data.get("form")
+    if form not in KINDS:
+        return outcome.fail("F002", "/form", variant="json_form", found=str(form) if form is not None else "（无）")
+    norm = Normaliser(form)
+    data = norm.run(data)
+    outcome.documents.append(Document.build(form, data, path=path, reader_hits=norm.hits))
+    return outcome
+
+
+def read_json(path: str, options: ReaderOptions) -> ReadOutcome:
+    outcome = ReadOutcome()
+    try:
+        with open(path, "rb") as fh:
+            raw = fh.read(options.limits.max_file_bytes + 1)
+    except OSError as exc:
+        return outcome.fail("F001", variant="io", error=exc.strerror or str(exc))
+    if not raw.strip():
+        return outcome.fail("F001", variant="empty")
+    text, why = decode_text(raw)
+    if text is None:
+        return outcome.fail("F001", variant=why)
+    depth = _nesting_depth(text)
+    if depth > options.limits.max_json_depth:
+        return outcome.fail("F007", limit="max_json_depth", value=depth, maximum=options.limits.max_json_depth)
+    try:
+        data = json.loads(text, parse_constant=_reject_constant)
+    except json.JSONDecodeError as exc:
+        return outcome.fail("F001", variant="json", line=exc.lineno, column=exc.colno, error=exc.msg)
+    except (ValueError, RecursionError) as exc:
+        return outcome.fail("F001", variant="json_value", error=str(exc))
+    if _has_infinite(data):
+        return outcome.fail("F001", variant="json_value", error="a number is out of range (Infinity)")
+    return parse_json_document(data, path, outcome)
+
+
+def _has_infinite(value: object) -> bool:
+    if isinstance(value, float):
+        return value in (float("inf"), float("-inf"))
+    if isinstance(value, dict):
+        return any(_has_infinite(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_has_infinite(v) for v in value)
+    return False

@@ -1,0 +1,89 @@
+"""The run's results as a stream, and the summary every formatter closes with."""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from .model import FileResult
+
+REPORT_VERSION = 1
+
+
+@dataclass
+class ReportMeta:
+    version: str
+    profile: str
+    lang: str = "zh"
+    fail_on: str = "error"
+
+
+@dataclass
+class Summary:
+    """Counts kept while results stream past, so that nothing holds every document."""
+
+    files: int = 0
+    documents: int = 0
+    passed: int = 0
+    returned: int = 0
+    by_rule: Counter = field(default_factory=Counter)
+    by_severity: Counter = field(default_factory=Counter)
+    by_department: dict = field(default_factory=dict)  # name -> Counter(pass, return, findings)
+    slowest: list = field(default_factory=list)  # (seconds, path), the 10 slowest
+    warnings: int = 0
+
+    def add(self, result: FileResult) -> None:
+        self.files += 1
+        if result.documents:
+            for doc in result.documents:
+                self.documents += 1
+                self._count(doc.verdict, doc.department)
+                for f in doc.findings:
+                    self._finding(f, doc.department)
+        else:
+            self._count(result.verdict, None)
+        for f in result.findings:
+            self._finding(f, result.documents[0].department if result.documents else None)
+        self.slowest.append((result.seconds, result.path))
+        self.slowest.sort(reverse=True)
+        del self.slowest[10:]
+
+    def _count(self, verdict: str, department: str | None) -> None:
+        if verdict == "pass":
+            self.passed += 1
+        else:
+            self.returned += 1
+        dep = self.by_department.setdefault(department or "（未填部门）", Counter())
+        dep[verdict] += 1
+
+    def _finding(self, f, department: str | None) -> None:
+        if f.waived:
+            return
+        self.by_rule[f.code] += 1
+        self.by_severity[f.severity] += 1
+        self.by_department.setdefault(department or "（未填部门）", Counter())["findings"] += 1
+
+    def to_json(self) -> dict:
+        return {
+            "files": self.files,
+            "documents": self.documents,
+            "pass": self.passed,
+            "return": self.returned,
+            "by_rule": dict(sorted(self.by_rule.items())),
+            "by_severity": {k: self.by_severity[k] for k in ("error", "warning", "info") if self.by_severity.get(k)},
+        }
+
+    def exit_code(self, fail_on: str) -> int:
+        if fail_on == "never":
+            return 0
+        if self.returned:
+            return 1
+        if fail_on == "warning" and self.by_severity.get("warning"):
+            return 1
+        return 0
+
+
+class Formatter(Protocol):
+    def file(self, result: FileResult) -> None: ...
+
+    def close(self, summary: Summary) -> None: ...

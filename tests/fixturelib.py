@@ -1,0 +1,93 @@
+"""Rule fixtures as data: tests/fixtures/<CODE>/{fail,pass}_*.json.
+
+A fixture names a clean base document (tests/fixtures/_base/<kind>.json) and patches it, or gives
+a whole `document`, or `raw` file text (for reader-level codes). Its `expect` lists the exact
+(code, location) pairs of the findings of the fixture's code: pointer, or "Sheet!C7" for
+workbooks. A `pass_` fixture expects none. Optional keys:
+
+- "profile": a profile name; "parameters": overrides of profile parameters;
+- "suffix": the file suffix for `raw` (default .json); "raw_b64": bytes instead of text;
+- "history": documents (or patched bases) that form the cross-document history;
+- "codes": other codes whose findings also count (default: only the folder's code).
+"""
+from __future__ import annotations
+
+import base64
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+FIXTURES = Path(__file__).parent / "fixtures"
+BASE = FIXTURES / "_base"
+
+
+def base_document(kind: str) -> dict:
+    return json.loads((BASE / f"{kind}.json").read_text(encoding="utf-8"))
+
+
+def _tokens(ptr: str) -> list[str]:
+    return [t.replace("~1", "/").replace("~0", "~") for t in ptr.split("/")[1:]] if ptr else []
+
+
+def _walk(doc: Any, tokens: list[str]) -> tuple[Any, str]:
+    node = doc
+    for t in tokens[:-1]:
+        node = node[int(t)] if isinstance(node, list) else node.setdefault(t, {})
+    return node, tokens[-1]
+
+
+def apply_patch(doc: dict, ops: list[dict]) -> dict:
+    """Ops: {"set": ptr, "value": v}, {"remove": ptr}, {"append": ptr, "value": v}."""
+    doc = copy.deepcopy(doc)
+    for op in ops:
+        if "set" in op:
+            parent, last = _walk(doc, _tokens(op["set"]))
+            if isinstance(parent, list):
+                parent[int(last)] = op["value"]
+            else:
+                parent[last] = op["value"]
+        elif "remove" in op:
+            parent, last = _walk(doc, _tokens(op["remove"]))
+            if isinstance(parent, list):
+                del parent[int(last)]
+            else:
+                parent.pop(last, None)
+        elif "append" in op:
+            parent, last = _walk(doc, _tokens(op["append"]))
+            target = parent[int(last)] if isinstance(parent, list) else parent.setdefault(last, [])
+            target.append(op["value"])
+        else:
+            raise ValueError(f"unknown patch op {op}")
+    return doc
+
+
+def build_document(spec: dict) -> dict:
+    if "document" in spec:
+        return spec["document"]
+    return apply_patch(base_document(spec["base"]), spec.get("patch", []))
+
+
+def write_input(spec: dict, folder: Path, name: str = "input") -> Path:
+    """Write the fixture's submission to a file, as perflint would meet it."""
+    if "raw_b64" in spec:
+        path = folder / f"{name}{spec.get('suffix', '.json')}"
+        path.write_bytes(base64.b64decode(spec["raw_b64"]))
+    elif "raw" in spec:
+        path = folder / f"{name}{spec.get('suffix', '.json')}"
+        path.write_bytes(spec["raw"].encode(spec.get("encoding", "utf-8")))
+    else:
+        path = folder / f"{name}.json"
+        path.write_text(json.dumps(build_document(spec), ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+def all_fixtures() -> list[Path]:
+    return sorted(p for p in FIXTURES.glob("[A-Z][0-9][0-9][0-9]/*.json"))
+
+
+def location_key(finding: dict) -> str:
+    loc = finding["location"]
+    if loc.get("sheet") and loc.get("cell"):
+        return f"{loc['sheet']}!{loc['cell']}"
+    return loc["pointer"]

@@ -1,0 +1,45 @@
+"""Every rule fixture: the exact (code, location) pairs of the fixture's code(s)."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from fixturelib import FIXTURES, all_fixtures, location_key, write_input
+from perflint.api import check_paths
+
+CASES = all_fixtures()
+
+
+@pytest.mark.parametrize("fixture", CASES, ids=[f"{p.parent.name}/{p.stem}" for p in CASES])
+def test_fixture(fixture, tmp_path):
+    spec = json.loads(fixture.read_text(encoding="utf-8"))
+    code = fixture.parent.name
+    codes = {code, *spec.get("codes", [])}
+    target = write_input(spec, tmp_path)
+    history = []
+    if spec.get("history"):
+        folder = tmp_path / "history"
+        folder.mkdir()
+        for i, hspec in enumerate(spec["history"]):
+            write_input(hspec, folder, f"h{i}")
+        history = [str(folder)]
+    results = check_paths([str(target)], profile=spec.get("profile", "national"),
+                          parameters=spec.get("parameters"), history=history)
+    found = sorted([f.code, location_key(f.to_json())] for r in results for f in r.all_findings() if f.code in codes)
+    expected = sorted([list(e) for e in spec["expect"]])
+    if fixture.stem.startswith("pass"):
+        assert expected == [], f"{fixture}: a pass_ fixture expects no findings"
+    else:
+        assert expected, f"{fixture}: a fail_ fixture must expect at least one finding"
+    assert found == expected, f"{fixture.relative_to(FIXTURES)}: {spec.get('description', '')}"
+
+
+@pytest.mark.parametrize("kind", ["project_target", "dept_target", "project_selfeval", "dept_selfeval"])
+def test_base_documents_are_clean(kind, tmp_path):
+    """The bases fixtures patch are clean: every finding a fixture sees comes from its patch."""
+    target = write_input({"base": kind}, tmp_path)
+    results = check_paths([str(target)])
+    findings = [(f.code, f.location.pointer, f.message) for r in results for f in r.all_findings()]
+    assert findings == []
+    assert results[0].verdict == "pass"
