@@ -25,8 +25,19 @@ def run_check(settings: RunSettings, catalogue: Catalogue, profile: Profile, fil
     formatters: list[Any] = [make_formatter(fmt, sys.stdout, None, meta, quiet=quiet)]
     for out_fmt, path in outputs:
         formatters.append(make_formatter(out_fmt, None, path, meta, quiet=False, report_split=report_split))
+    if write_baseline:
+        from .baseline import BaselineWriter
+
+        formatters.append(BaselineWriter(write_baseline))
+    known = None
+    if baseline:
+        from .baseline import load_baseline
+
+        known = load_baseline(baseline)
     summary = Summary()
     for result in iter_results(engine, files, reader_options(settings, profile)):
+        if known is not None:
+            result = known.filter(result)  # only findings the baseline does not record
         summary.add(result)
         for f in formatters:
             f.file(result)
