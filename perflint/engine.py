@@ -200,8 +200,8 @@ def judge(findings: Iterable[Finding], no_indicators: bool = False) -> tuple[str
         grade = "差"
     elif verdict == "return":
         grade = "中"
-    elif live:
-        grade = "良"
+    elif any(f.severity == "warning" for f in live):
+        grade = "良"  # info notes (a skipped sheet, a spare template row) do not lower the grade
     else:
         grade = "优"
     return verdict, grade
