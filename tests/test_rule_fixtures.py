@@ -6,14 +6,23 @@ import json
 import pytest
 
 from fixturelib import FIXTURES, all_fixtures, location_key, write_input
+from perflint import checks
 from perflint.api import check_paths
+from perflint.catalogue import default_catalogue
+from perflint.checks import load_rules
 
 CASES = all_fixtures()
 
 
 @pytest.mark.parametrize("fixture", CASES, ids=[f"{p.parent.name}/{p.stem}" for p in CASES])
-def test_fixture(fixture, tmp_path):
+def test_fixture(fixture, tmp_path, monkeypatch):
     spec = json.loads(fixture.read_text(encoding="utf-8"))
+    if spec.get("inject_crash"):
+        # the engine's own F006 path, driven by a rule that really raises
+        def broken(doc, ctx):
+            raise ZeroDivisionError("injected")
+        load_rules(default_catalogue())
+        monkeypatch.setitem(checks._REGISTRY, spec["inject_crash"], broken)
     code = fixture.parent.name
     codes = {code, *spec.get("codes", [])}
     target = write_input(spec, tmp_path)
