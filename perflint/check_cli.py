@@ -1,0 +1,128 @@
+"""`perflint check`: its options, parsed with argparse so that a one-file check starts fast."""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from .data import DataError
+
+EXIT_PASS, EXIT_RETURN, EXIT_USAGE = 0, 1, 2
+
+_DESCRIPTION = """\
+检查预算绩效申报材料，给出审核结论：通过 或 退回。
+Check submissions (.xlsx .xlsm .xls .json; folders recursively) and give each a verdict: 通过 (pass) or 退回 (return).
+Exit codes: 0 every submission passes, 1 at least one is returned, 2 perflint could not run."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # argparse's own exit code is also 2; keep the perflint prefix
+        self.exit(EXIT_USAGE, f"perflint check: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="perflint check", description=_DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
+    add = p.add_argument
+    add("paths", nargs="*", metavar="PATH", help="files and folders; none: the config's `paths`")
+    add("--select", action="append", default=[], metavar="CODES",
+        help="only these rules: codes, prefixes (H, S40) or slugs; repeatable or comma-separated")
+    add("--ignore", action="append", default=[], metavar="CODES", help="skip these rules: codes, prefixes or slugs")
+    add("--profile", help="profile name (national, national-2015, national-2021, …) or path to a .toml profile")
+    add("--config", type=Path, help="config file (perflint.toml or pyproject.toml)")
+    add("--isolated", action="store_true", help="ignore every config file")
+    add("--format", dest="fmt", metavar="FORMAT",
+        help="rich | text | json | sarif | junit | github (default: rich on a terminal, text otherwise, github under GitHub Actions)")
+    add("-o", "--output", action="append", default=[], metavar="FORMAT:PATH",
+        help="also write FORMAT:PATH (repeatable), e.g. -o json:report.json -o sarif:perflint.sarif")
+    add("--lang", choices=("zh", "en"), help="message language (default zh)")
+    add("-q", "--quiet", action="store_true", help="only show returned files")
+    add("--fail-on", choices=("error", "warning", "never"), help="exit 1 on: error (default), warning, or never")
+    add("--no-waivers", action="store_true", help="ignore every waiver in the submissions")
+    add("--history", action="append", default=[], metavar="PATH",
+        help="folder, file or glob of earlier submissions for cross-document checks (repeatable)")
+    add("--registry", action="append", default=[], metavar="PATH",
+        help="registry table (CSV or xlsx) exported from the budget system (repeatable)")
+    add("-j", "--jobs", type=int, help="worker processes (0 = all cores)")
+    add("--timeout", type=float, help="seconds allowed per file before it gets a finding")
+    add("--report", metavar="FILE.xlsx", help="write the 审核意见 workbook to send back")
+    add("--report-split", choices=("department",), help="department: one report workbook per department")
+    add("--ledger", metavar="PATH", help="write the batch ledger (.csv, .xlsx or .parquet)")
+    add("--baseline", metavar="FILE", help="report only findings not recorded in this baseline")
+    add("--write-baseline", metavar="FILE", help="record today's findings as the baseline")
+    add("--no-cache", action="store_true", help="do not read or write the result cache")
+    return p
+
+
+def _fail(message: str) -> int:
+    sys.stderr.write(f"perflint: {message}\n")
+    return EXIT_USAGE
+
+
+def _default_format() -> str:
+    if os.environ.get("GITHUB_ACTIONS") == "true":
+        return "github"
+    return "rich" if sys.stdout.isatty() else "text"
+
+
+def _split_outputs(outputs: list[str]) -> list[tuple[str, str]]:
+    from .formatters import FORMATS
+
+    pairs = []
+    for item in outputs:
+        fmt, sep, path = item.partition(":")
+        if not sep or not path:
+            raise DataError("-o", item, "expects FORMAT:PATH")
+        if fmt not in FORMATS:
+            raise DataError("-o", item, f"unknown format {fmt!r} (known: {', '.join(sorted(FORMATS))})")
+        pairs.append((fmt, path))
+    return pairs
+
+
+def main(argv: list[str]) -> int:
+    args = build_parser().parse_args(argv)
+    from .config import Config, find_config, read_config
+    from .run import RunSettings, build_engine, collect_files, load_policy
+
+    paths = list(args.paths)
+    for p in paths:
+        if not os.path.exists(p):
+            return _fail(f"no such file or folder: {p}")
+    try:
+        if args.isolated:
+            cfg = Config()
+        elif args.config is not None:
+            cfg = read_config(args.config)
+        else:
+            cfg = find_config(Path(paths[0]) if paths else Path.cwd())
+        if not paths:
+            paths = [str(cfg.root / p) for p in (cfg.get("paths") or [])] if cfg.path else []
+            if not paths:
+                return _fail("no paths given: perflint check FILE_OR_FOLDER…")
+        settings = RunSettings.resolve(paths, cfg, {
+            "profile": args.profile, "select": args.select, "ignore": args.ignore, "lang": args.lang,
+            "fail_on": args.fail_on, "history": args.history, "registry": args.registry, "jobs": args.jobs,
+            "timeout": args.timeout, "cache": False if args.no_cache else None,
+            "waivers": False if args.no_waivers else None,
+        })
+        catalogue, profile = load_policy(settings)
+        build_engine(settings, catalogue, profile)  # selection, registry and profile fail here, before any file
+        fmt = args.fmt or cfg.get("format") or _default_format()
+        from .formatters import FORMATS
+
+        if fmt not in FORMATS or fmt == "xlsx":
+            return _fail(f"unknown format {fmt!r}")
+        outputs = _split_outputs(args.output)
+        if args.report:
+            outputs.append(("xlsx", args.report))
+    except DataError as exc:
+        return _fail(str(exc))
+    files = collect_files(paths, settings.include, settings.exclude, cfg.root)
+    from .checking import run_check
+
+    try:
+        return run_check(settings, catalogue, profile, files, fmt, outputs, quiet=args.quiet,
+                         report_split=args.report_split, ledger=args.ledger, baseline=args.baseline,
+                         write_baseline=args.write_baseline)
+    except DataError as exc:
+        return _fail(str(exc))

@@ -1,0 +1,16 @@
+"""The `perflint` command. `check` is the hot path (a pre-commit hook runs it on every commit), so it
+parses its own arguments with argparse and never imports typer, whose per-parameter adapters cost
+more than checking a file; every other command goes through the typer app."""
+from __future__ import annotations
+
+import sys
+
+
+def main() -> None:
+    if len(sys.argv) > 1 and sys.argv[1] == "check":
+        from .check_cli import main as check_main
+
+        sys.exit(check_main(sys.argv[2:]))
+    from .cli import app
+
+    app(prog_name="perflint")
