@@ -66,16 +66,28 @@ def read_path(path: str, options: ReaderOptions | None = None) -> ReadOutcome:
     except OSError as exc:
         return ReadOutcome().fail("F001", variant="io", error=exc.strerror or str(exc))
     if size > options.limits.max_file_bytes:
-        return ReadOutcome().fail("F007", limit="max_file_bytes", value=size, maximum=options.limits.max_file_bytes)
+        return ReadOutcome().fail("F007", variant="max_file_bytes", limit="max_file_bytes", value=size,
+                                  maximum=options.limits.max_file_bytes)
+    if suffix not in SUFFIXES:
+        return ReadOutcome().fail("F001", variant="suffix", suffix=suffix or "（无）")
     try:
-        if suffix == ".json":
+        # what the bytes really are decides the reader, not the name: renamed, encrypted and hostile
+        # files stop here with a finding before any parser sees them
+        from .sniff import sniff
+
+        sniffed = sniff(path, suffix, options.limits)
+        if sniffed.hits:
+            return ReadOutcome(hits=sniffed.hits)
+        if sniffed.read_as == "json":
             from .json_reader import read_json
 
             return read_json(path, options)
-        if suffix in EXCEL_SUFFIXES:
-            from .excel import read_workbook
+        if sniffed.read_as == "html":
+            from .html_table import read_html
 
-            return read_workbook(path, options)
+            return read_html(path, options, sniffed.encoding, suffix)
+        from .excel import read_workbook
+
+        return read_workbook(path, options)
     except Exception as exc:  # a reader bug is reported on the file, never a crashed run
         return ReadOutcome().fail("F001", variant="internal", error=f"{type(exc).__name__}: {exc}")
-    return ReadOutcome().fail("F001", variant="suffix", suffix=suffix or "（无）")

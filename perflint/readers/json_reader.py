@@ -8,8 +8,32 @@ from . import ReaderOptions, ReadOutcome
 from .normalise import Normaliser
 
 
+class _BadNumber(ValueError):
+    def __init__(self, variant: str, value: str) -> None:
+        super().__init__(value)
+        self.variant, self.value = variant, value
+
+
 def _reject_constant(name: str):
-    raise ValueError(f"{name} is not a number JSON allows")
+    raise _BadNumber("json_constant", name)
+
+
+# Integers are parsed by hand so a 5000-digit number is a finding, not Python's digit-limit error,
+# and one too big for a float (which rules compute with) is refused before a rule overflows on it.
+_MAX_INT_DIGITS = 300
+
+
+def _parse_int(text: str) -> int:
+    if len(text.lstrip("-")) > _MAX_INT_DIGITS:
+        raise _BadNumber("json_number_range", text[:12] + "…")
+    return int(text)
+
+
+def _parse_float(text: str) -> float:
+    value = float(text)
+    if value in (float("inf"), float("-inf")):
+        raise _BadNumber("json_number_range", text if len(text) <= 24 else text[:20] + "…")
+    return value
 
 
 def _nesting_depth(text: str) -> int:
@@ -76,9 +100,12 @@ def read_json(path: str, options: ReaderOptions) -> ReadOutcome:
         return outcome.fail("F001", variant=why)
     depth = _nesting_depth(text)
     if depth > options.limits.max_json_depth:
-        return outcome.fail("F007", limit="max_json_depth", value=depth, maximum=options.limits.max_json_depth)
+        return outcome.fail("F007", variant="max_json_depth", limit="max_json_depth", value=depth,
+                            maximum=options.limits.max_json_depth)
     try:
-        data = json.loads(text, parse_constant=_reject_constant)
+        data = json.loads(text, parse_constant=_reject_constant, parse_int=_parse_int, parse_float=_parse_float)
+    except _BadNumber as exc:
+        return outcome.fail("F001", variant=exc.variant, value=exc.value)
     except json.JSONDecodeError as exc:
         return outcome.fail("F001", variant="json", line=exc.lineno, column=exc.colno, error=exc.msg)
     except (ValueError, RecursionError) as exc:

@@ -1,0 +1,351 @@
+"""Hostile and broken input: every file of the generated corpus gets a clear finding, never a crash."""
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent / "hostile"))
+
+from make_corpus import CASES, HTML_TABLE, cfb, legacy_xls, make_corpus, tiny_xlsx  # noqa: E402
+from perflint.api import check_paths  # noqa: E402
+from perflint.catalogue import default_catalogue  # noqa: E402
+from perflint.data import DataError  # noqa: E402
+from perflint.readers import Limits, ReaderOptions, read_path  # noqa: E402
+from perflint.readers.html_table import TooLarge, decode_html, parse_tables  # noqa: E402
+from perflint.readers.sniff import sniff  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+BY_NAME = {c.name: c for c in CASES}
+
+
+def run_cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
+    env = dict(os.environ, PYTHONPATH=str(ROOT))  # this checkout's perflint, from any folder
+    return subprocess.run([sys.executable, "-m", "perflint", *args], capture_output=True, text=True, cwd=cwd,
+                          env=env, timeout=120)
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("hostile")
+    make_corpus(folder)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def corpus_results(corpus) -> dict[str, object]:
+    results = check_paths([str(corpus)])
+    return {os.path.basename(r.path): r for r in results}
+
+
+def _excel_reader_ready() -> bool:
+    try:
+        from perflint.readers.excel import read_workbook  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+needs_excel = pytest.mark.skipif(not _excel_reader_ready(), reason="the workbook reader is not installed")
+_EXCEL_CASES = {"legacy_as_xlsx.xlsx", "wps_et_renamed.xlsx", "too_many_rows.xlsx", "too_many_columns.xlsx",
+                "html_table.xls"}
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_every_hostile_file_gets_its_finding(case, corpus_results):
+    if case.name in _EXCEL_CASES and not _excel_reader_ready():
+        pytest.skip("needs the workbook reader")
+    result = corpus_results[case.name]
+    findings = list(result.all_findings())
+    assert result.verdict == "return", f"{case.name} must never pass"
+    matching = [f for f in findings if f.code == case.code]
+    assert matching, f"{case.name}: expected {case.code}, got {[(f.code, f.message) for f in findings]}"
+    assert all(f.code != "F006" for f in findings), "no rule may crash on what a reader let through"
+    assert not any("读取文件时出错" in f.message for f in findings), "a reader bug surfaced as an internal error"
+    if case.phrase:
+        assert any(case.phrase in f.message for f in matching), [f.message for f in matching]
+
+
+def test_corpus_covers_every_file_written(corpus, corpus_results):
+    assert sorted(corpus_results) == sorted(p.name for p in corpus.iterdir())
+
+
+def test_cli_over_the_corpus_exits_1_without_traceback(corpus):
+    proc = run_cli("check", str(corpus), "--format", "json")
+    assert proc.returncode == 1, proc.stderr
+    assert "Traceback" not in proc.stderr and "Traceback" not in proc.stdout
+    report = json.loads(proc.stdout)
+    assert len(report["files"]) == len(CASES)
+    assert all(f["verdict"] == "return" for f in report["files"])
+    for f in report["files"]:
+        messages = [x["message"] for x in f["findings"]] + [x["message"] for d in f["documents"] for x in d["findings"]]
+        assert messages, f"{f['path']} returned without saying why"
+
+
+def test_cli_text_output_names_the_problem(corpus):
+    target = corpus / "encrypted.xlsx"
+    proc = run_cli("check", str(target), "--format", "rich")
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert "文件已加密，请取消密码后重新提交" in proc.stdout
+
+
+def test_english_messages_too(corpus):
+    results = check_paths([str(corpus / "csv_renamed.xlsx"), str(corpus / "zip_bomb_ratio.xlsx")], lang="en")
+    messages = [f.message for r in results for f in r.all_findings()]
+    assert any("CSV" in m and "save it as .xlsx" in m for m in messages)
+    assert any("max_compression_ratio" in m and "zip bomb" in m for m in messages)
+
+
+# ---- limits --------------------------------------------------------------------------------
+def test_limits_names_are_known_and_validated():
+    assert Limits.from_mapping({"max_rows": 10}).max_rows == 10
+    with pytest.raises(DataError, match="max_row"):
+        Limits.from_mapping({"max_row": 10})
+    with pytest.raises(DataError):
+        Limits.from_mapping({"max_file_bytes": 0})
+    with pytest.raises(DataError):
+        Limits.from_mapping({"max_json_depth": True})
+
+
+def test_every_limit_has_a_message_naming_it():
+    variants = default_catalogue()["F007"].variants
+    for name in Limits.__dataclass_fields__:
+        assert name in variants and name in variants[name]["zh"] and name in variants[name]["en"]
+
+
+def test_file_size_limit_from_perflint_toml(tmp_path):
+    (tmp_path / "perflint.toml").write_text("[limits]\nmax_file_bytes = 100\n", encoding="utf-8")
+    doc = tmp_path / "big.json"
+    doc.write_text(json.dumps({"form": "project_target", "pad": "x" * 200}), encoding="utf-8")
+    proc = run_cli("check", str(doc), "--format", "json", cwd=tmp_path)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stderr
+    findings = json.loads(proc.stdout)["files"][0]["findings"]
+    assert [f["code"] for f in findings] == ["F007"] and "max_file_bytes" in findings[0]["message"]
+
+
+def test_json_depth_limit_is_configurable(tmp_path):
+    doc = tmp_path / "nested.json"
+    doc.write_text('{"form": "project_target", "x": [[[[1]]]]}', encoding="utf-8")
+    assert [c for c, _ in read_path(str(doc)).hits if c == "F007"] == []
+    hits = read_path(str(doc), ReaderOptions(Limits(max_json_depth=3))).hits
+    assert [(c, h.args["limit"]) for c, h in hits] == [("F007", "max_json_depth")]
+
+
+def test_zip_limits_read_the_central_directory_only(tmp_path):
+    """A declared 4 GB part is refused in milliseconds: nothing is decompressed to find out."""
+    path = tmp_path / "bomb.xlsx"
+    path.write_bytes(BY_NAME["zip_bomb_declared.xlsx"].build())
+    started = time.perf_counter()
+    hits = read_path(str(path)).hits
+    assert time.perf_counter() - started < 1.0
+    assert [(c, h.args["limit"]) for c, h in hits] == [("F007", "max_decompressed_bytes")]
+
+
+@pytest.mark.parametrize("limit,value", [("max_decompressed_bytes", 2000), ("max_part_bytes", 1000),
+                                         ("max_compression_ratio", 2.0)])
+def test_zip_limits_are_configurable(tmp_path, limit, value, monkeypatch):
+    import perflint.readers.sniff as sniff_mod
+
+    monkeypatch.setattr(sniff_mod, "RATIO_FLOOR_BYTES", 0)
+    path = tmp_path / "book.xlsx"
+    path.write_bytes(tiny_xlsx([["项目名称"] * 5 for _ in range(50)]))
+    hits = read_path(str(path), ReaderOptions(Limits(**{limit: value}))).hits
+    assert [(c, h.args["limit"]) for c, h in hits] == [("F007", limit)]
+
+
+@needs_excel
+@pytest.mark.parametrize("limit,rows", [("max_rows", [["a"]] * 6), ("max_columns", [list(range(6))])])
+def test_sheet_limits_are_enforced_by_the_workbook_reader(tmp_path, limit, rows):
+    path = tmp_path / "book.xlsx"
+    path.write_bytes(tiny_xlsx(rows))
+    hits = read_path(str(path), ReaderOptions(Limits(**{limit: 5}))).hits
+    assert ("F007", limit) in [(c, h.args.get("limit")) for c, h in hits]
+    assert not [c for c, h in read_path(str(path), ReaderOptions(Limits(**{limit: 6}))).hits if c == "F007"]
+
+
+# ---- XML entities ----------------------------------------------------------------------------
+@pytest.mark.parametrize("name", ["billion_laughs.xlsx", "xxe.xlsx", "padded_prolog.xlsx"])
+def test_calamine_itself_refuses_entities(tmp_path, name):
+    """Second line of defence: even past the sniffer, python-calamine never expands an entity."""
+    import python_calamine
+
+    path = tmp_path / name
+    path.write_bytes(BY_NAME[name].build())
+    with pytest.raises(Exception, match="entity"):
+        python_calamine.CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).to_python()
+
+
+@needs_excel
+@pytest.mark.parametrize("name", ["billion_laughs.xlsx", "xxe.xlsx"])
+def test_workbook_reader_never_expands_entities(tmp_path, name):
+    """The workbook reader's own look at the XML (formulas, percent styles) expands nothing either."""
+    from perflint.readers.excel import read_workbook
+
+    path = tmp_path / name
+    path.write_bytes(BY_NAME[name].build())
+    started = time.perf_counter()
+    outcome = read_workbook(str(path), ReaderOptions())
+    assert time.perf_counter() - started < 2.0
+    assert outcome.hits and not outcome.documents
+    assert all("root:" not in str(dict(h.args)) and "lollol" not in str(dict(h.args)) for _, h in outcome.hits)
+
+
+def test_doctype_in_any_part_is_refused(tmp_path):
+    styles = b'<?xml version="1.0"?>\n<!DOCTYPE s [<!ENTITY a "b">]><styleSheet/>'
+    path = tmp_path / "book.xlsx"
+    path.write_bytes(tiny_xlsx(extra={"xl/styles.xml": styles}))
+    hits = read_path(str(path)).hits
+    assert [(c, h.variant, h.args["part"]) for c, h in hits] == [("F001", "xml_entities", "xl/styles.xml")]
+
+
+def test_utf16_doctype_is_refused(tmp_path):
+    styles = '<?xml version="1.0" encoding="UTF-16"?><!DOCTYPE s [<!ENTITY a "b">]><styleSheet/>'.encode("utf-16")
+    path = tmp_path / "book.xlsx"
+    path.write_bytes(tiny_xlsx(extra={"xl/styles.xml": styles}))
+    assert [h.variant for _, h in read_path(str(path)).hits] == ["xml_entities"]
+
+
+def test_plain_workbook_passes_the_sniffer(tmp_path):
+    path = tmp_path / "book.xlsx"
+    path.write_bytes(tiny_xlsx())
+    assert sniff(str(path), ".xlsx", Limits()).read_as == "xlsx"
+
+
+# ---- what a file really is ---------------------------------------------------------------------
+def test_legacy_xls_is_recognised_under_any_excel_name(tmp_path):
+    for suffix in (".xls", ".xlsx", ".xlsm"):
+        path = tmp_path / f"book{suffix}"
+        path.write_bytes(legacy_xls())
+        sniffed = sniff(str(path), suffix, Limits())
+        assert (sniffed.read_as, sniffed.hits) == ("xls", [])
+
+
+def test_ole2_with_encrypted_package_is_encrypted_whatever_its_streams_order(tmp_path):
+    path = tmp_path / "enc.xlsx"
+    path.write_bytes(cfb({"\x06DataSpaces": b"x" * 10, "EncryptedPackage": b"y" * 10, "EncryptionInfo": b"z"}))
+    assert [(c, h.variant) for c, h in sniff(str(path), ".xlsx", Limits()).hits] == [("F001", "encrypted")]
+
+
+def test_password_protected_zip_entries_are_encrypted(tmp_path):
+    blob = bytearray(tiny_xlsx())
+    pos = blob.find(b"PK\x01\x02")
+    while pos != -1:  # set the "encrypted" flag in every central directory entry
+        blob[pos + 8] |= 0x1
+        pos = blob.find(b"PK\x01\x02", pos + 4)
+    path = tmp_path / "locked.xlsx"
+    path.write_bytes(bytes(blob))
+    assert [h.variant for _, h in read_path(str(path)).hits] == ["encrypted"]
+
+
+def test_unsupported_suffix_and_missing_file(tmp_path):
+    path = tmp_path / "notes.txt"
+    path.write_text("x", encoding="utf-8")
+    assert [h.variant for _, h in read_path(str(path)).hits] == ["suffix"]
+    assert [h.variant for _, h in read_path(str(tmp_path / "gone.xlsx")).hits] == ["io"]
+    assert [h.variant for _, h in read_path(str(tmp_path)).hits] in (["io"], ["suffix"])
+
+
+def test_utf8_bom_json_is_simply_read(tmp_path):
+    base = json.loads((ROOT / "tests/fixtures/_base/project_target.json").read_text(encoding="utf-8"))
+    path = tmp_path / "bom.json"
+    path.write_bytes(b"\xef\xbb\xbf" + json.dumps(base, ensure_ascii=False).encode("utf-8"))
+    outcome = read_path(str(path))
+    assert outcome.hits == [] and len(outcome.documents) == 1
+
+
+# ---- HTML tables -------------------------------------------------------------------------------
+def test_html_table_grid_follows_excel_layout():
+    _title, tables = parse_tables(decode_html(HTML_TABLE.encode("gbk"), None), Limits())
+    assert tables == [[["单位名称", None, "示例区教育局"], ["序号", "事项", 1300]]]
+
+
+def test_html_rowspan_keeps_later_cells_in_their_columns():
+    html = ("<table><tr><td rowspan=2>绩效指标</td><td>数量指标</td><td>≥95%</td></tr>"
+            "<tr><td>质量指标</td><td>100%</td></tr></table>")
+    _t, tables = parse_tables(html, Limits())
+    assert tables == [[["绩效指标", "数量指标", "≥95%"], [None, "质量指标", "100%"]]]
+
+
+def test_html_nested_tables_and_scripts():
+    html = ("<table><tr><td>外<table><tr><td>内</td></tr></table></td><td>2</td></tr></table>"
+            "<script>var t = '<table><tr><td>x</td></tr></table>';</script>")
+    _t, tables = parse_tables(html, Limits())
+    assert ["内"] in [row for t in tables for row in t]
+    assert all("x" not in row for t in tables for row in t)
+
+
+@pytest.mark.parametrize("html,limit", [
+    ('<table><tr><td colspan="999999999">x</td></tr></table>', "max_columns"),
+    ('<table><tr><td rowspan="999999999">x</td></tr></table>', "max_rows"),
+    ("<table>" + "<tr><td>1</td></tr>" * 30 + "</table>", "max_rows"),
+])
+def test_html_spans_cannot_outgrow_the_limits(html, limit):
+    with pytest.raises(TooLarge) as err:
+        parse_tables(html, Limits(max_rows=20, max_columns=20))
+    assert err.value.limit == limit
+
+
+def test_html_declared_charset_wins():
+    raw = '<meta charset="gbk"><table><tr><td>项目名称</td></tr></table>'.encode("gbk")
+    assert parse_tables(decode_html(raw, "utf-8"), Limits())[1] == [[["项目名称"]]]
+
+
+@needs_excel
+def test_html_table_of_a_form_reads_like_the_workbook(tmp_path):
+    """An old system's HTML export of a form gives the same document as the workbook itself."""
+    import openpyxl
+
+    samples = sorted((ROOT / "samples" / "xlsx").glob("*.xlsx"))
+    if not samples:
+        pytest.skip("no sample workbooks")
+    wb = openpyxl.load_workbook(samples[0], data_only=True)
+    ws = wb.worksheets[0]
+    rows = []
+    for row in ws.iter_rows(values_only=True):
+        cells = "".join(f"<td>{'' if v is None else v}</td>" for v in row)
+        rows.append(f"<tr>{cells}</tr>")
+    html = tmp_path / "export.xls"
+    html.write_text(f"<html><body><table>{''.join(rows)}</table></body></html>", encoding="utf-8")
+    from_html = read_path(str(html))
+    from_xlsx = read_path(str(samples[0]))
+    assert from_html.documents, [(c, dict(h.args)) for c, h in from_html.hits]
+    assert from_html.documents[0].kind == from_xlsx.documents[0].kind
+    assert from_html.documents[0].data.get("project") == from_xlsx.documents[0].data.get("project")
+
+
+# ---- rule crashes -------------------------------------------------------------------------------
+def test_a_crashing_rule_is_F006_for_that_document_only(tmp_path, monkeypatch):
+    import perflint.checks as checks_mod
+
+    base = json.loads((ROOT / "tests/fixtures/_base/project_target.json").read_text(encoding="utf-8"))
+    good, bad = dict(base), dict(base, fiscal_year=2024)
+    (tmp_path / "a_bad.json").write_text(json.dumps(bad, ensure_ascii=False), encoding="utf-8")
+    (tmp_path / "b_good.json").write_text(json.dumps(good, ensure_ascii=False), encoding="utf-8")
+    real = checks_mod.load_rules
+
+    def boom(doc, ctx):
+        if doc.data.get("fiscal_year") == 2024:
+            raise ZeroDivisionError("division by zero")
+        return iter(())
+
+    def patched(catalogue):
+        rules = dict(real(catalogue))
+        rules["A201"] = boom
+        return rules
+
+    monkeypatch.setattr(checks_mod, "load_rules", patched)
+    results = {Path(r.path).name: r for r in check_paths([str(tmp_path)])}
+    bad_codes = [f.code for f in results["a_bad.json"].all_findings()]
+    assert bad_codes.count("F006") == 1
+    f006 = next(f for f in results["a_bad.json"].all_findings() if f.code == "F006")
+    assert "A201" in f006.message and "ZeroDivisionError" in f006.message
+    assert results["a_bad.json"].verdict == "return"
+    assert [f.code for f in results["b_good.json"].all_findings()] == []
+    assert results["b_good.json"].verdict == "pass"
