@@ -81,24 +81,24 @@ def _split_outputs(outputs: list[str]) -> list[tuple[str, str]]:
 
 def main(argv: list[str]) -> int:
     args = build_parser().parse_args(argv)
-    from .config import Config, find_config, read_config
+    from .config import config_and_paths
     from .run import RunSettings, build_engine, collect_files, load_policy
 
     paths = list(args.paths)
     for p in paths:
         if not os.path.exists(p):
             return _fail(f"no such file or folder: {p}")
+    if args.baseline and args.write_baseline:
+        return _fail("--baseline and --write-baseline exclude each other: --write-baseline records every finding")
+    baseline = args.baseline
     try:
-        if args.isolated:
-            cfg = Config()
-        elif args.config is not None:
-            cfg = read_config(args.config)
-        else:
-            cfg = find_config(Path(paths[0]) if paths else Path.cwd())
-        if not paths:
-            paths = [str(cfg.root / p) for p in (cfg.get("paths") or [])] if cfg.path else []
-            if not paths:
-                return _fail("no paths given: perflint check FILE_OR_FOLDER…")
+        cfg, paths = config_and_paths(paths, args.config, args.isolated)
+        if not args.write_baseline and not baseline and cfg.get("baseline"):
+            baseline = cfg.relative(cfg.get("baseline"))
+        if baseline:
+            from .baseline import load_baseline
+
+            load_baseline(baseline)  # a missing or broken baseline stops the run before any file is read
         settings = RunSettings.resolve(paths, cfg, {
             "profile": args.profile, "select": args.select, "ignore": args.ignore, "lang": args.lang,
             "fail_on": args.fail_on, "history": args.history, "registry": args.registry, "jobs": args.jobs,
@@ -106,6 +106,7 @@ def main(argv: list[str]) -> int:
             "waivers": False if args.no_waivers else None,
         })
         catalogue, profile = load_policy(settings)
+        cfg.check_codes(catalogue)
         build_engine(settings, catalogue, profile)  # selection, registry and profile fail here, before any file
         fmt = args.fmt or cfg.get("format") or _default_format()
         from .formatters import FORMATS
@@ -118,11 +119,16 @@ def main(argv: list[str]) -> int:
     except DataError as exc:
         return _fail(str(exc))
     files = collect_files(paths, settings.include, settings.exclude, cfg.root)
+    own = {os.path.realpath(p) for p in (baseline, args.write_baseline) if p}
+    files = [f for f in files if os.path.realpath(f) not in own]  # the baseline is perflint's file, no submission
     from .checking import run_check
 
     try:
-        return run_check(settings, catalogue, profile, files, fmt, outputs, quiet=args.quiet,
-                         report_split=args.report_split, ledger=args.ledger, baseline=args.baseline,
+        code = run_check(settings, catalogue, profile, files, fmt, outputs, quiet=args.quiet,
+                         report_split=args.report_split, ledger=args.ledger, baseline=baseline,
                          write_baseline=args.write_baseline)
     except DataError as exc:
         return _fail(str(exc))
+    if args.write_baseline and code == EXIT_RETURN:
+        code = EXIT_PASS  # today's findings are now the baseline: with it, this run passes
+    return code

@@ -1,7 +1,6 @@
 """One run of `perflint check`: settings resolved, files found, results streamed to formatters."""
 from __future__ import annotations
 
-import fnmatch
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -9,7 +8,7 @@ from typing import Any, Iterable, Iterator
 
 from . import __version__
 from .catalogue import Catalogue, default_catalogue
-from .config import Config
+from .config import Config, glob_match
 from .data import DataError
 from .engine import Engine, Selection
 from .model import FileResult
@@ -64,7 +63,7 @@ def load_policy(settings: RunSettings) -> tuple[Catalogue, Profile]:
     return catalogue, load_profile(settings.profile, catalogue, base)
 
 
-def _per_path_ignores(settings: RunSettings):
+def _per_path_ignores(settings: RunSettings, catalogue: Catalogue):
     patterns = settings.per_path_ignores
     if not patterns:
         return None
@@ -74,8 +73,8 @@ def _per_path_ignores(settings: RunSettings):
         rel = _relative(path, root)
         out: list[str] = []
         for pattern, codes in patterns.items():
-            if fnmatch.fnmatch(rel, pattern) or fnmatch.fnmatch(os.path.basename(path), pattern):
-                out.extend(codes)
+            if glob_match(rel, pattern):
+                out.extend(catalogue.resolve(c.strip()).upper() for code in codes for c in code.split(",") if c.strip())
         return out
 
     return ignores
@@ -97,7 +96,7 @@ def build_engine(settings: RunSettings, catalogue: Catalogue, profile: Profile, 
         raise DataError("--select/--ignore", unknown[0], "matches no rule code, prefix or slug")
     return Engine(catalogue, profile, load_rules(catalogue),
                   Selection.build(catalogue, settings.select, settings.ignore), settings.lang,
-                  settings.use_waivers, history, _per_path_ignores(settings))
+                  settings.use_waivers, history, _per_path_ignores(settings, catalogue))
 
 
 def reader_options(settings: RunSettings, profile: Profile) -> ReaderOptions:
@@ -106,16 +105,20 @@ def reader_options(settings: RunSettings, profile: Profile) -> ReaderOptions:
 
 def collect_files(paths: Iterable[str], include: Iterable[str] = (), exclude: Iterable[str] = (),
                   root: Path | None = None) -> list[str]:
-    """Files in the order given; a folder's files sorted by path (hidden and ~$ lock files skipped)."""
+    """Files in the order given; a folder's files sorted by path (hidden and ~$ lock files skipped).
+
+    include/exclude globs (relative to `root`, the config's folder) apply to named files too: a
+    pre-commit hook names every staged .json, and package.json is no submission.
+    """
     include, exclude = list(include), list(exclude)
     root = root or Path.cwd()
 
     def keep(path: str, explicit: bool) -> bool:
         rel = _relative(path, root)
-        if exclude and any(fnmatch.fnmatch(rel, p) or fnmatch.fnmatch(os.path.basename(path), p) for p in exclude):
+        if exclude and any(glob_match(rel, p) for p in exclude):
             return False
-        if include and not explicit:
-            return any(fnmatch.fnmatch(rel, p) or fnmatch.fnmatch(os.path.basename(path), p) for p in include)
+        if include:
+            return any(glob_match(rel, p) for p in include)
         return True
 
     out: list[str] = []
@@ -127,7 +130,7 @@ def collect_files(paths: Iterable[str], include: Iterable[str] = (), exclude: It
                 for name in files:
                     if name.startswith((".", "~$")) or os.path.splitext(name)[1].lower() not in SUFFIXES:
                         continue
-                    full = os.path.join(folder, name)
+                    full = os.path.normpath(os.path.join(folder, name))  # "./a.json" reads as "a.json"
                     if keep(full, explicit=False):
                         found.append(full)
             out.extend(sorted(found))
