@@ -1,0 +1,245 @@
+"""I — indicators (绩效指标): the tree, and each 三级指标's name, operator, value and unit.
+
+Target sheets carry the value in `value`; self-evaluations carry the same 年度指标值 in `target`,
+so every rule here reads `value_key(doc)`.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any, Iterator, Mapping
+
+from . import rule
+from ..model import SELFEVAL_KINDS, Hit, pointer
+from ..profiles import fold_indicator_name
+from ..values import OPERATORS, POSITIVE, extract_date, halfwidth, is_quantitative
+from ._util import blank, num, text
+
+# compared after half-width folding, whitespace removal and lower-casing (X = x)
+PLACEHOLDERS = frozenset({"*", "**", "***", "**%", "*%", "x", "xx", "xxx", "x%", "xx%", "待定", "另行确定",
+                          "—", "——", "-", "--"})
+MEASURED_LEVEL2 = frozenset({"数量指标", "质量指标", "时效指标", "成本指标", "经济成本指标"})
+COST_LEVEL2 = frozenset({"成本指标", "经济成本指标", "社会成本指标", "生态环境成本指标"})
+SATISFACTION = "满意度指标"
+_DIGIT = re.compile(r"\d")
+
+
+def value_key(doc) -> str:
+    return "target" if doc.kind in SELFEVAL_KINDS else "value"
+
+
+def level1(ind: Mapping[str, Any]) -> str:
+    return fold_indicator_name(ind.get("level1"))
+
+
+def level2(ind: Mapping[str, Any]) -> str:
+    return fold_indicator_name(ind.get("level2"))
+
+
+def is_placeholder(value: Any) -> bool:
+    if not isinstance(value, str):
+        return False
+    t = "".join(halfwidth(value).split()).lower()
+    return t in PLACEHOLDERS
+
+
+def is_date_value(value: Any) -> bool:
+    return extract_date(value) is not None
+
+
+def counts_as_quantitative(ind: Mapping[str, Any], key: str) -> bool:
+    """A number, or a date (时效 deadlines are measurable), unless the operator says 定性."""
+    op, value = ind.get("operator"), ind.get(key)
+    if op == "定性":
+        return False
+    return is_quantitative(op, value) or is_date_value(value)
+
+
+def is_cost(ind: Mapping[str, Any]) -> bool:
+    return level1(ind) == "成本指标" or level2(ind) in COST_LEVEL2
+
+
+@rule("I301")
+def missing_level1(doc, ctx) -> Iterator[Hit]:
+    present = {level1(ind) for _, ind in doc.indicators()}
+    for l1 in ctx.profile.mandatory_level1:
+        if l1 not in present:
+            yield Hit.at("/indicators", level1=l1)
+
+
+@rule("I302")
+def unknown_level2(doc, ctx) -> Iterator[Hit]:
+    tree = ctx.profile.tree
+    for i, ind in doc.indicators():
+        l1, l2 = level1(ind), level2(ind)
+        if not l1:
+            yield Hit.at(pointer("indicators", i, "level1"), variant="blank_level1", name=text(ind.get("name")))
+        elif l1 not in tree:
+            yield Hit.at(pointer("indicators", i, "level1"), variant="unknown_level1", level1=ind.get("level1"),
+                         allowed=list(tree))
+        elif not l2:
+            yield Hit.at(pointer("indicators", i, "level2"), variant="blank_level2", name=text(ind.get("name")),
+                         level1=l1)
+        elif l2 not in tree[l1]:
+            yield Hit.at(pointer("indicators", i, "level2"), level2=ind.get("level2"), level1=l1,
+                         allowed=list(tree[l1]))
+
+
+@rule("I303")
+def missing_level2(doc, ctx) -> Iterator[Hit]:
+    first: dict[str, int] = {}
+    present: set[tuple[str, str]] = set()
+    for i, ind in doc.indicators():
+        first.setdefault(level1(ind), i)
+        present.add((level1(ind), level2(ind)))
+    for l1, required in ctx.profile.mandatory_level2.items():
+        if l1 not in first:
+            continue  # an absent 一级 is I301's finding
+        for l2 in required:
+            if (l1, l2) not in present:
+                yield Hit.at(pointer("indicators", first[l1], "level1"), level1=l1, level2=l2)
+
+
+@rule("I304")
+def missing_indicator_name(doc, ctx) -> Iterator[Hit]:
+    for i, ind in doc.indicators():
+        if blank(ind.get("name")):
+            yield Hit.at(pointer("indicators", i, "name"), level1=level1(ind) or None, level2=level2(ind) or None)
+
+
+@rule("I305")
+def missing_indicator_value(doc, ctx) -> Iterator[Hit]:
+    key = value_key(doc)
+    for i, ind in doc.indicators():
+        if blank(ind.get(key)):
+            yield Hit.at(pointer("indicators", i, key), name=text(ind.get("name")))
+
+
+@rule("I306")
+def placeholder_value(doc, ctx) -> Iterator[Hit]:
+    keys = (value_key(doc), "actual") if doc.kind in SELFEVAL_KINDS else ("value",)
+    for i, ind in doc.indicators():
+        for key in keys:
+            if is_placeholder(ind.get(key)):
+                yield Hit.at(pointer("indicators", i, key), name=text(ind.get("name")), value=ind.get(key).strip())
+
+
+@rule("I307")
+def missing_unit(doc, ctx) -> Iterator[Hit]:
+    key = value_key(doc)
+    for i, ind in doc.indicators():
+        value = ind.get(key)
+        if is_quantitative(ind.get("operator"), value) and blank(ind.get("unit")):
+            yield Hit.at(pointer("indicators", i, "unit"), name=text(ind.get("name")), value=value)
+
+
+@rule("I308")
+def vague_quantity(doc, ctx) -> Iterator[Hit]:
+    key = value_key(doc)
+    for i, ind in doc.indicators():
+        if level2(ind) not in MEASURED_LEVEL2:
+            continue
+        value = ind.get(key)
+        if blank(value) or num(value) is not None or is_placeholder(value):
+            continue  # empty: I305; a placeholder: I306
+        if isinstance(value, str) and not _DIGIT.search(halfwidth(value)):
+            yield Hit.at(pointer("indicators", i, key), name=text(ind.get("name")), level2=level2(ind),
+                         value=value.strip())
+
+
+@rule("I309")
+def duplicate_indicator(doc, ctx) -> Iterator[Hit]:
+    seen: dict[tuple[str, str, str], int] = {}
+    for i, ind in doc.indicators():
+        name = "".join(text(ind.get("name")).split())
+        if not name:
+            continue
+        key = (level1(ind), level2(ind), name)
+        if key in seen:
+            yield Hit.at(pointer("indicators", i, "name"), name=name, level2=level2(ind) or None, first=seen[key] + 1)
+        else:
+            seen[key] = i
+
+
+@rule("I310")
+def percent_over_100(doc, ctx) -> Iterator[Hit]:
+    key = value_key(doc)
+    for i, ind in doc.indicators():
+        value = num(ind.get(key))
+        if value is not None and value > 100 and text(ind.get("unit")) in ("%", "％"):
+            yield Hit.at(pointer("indicators", i, key), name=text(ind.get("name")), value=value)
+
+
+@rule("I311")
+def cost_lower_bound(doc, ctx) -> Iterator[Hit]:
+    for i, ind in doc.indicators():
+        if is_cost(ind) and ind.get("operator") in POSITIVE:
+            yield Hit.at(pointer("indicators", i, "operator"), name=text(ind.get("name")), operator=ind.get("operator"))
+
+
+@rule("I312")
+def too_few_indicators(doc, ctx) -> Iterator[Hit]:
+    key = value_key(doc)
+    inds = [ind for _, ind in doc.indicators()]
+    minimum = ctx.param("min_indicators")
+    if len(inds) < minimum:
+        yield Hit.at("/indicators", count=len(inds), minimum=minimum)
+    if not inds:
+        return
+    quantitative = sum(1 for ind in inds if counts_as_quantitative(ind, key))
+    share = quantitative / len(inds)
+    wanted = ctx.param("min_quantitative_share")
+    if share < wanted - 1e-9:
+        yield Hit.at("/indicators", variant="share", quantitative=quantitative, count=len(inds),
+                     share=share * 100, minimum=wanted * 100)
+
+
+def _period_end(doc) -> tuple[int, str] | None:
+    """The last year a 时效 date may fall in, and what set it (项目期 end, else the fiscal year)."""
+    period = doc.owner.get("period") if doc.kind.startswith("project") else None
+    if isinstance(period, Mapping):
+        end = num(period.get("end"))
+        if end is not None and end.is_integer():
+            return int(end), "period"
+    year = num(doc.data.get("fiscal_year"))
+    if year is not None and year.is_integer():
+        return int(year), "fiscal_year"
+    return None
+
+
+@rule("I313")
+def deadline_outside_period(doc, ctx) -> Iterator[Hit]:
+    limit = _period_end(doc)
+    if limit is None:
+        return
+    end, basis = limit
+    key = value_key(doc)
+    for i, ind in doc.indicators():
+        if level2(ind) != "时效指标":
+            continue
+        date = extract_date(ind.get(key))
+        if date is not None and date > (end, 12, 31):
+            yield Hit.at(pointer("indicators", i, key), variant=None if basis == "period" else "fiscal_year",
+                         name=text(ind.get("name")), value=ind.get(key).strip(), end=end)
+
+
+@rule("I314")
+def bad_operator(doc, ctx) -> Iterator[Hit]:
+    for i, ind in doc.indicators():
+        op = ind.get("operator")
+        if isinstance(op, str) and op.strip() and op not in OPERATORS:
+            yield Hit.at(pointer("indicators", i, "operator"), name=text(ind.get("name")), operator=op,
+                         allowed=list(OPERATORS))
+
+
+@rule("I315")
+def satisfaction_not_percent(doc, ctx) -> Iterator[Hit]:
+    key = value_key(doc)
+    for i, ind in doc.indicators():
+        if level1(ind) != SATISFACTION:
+            continue
+        value = ind.get(key)
+        if blank(value) or is_placeholder(value):
+            continue
+        if num(value) is None or text(ind.get("unit")) not in ("%", "％"):
+            yield Hit.at(pointer("indicators", i, key), name=text(ind.get("name")), value=value,
+                         unit=text(ind.get("unit")) or None)
