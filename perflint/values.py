@@ -24,9 +24,12 @@ _OPERATOR_SPELLINGS = sorted({
     "不大于": "≤", "不多于": "≤", "以内": "≤", "以下": "≤",
     "<": "<", "小于": "<", "低于": "<", "少于": "<",
     "定性": "定性", "定性指标": "定性",
+    # provincial forms' 指标性质 column names the direction instead of the sign
+    "正向": "≥", "正向指标": "≥", "反向": "≤", "反向指标": "≤",
 }.items(), key=lambda kv: -len(kv[0]))
 _OPERATOR_MAP = dict(_OPERATOR_SPELLINGS)
-_PREFIX_OPERATORS = [(k, v) for k, v in _OPERATOR_SPELLINGS if k not in ("以上", "以内", "以下", "定性", "定性指标")]
+_PREFIX_OPERATORS = [(k, v) for k, v in _OPERATOR_SPELLINGS
+                     if k not in ("以上", "以内", "以下", "定性", "定性指标", "正向", "正向指标", "反向", "反向指标")]
 _SUFFIX_OPERATORS = [("以上", "≥"), ("以内", "≤"), ("以下", "≤")]
 
 _NUMBER_RE = re.compile(r"^[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)?(?:\.\d+)?$")

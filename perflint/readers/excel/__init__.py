@@ -1,0 +1,214 @@
+"""Workbooks (.xlsx, .xlsm, .xls) read with python-calamine into canonical documents.
+
+Each sheet that holds one of the four forms becomes one document; fields are found by their labels
+(see labels.py, forms.py and rules/aliases.toml), and every value keeps the cell it came from. A
+sheet named `perflint` or `审核豁免` carries waivers for the workbook's documents. Sheets that are
+none of the four forms are skipped and said (F008); hidden sheets that are none of them (lists
+behind a template's dropdowns) are skipped silently.
+
+Percent formats and formulas without a cached value are read from the xlsx package itself
+(xlsxparts.py), since calamine reports neither. A legacy .xls always stores a formula's result,
+and its number formats are not read: there an execution rate typed as a fraction (0.96) is
+recognised when 全年执行数 / 全年预算数 agrees with it.
+"""
+from __future__ import annotations
+
+import os
+import re
+from ...model import Cell, Document, Hit
+from .. import ReaderOptions, ReadOutcome
+from ..normalise import Normaliser
+from .forms import SheetForm, detect
+from .grid import Grid
+from .labels import label_book, normalise_label
+
+WAIVER_SHEETS = ("perflint", "审核豁免")
+_WAIVER_COLUMNS = {
+    "rule": ("规则", "规则代码", "规则编码", "代码", "rule", "code"),
+    "where": ("位置", "单元格", "范围", "where", "location"),
+    "reason": ("理由", "原因", "豁免理由", "说明", "reason"),
+}
+_CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+def read_workbook(path: str, options: ReaderOptions) -> ReadOutcome:
+    import python_calamine as pc
+
+    outcome = ReadOutcome()
+    suffix = os.path.splitext(path)[1].lower()
+    try:
+        # from the bytes, not the name: a legacy .xls renamed .xlsx (or a WPS .et) still reads
+        with open(path, "rb") as fh:
+            wb = pc.CalamineWorkbook.from_filelike(fh)
+    except pc.PasswordError:
+        return outcome.fail("F001", variant="encrypted")
+    except Exception as exc:  # calamine's errors (zip, xml, format) all mean: not a readable workbook
+        return outcome.fail("F001", variant="workbook", error=_describe(path, suffix, exc))
+    parts = None
+    try:
+        if _is_zip(path):  # by content, not name: a renamed workbook still gets its formats read
+            from .xlsxparts import PartTooLarge, XlsxParts
+
+            try:
+                parts = XlsxParts(path, options.limits.max_part_bytes)
+            except PartTooLarge as exc:
+                return outcome.fail("F007", variant="max_part_bytes", limit="max_part_bytes", part=exc.part,
+                                    value=exc.size, maximum=options.limits.max_part_bytes)
+            except Exception:  # noqa: BLE001 - calamine read it; without the extras we still read values
+                parts = None
+        return _read_sheets(wb, path, options, outcome, parts)
+    finally:
+        if parts is not None:
+            parts.close()
+        wb.close()
+
+
+def _is_zip(path: str) -> bool:
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(2) == b"PK"
+    except OSError:
+        return False
+
+
+def _describe(path: str, suffix: str, exc: Exception) -> str:
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(8)
+    except OSError:
+        head = b""
+    if suffix in (".xlsx", ".xlsm") and head == _CFB_MAGIC:
+        return "文件已加密（设有打开密码），或是另存为 .xlsx 扩展名的旧版 .xls 文件"
+    if suffix == ".xls" and head.startswith(b"PK"):
+        return "文件实际是 .xlsx 格式却使用了 .xls 扩展名"
+    if not head:
+        return "文件是空的"
+    return f"文件损坏或不是 Excel 工作簿（{type(exc).__name__}: {str(exc)[:200]}）"
+
+
+def _read_sheets(wb, path: str, options: ReaderOptions, outcome: ReadOutcome, parts) -> ReadOutcome:
+    import python_calamine as pc
+
+    book = label_book(options.aliases)
+    limits = options.limits
+    metas = list(wb.sheets_metadata)
+    names = [m.name for m in metas]
+    waivers: list[tuple[dict, Cell]] = []
+    waiver_sheets = [n for n in names if normalise_label(n)[0].lower() in WAIVER_SHEETS]
+    found: list[tuple[str, SheetForm, dict, list]] = []
+    skipped: list[tuple[str, str]] = []  # (sheet, why)
+    for meta in metas:
+        name = meta.name
+        if name in waiver_sheets:
+            waivers.extend(_read_waivers(wb, name, limits, outcome))
+            continue
+        hidden = meta.visible != pc.SheetVisibleEnum.Visible
+        if meta.typ != pc.SheetTypeEnum.WorkSheet:
+            if not hidden:
+                skipped.append((name, "chart"))
+            continue
+        try:
+            sheet = wb.get_sheet_by_name(name)
+        except Exception as exc:  # noqa: BLE001 - one broken sheet does not hide the others
+            outcome.fail("F001", variant="workbook", error=f"工作表“{name}”无法读取（{type(exc).__name__}: {exc}）")
+            continue
+        if sheet.height > limits.max_rows:
+            outcome.fail("F007", variant="max_rows", limit="max_rows", value=sheet.height, maximum=limits.max_rows, _sheet=name)
+            continue
+        if sheet.width > limits.max_columns:
+            outcome.fail("F007", variant="max_columns", limit="max_columns", value=sheet.width, maximum=limits.max_columns, _sheet=name)
+            continue
+        rows = sheet.to_python(skip_empty_area=True)
+        merged = sheet.merged_cell_ranges or ()
+        grid = Grid(name, rows, tuple(sheet.start or (0, 0)), book, merged)
+        kind, title = detect(grid)
+        if kind is None:
+            if not hidden:
+                skipped.append((name, "blank" if not grid.cells else "other"))
+            continue
+        extras = parts.extras(name) if parts is not None else None
+        form = SheetForm(grid, kind, title, extras.percent if extras else set())
+        data = form.build()
+        f005 = []
+        if extras is not None:
+            for key, formula in sorted(extras.formulas.items()):
+                ref = Cell(name, _a1(key))
+                f005.append(("F005", Hit.at(form.used.get(key, ""), formula=formula, _sheet=name, _cell=ref.cell)))
+        found.append((name, form, data, f005))
+    if not found:
+        checked = "、".join(names) if names else "（无工作表）"
+        return outcome.fail("F002", variant="no_form", sheets=checked)
+    for name, why in skipped:
+        outcome.fail("F008", variant=None if why == "other" else why, sheet=name, _sheet=name)
+    for name, form, data, f005 in found:
+        mine = [(w, c) for w, c in waivers if _waiver_for(w, name, names)]
+        if mine:
+            data["waivers"] = [w for w, _ in mine]
+            for i, (_, cell) in enumerate(mine):
+                form.locations[f"/waivers/{i}"] = cell
+        norm = Normaliser(form.kind)
+        data = norm.run(data)
+        outcome.documents.append(Document.build(form.kind, data, path=path, sheet=name, locations=form.locations,
+                                                reader_hits=form.hits + f005 + norm.hits))
+    return outcome
+
+
+def _a1(key: tuple[int, int]) -> str:
+    from .grid import a1
+
+    return a1(*key)
+
+
+def _waiver_for(waiver: dict, sheet: str, sheets: list[str]) -> bool:
+    """A waiver naming a sheet (`Sheet1`, `Sheet1!C12`) belongs to that sheet's document only."""
+    where = waiver.get("where") or ""
+    if "!" in where:
+        return where.split("!", 1)[0].strip("'") == sheet
+    if where in sheets:
+        return where == sheet
+    return True
+
+
+def _read_waivers(wb, name: str, limits, outcome: ReadOutcome) -> list[tuple[dict, Cell]]:
+    try:
+        sheet = wb.get_sheet_by_name(name)
+    except Exception:  # noqa: BLE001
+        return []
+    for limit, value in (("max_rows", sheet.height), ("max_columns", sheet.width)):
+        if value > getattr(limits, limit):
+            outcome.fail("F007", variant=limit, limit=limit, value=value, maximum=getattr(limits, limit), _sheet=name)
+            return []
+    rows = sheet.to_python(skip_empty_area=True)
+    r0, c0 = tuple(sheet.start or (0, 0))
+    header = None
+    cols: dict[str, int] = {}
+    for i, row in enumerate(rows):
+        found = {}
+        for j, value in enumerate(row):
+            text = normalise_label(value)[0].lower() if isinstance(value, str) else ""
+            for key, names in _WAIVER_COLUMNS.items():
+                if text in names and key not in found:
+                    found[key] = j
+        if "rule" in found and "reason" in found:
+            header, cols = i, found
+            break
+    if header is None:
+        return []
+    out = []
+    for i in range(header + 1, len(rows)):
+        row = rows[i]
+
+        def cell(key: str) -> str:
+            j = cols.get(key)
+            v = row[j] if j is not None and j < len(row) else ""
+            if isinstance(v, float) and v.is_integer():
+                v = int(v)
+            return str(v).strip() if v not in (None, "") else ""
+
+        rule, where, reason = cell("rule"), cell("where"), cell("reason")
+        if not (rule or where or reason):
+            continue
+        where = re.sub(r"\s+", "", where)
+        out.append(({"rule": rule, "where": where, "reason": reason},
+                    Cell(name, _a1((r0 + i, c0 + cols["rule"])))))
+    return out

@@ -1,0 +1,624 @@
+"""Which form a sheet holds, and its canonical document, found by labels rather than addresses."""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from ...model import Cell, Hit, pointer
+from ...values import NotANumber, halfwidth, parse_number, split_inline
+from .grid import Grid, a1, title_year
+
+_TITLE_ROWS = 8
+_PLACEHOLDER = re.compile(r"^(?:(?:三级)?指标(?:名称)?\d*|[…．.。·\-—_]+|\d+|无|待填|请填写.*)$")
+_ENDS_TABLE = ("总分", "合计", "总计", "评价结论", "自评结论")
+_DEPT_CODE = re.compile(r"^\s*[\[【(（]?\s*(\d{6,})\s*[\]】)）]?\s*[-－—_:：、]?\s*(.*)$", re.S)
+_PERIOD = re.compile(r"((?:19|20)\d{2})\D{0,4}?(?:-|－|—|–|~|～|至|到)\D{0,3}?((?:19|20)\d{2})")
+_ONE_YEAR = re.compile(r"^((?:19|20)\d{2})年?$")
+_YUAN = re.compile(r"(?:^|[(])(?:金额)?单位[:]?元\)?$")
+_YUAN_HEAD = re.compile(r"^(?:项目资金|资金情况|预算资金|资金|金额)\(元\)$")
+
+IND_COLUMNS = {
+    "一级指标": "level1", "二级指标": "level2", "三级指标": "name", "指标性质": "operator",
+    "年度指标值": "value", "度量单位": "unit", "实际完成值": "actual", "分值": "weight", "得分": "score",
+    "偏差原因分析及改进措施": "deviation",
+}
+_IDENTITY = ("项目名称", "项目编码", "主管部门", "实施单位", "部门名称", "部门编码")
+_SELFEVAL_MARKS = ("全年执行数", "实际完成值", "预期目标", "实际完成情况", "评价等级", "执行率")
+
+
+# ---- detection ---------------------------------------------------------------------------------
+def find_title(grid: Grid) -> tuple[tuple[int, int] | None, str | None]:
+    """The title cell and the kind its text names, if any."""
+    rows = grid.rows()[:_TITLE_ROWS]
+    for r in rows:
+        for c in grid.row_cols(r):
+            value = grid.cells[(r, c)]
+            if not isinstance(value, str) or len(value) > 80:
+                continue
+            t = re.sub(r"\s+", "", halfwidth(value))
+            kind = kind_of_title(t)
+            if kind:
+                return (r, c), kind
+    return None, None
+
+
+def kind_of_title(t: str) -> str | None:
+    if "绩效" not in t or "说明" in t or "表" not in t:
+        return None
+    if "自评" in t or "评价" in t:
+        stage = "selfeval"
+    elif "目标" in t or "申报" in t:
+        stage = "target"
+    else:
+        return None
+    dept = "整体" in t or ("部门" in t and "项目" not in t)
+    return f"{'dept' if dept else 'project'}_{stage}"
+
+
+def indicator_header(grid: Grid) -> int | None:
+    for key in grid.by_label.get("一级指标", ()):
+        r = key[0]
+        if any(grid.labels.get((r, c)) == "三级指标" for c in grid.row_cols(r)):
+            return r
+    return None
+
+
+def detect(grid: Grid) -> tuple[str | None, tuple[int, int] | None]:
+    """(kind, title cell) of a sheet, or (None, None) when it is none of the four forms."""
+    title, kind = find_title(grid)
+    header = indicator_header(grid)
+    identity = sum(1 for lab in _IDENTITY if lab in grid.by_label)
+    if kind:
+        return (kind, title) if header is not None or identity >= 2 else (None, None)
+    if header is None or identity == 0:
+        return None, None
+    dept = "项目名称" not in grid.by_label and "部门名称" in grid.by_label
+    selfeval = any(lab in grid.by_label for lab in _SELFEVAL_MARKS)
+    return f"{'dept' if dept else 'project'}_{'selfeval' if selfeval else 'target'}", None
+
+
+def sheet_in_yuan(grid: Grid) -> bool:
+    for norm in grid.texts.values():
+        if "元" in norm and (_YUAN.search(norm) or _YUAN_HEAD.match(norm)):
+            return True
+    for key, note in grid.notes.items():
+        if note == "元" and grid.labels.get(key) in ("中期资金总额", "年度资金总额"):
+            return True
+    return False
+
+
+# ---- extraction --------------------------------------------------------------------------------
+class SheetForm:
+    """Builds one document's raw data (before the shared Normaliser) and its locations."""
+
+    def __init__(self, grid: Grid, kind: str, title: tuple[int, int] | None, percent: set, *,
+                 guess_percent: bool = True) -> None:
+        self.g = grid
+        self.kind = kind
+        self.title = title
+        self.percent = percent
+        self.yuan = sheet_in_yuan(grid)
+        self.locations: dict[str, Cell] = {}
+        self.hits: list[tuple[str, Hit]] = []
+        self.used: dict[tuple[int, int], str] = {}  # cell → pointer, for findings on cells (F005)
+        self.guess_percent = guess_percent
+        self.selfeval = kind.endswith("selfeval")
+
+    # -- helpers
+    def at(self, ptr: str, key: tuple[int, int] | None) -> None:
+        if key is not None:
+            self.locations[ptr] = self.g.cell(key)
+            self.used.setdefault(key, ptr)
+
+    def raw(self, key: tuple[int, int] | None) -> Any:
+        return None if key is None else self.g.get(key)
+
+    def text(self, key: tuple[int, int] | None) -> str | None:
+        v = self.raw(key)
+        if v is None:
+            return None
+        if isinstance(v, bool):
+            return "是" if v else "否"
+        return v.strip() if isinstance(v, str) else str(v)
+
+    def amount(self, key: tuple[int, int] | None, yuan: bool | None = None) -> Any:
+        v = self.raw(key)
+        if isinstance(v, str):
+            try:
+                v = parse_number(v)
+            except NotANumber:
+                return v  # the Normaliser reports it (F004) with this cell
+        if isinstance(v, (int, float)) and not isinstance(v, bool) and (self.yuan if yuan is None else yuan):
+            v = round(v / 10000, 6)
+        return v
+
+    def measure(self, key: tuple[int, int] | None) -> Any:
+        """An indicator value or a rate: a percent-formatted 0.96 is 96."""
+        v = self.raw(key)
+        if key in self.percent and isinstance(v, (int, float)) and not isinstance(v, bool):
+            return round(v * 100, 10)
+        return v
+
+    def field(self, canon: str, ptr: str) -> tuple[bool, tuple[int, int] | None, tuple[int, int] | None]:
+        """(label found, label cell, value cell) and the location of the value (or of its blank cell)."""
+        label, value = self.g.find(canon)
+        if label is None:
+            return False, None, None
+        self.at(ptr, value if value is not None else self.g.blank_target(label))
+        return True, label, value
+
+    # A blank field is left out, as JSON leaves it out; its location still points at the blank cell.
+    def set_text(self, out: dict, key: str, canon: str, ptr: str) -> None:
+        found, _, cell = self.field(canon, ptr)
+        if found and cell is not None:
+            out[key] = self.text(cell)
+
+    def set_amount(self, out: dict, key: str, canon: str, ptr: str) -> None:
+        found, label, cell = self.field(canon, ptr)
+        if found and cell is not None:
+            out[key] = self.amount(cell, self._yuan_for(label))
+
+    def _yuan_for(self, label: tuple[int, int] | None) -> bool:
+        note = self.g.notes.get(label) if label is not None else None
+        if note == "元":
+            return True
+        if note == "万元":
+            return False
+        return self.yuan
+
+    # -- the document
+    def build(self) -> dict:
+        data: dict[str, Any] = {"form": self.kind}
+        self.fiscal_year(data)
+        if self.kind.startswith("project"):
+            data["project"] = self.project()
+        else:
+            data["department"] = self.department()
+        data["funds"] = {
+            "project_target": self.funds_project_target,
+            "dept_target": self.funds_dept_target,
+            "project_selfeval": self.funds_project_selfeval,
+            "dept_selfeval": self.funds_dept_selfeval,
+        }[self.kind]()
+        if self.kind == "dept_target":
+            data["tasks"] = self.tasks()
+        data["goals"] = self.goals()
+        indicators, total_row, score_col = self.indicators()
+        data["indicators"] = indicators
+        if self.selfeval:
+            self.totals(data, total_row, score_col)
+        return data
+
+    def fiscal_year(self, data: dict) -> None:
+        if self.title is not None:
+            year = title_year(halfwidth(str(self.g.cells[self.title])))
+            if year:
+                data["fiscal_year"] = year
+                self.at("/fiscal_year", self.title)
+                return
+        for r in self.g.rows()[:_TITLE_ROWS]:
+            for c in self.g.row_cols(r):
+                v = self.g.cells[(r, c)]
+                if isinstance(v, str) and len(v) <= 80:
+                    year = title_year(halfwidth(v))
+                    if year:
+                        data["fiscal_year"] = year
+                        self.at("/fiscal_year", (r, c))
+                        return
+        found, _, cell = self.field("年度", "/fiscal_year")
+        if found:
+            v = self.raw(cell)
+            if isinstance(v, str):
+                m = _ONE_YEAR.match(re.sub(r"\s+", "", halfwidth(v)).replace("年度", "年"))
+                v = int(m.group(1)) if m else v
+            data["fiscal_year"] = v
+
+    def owner_code_name(self, out: dict, canon: str, ptr: str) -> None:
+        found, _, cell = self.field(canon, ptr + "/name")
+        if not found:
+            return
+        self.at(ptr, cell)
+        text = self.text(cell)
+        code, name = split_code(text)
+        if code is not None:
+            out["code"] = code
+            self.at(ptr + "/code", cell)
+        out["name"] = name
+
+    def project(self) -> dict:
+        p: dict[str, Any] = {}
+        self.set_text(p, "code", "项目编码", "/project/code")
+        self.set_text(p, "name", "项目名称", "/project/name")
+        found, _, cell = self.field("主管部门", "/project/department")
+        if found:
+            code, name = split_code(self.text(cell))
+            p["department"] = {"code": code, "name": name}
+            self.at("/project/department/code", cell)
+            self.at("/project/department/name", cell)
+        self.set_text(p, "implementing_unit", "实施单位", "/project/implementing_unit")
+        if self.kind == "project_target" or "项目属性" in self.g.by_label:
+            self.set_text(p, "attribute", "项目属性", "/project/attribute")
+        found, _, cell = self.field("项目期", "/project/period")
+        if cell is not None:
+            p["period"] = parse_period(self.raw(cell))
+        if self.kind == "project_target":
+            self.set_amount(p, "prior_year_budget", "上年预算数", "/project/prior_year_budget")
+            found, _, cell = self.field("事前绩效评估", "/project/ex_ante_assessment")
+            if cell is not None:
+                p["ex_ante_assessment"] = ex_ante(self.text(cell))
+        return p
+
+    def department(self) -> dict:
+        d: dict[str, Any] = {}
+        self.owner_code_name(d, "部门名称", "/department")
+        found, _, cell = self.field("部门编码", "/department/code")
+        if found and self.raw(cell) is not None:
+            d["code"] = self.text(cell)
+        if d:
+            d.setdefault("code", None)
+        return d
+
+    # -- funds
+    def pair_block(self, head: str, ptr: str) -> dict:
+        """中期/年度资金总额 with the 其中：财政拨款 / 其他资金 rows that belong to it by position."""
+        g = self.g
+        heads = g.by_label.get(head)
+        if not heads:
+            return {}
+        h = heads[0]
+        out: dict[str, Any] = {}
+        yuan = self._yuan_for(h)
+        self.at(ptr, h)
+        total_cell, blocked = g.right_of(h)
+        grid_mode = total_cell is None
+        if grid_mode:  # headers across, row labels down the left: values where they meet
+            total_cell = self._meet("年度资金总额", h, exclude=h)
+        out["total"] = self.amount(total_cell, yuan)
+        self.at(ptr + "/total", total_cell or g.blank_target(h))
+        for key, canon in (("fiscal", "当年财政拨款"), ("other", "其他资金")):
+            if grid_mode:
+                cell = self._meet(canon, h)
+                sub = cell
+            else:
+                subs = [k for k in g.by_label.get(canon, ()) if h[0] < k[0] <= h[0] + 4]
+                if not subs:
+                    continue
+                sub = min(subs, key=lambda k: (abs(k[1] - h[1]), k[0]))
+                cell = g.right_of(sub)[0]
+            if sub is None:
+                continue
+            out[key] = self.amount(cell, yuan)
+            self.at(f"{ptr}/{key}", cell or g.blank_target(sub))
+        return out
+
+    def _meet(self, row_label: str, head: tuple[int, int], exclude=None) -> tuple[int, int] | None:
+        for k in self.g.by_label.get(row_label, ()):
+            if k != exclude and k[0] > head[0] and k[1] < head[1]:
+                cell = (k[0], head[1])
+                return cell if cell in self.g.cells else None
+        return None
+
+    def funds_project_target(self) -> dict:
+        funds: dict[str, Any] = {}
+        for key, head in (("medium_term", "中期资金总额"), ("annual", "年度资金总额")):
+            block = self.pair_block(head, f"/funds/{key}")
+            if block or head in self.g.by_label:
+                funds[key] = block
+        return funds
+
+    def funds_dept_target(self) -> dict:
+        funds: dict[str, Any] = {}
+        for key, canon in (("total", "年度资金总额"), ("fiscal", "当年财政拨款"), ("other", "其他资金"),
+                           ("basic", "基本支出"), ("project", "项目支出")):
+            self.set_amount(funds, key, canon, f"/funds/{key}")
+        return funds
+
+    _GRID_COLUMNS = (("initial", "年初预算数"), ("adjusted", "全年预算数"), ("executed", "全年执行数"),
+                     ("weight", "分值"), ("execution_rate", "执行率"), ("score", "得分"))
+    _GRID_ROWS = (("total", "年度资金总额"), ("fiscal_current", "当年财政拨款"), ("carryover", "上年结转资金"),
+                  ("other", "其他资金"))
+
+    def _funds_grid(self) -> tuple[int, dict[str, int]] | None:
+        g = self.g
+        for key in g.by_label.get("全年预算数", ()):
+            r = key[0]
+            cols: dict[str, int] = {}
+            for c in g.row_cols(r):
+                canon = g.labels.get((r, c))
+                for name, label in self._GRID_COLUMNS:
+                    if canon == label and name not in cols:
+                        cols[name] = c
+            if "initial" in cols or "executed" in cols:
+                self.at("/funds", key)
+                return r, cols
+        return None
+
+    def _grid_rows(self, header: int, first_col: int) -> dict[str, int]:
+        rows: dict[str, int] = {}
+        end = header + 8
+        for name, canon in self._GRID_ROWS:
+            for k in self.g.by_label.get(canon, ()):
+                if header < k[0] <= end and k[1] < first_col:
+                    rows[name] = k[0]
+                    break
+        return rows
+
+    def _grid_value(self, r: int, c: int, key: str, ptr: str, out: dict, yuan: bool) -> None:
+        cell = (r, c)
+        if cell not in self.g.cells and cell in self.g.covered:
+            cell = self.g.covered[cell]
+        if key in ("weight", "score"):
+            out[key] = self.raw(cell) if cell in self.g.cells else None
+        elif key == "execution_rate":
+            out[key] = self.measure(cell) if cell in self.g.cells else None
+        else:
+            out[key] = self.amount(cell if cell in self.g.cells else None, yuan)
+        self.at(ptr, cell)
+
+    def funds_project_selfeval(self) -> dict:
+        found = self._funds_grid()
+        if found is None:
+            return {}
+        header, cols = found
+        rows = self._grid_rows(header, min(cols.values()))
+        if "total" not in rows:
+            rows["total"] = self._next_row(header)
+        funds: dict[str, Any] = {}
+        for name, r in rows.items():
+            if r is None:
+                continue
+            block: dict[str, Any] = {}
+            for key in ("initial", "adjusted", "executed"):
+                if key in cols:
+                    self._grid_value(r, cols[key], key, f"/funds/{name}/{key}", block, self.yuan)
+            funds[name] = block
+            self.at(f"/funds/{name}", (r, min(cols.values())))
+        total_row = rows.get("total")
+        for key in ("weight", "execution_rate", "score"):
+            if key in cols and total_row is not None:
+                self._grid_value(total_row, cols[key], key, f"/funds/{key}", funds, self.yuan)
+        self._rate_fraction(funds, funds.get("total") or {})
+        return funds
+
+    def funds_dept_selfeval(self) -> dict:
+        found = self._funds_grid()
+        if found is None:
+            return {}
+        header, cols = found
+        rows = self._grid_rows(header, min(cols.values()))
+        r = rows.get("total") or self._next_row(header)
+        funds: dict[str, Any] = {}
+        if r is None:
+            return funds
+        for key, _ in self._GRID_COLUMNS:
+            if key in cols:
+                self._grid_value(r, cols[key], key, f"/funds/{key}", funds, self.yuan)
+        self._rate_fraction(funds, funds)
+        return funds
+
+    def _next_row(self, header: int) -> int | None:
+        for r in self.g.rows():
+            if r > header:
+                return r
+        return None
+
+    def _rate_fraction(self, funds: dict, amounts: dict) -> None:
+        """An execution rate typed as a fraction (0.96 without a percent format) when the amounts agree."""
+        rate, adjusted, executed = funds.get("execution_rate"), amounts.get("adjusted"), amounts.get("executed")
+        if not self.guess_percent or not all(isinstance(x, (int, float)) and not isinstance(x, bool)
+                                             for x in (rate, adjusted, executed)):
+            return
+        if 0 < rate <= 1.5 and adjusted > 0 and abs(executed / adjusted - rate) <= 0.005:
+            funds["execution_rate"] = round(rate * 100, 10)
+
+    # -- tasks and goals
+    def tasks(self) -> list:
+        g = self.g
+        heads = g.by_label.get("任务名称")
+        if not heads:
+            return []
+        h = heads[0]
+        r0 = h[0]
+        cols = {"name": h[1]}
+        for c in g.row_cols(r0):
+            canon = g.labels.get((r0, c))
+            if canon == "主要内容":
+                cols.setdefault("description", c)
+            elif canon == "预算金额":
+                cols.setdefault("amount", c)
+        self.at("/tasks", h)
+        tasks = []
+        r = g.span_end_row(h) + 1
+        while r <= g.last_row:
+            cells = {k: (r, c) for k, c in cols.items() if (r, c) in g.cells}
+            if not cells or any((r, c) in g.labels for c in g.row_cols(r)):
+                break
+            i = len(tasks)
+            task = {"name": self.text(cells.get("name")), "description": self.text(cells.get("description")),
+                    "amount": self.amount(cells.get("amount"))}
+            for k, c in cols.items():
+                self.at(pointer("tasks", i, k), (r, c))
+            self.at(pointer("tasks", i), (r, cols["name"]))
+            tasks.append(task)
+            r += 1
+        return tasks
+
+    def goals(self) -> dict:
+        goals: dict[str, Any] = {}
+        pairs = (("expected", "预期目标"), ("actual", "实际完成情况")) if self.selfeval else \
+            (("medium_term", "中期目标"), ("annual", "年度目标"))
+        if self.kind == "dept_target":
+            pairs = (("annual", "年度目标"),)
+        for key, canon in pairs:
+            self.set_text(goals, key, canon, f"/goals/{key}")
+        return goals
+
+    # -- indicators
+    def indicators(self) -> tuple[list, int | None, int | None]:
+        g = self.g
+        header = indicator_header(g)
+        if header is None:
+            return [], None, None
+        cols: dict[str, int] = {}
+        last_header = header
+        for c in g.row_cols(header):
+            name = IND_COLUMNS.get(g.labels.get((header, c), ""))
+            if name and name not in cols:
+                cols[name] = c
+            last_header = max(last_header, g.span_end_row((header, c)))
+        # a second header row (指标值 split into 指标性质/指标值/度量单位) refines the first
+        nxt = header + 1
+        sub = {IND_COLUMNS.get(g.labels.get((nxt, c), "")): c for c in g.row_cols(nxt)}
+        sub.pop(None, None)
+        if sub and len(sub) * 2 >= len(g.row_cols(nxt)):
+            cols.update(sub)
+            last_header = max(last_header, nxt)
+        if self.selfeval and "value" in cols:
+            cols["target"] = cols.pop("value")
+        first = g.cell((header, cols.get("level1", 0)))
+        self.locations["/indicators"] = first
+        cmin, cmax = min(cols.values()), max(cols.values())
+        keys = ("operator", "target", "actual", "unit", "weight", "score", "deviation") if self.selfeval \
+            else ("operator", "value", "unit")
+        out: list[dict] = []
+        l1 = l2 = None  # (value, cell) carried down merged or blank 一级/二级 cells
+        c1, c2, cn = cols.get("level1"), cols.get("level2"), cols.get("name")
+        total_row = None
+        for r in range(last_header + 1, g.last_row + 1):
+            row = [c for c in g.row_cols(r) if cmin <= c <= cmax]
+            texts = g.row_text(r)
+            if any(t.startswith(_ENDS_TABLE) for t in texts[:3]):
+                total_row = r
+                break
+            if not row:
+                if (c1 is not None and (r, c1) in g.covered) or (c2 is not None and (r, c2) in g.covered):
+                    self.skip_row(r, cn if cn is not None else cmin, "")
+                    continue
+                break
+            if cn is not None and g.labels.get((r, cn)) == "三级指标":
+                continue  # the header repeated on a new page
+            if c1 is not None and (r, c1) in g.cells:
+                l1, l2 = ((r, c1), self.text((r, c1))), None
+            elif c1 is not None and (r, c1) in g.covered:
+                top = g.covered[(r, c1)]
+                if top in g.cells:
+                    l1 = (top, self.text(top))
+            if c2 is not None and (r, c2) in g.cells:
+                l2 = ((r, c2), self.text((r, c2)))
+            elif c2 is not None and (r, c2) in g.covered:
+                top = g.covered[(r, c2)]
+                if top in g.cells:
+                    l2 = (top, self.text(top))
+            name_cell = (r, cn) if cn is not None else None
+            name = self.text(name_cell)
+            numbers = [cols[k] for k in ("value", "target", "actual", "weight", "score") if k in cols]
+            if (name is None or _PLACEHOLDER.match(re.sub(r"\s+", "", halfwidth(name)))) and \
+                    not any((r, c) in g.cells for c in numbers):
+                self.skip_row(r, cn if cn is not None else row[0], name or "")
+                continue
+            i = len(out)
+            ind: dict[str, Any] = {
+                "level1": _squash(l1[1]) if l1 else None,
+                "level2": _squash(l2[1]) if l2 else None,
+                "name": name,
+            }
+            base = pointer("indicators", i)
+            self.locations[base] = g.cell(name_cell if name_cell is not None else (r, row[0]))
+            if l1:
+                self.at(base + "/level1", l1[0])
+            if l2:
+                self.at(base + "/level2", l2[0])
+            if name_cell is not None:
+                self.at(base + "/name", name_cell)
+            for key in keys:
+                c = cols.get(key)
+                cell = (r, c) if c is not None else None
+                if key in ("value", "target", "actual"):
+                    value = self.measure(cell)
+                    if cell in self.percent and isinstance(value, (int, float)) and c is not None \
+                            and not self.text((r, cols["unit"]) if "unit" in cols else None):
+                        ind.setdefault("unit", "%")
+                elif key in ("operator", "unit", "deviation"):
+                    value = self.text(cell)
+                else:
+                    value = self.raw(cell)
+                if key == "unit" and value is None and ind.get("unit"):
+                    continue
+                ind[key] = value
+                if cell is not None:
+                    self.at(f"{base}/{key}", cell)
+            if "operator" not in cols:
+                # no 指标性质 column: text that carries no operator and is no number is qualitative
+                op, v, _ = split_inline(ind.get("target" if self.selfeval else "value"))
+                if op is None and isinstance(v, str):
+                    ind["operator"] = "定性"
+            out.append(ind)
+        return out, total_row, cols.get("score")
+
+    def skip_row(self, r: int, col: int, name: str) -> None:
+        ref = a1(r, col)
+        self.hits.append(("F009", Hit.at("", row=r + 1, name=name or "（空）", _sheet=self.g.name, _cell=ref)))
+
+    def totals(self, data: dict, total_row: int | None, score_col: int | None) -> None:
+        g = self.g
+        cell = None
+        heads = g.by_label.get("总分", [])
+        rows = [k[0] for k in heads]
+        if total_row is not None and total_row not in rows:
+            rows.append(total_row)
+        for r in rows:
+            if score_col is not None and (r, score_col) in g.cells:
+                cell = (r, score_col)
+                break
+        if cell is None and heads:
+            cell = g.value_cell(heads[0])
+        if cell is not None or heads or total_row is not None:
+            data["total_score"] = self.raw(cell)
+            if cell is not None:
+                self.at("/total_score", cell)
+            elif heads:
+                self.at("/total_score", g.blank_target(heads[0]))
+        self.set_text(data, "grade", "评价等级", "/grade")
+
+
+def _squash(text: str | None) -> str | None:
+    return re.sub(r"\s+", "", text) if isinstance(text, str) else text
+
+
+def split_code(text: str | None) -> tuple[str | None, str | None]:
+    """`[511703101]示例区教育局` or `511703101 示例区教育局` → (code, name); a bare name → (None, name)."""
+    if text is None:
+        return None, None
+    m = _DEPT_CODE.match(halfwidth(text))
+    if not m:
+        return None, text.strip()
+    name = m.group(2).strip()
+    return m.group(1), (text.strip()[len(text.strip()) - len(name):] if name else None)
+
+
+def parse_period(value: Any) -> dict:
+    """项目期 `2022-2026`, `2022年-2026年`, `2022年至2026年` → {start, end}; unreadable text is kept
+    in `start` so that the Normaliser names it (F004)."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return {"start": int(value), "end": int(value)}
+    if not isinstance(value, str):
+        return {"start": None, "end": None}
+    text = re.sub(r"\s+", "", halfwidth(value))
+    m = _PERIOD.search(text)
+    if m:
+        return {"start": int(m.group(1)), "end": int(m.group(2))}
+    m = _ONE_YEAR.match(text)
+    if m:
+        return {"start": int(m.group(1)), "end": int(m.group(1))}
+    return {"start": value.strip(), "end": None}
+
+
+def ex_ante(text: str | None) -> str | None:
+    if text is None:
+        return None
+    t = re.sub(r"\s+", "", text)
+    if t in ("是", "已开展", "开展", "已完成", "有"):
+        return "已开展"
+    if t in ("否", "未开展", "无", "没有"):
+        return "未开展"
+    return t

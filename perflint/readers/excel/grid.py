@@ -1,0 +1,177 @@
+"""One sheet as a sparse grid of non-empty cells, with its labels found and indexed."""
+from __future__ import annotations
+
+import datetime as _dt
+import re
+from typing import Any, Iterable
+
+from ...model import Cell
+from .labels import LabelBook, normalise_label
+
+_MAX_LABEL_CHARS = 40  # longer text is content (a goal, an explanation), never a label
+
+
+def col_letters(col: int) -> str:
+    out = ""
+    col += 1
+    while col:
+        col, rem = divmod(col - 1, 26)
+        out = chr(65 + rem) + out
+    return out
+
+
+def a1(row: int, col: int) -> str:
+    return f"{col_letters(col)}{row + 1}"
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, str):
+        return value if value.strip() else None
+    if isinstance(value, float):
+        return int(value) if value.is_integer() and abs(value) < 1e15 else value
+    if isinstance(value, _dt.datetime):
+        if value.hour or value.minute or value.second:
+            return f"{value.year}年{value.month}月{value.day}日 {value.hour:02d}:{value.minute:02d}"
+        return f"{value.year}年{value.month}月{value.day}日"
+    if isinstance(value, _dt.date):
+        return f"{value.year}年{value.month}月{value.day}日"
+    if isinstance(value, (_dt.time, _dt.timedelta)):
+        return str(value)
+    return value
+
+
+class Grid:
+    def __init__(self, name: str, rows: Iterable[list], origin: tuple[int, int], book: LabelBook,
+                 merged: Iterable | None = None) -> None:
+        self.name = name
+        self.book = book
+        self.cells: dict[tuple[int, int], Any] = {}
+        self.labels: dict[tuple[int, int], str] = {}
+        self.notes: dict[tuple[int, int], str] = {}
+        self.by_label: dict[str, list[tuple[int, int]]] = {}
+        self.texts: dict[tuple[int, int], str] = {}  # normalised text of every short string cell
+        r0, c0 = origin
+        lookup = book.lookup
+        last_row = -1
+        for i, row in enumerate(rows):
+            r = r0 + i
+            for j, value in enumerate(row):
+                if value == "" or value is None:
+                    continue
+                value = _clean(value)
+                if value is None:
+                    continue
+                key = (r, c0 + j)
+                self.cells[key] = value
+                last_row = r
+                if isinstance(value, str) and len(value) <= _MAX_LABEL_CHARS * 2:
+                    norm, note = normalise_label(value)
+                    if len(norm) > _MAX_LABEL_CHARS:
+                        continue
+                    self.texts[key] = norm
+                    canon = lookup(norm)
+                    if canon is not None:
+                        self.labels[key] = canon
+                        if note:
+                            self.notes[key] = note
+                        self.by_label.setdefault(canon, []).append(key)
+        self.last_row = last_row
+        # merged ranges: top-left → bottom-right, and each covered cell → its top-left
+        self.merge_end: dict[tuple[int, int], tuple[int, int]] = {}
+        self.covered: dict[tuple[int, int], tuple[int, int]] = {}
+        for rng in merged or ():
+            try:
+                (ra, ca), (rb, cb) = rng
+            except (TypeError, ValueError):
+                continue
+            if (rb - ra + 1) * (cb - ca + 1) > 10_000:  # a whole-column merge: only its top-left matters
+                self.merge_end[(ra, ca)] = (rb, cb)
+                continue
+            self.merge_end[(ra, ca)] = (rb, cb)
+            for r in range(ra, rb + 1):
+                for c in range(ca, cb + 1):
+                    if (r, c) != (ra, ca):
+                        self.covered[(r, c)] = (ra, ca)
+        self._row_cols: dict[int, list[int]] | None = None
+
+    # ---- addressing ---------------------------------------------------------------------
+    def cell(self, key: tuple[int, int]) -> Cell:
+        return Cell(self.name, a1(*key))
+
+    def get(self, key: tuple[int, int]) -> Any:
+        return self.cells.get(key)
+
+    def row_cols(self, r: int) -> list[int]:
+        """Columns of the non-empty cells of row r, left to right."""
+        if self._row_cols is None:
+            index: dict[int, list[int]] = {}
+            for (rr, cc) in self.cells:
+                index.setdefault(rr, []).append(cc)
+            for cols in index.values():
+                cols.sort()
+            self._row_cols = index
+        return self._row_cols.get(r, [])
+
+    def rows(self) -> list[int]:
+        self.row_cols(0)
+        return sorted(self._row_cols or ())
+
+    def is_label(self, key: tuple[int, int]) -> bool:
+        return key in self.labels
+
+    # ---- values next to labels ----------------------------------------------------------
+    def span_end_col(self, key: tuple[int, int]) -> int:
+        end = self.merge_end.get(key)
+        return end[1] if end else key[1]
+
+    def span_end_row(self, key: tuple[int, int]) -> int:
+        end = self.merge_end.get(key)
+        return end[0] if end else key[0]
+
+    def right_of(self, key: tuple[int, int]) -> tuple[tuple[int, int] | None, bool]:
+        """(the next non-empty cell to the right, whether a label stood in the way)."""
+        r, c = key
+        for cc in self.row_cols(r):
+            if cc <= c:
+                continue
+            k = (r, cc)
+            if k in self.labels:
+                return None, True
+            return k, False
+        return None, False
+
+    def below(self, key: tuple[int, int]) -> tuple[int, int] | None:
+        k = (self.span_end_row(key) + 1, key[1])
+        if k in self.cells and k not in self.labels:
+            return k
+        return None
+
+    def value_cell(self, key: tuple[int, int]) -> tuple[int, int] | None:
+        right, _ = self.right_of(key)
+        return right if right is not None else self.below(key)
+
+    def blank_target(self, key: tuple[int, int]) -> tuple[int, int]:
+        """Where the value of an unfilled label belongs: the cell right after the label."""
+        return key[0], self.span_end_col(key) + 1
+
+    def find(self, canon: str) -> tuple[tuple[int, int] | None, tuple[int, int] | None]:
+        """(label cell, value cell) of the first occurrence of a label that has a value."""
+        hits = self.by_label.get(canon)
+        if not hits:
+            return None, None
+        for key in hits:
+            v = self.value_cell(key)
+            if v is not None:
+                return key, v
+        return hits[0], None
+
+    def row_text(self, r: int) -> list[str]:
+        return [self.texts[(r, c)] for c in self.row_cols(r) if (r, c) in self.texts]
+
+
+_YEAR_IN_TITLE = re.compile(r"((?:19|20)\d{2})\s*年度")
+
+
+def title_year(text: str) -> int | None:
+    m = _YEAR_IN_TITLE.search(text)
+    return int(m.group(1)) if m else None

@@ -1,0 +1,93 @@
+"""Labels as forms write them, brought to one canonical spelling.
+
+`normalise_label` removes what never distinguishes two labels (width, spaces, a trailing colon,
+a leading 其中：) and sets a trailing parenthetical aside as a note (（万元）, （A）, （2025年-2027年）).
+`LabelBook` maps the normalised text to a canonical label through rules/aliases.toml and the
+profile's `[aliases.labels]` table.
+"""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Mapping
+
+from ...values import halfwidth
+
+_SPACE = re.compile(r"\s+")
+_TRAILING_NOTE = re.compile(r"^(.+?)\(([^()]*)\)$")
+_LEADING = re.compile(r"^(?:其中[:：]?|[0-9]+[.、]|[一二三四五六七八九十]+、|[(][0-9一二三四五六七八九十]+[)])")
+_COLONS = ":："
+
+
+def normalise_label(text: object) -> tuple[str, str | None]:
+    """(normalised label, note) of a cell's text; note is the trailing parenthetical, if any."""
+    if not isinstance(text, str):
+        return "", None
+    s = _SPACE.sub("", halfwidth(text)).rstrip(_COLONS)
+    note = None
+    m = _TRAILING_NOTE.match(s)
+    if m:
+        s, note = m.group(1).rstrip(_COLONS), m.group(2)
+    m = _LEADING.match(s)
+    if m and len(s) > m.end():
+        s = s[m.end():]
+    return s, note
+
+
+class AliasError(ValueError):
+    pass
+
+
+class LabelBook:
+    """Canonical label of a normalised cell text, or None if the text is no label."""
+
+    def __init__(self, table: Mapping[str, list[str]], extra: Mapping[str, str] | None = None) -> None:
+        self.canonical = frozenset(normalise_label(k)[0] for k in table)
+        self._map: dict[str, str] = {}
+        for canon, spellings in table.items():
+            key = normalise_label(canon)[0]
+            self._map[key] = key
+            for spelling in spellings:
+                self._map[normalise_label(spelling)[0]] = key
+        self.problems: list[str] = []
+        for alias, canon in (extra or {}).items():
+            target = normalise_label(str(canon))[0]
+            target = self._map.get(target, target)
+            if target not in self.canonical:
+                self.problems.append(f"{alias} → {canon}")
+                continue
+            self._map[normalise_label(str(alias))[0]] = target
+
+    def lookup(self, normalised: str) -> str | None:
+        return self._map.get(normalised)
+
+    def __call__(self, text: object) -> tuple[str | None, str | None]:
+        """(canonical label or None, note) for a cell value."""
+        key, note = normalise_label(text)
+        return self._map.get(key), note
+
+
+@lru_cache(maxsize=1)
+def _shipped() -> dict[str, list[str]]:
+    from ...data import DataError, data_dir, load_toml
+
+    path = data_dir("rules") / "aliases.toml"
+    raw = load_toml(path)
+    labels = raw.get("labels")
+    if not isinstance(labels, dict) or any(
+            not isinstance(v, list) or any(not isinstance(a, str) for a in v) for v in labels.values()):
+        raise DataError(path, "labels", "must be a table of canonical label = [aliases]")
+    return labels
+
+
+_BOOKS: dict[tuple, LabelBook] = {}
+
+
+def label_book(profile_aliases: Mapping[str, Mapping[str, str]] | None = None) -> LabelBook:
+    """The shipped aliases extended by a profile's `[aliases.labels]` (alias = canonical)."""
+    extra = dict((profile_aliases or {}).get("labels") or {})
+    key = tuple(sorted(extra.items()))
+    book = _BOOKS.get(key)
+    if book is None:
+        book = _BOOKS[key] = LabelBook(_shipped(), extra)
+    return book

@@ -1,0 +1,148 @@
+"""What python-calamine does not tell: percent number formats and formulas without a cached value.
+
+Read from the xlsx package with zipfile and regular expressions over the raw XML bytes. No XML
+parser runs, so no entity is ever expanded (a DTD cannot blow up); the five predefined escapes are
+undone by hand where text is shown. Each part's size is checked against the limits before it is
+decompressed, and a sheet part is decompressed only when the workbook has percent formats or the
+sheet has a formula.
+"""
+from __future__ import annotations
+
+import posixpath
+import re
+import zipfile
+from dataclasses import dataclass, field
+
+_ATTR = re.compile(rb'([\w:]+)\s*=\s*"([^"]*)"')
+_SHEET = re.compile(rb"<(?:\w+:)?sheet\b([^>]*?)/?>")
+_REL = re.compile(rb"<(?:\w+:)?Relationship\b([^>]*?)/?>")
+_NUMFMT = re.compile(rb"<(?:\w+:)?numFmt\b([^>]*?)/?>")
+_CELLXFS = re.compile(rb"<(?:\w+:)?cellXfs\b[^>]*>(.*?)</(?:\w+:)?cellXfs>", re.S)
+_XF = re.compile(rb"<(?:\w+:)?xf\b([^>]*?)(?:/>|>)")
+_CELL = re.compile(rb"<(?:\w+:)?c\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)", re.S)
+_FORMULA = re.compile(rb"<(?:\w+:)?f\b[^>]*?(?:/>|>(.*?)</(?:\w+:)?f>)", re.S)
+_VALUE = re.compile(rb"<(?:\w+:)?v\b[^>]*>([^<]+)</(?:\w+:)?v>")
+_REF = re.compile(r"^([A-Z]{1,3})([0-9]{1,7})$")
+_BUILTIN_PERCENT = {9, 10}
+_ESCAPES = (("&lt;", "<"), ("&gt;", ">"), ("&quot;", '"'), ("&apos;", "'"), ("&amp;", "&"))
+
+
+class PartTooLarge(Exception):
+    def __init__(self, part: str, size: int) -> None:
+        super().__init__(part)
+        self.part, self.size = part, size
+
+
+def unescape(text: str) -> str:
+    for esc, ch in _ESCAPES:
+        text = text.replace(esc, ch)
+    return text
+
+
+def _attrs(raw: bytes) -> dict[str, str]:
+    return {k.decode().rsplit(":", 1)[-1] if k != b"r:id" else "r:id": unescape(v.decode("utf-8", "replace"))
+            for k, v in _ATTR.findall(raw)}
+
+
+def cell_index(ref: str) -> tuple[int, int] | None:
+    """0-based (row, column) of an A1 reference."""
+    m = _REF.match(ref)
+    if not m:
+        return None
+    col = 0
+    for ch in m.group(1):
+        col = col * 26 + ord(ch) - 64
+    return int(m.group(2)) - 1, col - 1
+
+
+@dataclass
+class SheetExtras:
+    percent: set[tuple[int, int]] = field(default_factory=set)
+    formulas: dict[tuple[int, int], str] = field(default_factory=dict)  # formula cells without a value
+
+
+class XlsxParts:
+    def __init__(self, path: str, max_part_bytes: int) -> None:
+        self._zip = zipfile.ZipFile(path)
+        self._max = max_part_bytes
+        self._names = set(self._zip.namelist())
+        self.sheet_parts = self._sheet_parts()
+        self.percent_styles = self._percent_styles()
+
+    def close(self) -> None:
+        self._zip.close()
+
+    def _read(self, name: str) -> bytes | None:
+        if name not in self._names:
+            return None
+        size = self._zip.getinfo(name).file_size
+        if size > self._max:
+            raise PartTooLarge(name, size)
+        return self._zip.read(name)
+
+    def _sheet_parts(self) -> dict[str, str]:
+        book = self._read("xl/workbook.xml")
+        rels = self._read("xl/_rels/workbook.xml.rels")
+        if not book or not rels:
+            return {}
+        targets = {}
+        for raw in _REL.findall(rels):
+            a = _attrs(raw)
+            target = a.get("Target", "")
+            target = target.lstrip("/") if target.startswith("/") else posixpath.normpath("xl/" + target)
+            targets[a.get("Id")] = target
+        out = {}
+        for raw in _SHEET.findall(book):
+            a = _attrs(raw)
+            if "name" in a and a.get("r:id") in targets:
+                out[a["name"]] = targets[a["r:id"]]
+        return out
+
+    def _percent_styles(self) -> frozenset[int]:
+        styles = self._read("xl/styles.xml")
+        if not styles:
+            return frozenset()
+        percent_fmts = set(_BUILTIN_PERCENT)
+        for raw in _NUMFMT.findall(styles):
+            a = _attrs(raw)
+            code = a.get("formatCode", "")
+            if "%" in code.replace("\\%", "").replace('"%"', "") and a.get("numFmtId", "").isdigit():
+                percent_fmts.add(int(a["numFmtId"]))
+        m = _CELLXFS.search(styles)
+        if not m:
+            return frozenset()
+        out = set()
+        for i, raw in enumerate(_XF.findall(m.group(1))):
+            fmt = _attrs(raw).get("numFmtId", "0")
+            if fmt.isdigit() and int(fmt) in percent_fmts:
+                out.add(i)
+        return frozenset(out)
+
+    def extras(self, sheet_name: str) -> SheetExtras:
+        out = SheetExtras()
+        part = self.sheet_parts.get(sheet_name)
+        if part is None:
+            return out
+        data = self._read(part)
+        if not data:
+            return out
+        has_formula = b"<f" in data or b":f" in data
+        if not has_formula and not self.percent_styles:
+            return out
+        pct = self.percent_styles
+        for attrs_raw, inner in _CELL.findall(data):
+            if not inner and not pct:
+                continue
+            a = _attrs(attrs_raw)
+            idx = cell_index(a.get("r", ""))
+            if idx is None:
+                continue
+            style = a.get("s")
+            if pct and style and style.isdigit() and int(style) in pct:
+                out.percent.add(idx)
+            if has_formula and inner:
+                fm = _FORMULA.search(inner)
+                if fm is not None and not _VALUE.search(inner):
+                    text = unescape((fm.group(1) or b"").decode("utf-8", "replace")).strip()
+                    out.formulas[idx] = "=" + text if text else "（共享公式）"
+        return out
