@@ -6,6 +6,7 @@ exception that leaves this module.
 from __future__ import annotations
 
 import os
+import stat
 from dataclasses import dataclass, field
 from typing import Mapping
 
@@ -62,9 +63,12 @@ def read_path(path: str, options: ReaderOptions | None = None) -> ReadOutcome:
     options = options or ReaderOptions()
     suffix = os.path.splitext(path)[1].lower()
     try:
-        size = os.path.getsize(path)
+        st = os.stat(path)
     except OSError as exc:
         return ReadOutcome().fail("F001", variant="io", error=exc.strerror or str(exc))
+    if not stat.S_ISREG(st.st_mode):  # a pipe or device named .json would block or never end
+        return ReadOutcome().fail("F001", variant="not_regular")
+    size = st.st_size
     if size > options.limits.max_file_bytes:
         return ReadOutcome().fail("F007", variant="max_file_bytes", limit="max_file_bytes", value=size,
                                   maximum=options.limits.max_file_bytes)

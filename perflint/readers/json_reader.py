@@ -74,9 +74,31 @@ def decode_text(raw: bytes) -> tuple[str | None, str | None]:
             return None, "encoding"
 
 
+_JSON_TYPES = {list: "数组 array", str: "字符串 string", int: "数字 number", float: "数字 number",
+               bool: "true/false", type(None): "null"}
+# what json's messages mean, for officers who edit JSON by hand; the original stays for the technical
+_JSON_ERRORS = (
+    ("Expecting value", "此处缺少值或有多余的逗号"),
+    ("Expecting property name enclosed in double quotes", "键名须用英文双引号，或最后一项后多了逗号"),
+    ("Expecting ',' delimiter", "缺少英文逗号"),
+    ("Expecting ':' delimiter", "缺少英文冒号"),
+    ("Unterminated string", "字符串缺少结尾的英文双引号"),
+    ("Invalid control character", "字符串中有未转义的换行或控制字符"),
+    ("Invalid \\escape", "无效的反斜杠转义"),
+    ("Extra data", "内容结束后还有多余的字符"),
+)
+
+
+def _explain(msg: str) -> str:
+    for start, zh in _JSON_ERRORS:
+        if msg.startswith(start):
+            return f"{zh}（{msg}）"
+    return msg
+
+
 def parse_json_document(data: object, path: str, outcome: ReadOutcome) -> ReadOutcome:
     if not isinstance(data, dict):
-        return outcome.fail("F002", variant="not_object", found=type(data).__name__)
+        return outcome.fail("F002", variant="not_object", found=_JSON_TYPES.get(type(data), type(data).__name__))
     form = data.get("form")
     if form not in KINDS:
         return outcome.fail("F002", "/form", variant="json_form", found=str(form) if form is not None else "（无）")
@@ -107,7 +129,7 @@ def read_json(path: str, options: ReaderOptions) -> ReadOutcome:
     except _BadNumber as exc:
         return outcome.fail("F001", variant=exc.variant, value=exc.value)
     except json.JSONDecodeError as exc:
-        return outcome.fail("F001", variant="json", line=exc.lineno, column=exc.colno, error=exc.msg)
+        return outcome.fail("F001", variant="json", line=exc.lineno, column=exc.colno, error=_explain(exc.msg))
     except (ValueError, RecursionError) as exc:
         return outcome.fail("F001", variant="json_value", error=str(exc))
     if _has_infinite(data):
