@@ -1,0 +1,150 @@
+"""`perflint convert`: workbooks (and JSON) to canonical JSON, one file per document.
+
+The JSON is what the rules see, so a repository that keeps converted JSON gets the same findings
+as from the workbook. Two things a workbook says that canonical JSON cannot hold directly are
+carried over on purpose: a value the reader could not read as a number (F004) is written back as
+the text it found, so that checking the JSON reports it again at the same pointer; and a waiver
+that names a cell (Sheet1!F8) is rewritten to the JSON pointer of the value read from that cell.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+from pathlib import Path
+from typing import Any, Iterable, Mapping, TextIO
+
+from .model import Document, Hit, pointer_tokens, thaw
+
+_UNSAFE = re.compile(r'[\\/:*?"<>|\s]+')
+_CELL = re.compile(r"^(?:(?P<sheet>.+)!)?\$?(?P<col>[A-Za-z]{1,3})\$?(?P<row>\d+)$")
+# codes whose finding exists only because of the workbook's layout or a formula; said on stderr
+_WORKBOOK_ONLY = ("F005", "F008", "F009")
+
+
+def document_json(doc: Document) -> dict:
+    """The canonical JSON of a document read from any format, ready to be written."""
+    data = thaw(doc.data)
+    for code, hit in doc.reader_hits:
+        if code == "F004" and "value" in hit.args:
+            _restore(data, hit.pointer, hit.args["value"])
+    waivers = data.get("waivers")
+    if isinstance(waivers, list) and doc.locations:
+        by_cell = {}
+        for ptr, cell in doc.locations.items():
+            by_cell.setdefault((cell.sheet, cell.cell.upper()), ptr)
+            by_cell.setdefault((None, cell.cell.upper()), ptr)
+        for waiver in waivers:
+            if isinstance(waiver, dict) and isinstance(waiver.get("where"), str):
+                m = _CELL.match(waiver["where"].strip())
+                if m:
+                    key = (m.group("sheet"), f"{m.group('col').upper()}{m.group('row')}")
+                    if key in by_cell:
+                        waiver["where"] = by_cell[key]
+    return data
+
+
+def _restore(data: Any, ptr: str, raw: Any) -> None:
+    tokens = pointer_tokens(ptr)
+    node = data
+    for token in tokens[:-1]:
+        if isinstance(node, dict):
+            node = node.get(token)
+        elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
+            node = node[int(token)]
+        else:
+            return
+    if isinstance(node, dict) and tokens:
+        node[tokens[-1]] = raw
+    elif isinstance(node, list) and tokens and tokens[-1].isdigit() and int(tokens[-1]) < len(node):
+        node[int(tokens[-1])] = raw
+
+
+def dumps(data: Mapping[str, Any]) -> str:
+    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+
+
+def output_names(path: str, docs: list[Document]) -> list[str]:
+    stem = Path(path).stem
+    if len(docs) == 1:
+        return [f"{stem}.json"]
+    names, seen = [], set()
+    for i, doc in enumerate(docs, start=1):
+        part = _UNSAFE.sub("_", doc.sheet or "").strip("_.") or str(i)
+        name = f"{stem}.{part}.json"
+        if name in seen:
+            name = f"{stem}.{part}.{i}.json"
+        seen.add(name)
+        names.append(name)
+    return names
+
+
+def _message(catalogue, code: str, hit: Hit) -> str:
+    from .messages import render
+
+    try:
+        meta = catalogue[code]
+        return render(meta.template("zh", hit.variant), {k: v for k, v in hit.args.items() if not k.startswith("_")})
+    except Exception:  # the message is a courtesy; the code says what happened
+        return ""
+
+
+def _where(doc: Document | None, hit: Hit) -> str:
+    if hit.args.get("_sheet") and hit.args.get("_cell"):
+        return f"{hit.args['_sheet']}!{hit.args['_cell']}"
+    if doc is not None:
+        return doc.locate(hit.pointer).display()
+    return hit.pointer or ""
+
+
+def _free_target(target: Path, source: Path, written: set[Path]) -> Path:
+    """Never the input itself, never a file this run already wrote (a.xlsx and a.xls side by side)."""
+    if target.resolve() == source.resolve():
+        target = target.with_name(f"{source.stem}.canonical.json")
+    if target.resolve() in written:
+        target = target.with_name(f"{source.stem}.{source.suffix.lstrip('.')}{target.name[len(source.stem):]}")
+    return target
+
+
+def convert_files(files: Iterable[str], out_dir: str | os.PathLike | None, profile: str = "national",
+                  *, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
+    """Convert each file; 0 when every file gave its documents, 1 when any could not be read."""
+    from .catalogue import default_catalogue
+    from .profiles import load_profile
+    from .readers import ReaderOptions, read_path
+
+    out, err = stdout or sys.stdout, stderr or sys.stderr
+    catalogue = default_catalogue()
+    prof = load_profile(profile, catalogue)
+    options = ReaderOptions(aliases=prof.aliases)
+    if out_dir is not None:
+        os.makedirs(out_dir, exist_ok=True)
+    written: set[str] = set()
+    code = 0
+    for path in files:
+        if not os.path.isfile(path):
+            err.write(f"perflint: {path}: no such file\n")
+            code = 1
+            continue
+        outcome = read_path(path, options)
+        for c, hit in outcome.hits:
+            severity = catalogue[c].severity if c in catalogue.rules else "error"
+            err.write(f"perflint: {path}: {c} {_message(catalogue, c, hit)}\n")
+            if severity == "error":
+                code = 1
+        if not outcome.documents:
+            if not outcome.hits:
+                err.write(f"perflint: {path}: no form found\n")
+            code = 1
+            continue
+        folder = Path(out_dir) if out_dir is not None else Path(path).parent
+        for doc, name in zip(outcome.documents, output_names(path, outcome.documents)):
+            target = _free_target(folder / name, Path(path), written)
+            for c, hit in doc.reader_hits:
+                if c in _WORKBOOK_ONLY:
+                    err.write(f"perflint: {path}: note: {c} at {_where(doc, hit)} is not carried into JSON\n")
+            target.write_text(dumps(document_json(doc)), encoding="utf-8")
+            written.add(target.resolve())
+            out.write(f"{target}\n")
+    return code
