@@ -240,6 +240,10 @@ def satisfaction_not_percent(doc, ctx) -> Iterator[Hit]:
         value = ind.get(key)
         if blank(value) or is_placeholder(value):
             continue
-        if num(value) is None or text(ind.get("unit")) not in ("%", "％"):
-            yield Hit.at(pointer("indicators", i, key), name=text(ind.get("name")), value=value,
-                         unit=text(ind.get("unit")) or None)
+        unit = text(ind.get("unit"))
+        if unit in ("%", "％"):
+            continue
+        if num(value) is not None and unit:
+            yield Hit.at(pointer("indicators", i, key), variant="unit", name=text(ind.get("name")), value=value, unit=unit)
+        else:
+            yield Hit.at(pointer("indicators", i, key), name=text(ind.get("name")), value=value)
