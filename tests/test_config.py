@@ -16,7 +16,21 @@ CLEAN = base_document("project_target")
 FAULTY = apply_patch(CLEAN, [{"set": "/funds/annual/other", "value": 40}])  # A201 at /funds/annual/total
 
 
+_PROJECTS: dict[str, int] = {}
+
+
+def distinct(path: Path, doc: dict) -> dict:
+    """Each file its own project: two files of one project in a run are a duplicate submission (H505)."""
+    n = _PROJECTS.setdefault(str(path.resolve()), len(_PROJECTS) + 1)
+    patch = [{"set": "/project/code", "value": f"5117032{n:05d}"}] if "code" in doc.get("project", {}) else []
+    if "name" in doc.get("project", {}):
+        patch.append({"set": "/project/name", "value": f"{doc['project']['name']}（{n}）"})
+    return apply_patch(doc, patch)
+
+
 def write(path: Path, content: dict | str) -> Path:
+    if isinstance(content, dict):
+        content = distinct(path, content)
     path.parent.mkdir(parents=True, exist_ok=True)
     text = content if isinstance(content, str) else json.dumps(content, ensure_ascii=False)
     path.write_text(text, encoding="utf-8")
@@ -183,7 +197,7 @@ def test_per_path_ignores(repo, monkeypatch, capsys):
     write(repo / "archive" / "2019" / "old.json", FAULTY)
     write(repo / "returns" / "new.json", FAULTY)
     monkeypatch.chdir(repo)
-    code, out, _ = run(["archive", "returns"], capsys)
+    code, out, _ = run(["archive", "returns", "--ignore", "H500"], capsys)
     by_path = {f["path"]: f for f in json.loads(out)["files"]}
     assert by_path["archive/2019/old.json"]["verdict"] == "pass"
     new = by_path["returns/new.json"]

@@ -87,7 +87,9 @@ def test_hooks_pass_a_clean_file_and_stop_a_faulty_one(tmp_path):
     assert first.returncode == 0, first.stdout + first.stderr
     assert "perflint" in first.stdout and "Passed" in first.stdout
 
-    faulty = apply_patch(clean, [{"set": "/funds/annual/other", "value": 40}])
+    faulty = apply_patch(clean, [{"set": "/funds/annual/other", "value": 40},  # A201, and another project
+                                 {"set": "/project/code", "value": "511703250099"},
+                                 {"set": "/project/name", "value": "政务平台建设"}])
     _write(data / "returns" / "财政局" / "平台建设.json", faulty)
     _git(data, "add", "-A")
     second = _pre_commit(data, "run", "--files", "returns/财政局/平台建设.json")
