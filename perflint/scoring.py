@@ -9,7 +9,7 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from .values import POSITIVE, REVERSE, halfwidth
+from .values import POSITIVE, REVERSE, extract_date, halfwidth
 
 POSITIVE_DIR = "positive"  # 正向 ≥ >
 REVERSE_DIR = "reverse"  # 反向 ≤ <
@@ -181,11 +181,11 @@ def normalise_grade(text: Any) -> str | None:
 
 def misses_target(direction_: str | None, target: Any, actual: Any) -> bool:
     """Whether B misses A in the indicator's direction (qualitative: partly or not achieved)."""
-    if direction_ == QUALITATIVE_DIR:
+    if direction_ == QUALITATIVE_DIR and qualitative_result(actual) is not None:
         return qualitative_result(actual) in (PARTIAL, POOR)
     a, b = _number(target), _number(actual)
     if a is None or b is None:
-        return False
+        return _misses_date(direction_, target, actual)
     eps = 1e-9
     if direction_ == POSITIVE_DIR:
         return b < a - eps
@@ -194,6 +194,17 @@ def misses_target(direction_: str | None, target: Any, actual: Any) -> bool:
     if direction_ == EQUAL_DIR:
         return abs(b - a) > eps
     return False
+
+
+def _misses_date(direction_: str | None, target: Any, actual: Any) -> bool:
+    """A 时效 deadline (`2024年11月底前`) against the date it was met (`2024年12月`): late is a miss.
+
+    `≥` on dates (不早于) is rare but reads the other way round.
+    """
+    a, b = extract_date(target), extract_date(actual)
+    if a is None or b is None:
+        return False
+    return b < a if direction_ == POSITIVE_DIR else b > a
 
 
 def overachieved(direction_: str | None, target: Any, actual: Any, ratio: float) -> bool:

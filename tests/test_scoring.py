@@ -168,6 +168,13 @@ def test_misses_target_by_direction():
     assert not misses_target("positive", "较好", 1)
 
 
+def test_a_deadline_met_late_is_a_miss():
+    assert misses_target("reverse", "2024年11月底前", "2024年12月")
+    assert not misses_target("reverse", "2024年11月底前", "2024年11月")
+    assert misses_target(direction(None, "2024年11月底前"), "2024年11月底前", "2025-01-10")
+    assert not misses_target("reverse", "2024年11月底前", "按期完成")
+
+
 def test_overachieved_at_the_ratio():
     assert overachieved("positive", 32000, 41600, 1.3)
     assert not overachieved("positive", 32000, 41599, 1.3)
