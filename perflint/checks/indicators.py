@@ -27,12 +27,23 @@ def value_key(doc) -> str:
     return "target" if doc.kind in SELFEVAL_KINDS else "value"
 
 
-def level1(ind: Mapping[str, Any]) -> str:
-    return fold_indicator_name(ind.get("level1"))
+def _fold(name: Any, ctx, table: str) -> str:
+    """The 指标 form of a category name, through the profile's `[aliases.level1]`/`[aliases.level2]`."""
+    folded = fold_indicator_name(name)
+    aliases = ctx.profile.aliases.get(table) if ctx is not None else None
+    if aliases:
+        for alias, canonical in aliases.items():
+            if fold_indicator_name(alias) == folded:
+                return fold_indicator_name(canonical)
+    return folded
 
 
-def level2(ind: Mapping[str, Any]) -> str:
-    return fold_indicator_name(ind.get("level2"))
+def level1(ind: Mapping[str, Any], ctx=None) -> str:
+    return _fold(ind.get("level1"), ctx, "level1")
+
+
+def level2(ind: Mapping[str, Any], ctx=None) -> str:
+    return _fold(ind.get("level2"), ctx, "level2")
 
 
 def is_placeholder(value: Any) -> bool:
@@ -54,13 +65,13 @@ def counts_as_quantitative(ind: Mapping[str, Any], key: str) -> bool:
     return is_quantitative(op, value) or is_date_value(value)
 
 
-def is_cost(ind: Mapping[str, Any]) -> bool:
-    return level1(ind) == "成本指标" or level2(ind) in COST_LEVEL2
+def is_cost(ind: Mapping[str, Any], ctx=None) -> bool:
+    return level1(ind, ctx) == "成本指标" or level2(ind, ctx) in COST_LEVEL2
 
 
 @rule("I301")
 def missing_level1(doc, ctx) -> Iterator[Hit]:
-    present = {level1(ind) for _, ind in doc.indicators()}
+    present = {level1(ind, ctx) for _, ind in doc.indicators()}
     for l1 in ctx.profile.mandatory_level1:
         if l1 not in present:
             yield Hit.at("/indicators", level1=l1)
@@ -70,7 +81,7 @@ def missing_level1(doc, ctx) -> Iterator[Hit]:
 def unknown_level2(doc, ctx) -> Iterator[Hit]:
     tree = ctx.profile.tree
     for i, ind in doc.indicators():
-        l1, l2 = level1(ind), level2(ind)
+        l1, l2 = level1(ind, ctx), level2(ind, ctx)
         if not l1:
             yield Hit.at(pointer("indicators", i, "level1"), variant="blank_level1", name=text(ind.get("name")))
         elif l1 not in tree:
@@ -89,8 +100,8 @@ def missing_level2(doc, ctx) -> Iterator[Hit]:
     first: dict[str, int] = {}
     present: set[tuple[str, str]] = set()
     for i, ind in doc.indicators():
-        first.setdefault(level1(ind), i)
-        present.add((level1(ind), level2(ind)))
+        first.setdefault(level1(ind, ctx), i)
+        present.add((level1(ind, ctx), level2(ind, ctx)))
     for l1, required in ctx.profile.mandatory_level2.items():
         if l1 not in first:
             continue  # an absent 一级 is I301's finding
@@ -103,7 +114,7 @@ def missing_level2(doc, ctx) -> Iterator[Hit]:
 def missing_indicator_name(doc, ctx) -> Iterator[Hit]:
     for i, ind in doc.indicators():
         if blank(ind.get("name")):
-            yield Hit.at(pointer("indicators", i, "name"), level1=level1(ind) or None, level2=level2(ind) or None)
+            yield Hit.at(pointer("indicators", i, "name"), level1=level1(ind, ctx) or None, level2=level2(ind, ctx) or None)
 
 
 @rule("I305")
@@ -136,13 +147,13 @@ def missing_unit(doc, ctx) -> Iterator[Hit]:
 def vague_quantity(doc, ctx) -> Iterator[Hit]:
     key = value_key(doc)
     for i, ind in doc.indicators():
-        if level2(ind) not in MEASURED_LEVEL2:
+        if level2(ind, ctx) not in MEASURED_LEVEL2:
             continue
         value = ind.get(key)
         if blank(value) or num(value) is not None or is_placeholder(value):
             continue  # empty: I305; a placeholder: I306
         if isinstance(value, str) and not _DIGIT.search(halfwidth(value)):
-            yield Hit.at(pointer("indicators", i, key), name=text(ind.get("name")), level2=level2(ind),
+            yield Hit.at(pointer("indicators", i, key), name=text(ind.get("name")), level2=level2(ind, ctx),
                          value=value.strip())
 
 
@@ -153,9 +164,9 @@ def duplicate_indicator(doc, ctx) -> Iterator[Hit]:
         name = "".join(text(ind.get("name")).split())
         if not name:
             continue
-        key = (level1(ind), level2(ind), name)
+        key = (level1(ind, ctx), level2(ind, ctx), name)
         if key in seen:
-            yield Hit.at(pointer("indicators", i, "name"), name=name, level2=level2(ind) or None, first=seen[key] + 1)
+            yield Hit.at(pointer("indicators", i, "name"), name=name, level2=level2(ind, ctx) or None, first=seen[key] + 1)
         else:
             seen[key] = i
 
@@ -172,7 +183,7 @@ def percent_over_100(doc, ctx) -> Iterator[Hit]:
 @rule("I311")
 def cost_lower_bound(doc, ctx) -> Iterator[Hit]:
     for i, ind in doc.indicators():
-        if is_cost(ind) and ind.get("operator") in POSITIVE:
+        if is_cost(ind, ctx) and ind.get("operator") in POSITIVE:
             yield Hit.at(pointer("indicators", i, "operator"), name=text(ind.get("name")), operator=ind.get("operator"))
 
 
@@ -214,7 +225,7 @@ def deadline_outside_period(doc, ctx) -> Iterator[Hit]:
     end, basis = limit
     key = value_key(doc)
     for i, ind in doc.indicators():
-        if level2(ind) != "时效指标":
+        if level2(ind, ctx) != "时效指标":
             continue
         date = extract_date(ind.get(key))
         if date is not None and date > (end, 12, 31):
@@ -235,7 +246,7 @@ def bad_operator(doc, ctx) -> Iterator[Hit]:
 def satisfaction_not_percent(doc, ctx) -> Iterator[Hit]:
     key = value_key(doc)
     for i, ind in doc.indicators():
-        if level1(ind) != SATISFACTION:
+        if level1(ind, ctx) != SATISFACTION:
             continue
         value = ind.get(key)
         if blank(value) or is_placeholder(value):

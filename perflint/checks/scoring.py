@@ -52,7 +52,7 @@ def level1_weights(doc, ctx) -> Iterator[Hit]:
     sums: dict[str, float] = {}
     first: dict[str, int] = {}
     for i, ind in doc.indicators():
-        l1 = level1(ind)
+        l1 = level1(ind, ctx)
         l1 = profile.count_with.get(l1, l1)
         w = num(ind.get("weight"))
         if w is None:
