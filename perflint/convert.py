@@ -19,8 +19,9 @@ from .model import Document, Hit, pointer_tokens, thaw
 
 _UNSAFE = re.compile(r'[\\/:*?"<>|\s]+')
 _CELL = re.compile(r"^(?:(?P<sheet>.+)!)?\$?(?P<col>[A-Za-z]{1,3})\$?(?P<row>\d+)$")
-# codes whose finding exists only because of the workbook's layout or a formula; said on stderr
-_WORKBOOK_ONLY = ("F005", "F008", "F009")
+# a formula without a cached value has nothing to write: the JSON holds no value there, so the
+# converter says so (the layout notes F008/F009 need no JSON and are not repeated)
+_LOST_IN_JSON = ("F005",)
 
 
 def document_json(doc: Document) -> dict:
@@ -129,10 +130,10 @@ def convert_files(files: Iterable[str], out_dir: str | os.PathLike | None, profi
             continue
         outcome = read_path(path, options)
         for c, hit in outcome.hits:
-            severity = catalogue[c].severity if c in catalogue.rules else "error"
+            if c in catalogue.rules and catalogue[c].severity != "error":
+                continue
             err.write(f"perflint: {path}: {c} {_message(catalogue, c, hit)}\n")
-            if severity == "error":
-                code = 1
+            code = 1
         if not outcome.documents:
             if not outcome.hits:
                 err.write(f"perflint: {path}: no form found\n")
@@ -142,8 +143,9 @@ def convert_files(files: Iterable[str], out_dir: str | os.PathLike | None, profi
         for doc, name in zip(outcome.documents, output_names(path, outcome.documents)):
             target = _free_target(folder / name, Path(path), written)
             for c, hit in doc.reader_hits:
-                if c in _WORKBOOK_ONLY:
-                    err.write(f"perflint: {path}: note: {c} at {_where(doc, hit)} is not carried into JSON\n")
+                if c in _LOST_IN_JSON:
+                    err.write(f"perflint: {path}: {_where(doc, hit)}: {c} {_message(catalogue, c, hit)}"
+                              f"（JSON 中此值为空）\n")
             target.write_text(dumps(document_json(doc)), encoding="utf-8")
             written.add(target.resolve())
             out.write(f"{target}\n")

@@ -736,6 +736,38 @@ def _render_xls(sheets: list[Sheet], path: str) -> None:
     wb.save(path)
 
 
+def waiver_sheet(forms: Sequence[tuple[Mapping[str, Any], Sheet]], name: str = "审核豁免") -> Sheet | None:
+    """The 审核豁免 sheet (规则 / 位置 / 理由) of the documents' JSON waivers, or None if there are none.
+
+    A waiver's pointer becomes the cell its value was written to; a pointer to a whole block
+    (/project) has no one cell and becomes the form's sheet name, the nearest a workbook can say.
+    """
+    rows = []
+    for doc, sheet in forms:
+        for waiver in doc.get("waivers") or ():
+            if not isinstance(waiver, Mapping):
+                continue
+            where = str(waiver.get("where") or "")
+            if where.startswith("/"):
+                from openpyxl.utils import get_column_letter
+
+                cell = sheet.locations.get(where)
+                where = f"{get_column_letter(cell[1])}{cell[0]}" if cell else sheet.name
+            if len(forms) > 1 and where and "!" not in where and where != sheet.name:
+                where = f"{sheet.name}!{where}"
+            rows.append((waiver.get("rule"), where or None, waiver.get("reason")))
+    if not rows:
+        return None
+    sh = Sheet(name)
+    for c, (label, width) in enumerate((("规则", 10), ("位置", 16), ("理由", 60)), start=1):
+        sh.put(1, c, label, "header")
+        sh.widths[c] = width
+    for r, row in enumerate(rows, start=2):
+        for c, value in enumerate(row, start=1):
+            sh.put(r, c, value, "wrap" if c == 3 else "center")
+    return sh
+
+
 def write_sheets(sheets: list[Sheet], path: str | os.PathLike) -> None:
     """Write laid-out sheets as .xls (xlwt) or, for any other suffix, .xlsx (openpyxl)."""
     path = os.fspath(path)
@@ -752,6 +784,9 @@ def write_workbook(path: str | os.PathLike, forms: Sequence[tuple[Mapping[str, A
     for i, (doc, layout) in enumerate(forms):
         name = sheet_names[i] if sheet_names else f"{KIND_NAMES_ZH[doc['form']]}"
         sheets.append(build_sheet(doc["form"], doc, layout, name))
+    waivers = waiver_sheet([(doc, sheet) for (doc, _), sheet in zip(forms, sheets)])
+    if waivers is not None:
+        sheets.append(waivers)
     if instructions:
         sheets.append(instructions_sheet(dict.fromkeys(doc["form"] for doc, _ in forms)))
     write_sheets(sheets, path)
@@ -761,8 +796,11 @@ def write_template(kind: str, path: str | os.PathLike, document: Mapping[str, An
                    layout: str = "reference") -> None:
     """The workbook of one form: blank (document=None) or filled with a canonical document.
 
-    `.xls` paths are written with xlwt (merges and number formats, no dropdowns).
+    `.xls` paths are written with xlwt (merges and number formats, no dropdowns). The document's
+    waivers, if any, go to a 审核豁免 sheet.
     """
     if document is not None and document.get("form") not in (None, kind):
         raise ValueError(f"document is a {document.get('form')!r}, not a {kind!r}")
-    write_sheets([build_sheet(kind, document, layout), instructions_sheet([kind])], path)
+    sheet = build_sheet(kind, document, layout)
+    waivers = waiver_sheet([(document, sheet)]) if document is not None else None
+    write_sheets([sheet] + ([waivers] if waivers else []) + [instructions_sheet([kind])], path)
