@@ -157,14 +157,19 @@ def _load(path: str, mtime_ns: int) -> Baseline:
 
 
 def load_baseline(path: str | os.PathLike) -> Baseline:
-    """The baseline at `path` (read once per run; a fresh Baseline object counts its own suppressions)."""
+    """The baseline at `path`, read once: every caller in a run shares one object and its `suppressed`."""
     source = os.path.abspath(path)
     try:
         mtime = os.stat(source).st_mtime_ns
     except OSError:
         mtime = -1
-    loaded = _load(source, mtime)
-    return Baseline(loaded.path, loaded.counts)
+    return _load(source, mtime)
+
+
+def suppressed_note(baseline: Baseline, lang: str = "zh") -> str:
+    if lang == "en":
+        return f"{baseline.suppressed} finding(s) recorded in the baseline {baseline.path.name} are not shown\n"
+    return f"基线 {baseline.path.name} 已记录的 {baseline.suppressed} 个问题未列出\n"
 
 
 load_baseline.cache_clear = _load.cache_clear  # type: ignore[attr-defined]

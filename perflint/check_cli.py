@@ -98,7 +98,7 @@ def main(argv: list[str]) -> int:
         if baseline:
             from .baseline import load_baseline
 
-            load_baseline(baseline)  # a missing or broken baseline stops the run before any file is read
+            load_baseline(baseline).suppressed = 0  # a missing or broken baseline stops the run here
         settings = RunSettings.resolve(paths, cfg, {
             "profile": args.profile, "select": args.select, "ignore": args.ignore, "lang": args.lang,
             "fail_on": args.fail_on, "history": args.history, "registry": args.registry, "jobs": args.jobs,
@@ -131,4 +131,10 @@ def main(argv: list[str]) -> int:
         return _fail(str(exc))
     if args.write_baseline and code == EXIT_RETURN:
         code = EXIT_PASS  # today's findings are now the baseline: with it, this run passes
+    if baseline and not args.quiet:
+        from .baseline import load_baseline, suppressed_note
+
+        known = load_baseline(baseline)
+        if known.suppressed:
+            sys.stderr.write(suppressed_note(known, settings.lang))
     return code

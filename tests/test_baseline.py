@@ -71,8 +71,9 @@ def test_write_then_check_against_the_baseline(repo, capsys):
     assert saved["findings"] == [{"file": "returns/old.json", "code": "A201", "pointer": "/funds/annual/total",
                                   "count": 1}]
 
-    code, report, _ = run(["returns", "--baseline", "perflint-baseline.json"], capsys)
+    code, report, err = run(["returns", "--baseline", "perflint-baseline.json"], capsys)
     assert code == 0 and findings_of(report) == []
+    assert "基线 perflint-baseline.json 已记录的 1 个问题未列出" in err  # on stderr: the report stays clean
     old = next(f for f in report["files"] if f["path"] == "returns/old.json")
     assert old["verdict"] == "pass" and old["documents"][0]["verdict"] == "pass"
     assert old["documents"][0]["grade"] == "优"
@@ -90,8 +91,9 @@ def test_matching_ignores_message_text_and_language(repo, capsys):
     run(["returns", "--write-baseline", "b.json"], capsys)
     # the amounts change (so does the message), the pointer does not: still the recorded finding
     write(repo / "returns" / "old.json", apply_patch(CLEAN, [{"set": "/funds/annual/other", "value": 10}]))
-    code, report, _ = run(["returns", "--baseline", "b.json", "--lang", "en"], capsys)
+    code, report, err = run(["returns", "--baseline", "b.json", "--lang", "en"], capsys)
     assert code == 0 and findings_of(report) == []
+    assert "1 finding(s) recorded in the baseline b.json are not shown" in err
 
 
 def test_a_different_location_is_new(repo, capsys):
