@@ -78,17 +78,20 @@ def rule_cmd(
 @app.command()
 def template(
     kind: str = typer.Argument(..., help="project_target | dept_target | project_selfeval | dept_selfeval"),
-    out: Optional[Path] = typer.Option(None, "-o", "--output", help="Where to write the workbook (default: KIND.xlsx)."),
+    out: Optional[Path] = typer.Option(None, "-o", "--output", help="Where to write the workbook (default: KIND.xlsx; a .xls name writes legacy Excel)."),
+    layout: str = typer.Option("reference", "--layout", help="reference | national (values like ≥95% in one cell) | provincial."),
 ) -> None:
     """Write the reference workbook of a form, with dropdowns and a 填报说明 sheet."""
     from .model import KINDS
 
     if kind not in KINDS:
         raise _fail(f"unknown form kind {kind!r} (one of {', '.join(KINDS)})")
-    from .template import write_template
+    from .template import LAYOUTS, write_template
 
+    if layout not in LAYOUTS:
+        raise _fail(f"unknown layout {layout!r} (one of {', '.join(LAYOUTS)})")
     path = out or Path(f"{kind}.xlsx")
-    write_template(kind, path)
+    write_template(kind, path, layout=layout)
     sys.stdout.write(f"{path}\n")
 
 

@@ -91,7 +91,7 @@ class Layout:
     spare_rows: bool = False           # keep the template's spare rows (指标2, ……) in a filled form
     dept_cell: str = "[{code}]{name}"  # how 主管部门 carries the department code
     period: str = "{start}年-{end}年"
-    rate_as_text: bool = False         # 执行率 as "96.00%" text instead of a number
+    rate: str = "number"               # 执行率 as 96.0 ("number"), 0.96 shown as 96.00% ("percent"), "96.00%" ("text")
     sheet_name: str | None = None
 
 
@@ -130,7 +130,7 @@ LAYOUT = {
         ("level1", "level2", "name", "value"),
         ("level1", "level2", "name", "target", "actual", "weight", "score", "deviation"),
         {**_BASE_HEADERS, "target": "年度指标值", "actual": "实际完成值"},
-        inline_values=True, spare_rows=True, sheet_name="Sheet1"),
+        inline_values=True, spare_rows=True, rate="percent", sheet_name="Sheet1"),
     # a provincial edit: other labels and column order, 一级/二级 repeated on every row
     "provincial": Layout(
         "provincial", {**_BASE_LABELS, "code": "项目代码", "department": "主管部门及代码", "adjusted": "调整后预算数",
@@ -140,7 +140,7 @@ LAYOUT = {
         ("level1", "level2", "name", "operator", "value", "unit", "actual", "weight", "score", "deviation"),
         {**_BASE_HEADERS, "operator": "计算符号", "unit": "计量单位", "actual": "完成值", "weight": "权重",
          "deviation": "未完成原因分析"},
-        merge_levels=False, dept_cell="{code} {name}", period="{start}年至{end}年", rate_as_text=True,
+        merge_levels=False, dept_cell="{code} {name}", period="{start}年至{end}年", rate="text",
         sheet_name="附件2"),
 }
 
@@ -406,11 +406,14 @@ def _funds_grid(sh: Sheet, doc: Mapping[str, Any] | None, kind: str, layout: Lay
                    ptr=f"/funds/{key}/{col}" if key else f"/funds/{col}")
         if i == 1:
             weight = funds.get("weight") if doc is not None else 10
-            rate = funds.get("execution_rate")
-            if layout.rate_as_text and isinstance(rate, (int, float)):
-                rate = f"{rate:.2f}%"
+            rate, rate_style = funds.get("execution_rate"), "rate"
+            if isinstance(rate, (int, float)) and not isinstance(rate, bool):
+                if layout.rate == "text":
+                    rate = f"{rate:.2f}%"
+                elif layout.rate == "percent":
+                    rate, rate_style = round(rate / 100, 6), "percent"
             sh.put(r, label_to + 4, weight, "score", ptr="/funds/weight")
-            sh.put(r, label_to + 5, rate, "rate", ptr="/funds/execution_rate")
+            sh.put(r, label_to + 5, rate, rate_style, ptr="/funds/execution_rate")
             sh.put(r, label_to + 6, funds.get("score"), "score", ptr="/funds/score")
         else:
             for j in range(3):
@@ -631,7 +634,7 @@ def instructions_sheet(kinds: Iterable[str], name: str = "填报说明") -> Shee
 # ---------------------------------------------------------------------------------------------
 # rendering
 # ---------------------------------------------------------------------------------------------
-_NUMBER_FORMATS = {"amount": "#,##0.00", "rate": "0.00", "score": "General"}
+_NUMBER_FORMATS = {"amount": "#,##0.00", "rate": "0.00", "percent": "0.00%", "score": "General"}
 
 
 def _render_xlsx(sheets: list[Sheet], path: str) -> None:
@@ -655,6 +658,7 @@ def _render_xlsx(sheets: list[Sheet], path: str) -> None:
         "wrap": Alignment(horizontal="left", vertical="top", wrap_text=True),
         "amount": Alignment(horizontal="right", vertical="center"),
         "rate": Alignment(horizontal="right", vertical="center"),
+        "percent": Alignment(horizontal="right", vertical="center"),
         "score": Alignment(horizontal="center", vertical="center"),
         "text": Alignment(horizontal="left", vertical="center", wrap_text=True),
         "plain": Alignment(horizontal="left", vertical="center"),
@@ -708,6 +712,7 @@ def _render_xls(sheets: list[Sheet], path: str) -> None:
         "wrap": xlwt.easyxf(base + "align: horiz left, vert top, wrap on;" + borders),
         "amount": xlwt.easyxf(base + "align: horiz right, vert center;" + borders, num_format_str="#,##0.00"),
         "rate": xlwt.easyxf(base + "align: horiz right, vert center;" + borders, num_format_str="0.00"),
+        "percent": xlwt.easyxf(base + "align: horiz right, vert center;" + borders, num_format_str="0.00%"),
         "score": xlwt.easyxf(base + "align: horiz center, vert center;" + borders),
         "text": xlwt.easyxf(base + "align: horiz left, vert center, wrap on;" + borders),
     }

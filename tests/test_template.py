@@ -154,3 +154,15 @@ def test_cli_template_writes_the_workbook(tmp_path):
     assert run.returncode == 0, run.stderr
     assert out.exists() and str(out) in run.stdout
     assert openpyxl.load_workbook(out).sheetnames == ["项目支出绩效自评表", "填报说明"]
+
+
+def test_cli_template_in_another_layout_and_as_xls(tmp_path):
+    out = tmp_path / "自评表.xls"
+    run = subprocess.run([sys.executable, "-m", "perflint", "template", "dept_selfeval", "--layout", "provincial",
+                          "-o", str(out)], cwd=ROOT, capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    assert [d.kind for d in read_path(str(out)).documents] == ["dept_selfeval"]
+    bad = subprocess.run([sys.executable, "-m", "perflint", "template", "dept_selfeval", "--layout", "county"],
+                         cwd=tmp_path, capture_output=True, text=True, env={**__import__("os").environ,
+                                                                             "PYTHONPATH": str(ROOT)})
+    assert bad.returncode == 2 and "county" in bad.stderr
