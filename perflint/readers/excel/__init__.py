@@ -136,6 +136,8 @@ def _read_sheets(wb, path: str, options: ReaderOptions, outcome: ReadOutcome, pa
                 f005.append(("F005", Hit.at(form.used.get(key, ""), formula=formula, _sheet=name, _cell=ref.cell)))
         found.append((name, form, data, f005))
     if not found:
+        if any(code == "F007" for code, _ in outcome.hits):
+            return outcome  # the sheet over the limit may well be the form: say only that
         checked = "、".join(names) if names else "（无工作表）"
         return outcome.fail("F002", variant="no_form", sheets=checked)
     for name, why in skipped:

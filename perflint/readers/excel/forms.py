@@ -269,10 +269,15 @@ class SheetForm:
         out: dict[str, Any] = {}
         yuan = self._yuan_for(h)
         self.at(ptr, h)
-        total_cell, blocked = g.right_of(h)
-        grid_mode = total_cell is None
-        if grid_mode:  # headers across, row labels down the left: values where they meet
+        near = [k for canon in ("当年财政拨款", "其他资金") for k in g.by_label.get(canon, ())
+                if h[0] < k[0] <= h[0] + 4]
+        # pair layout: the 其中 rows sit under the head, in its column; otherwise the heads run
+        # across with row labels down the left, and values sit where they meet
+        grid_mode = bool(near) and not any(k[1] == h[1] for k in near) and g.right_of(h)[0] is None
+        if grid_mode:
             total_cell = self._meet("年度资金总额", h, exclude=h)
+        else:
+            total_cell = g.right_of(h)[0]
         out["total"] = self.amount(total_cell, yuan)
         self.at(ptr + "/total", total_cell or g.blank_target(h))
         for key, canon in (("fiscal", "当年财政拨款"), ("other", "其他资金")):
@@ -295,7 +300,7 @@ class SheetForm:
         for k in self.g.by_label.get(row_label, ()):
             if k != exclude and k[0] > head[0] and k[1] < head[1]:
                 cell = (k[0], head[1])
-                return cell if cell in self.g.cells else None
+                return cell if cell in self.g.cells and cell not in self.g.labels else None
         return None
 
     def funds_project_target(self) -> dict:

@@ -1,0 +1,347 @@
+"""The workbook reader: real layouts in .xlsx and .xls read into the canonical documents of JSON."""
+from __future__ import annotations
+
+import copy
+import json
+import zipfile
+from pathlib import Path
+
+import pytest
+
+import excel_workbooks as xw
+from perflint.api import check_paths
+from perflint.model import thaw
+from perflint.readers import Limits, ReaderOptions, read_path
+from perflint.readers.excel import read_workbook
+from perflint.readers.normalise import Normaliser
+
+SUFFIXES = (".xlsx", ".xls")
+
+
+def canonical(kind: str) -> dict:
+    doc = xw._base(kind)
+    return Normaliser(kind).run(copy.deepcopy(doc))
+
+
+def read(layouts, tmp_path: Path, suffix: str = ".xlsx", options: ReaderOptions | None = None, name="input"):
+    path = xw.save(layouts if isinstance(layouts, list) else [layouts], tmp_path / f"{name}{suffix}")
+    return read_workbook(str(path), options or ReaderOptions()), path
+
+
+def only_doc(outcome):
+    assert len(outcome.documents) == 1, [(c, dict(h.args)) for c, h in outcome.hits]
+    return outcome.documents[0]
+
+
+def cells(doc) -> dict[str, str]:
+    return {ptr: str(cell) for ptr, cell in doc.locations.items()}
+
+
+def _approx(value):
+    """Amounts divided by 10000 (单位：元) come back as floats: compare them as numbers."""
+    if isinstance(value, dict):
+        return {k: _approx(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_approx(v) for v in value]
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return pytest.approx(value)
+    return value
+
+
+LAYOUTS = [
+    ("project_target", "reference", lambda d: xw.project_target(d)),
+    ("project_target", "variant", lambda d: xw.project_target(d, "variant")),
+    ("project_selfeval", "national", lambda d: xw.project_selfeval(d)),
+    ("project_selfeval", "provincial", lambda d: xw.project_selfeval(d, "provincial")),
+    ("dept_target", "reference", xw.dept_target),
+    ("dept_selfeval", "reference", xw.dept_selfeval),
+]
+
+
+@pytest.mark.parametrize("suffix", SUFFIXES)
+@pytest.mark.parametrize("kind, layout, build", LAYOUTS, ids=[f"{k}-{l}" for k, l, _ in LAYOUTS])
+def test_layout_reads_into_the_json_document(kind, layout, build, suffix, tmp_path):
+    outcome, _ = read(build(xw._base(kind)), tmp_path, suffix)
+    doc = only_doc(outcome)
+    assert outcome.hits == []
+    assert doc.kind == kind
+    assert doc.reader_hits == ()
+    assert thaw(doc.data) == _approx(canonical(kind))
+
+
+@pytest.mark.parametrize("suffix", SUFFIXES)
+@pytest.mark.parametrize("kind, layout, build", LAYOUTS, ids=[f"{k}-{l}" for k, l, _ in LAYOUTS])
+def test_layout_checks_like_its_json(kind, layout, build, suffix, tmp_path):
+    """Same findings (code and pointer) from the workbook as from the JSON it was built from."""
+    doc = xw._base(kind)
+    # a fault the rules see: a target without its value, a total score that is not the sum
+    if kind.endswith("selfeval"):
+        doc["total_score"] = 80
+        doc["indicators"][0]["score"] = 12
+    else:
+        doc["indicators"][0]["value"] = None
+    src = tmp_path / "doc.json"
+    src.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    path = xw.save([build(doc)], tmp_path / f"doc{suffix}")
+    by_json, by_book = check_paths([str(src), str(path)])
+
+    def pairs(result):
+        return sorted((f.code, f.location.pointer) for f in result.all_findings() if not f.code.startswith("H"))
+
+    assert pairs(by_book) == pairs(by_json)
+    assert pairs(by_book), "the fault is found"
+    located = [f for f in by_book.all_findings() if f.location.pointer.startswith("/indicators/0")]
+    assert located and all(f.location.sheet and f.location.cell for f in located)
+
+
+def test_every_value_keeps_its_cell(tmp_path):
+    lay = xw.project_target(xw._base("project_target"))
+    doc = only_doc(read(lay, tmp_path)[0])
+    where = cells(doc)
+    # title row 1, 单位 row 2, identification rows 3–6, funds rows 7–9 (中期 in B/C, 年度 in D/E)
+    assert where["/fiscal_year"] == "Sheet1!A1"
+    assert where["/project/name"] == "Sheet1!B3"
+    assert where["/project/code"] == "Sheet1!E3"
+    assert where["/project/department/code"] == "Sheet1!B4"
+    assert where["/funds/medium_term/total"] == "Sheet1!C7"
+    assert where["/funds/medium_term/fiscal"] == "Sheet1!C8"
+    assert where["/funds/annual/total"] == "Sheet1!E7"
+    assert where["/funds/annual/fiscal"] == "Sheet1!E8"
+    assert where["/funds/annual/other"] == "Sheet1!E9"
+    assert where["/goals/medium_term"] == "Sheet1!B11"
+    assert where["/goals/annual"] == "Sheet1!D11"
+    assert where["/indicators/0"] == "Sheet1!C13"
+    assert where["/indicators/0/value"] == "Sheet1!E13"
+    assert where["/indicators/2/level1"] == "Sheet1!A13"  # merged 一级: its top-left cell
+
+
+def test_same_label_in_two_columns_is_told_apart_by_position(tmp_path):
+    doc = only_doc(read(xw.project_target(xw._base("project_target")), tmp_path)[0])
+    assert thaw(doc.data["funds"]) == {"medium_term": {"total": 6000, "fiscal": 5800, "other": 200},
+                                       "annual": {"total": 1300, "fiscal": 1250, "other": 50}}
+
+
+def test_funds_in_a_grid_of_headers_and_row_labels(tmp_path):
+    lay = xw.Layout()
+    lay.line("项目支出绩效目标表（2025年度）")
+    lay.line("项目名称", "示例项目", "项目编码", "511703250012")
+    lay.line(None, "中期资金总额", "年度资金总额")
+    lay.line("资金总额", 6000, 1300)
+    lay.line("其中：财政拨款", 5800, 1250)
+    lay.line("其他资金", 200, 50)
+    lay.line("一级指标", "二级指标", "三级指标", "指标值")
+    lay.line("产出指标", "数量指标", "受益学生人数", "≥32000人")
+    doc = only_doc(read(lay, tmp_path)[0])
+    assert thaw(doc.data["funds"]) == {"medium_term": {"total": 6000, "fiscal": 5800, "other": 200},
+                                       "annual": {"total": 1300, "fiscal": 1250, "other": 50}}
+    assert cells(doc)["/funds/annual/fiscal"] == "Sheet1!C5"
+
+
+def test_selfeval_funds_grid_and_percent_formatted_rate(tmp_path):
+    doc = only_doc(read(xw.project_selfeval(xw._base("project_selfeval")), tmp_path)[0])
+    funds = thaw(doc.data["funds"])
+    assert funds["execution_rate"] == pytest.approx(96.0)  # 0.96 formatted 0.00%
+    assert funds["carryover"] == {"initial": 0, "adjusted": 50, "executed": 40}
+    where = cells(doc)
+    assert where["/funds/total/adjusted"] == "Sheet1!D6"
+    assert where["/funds/other/executed"] == "Sheet1!E9"
+    assert where["/funds/execution_rate"] == "Sheet1!G6"
+
+
+def test_rate_typed_as_a_fraction_in_xls(tmp_path):
+    """.xls number formats are not read: 0.96 is a percentage when 执行数/预算数 agrees."""
+    doc = only_doc(read(xw.project_selfeval(xw._base("project_selfeval")), tmp_path, ".xls")[0])
+    assert doc.data["funds"]["execution_rate"] == pytest.approx(96.0)
+
+
+def test_amounts_in_yuan_become_wan(tmp_path):
+    doc = only_doc(read(xw.project_selfeval(xw._base("project_selfeval"), "provincial"), tmp_path)[0])
+    assert doc.data["funds"]["total"]["adjusted"] == pytest.approx(1250.0)
+    assert doc.data["funds"]["execution_rate"] == pytest.approx(96.0)  # "96.0%" as text
+
+
+def test_inline_values_are_split(tmp_path):
+    doc = only_doc(read(xw.project_selfeval(xw._base("project_selfeval")), tmp_path)[0])
+    first = thaw(doc.data["indicators"][0])
+    assert (first["operator"], first["target"], first["actual"], first["unit"]) == ("≥", 32000, 32500, "人")
+    assert cells(doc)["/indicators/0/target"] == "Sheet1!D13"
+    qualitative = thaw(doc.data["indicators"][4])
+    assert (qualitative["operator"], qualitative["target"]) == ("定性", "明显改善")
+
+
+def test_two_forms_on_two_sheets_and_an_instructions_sheet(tmp_path):
+    target = xw.project_target(xw._base("project_target"))
+    target.sheet = "项目"
+    dept = xw.dept_target(xw._base("dept_target"))
+    blank = xw.Layout("Sheet3")
+    outcome, _ = read([xw.instructions(), target, dept, blank], tmp_path)
+    assert [(d.kind, d.sheet) for d in outcome.documents] == [("project_target", "项目"),
+                                                            ("dept_target", "部门整体支出绩效目标表")]
+    skipped = [(c, h.variant, h.args["sheet"]) for c, h in outcome.hits]
+    assert skipped == [("F008", None, "填报说明"), ("F008", "blank", "Sheet3")]
+    result = check_paths([str(tmp_path / "input.xlsx")])[0]
+    f008 = [f for f in result.findings if f.code == "F008"]
+    assert [f.severity for f in f008] == ["info", "info"]
+    assert {f.location.sheet for f in f008} == {"填报说明", "Sheet3"}
+
+
+def test_a_workbook_without_a_form_is_f002(tmp_path):
+    outcome, path = read([xw.instructions(), xw.Layout("Sheet2")], tmp_path)
+    assert outcome.documents == []
+    assert [(c, h.variant) for c, h in outcome.hits] == [("F002", "no_form")]
+    assert outcome.hits[0][1].args["sheets"] == "填报说明、Sheet2"
+
+
+def test_spare_template_rows_are_skipped_and_said(tmp_path):
+    lay = xw.project_target(xw._base("project_target"), spare_rows=3)
+    doc = only_doc(read(lay, tmp_path)[0])
+    n = len(xw._base("project_target")["indicators"])
+    assert len(doc.data["indicators"]) == n
+    first = 13 + n  # the indicator rows start on row 13
+    assert [(c, h.args["_cell"]) for c, h in doc.reader_hits] == [("F009", f"C{r}") for r in range(first, first + 3)]
+
+
+def test_blank_rows_inside_a_merged_level1_do_not_end_the_table(tmp_path):
+    lay = xw.Layout()
+    lay.line("项目支出绩效目标表（2025年度）")
+    lay.line("项目名称", "示例项目", "项目编码", "1")
+    lay.line("一级指标", "二级指标", "三级指标", "指标值")
+    lay.line("产出指标", "数量指标", "受益学生人数", "≥32000人")
+    lay.line(None, None, None, None)  # a blank spare row, still under the merged 产出指标
+    lay.line("效益指标", "社会效益指标", "学生营养状况", "明显改善")
+    lay.line(None, None, None, None)
+    lay.line("填表人：张三")
+    lay.merge(3, 0, 4, 0)
+    doc = only_doc(read(lay, tmp_path)[0])
+    assert [i["name"] for i in doc.data["indicators"]] == ["受益学生人数", "学生营养状况"]
+    assert [(c, h.args["row"]) for c, h in doc.reader_hits] == [("F009", 5)]
+
+
+def test_table_ends_at_the_total_row(tmp_path):
+    doc = only_doc(read(xw.project_selfeval(xw._base("project_selfeval")), tmp_path)[0])
+    assert len(doc.data["indicators"]) == 7
+    assert doc.data["total_score"] == 98.6
+    assert cells(doc)["/total_score"] == "Sheet1!G20"
+    assert doc.data["grade"] == "优"
+
+
+def test_formula_without_cached_value_is_f005_not_zero(tmp_path):
+    lay = xw.project_target(xw._base("project_target"))
+    lay.cells.pop((6, 4))
+    lay.formulas[(6, 4)] = "=E8+E9"
+    doc = only_doc(read(lay, tmp_path)[0])
+    assert "total" not in doc.data["funds"]["annual"] or doc.data["funds"]["annual"]["total"] is None
+    [(code, hit)] = doc.reader_hits
+    assert (code, hit.pointer, hit.args["_cell"], hit.args["formula"]) == ("F005", "/funds/annual/total", "E7",
+                                                                           "=E8+E9")
+    result = check_paths([str(tmp_path / "input.xlsx")])[0]
+    f005 = [f for f in result.all_findings() if f.code == "F005"]
+    assert [f.location.display() for f in f005] == ["Sheet1!E7"]
+    assert result.verdict == "return"
+
+
+def test_unparseable_number_is_f004_at_its_cell(tmp_path):
+    lay = xw.project_target(xw._base("project_target"))
+    lay.cells[(6, 4)] = "约1300"
+    result = check_paths([str(xw.save([lay], tmp_path / "x.xlsx"))])[0]
+    f004 = [f for f in result.all_findings() if f.code == "F004"]
+    assert [(f.location.pointer, f.location.display()) for f in f004] == [("/funds/annual/total", "Sheet1!E7")]
+
+
+def test_numbers_as_text_and_full_width(tmp_path):
+    lay = xw.project_target(xw._base("project_target"))
+    lay.cells[(6, 4)] = "1,300.00"
+    lay.cells[(7, 4)] = "１２５０"
+    doc = only_doc(read(lay, tmp_path)[0])
+    assert thaw(doc.data["funds"]["annual"]) == {"total": 1300, "fiscal": 1250, "other": 50}
+
+
+def test_waivers_sheet(tmp_path):
+    lay = xw.project_target(xw._base("project_target"))
+    lay.cells[(6, 4)] = 1400  # A201: total ≠ fiscal + other
+    rows = [("A201", "E7", "中期调整后由财政局统一核定"), ("B101", "", "")]
+    outcome, path = read([lay, xw.waivers(rows)], tmp_path)
+    doc = only_doc(outcome)
+    assert thaw(doc.data["waivers"]) == [{"rule": "A201", "where": "E7", "reason": "中期调整后由财政局统一核定"},
+                                         {"rule": "B101", "where": "", "reason": ""}]
+    assert cells(doc)["/waivers/1"] == "审核豁免!A3"
+    result = check_paths([str(path)])[0]
+    a201 = [f for f in result.all_findings() if f.code == "A201"]
+    assert a201 and all(f.waived for f in a201)
+    w901 = [f for f in result.all_findings() if f.code == "W901"]
+    assert [f.location.display() for f in w901] == ["审核豁免!A3"]
+
+
+def test_waiver_naming_a_sheet_belongs_to_that_sheet_only(tmp_path):
+    target = xw.project_target(xw._base("project_target"))
+    dept = xw.dept_target(xw._base("dept_target"))
+    outcome, _ = read([target, dept, xw.waivers([("A201", "Sheet1!E7", "核定")], "perflint")], tmp_path)
+    by_sheet = {d.sheet: d.data.get("waivers") for d in outcome.documents}
+    assert by_sheet["Sheet1"] and by_sheet["部门整体支出绩效目标表"] is None
+
+
+def test_row_and_column_limits_are_f007(tmp_path):
+    lay = xw.project_target(xw._base("project_target"))
+    outcome, _ = read(lay, tmp_path, options=ReaderOptions(limits=Limits(max_rows=10)))
+    assert [(c, h.args["limit"], h.args["_sheet"]) for c, h in outcome.hits] == [("F007", "max_rows", "Sheet1")]
+    assert outcome.documents == []
+    outcome, _ = read(lay, tmp_path, options=ReaderOptions(limits=Limits(max_columns=3)), name="b")
+    assert [(c, h.args["limit"]) for c, h in outcome.hits] == [("F007", "max_columns")]
+
+
+def test_profile_aliases_reach_the_reader(tmp_path):
+    lay = xw.project_target(xw._base("project_target"))
+    lay.cells[(2, 0)] = "项目全名"  # a local spelling of 项目名称
+    outcome, _ = read(lay, tmp_path)
+    assert "name" not in only_doc(outcome).data["project"]
+    options = ReaderOptions(aliases={"labels": {"项目全名": "项目名称"}})
+    outcome, _ = read(lay, tmp_path, options=options, name="b")
+    assert only_doc(outcome).data["project"]["name"] == "义务教育学生营养改善计划"
+
+
+@pytest.mark.parametrize("suffix", SUFFIXES)
+def test_corrupt_workbook_is_f001_with_a_message(suffix, tmp_path):
+    good = xw.save([xw.project_target(xw._base("project_target"))], tmp_path / f"good{suffix}")
+    bad = tmp_path / f"bad{suffix}"
+    bad.write_bytes(good.read_bytes()[: len(good.read_bytes()) // 2])
+    outcome = read_workbook(str(bad), ReaderOptions())
+    assert [(c, h.variant) for c, h in outcome.hits] == [("F001", "workbook")]
+    assert outcome.hits[0][1].args["error"]
+    assert [c for c, _ in read_path(str(bad)).hits] == ["F001"]  # and through the front door
+
+
+def test_legacy_xls_renamed_xlsx_still_reads(tmp_path):
+    xls = xw.save([xw.project_target(xw._base("project_target"))], tmp_path / "a.xls")
+    renamed = tmp_path / "a.xlsx"
+    renamed.write_bytes(xls.read_bytes())
+    doc = only_doc(read_workbook(str(renamed), ReaderOptions()))
+    assert doc.data["funds"]["annual"]["total"] == 1300
+
+
+def test_xlsm_reads(tmp_path):
+    path = xw.save([xw.dept_target(xw._base("dept_target"))], tmp_path / "a.xlsx")
+    xlsm = tmp_path / "a.xlsm"
+    xlsm.write_bytes(path.read_bytes())
+    assert only_doc(read_workbook(str(xlsm), ReaderOptions())).kind == "dept_target"
+
+
+def test_xml_entities_are_never_expanded(tmp_path):
+    """The side reading of the package (percent formats, formulas) is regular expressions over bytes."""
+    path = xw.save([xw.project_target(xw._base("project_target"))], tmp_path / "a.xlsx")
+    from perflint.readers.excel.xlsxparts import XlsxParts
+
+    parts = XlsxParts(str(path), 10_000_000)
+    try:
+        assert parts.sheet_parts == {"Sheet1": "xl/worksheets/sheet1.xml"}
+    finally:
+        parts.close()
+    with zipfile.ZipFile(path) as zf:
+        assert b"<!ENTITY" not in zf.read("xl/worksheets/sheet1.xml")
+
+
+def test_finding_points_at_sheet_and_cell_in_json_output(tmp_path):
+    lay = xw.project_target(xw._base("project_target"))
+    lay.cells[(8, 4)] = 40  # 其他资金 40: total 1300 ≠ 1250 + 40
+    result = check_paths([str(xw.save([lay], tmp_path / "x.xlsx"))])[0]
+    [a201] = [f.to_json() for f in result.all_findings() if f.code == "A201"]
+    assert a201["location"] == {"pointer": "/funds/annual/total", "sheet": "Sheet1", "cell": "E7"}
