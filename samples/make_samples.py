@@ -279,12 +279,12 @@ SAMPLES = [
     ("2025_高标准农田建设_绩效目标申报表.xlsx", FARMLAND_TARGET, "provincial"),
     ("2024_义务教育学生营养改善计划_绩效自评表.xlsx", base("project_selfeval"), "national"),
     ("2024_城镇老旧小区改造_项目支出绩效自评表.xlsx", RENOVATION_SELFEVAL, "provincial"),
-    ("2025_示例区教育局_部门整体支出绩效目标表.xlsx", base("dept_target"), "reference"),
-    ("2024_示例区农业农村局_部门整体支出绩效自评表.xlsx", AGRI_DEPT_SELFEVAL, "national"),
+    ("2025_示例县教育局_部门整体支出绩效目标表.xlsx", base("dept_target"), "reference"),
+    ("2024_示例县农业农村局_部门整体支出绩效自评表.xlsx", AGRI_DEPT_SELFEVAL, "national"),
     ("2025_农村公路养护工程_绩效目标申报表.xls", ROAD_TARGET, "national"),
     ("2024_农村公路养护工程_绩效自评表.xls", ROAD_SELFEVAL, "reference"),
-    ("2024_示例区教育局_部门整体支出绩效自评表.xls", base("dept_selfeval"), "provincial"),
-    ("2025_示例区农业农村局_部门整体支出绩效目标表.xls", AGRI_DEPT_TARGET, "national"),
+    ("2024_示例县教育局_部门整体支出绩效自评表.xls", base("dept_selfeval"), "provincial"),
+    ("2025_示例县农业农村局_部门整体支出绩效目标表.xls", AGRI_DEPT_TARGET, "national"),
 ]
 
 # the faulty documents, each with the codes it is returned for (kind → document)
@@ -296,9 +296,16 @@ FAULTY = {
 }
 
 # one workbook holding two forms on two sheets, plus its 填报说明 sheet
-COMBINED = ("2025_示例区卫生健康局_绩效目标表（项目+部门）.xlsx",
+COMBINED = ("2025_示例县卫生健康局_绩效目标表（项目+部门）.xlsx",
             [(HEALTH_PROJECT_TARGET, "reference"), (HEALTH_DEPT_TARGET, "reference")],
             ["项目绩效目标", "部门整体绩效目标"])
+
+
+def _county(doc: dict) -> dict:
+    """The workbooks are filed by 示例县 (codes 511722…), so that checking the whole samples/ folder,
+    whose JSON samples are 示例区's (511703…), finds no form filed twice."""
+    text = json.dumps(doc, ensure_ascii=False).replace("511703", "511722").replace("示例区", "示例县")
+    return json.loads(text)
 
 
 def _reproducible(path: Path) -> None:
@@ -324,11 +331,11 @@ def main() -> None:
             old.unlink()
     for name, doc, layout in SAMPLES:
         folder = HERE / ("xls" if name.endswith(".xls") else "xlsx")
-        write_template(doc["form"], folder / name, doc, layout)
+        write_template(doc["form"], folder / name, _county(doc), layout)
         _reproducible(folder / name)
         print(folder.relative_to(ROOT) / name)
     name, forms, sheets = COMBINED
-    write_workbook(HERE / "xlsx" / name, forms, sheet_names=sheets)
+    write_workbook(HERE / "xlsx" / name, [(_county(doc), layout) for doc, layout in forms], sheet_names=sheets)
     _reproducible(HERE / "xlsx" / name)
     print(Path("samples/xlsx") / name)
 
