@@ -1,20 +1,25 @@
 """`perflint check` after its arguments are settled: results streamed to every requested output."""
 from __future__ import annotations
 
+import os
 import sys
-from typing import Any
+import time
+from contextlib import contextmanager
+from typing import Any, Iterator
 
 from . import __version__
 from .catalogue import Catalogue
 from .formatters import make_formatter
 from .profiles import Profile
 from .report import ReportMeta, Summary
-from .run import RunSettings, build_engine, iter_results, reader_options
+from .run import RunSettings, build_engine, reader_options
 
 
 def run_check(settings: RunSettings, catalogue: Catalogue, profile: Profile, files: list[str], fmt: str,
               outputs: list[tuple[str, str]], *, quiet: bool = False, report_split: str | None = None,
               ledger: str | None = None, baseline: str | None = None, write_baseline: str | None = None) -> int:
+    from .batch import Batch, BatchPlan, resolve_jobs
+
     meta = ReportMeta(__version__, profile.name, settings.lang, settings.fail_on)
     history = None
     if settings.history or settings.registry:
@@ -22,25 +27,109 @@ def run_check(settings: RunSettings, catalogue: Catalogue, profile: Profile, fil
 
         history = build_history(settings.history, settings.registry, reader_options(settings, profile))
     engine = build_engine(settings, catalogue, profile, history)
-    formatters: list[Any] = [make_formatter(fmt, sys.stdout, None, meta, quiet=quiet)]
-    for out_fmt, path in outputs:
-        formatters.append(make_formatter(out_fmt, None, path, meta, quiet=False, report_split=report_split))
-    if write_baseline:
-        from .baseline import BaselineWriter
-
-        formatters.append(BaselineWriter(write_baseline))
     known = None
     if baseline:
         from .baseline import load_baseline
 
         known = load_baseline(baseline)
+    plan = BatchPlan(settings, profile, history, settings.timeout or None)
+    batch = Batch(engine, plan, reader_options(settings, profile), resolve_jobs(settings.jobs),
+                  _open_cache(settings, profile, history))
     summary = Summary()
-    for result in iter_results(engine, files, reader_options(settings, profile)):
-        if known is not None:
-            result = known.filter(result)  # only findings the baseline does not record
-        summary.add(result)
-        for f in formatters:
-            f.file(result)
+    with _progress(len(files), settings.lang) as advance:
+        # formatters are made inside the progress display so that their terminal output goes above it
+        root = report_root(files)
+        formatters: list[Any] = [make_formatter(fmt, sys.stdout, None, meta, quiet=quiet, catalogue=catalogue,
+                                                root=root)]
+        for out_fmt, path in outputs:
+            formatters.append(make_formatter(out_fmt, None, path, meta, quiet=False, report_split=report_split,
+                                             catalogue=catalogue, root=root))
+        if write_baseline:
+            from .baseline import BaselineWriter
+
+            formatters.append(BaselineWriter(write_baseline))
+        if ledger:
+            from .ledger import LedgerWriter
+
+            formatters.append(LedgerWriter(ledger, history, profile))
+        for result in batch.run(files, advance):
+            if known is not None:
+                result = known.filter(result)  # only findings the baseline does not record
+            summary.add(result)
+            for f in formatters:
+                f.file(result)
     for f in formatters:
         f.close(summary)
     return summary.exit_code(settings.fail_on)
+
+
+def report_root(files: list[str]) -> str:
+    """The folder reports make paths relative to: the current one when every file is below it (a
+    repository's root in CI), else the deepest folder holding them all."""
+    cwd = os.getcwd()
+    folders = {os.path.dirname(os.path.abspath(f)) for f in files}
+    if not folders:
+        return cwd
+    try:
+        common = os.path.commonpath([cwd, *folders])
+        if common == cwd:
+            return cwd
+        return os.path.commonpath(list(folders))
+    except ValueError:  # different drives
+        return cwd
+
+
+def _open_cache(settings: RunSettings, profile: Profile, history: Any):
+    use = settings.cache
+    if use is None:  # on for folders (bureau batches), off for files named one by one (pre-commit)
+        use = any(os.path.isdir(p) for p in settings.paths)
+    if not use:
+        return None
+    from .cache import ResultCache
+
+    return ResultCache.open(settings, profile, history)
+
+
+def show_progress() -> bool:
+    """A progress bar only for a person at a terminal: not when output is piped, not under CI."""
+    if os.environ.get("CI"):
+        return False
+    try:
+        return sys.stdout.isatty() and sys.stderr.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+@contextmanager
+def _progress(total: int, lang: str = "zh") -> Iterator[Any]:
+    if total < 2 or not show_progress():
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import (BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TaskProgressColumn,
+                               TextColumn, TimeElapsedColumn, TimeRemainingColumn)
+
+    progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                        TaskProgressColumn(), TextColumn("{task.fields[rate]}"), TimeElapsedColumn(),
+                        TimeRemainingColumn(), console=Console(file=sys.stdout), transient=True,
+                        auto_refresh=False)  # no refresh thread: worker processes are forked from this one
+    task = progress.add_task("", total=total, rate="")
+    counts = {"pass": 0, "return": 0}
+    shown = [0.0]
+
+    def advance(result) -> None:
+        counts[result.verdict] = counts.get(result.verdict, 0) + 1
+        t = progress.tasks[0]
+        speed = t.finished_speed or t.speed
+        if lang == "zh":
+            text, rate = f"通过 {counts['pass']} · 退回 {counts['return']}", f"{speed:.1f} 个/秒" if speed else ""
+        else:
+            text, rate = f"pass {counts['pass']} · return {counts['return']}", f"{speed:.1f} files/s" if speed else ""
+        progress.update(task, advance=1, description=text, rate=rate)
+        now = time.monotonic()
+        if now - shown[0] > 0.1 or t.completed >= total:
+            shown[0] = now
+            progress.refresh()
+
+    with progress:
+        yield advance

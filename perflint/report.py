@@ -27,6 +27,7 @@ class Summary:
     passed: int = 0
     returned: int = 0
     by_rule: Counter = field(default_factory=Counter)
+    rule_slugs: dict = field(default_factory=dict)  # code -> slug, for readable rule tables
     by_severity: Counter = field(default_factory=Counter)
     by_department: dict = field(default_factory=dict)  # name -> Counter(pass, return, findings)
     slowest: list = field(default_factory=list)  # (seconds, path), the 10 slowest
@@ -60,6 +61,7 @@ class Summary:
         if f.waived:
             return
         self.by_rule[f.code] += 1
+        self.rule_slugs.setdefault(f.code, f.slug)
         self.by_severity[f.severity] += 1
         self.by_department.setdefault(department or "（未填部门）", Counter())["findings"] += 1
 

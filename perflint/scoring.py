@@ -6,6 +6,7 @@ turn 12.345 into 12.34 on some inputs because of binary floating point).
 """
 from __future__ import annotations
 
+import math
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -36,7 +37,10 @@ GRADES = (("优", 90.0), ("良", 80.0), ("中", 60.0), ("差", float("-inf")))
 
 
 def round2(x: float) -> float:
-    return float(Decimal(repr(float(x))).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+    x = float(x)
+    if not math.isfinite(x) or abs(x) >= 1e15:
+        return x  # beyond cents' precision (and beyond any real weight): nothing to round
+    return float(Decimal(repr(x)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
 
 
 def _number(x: Any) -> float | None:

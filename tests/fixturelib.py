@@ -8,7 +8,13 @@ workbooks. A `pass_` fixture expects none. Optional keys:
 - "profile": a profile name; "parameters": overrides of profile parameters;
 - "suffix": the file suffix for `raw` (default .json); "raw_b64": bytes instead of text;
 - "history": documents (or patched bases) that form the cross-document history;
-- "codes": other codes whose findings also count (default: only the folder's code).
+- "codes": other codes whose findings also count (default: only the folder's code);
+- "batch": check through the batch runner (perflint.batch) rather than one by one, for the codes
+  the batch itself gives (F010, F011): {"jobs": N (a pool when > 1), "timeout": seconds,
+  "simulate": "hang" | "stuck" | "crash"}. `simulate` makes the check of the input file misbehave
+  so that the batch's real time limit or crash handling must act: "hang" sleeps (the worker's
+  timer stops it), "stuck" sleeps with the timer signal blocked, as in C code (the batch kills the
+  worker), "crash" kills the worker process.
 """
 from __future__ import annotations
 
@@ -20,6 +26,33 @@ from typing import Any
 
 FIXTURES = Path(__file__).parent / "fixtures"
 BASE = FIXTURES / "_base"
+
+
+def _simulate_hang(engine, path, options):
+    import time
+
+    time.sleep(60)
+    return engine.check_file(path, options)
+
+
+def _simulate_stuck(engine, path, options):
+    import signal
+    import time
+
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})
+    time.sleep(60)
+    return engine.check_file(path, options)
+
+
+def _simulate_crash(engine, path, options):
+    import os
+    import signal
+
+    os.kill(os.getpid(), signal.SIGKILL)
+    return engine.check_file(path, options)
+
+
+SIMULATIONS = {"hang": _simulate_hang, "stuck": _simulate_stuck, "crash": _simulate_crash}
 
 
 def base_document(kind: str) -> dict:

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from fixturelib import FIXTURES, all_fixtures, location_key, write_input
+from fixturelib import FIXTURES, SIMULATIONS, all_fixtures, location_key, write_input
 from perflint import checks
 from perflint.api import check_paths
 from perflint.catalogue import default_catalogue
@@ -33,8 +33,11 @@ def test_fixture(fixture, tmp_path, monkeypatch):
         for i, hspec in enumerate(spec["history"]):
             write_input(hspec, folder, f"h{i}")
         history = [str(folder)]
-    results = check_paths([str(target)], profile=spec.get("profile", "national"),
-                          parameters=spec.get("parameters"), history=history)
+    if "batch" in spec:
+        results = _through_batch(spec, target)
+    else:
+        results = check_paths([str(target)], profile=spec.get("profile", "national"),
+                              parameters=spec.get("parameters"), history=history)
     found = sorted([f.code, location_key(f.to_json())] for r in results for f in r.all_findings() if f.code in codes)
     expected = sorted([list(e) for e in spec["expect"]])
     if fixture.stem.startswith("pass"):
@@ -42,6 +45,15 @@ def test_fixture(fixture, tmp_path, monkeypatch):
     else:
         assert expected, f"{fixture}: a fail_ fixture must expect at least one finding"
     assert found == expected, f"{fixture.relative_to(FIXTURES)}: {spec.get('description', '')}"
+
+
+def _through_batch(spec, target):
+    from perflint.batch import check_files
+
+    opts = spec["batch"]
+    jobs = opts.get("jobs", 1)
+    simulate = SIMULATIONS[opts["simulate"]] if opts.get("simulate") else None
+    return list(check_files([str(target)], jobs=jobs, timeout=opts.get("timeout"), check=simulate, pool=jobs > 1))
 
 
 @pytest.mark.parametrize("kind", ["project_target", "dept_target", "project_selfeval", "dept_selfeval"])

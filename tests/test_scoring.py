@@ -38,6 +38,8 @@ def test_rounding_is_half_up_as_on_the_forms():
     assert score_positive(8, 1, 10) == 1.25
     assert round2(1.005) == 1.01
     assert round2(2.675) == 2.68  # Python's round() gives 2.67
+    assert round2(1e300) == 1e300 and round2(float("inf")) == float("inf")
+    assert in_qualitative_band(ACHIEVED, 1e308, 1e308)
 
 
 def test_positive_negative_actual_scores_zero_and_undefined_ratio_is_none():
@@ -205,7 +207,8 @@ RULES = {fn.code: fn for mod in (indicator_rules, scoring_rules) for fn in vars(
 
 
 # ---- the I and S rules never raise on wrong types (F003 reports those) -----------------------
-ODD = st.sampled_from([None, "", " ", "abc", "**%", "2025年13月", "达成年度指标", [], {}, True, 0, -1, 1e308, 0.0, "≥", "约等于"])
+ODD = st.sampled_from([None, "", " ", "abc", "**%", "2025年13月", "达成年度指标", "部分达成", [], {}, True, 0, -1, 1e308,
+                       -1e308, 0.0, 1e-300, "≥", "≤", "=", "定性", "约等于"])
 FIELDS = st.sampled_from(["level1", "level2", "name", "operator", "value", "target", "actual", "unit", "weight",
                           "score", "deviation"])
 

@@ -9,11 +9,22 @@ WORDS = {
     "zh": {"grade": "审核等级", "file": "文件", "findings": "问题", "waived": "已豁免", "summary": "汇总",
            "files": "文件", "documents": "文档", "by_rule": "按规则", "no_findings": "未发现问题",
            "document": "文档", "code": "规则", "severity": "级别", "location": "位置", "message": "说明",
-           "department": "部门", "slowest": "最慢文件", "related": "对照"},
+           "department": "部门", "slowest": "最慢文件", "related": "对照",
+           "project": "项目", "form": "表类型", "verdict": "审核结论", "advice": "整改建议", "passed": "通过",
+           "returned": "退回", "top_rules": "最常见问题", "seconds": "秒", "by_department": "按部门",
+           "fiscal_year": "年度", "project_code": "项目编码", "file_findings": "文件级问题", "no_department": "（未填部门）",
+           "title": "预算绩效审核意见", "generated": "生成", "profile": "审核口径", "source": "依据", "count": "次数",
+           "total": "合计", "rule": "规则", "file_level": "文件本身"},
     "en": {"grade": "review grade", "file": "file", "findings": "findings", "waived": "waived", "summary": "Summary",
            "files": "files", "documents": "documents", "by_rule": "by rule", "no_findings": "no findings",
            "document": "document", "code": "code", "severity": "severity", "location": "location", "message": "message",
-           "department": "department", "slowest": "slowest files", "related": "compared with"},
+           "department": "department", "slowest": "slowest files", "related": "compared with",
+           "project": "project", "form": "form", "verdict": "verdict", "advice": "what to do", "passed": "passed",
+           "returned": "returned", "top_rules": "most frequent rules", "seconds": "s", "by_department": "by department",
+           "fiscal_year": "year", "project_code": "project code", "file_findings": "file-level findings",
+           "no_department": "(no department)", "title": "Budget performance review", "generated": "generated",
+           "profile": "profile", "source": "basis", "count": "count", "total": "total", "rule": "rule",
+           "file_level": "the file itself"},
 }
 GRADE_EN = {"优": "excellent", "良": "good", "中": "fair", "差": "poor"}
 
@@ -48,3 +59,36 @@ def finding_message(f: Finding, lang: str) -> str:
 
 def quiet_skip(result: FileResult) -> bool:
     return result.verdict == "pass"
+
+
+def kind_label(kind: str | None, lang: str) -> str:
+    from ..model import KIND_NAMES_ZH
+
+    if not kind:
+        return ""
+    return KIND_NAMES_ZH.get(kind, kind) if lang == "zh" else kind
+
+
+def advice(meta, lang: str) -> str:
+    """What to do about a finding, from the catalogue: its rationale (or summary) and policy basis."""
+    if meta is None:
+        return ""
+    text = (meta.rationale.get(lang) or meta.rationale.get("zh") or meta.summary.get(lang) or meta.summary.get("zh") or "")
+    if meta.source:
+        text += f"（{WORDS['zh']['source']}：{meta.source}）" if lang == "zh" else f" ({WORDS['en']['source']}: {meta.source})"
+    return text
+
+
+def department_of(result: FileResult, lang: str = "zh") -> str:
+    """The department a file belongs to in reports: its first document's, or the no-department bucket."""
+    for doc in result.documents:
+        if doc.department:
+            return doc.department
+    return WORDS[lang]["no_department"] if lang != "zh" else "（未填部门）"
+
+
+def location_text(location, lang: str) -> str:
+    """Where a finding is, for people: Sheet1!E9, a JSON pointer, or the whole file."""
+    if not location.sheet and not location.pointer:
+        return "（整个文件）" if lang == "zh" else "(whole file)"
+    return location.display()

@@ -65,12 +65,33 @@ class RichFormatter:
             if summary.by_severity.get(sev):
                 table.add_row(SEVERITY[self.lang][sev], str(summary.by_severity[sev]))
         c.print(table)
+        lang = self.lang
+        v = VERDICT[lang]
+        if len(summary.by_department) > 1 or summary.files > 1 and summary.by_department:
+            deps = Table(title=w["by_department"], header_style="bold")
+            deps.add_column(w["department"])
+            for head in (w["documents"], v["pass"], v["return"], w["findings"]):
+                deps.add_column(head, justify="right")
+            for dep in sorted(summary.by_department):
+                n = summary.by_department[dep]
+                name = dep if lang == "zh" or dep != "（未填部门）" else w["no_department"]
+                deps.add_row(name, str(n["pass"] + n["return"]), Text(str(n["pass"]), style="green"),
+                             Text(str(n["return"]), style="red" if n["return"] else ""), str(n["findings"]))
+            c.print(deps)
         if summary.by_rule:
-            rules = Table(title=w["by_rule"], show_header=False)
-            rules.add_column()
-            rules.add_column(justify="right")
+            rules = Table(title=w["top_rules"], header_style="bold")
+            rules.add_column(w["rule"], no_wrap=True)
+            rules.add_column("")
+            rules.add_column(w["count"], justify="right")
             for code, n in summary.by_rule.most_common(10):
-                rules.add_row(code, str(n))
+                rules.add_row(code, summary.rule_slugs.get(code, ""), str(n))
             c.print(rules)
+        if summary.files > 1 and summary.slowest:
+            slow = Table(title=w["slowest"], header_style="bold")
+            slow.add_column(w["file"])
+            slow.add_column(w["seconds"], justify="right")
+            for seconds, path in summary.slowest[:5]:
+                slow.add_row(path, f"{seconds:.2f}")
+            c.print(slow)
         if self._fh:
             self._fh.close()

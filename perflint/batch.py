@@ -1,0 +1,408 @@
+"""Checking many files: a process pool, a time limit per file, crash containment, ordered results.
+
+Results come out in the order of `files` whatever the number of workers, one at a time, so a
+batch of any size streams to the formatters. At most a bounded window of files is in flight or
+waiting for an earlier slow file; nothing holds every result.
+
+Each worker is a plain process fed over its own pipe. The parent always knows which file each
+worker is on, so a worker that dies (segfault, out of memory, killed) costs that one file an F011
+finding and is replaced, and a worker stuck past the time limit (e.g. inside C code that a signal
+cannot interrupt) is killed and its file gets F010. Inside a worker a timer signal stops an
+over-long check first, so the usual timeout costs no process.
+
+Workers rebuild the engine from picklable settings (documents hold read-only mappings that do not
+pickle; FileResult and Finding do). The history index travels to each worker once, at start-up.
+"""
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import signal
+import sys
+import time
+import traceback
+from collections import deque
+from dataclasses import dataclass, field
+from multiprocessing.connection import wait
+from typing import Any, Callable, Iterator
+
+from .engine import Engine, finish_file
+from .model import FileResult, Hit
+
+# a check function: (engine, path, reader options) -> FileResult; None means engine.check_file
+CheckFn = Callable[[Engine, str, Any], FileResult]
+
+_KILL_GRACE = 1.0  # seconds past the limit before a worker that ignores its timer is killed
+
+
+class FileTimeout(BaseException):
+    """Raised inside a check by the timer; BaseException so that rule-level `except Exception` cannot swallow it."""
+
+
+@dataclass
+class BatchPlan:
+    """What a worker needs to rebuild the engine; everything here pickles."""
+
+    settings: Any  # RunSettings
+    profile: Any  # Profile
+    history: Any = None
+    timeout: float | None = None
+    check: CheckFn | None = None
+
+
+def resolve_jobs(jobs: int | None) -> int:
+    if not jobs or jobs < 0:
+        if jobs == 0:
+            try:
+                return max(1, len(os.sched_getaffinity(0)))
+            except (AttributeError, OSError):
+                return max(1, os.cpu_count() or 1)
+        return 1
+    return jobs
+
+
+def timeout_result(engine: Engine, path: str, seconds: float, limit: float) -> FileResult:
+    finding = _stamp(engine, "F010", Hit.at("", seconds=limit), path)
+    return finish_file(path, (), [finding] if finding else [], seconds)
+
+
+def crash_result(engine: Engine, path: str, reason: str, seconds: float = 0.0, variant: str | None = None) -> FileResult:
+    finding = _stamp(engine, "F011", Hit.at("", reason=reason, variant=variant), path)
+    return finish_file(path, (), [finding] if finding else [], seconds)
+
+
+def _stamp(engine: Engine, code: str, hit: Hit, path: str):
+    # a file that was never checked has no documents, so it is returned even if its code is deselected
+    return engine.stamp(code, hit, None, path) if engine.wanted(code, path) else None
+
+
+# ---- one file, with the timer --------------------------------------------------------------
+
+def _alarm(signum, frame):  # pragma: no cover - runs inside the signal
+    raise FileTimeout()
+
+
+def _timer_usable() -> bool:
+    import threading
+
+    return hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+
+
+def check_one(engine: Engine, path: str, options: Any, timeout: float | None, check: CheckFn | None) -> FileResult:
+    """Check a file under the time limit; an unexpected error is this file's F011, not the run's end."""
+    fn = check or _default_check
+    started = time.perf_counter()
+    timed = bool(timeout) and _timer_usable()
+    previous = signal.signal(signal.SIGALRM, _alarm) if timed else None
+    try:
+        try:
+            if timed:
+                signal.setitimer(signal.ITIMER_REAL, timeout)
+            return fn(engine, path, options)
+        finally:
+            if timed:
+                signal.setitimer(signal.ITIMER_REAL, 0)
+    except FileTimeout:  # also when the timer fires just as the check returns: the file was at the limit
+        return timeout_result(engine, path, time.perf_counter() - started, timeout or 0.0)
+    except Exception as exc:  # readers and rules contain their own errors; this is the last net
+        frame = traceback.extract_tb(exc.__traceback__)[-1]
+        reason = f"{type(exc).__name__}: {exc} ({frame.filename.rsplit('/', 1)[-1]}:{frame.lineno})"
+        return crash_result(engine, path, reason, time.perf_counter() - started, variant="exception")
+    finally:
+        if timed:
+            signal.signal(signal.SIGALRM, previous)
+
+
+def _default_check(engine: Engine, path: str, options: Any) -> FileResult:
+    return engine.check_file(path, options)
+
+
+# ---- the worker process --------------------------------------------------------------------
+
+def _worker_main(conn, plan: BatchPlan) -> None:
+    from .catalogue import default_catalogue
+    from .run import build_engine, reader_options
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    engine = build_engine(plan.settings, default_catalogue(), plan.profile, plan.history)
+    options = reader_options(plan.settings, plan.profile)
+    conn.send(("ready", None, None))
+    while True:
+        try:
+            task = conn.recv()
+        except EOFError:
+            return
+        if task is None:
+            return
+        for index, path in task:
+            result = check_one(engine, path, options, plan.timeout, plan.check)
+            conn.send(("done", index, result))
+
+
+def _context():
+    # Linux: fork. Workers start in milliseconds with the engine's modules already imported, and the
+    # caller's __main__ is not run again (forkserver and spawn re-import it from its path, which
+    # breaks for `python -` and costs time). The parent runs no threads while the pool is up (the
+    # progress bar refreshes from the main thread), so forking is safe. Elsewhere: spawn, for which
+    # everything in BatchPlan pickles.
+    if sys.platform.startswith("linux"):
+        return mp.get_context("fork")
+    return mp.get_context("spawn")
+
+
+@dataclass
+class _Worker:
+    process: Any
+    conn: Any
+    queue: deque = field(default_factory=deque)  # (index, path) sent and not yet answered
+    since: float = 0.0  # when the file at the head of the queue started
+    ready: bool = False
+
+    @property
+    def busy(self) -> bool:
+        return bool(self.queue)
+
+
+class _Pool:
+    def __init__(self, plan: BatchPlan, size: int) -> None:
+        self.plan = plan
+        self.size = size
+        self.ctx = _context()
+        self.workers: list[_Worker] = []
+        for _ in range(size):
+            self._start()
+
+    def _start(self) -> _Worker:
+        parent, child = self.ctx.Pipe(duplex=True)
+        proc = self.ctx.Process(target=_worker_main, args=(child, self.plan), daemon=True, name="perflint-worker")
+        proc.start()
+        child.close()
+        w = _Worker(proc, parent)
+        self.workers.append(w)
+        return w
+
+    def replace(self, w: _Worker) -> None:
+        self._discard(w)
+        self._start()
+
+    def _discard(self, w: _Worker) -> None:
+        try:
+            w.conn.close()
+        except OSError:
+            pass
+        if w.process.is_alive():
+            w.process.kill()
+        w.process.join(timeout=5)
+        self.workers.remove(w)
+
+    def close(self) -> None:
+        for w in list(self.workers):
+            try:
+                if w.process.is_alive():
+                    w.conn.send(None)
+            except (OSError, BrokenPipeError):
+                pass
+        deadline = time.monotonic() + 2
+        for w in list(self.workers):
+            w.process.join(timeout=max(0.0, deadline - time.monotonic()))
+            self._discard(w)
+
+
+def _describe_exit(code: int | None) -> str:
+    if code is None:
+        return "unknown"
+    if code < 0:
+        try:
+            return signal.Signals(-code).name
+        except ValueError:
+            return f"signal {-code}"
+    return f"exit code {code}"
+
+
+def _chunk_size(n: int, jobs: int) -> int:
+    # small chunks keep the load even and a crash cheap; larger ones save round trips on big batches
+    return max(1, min(16, n // (jobs * 8)))
+
+
+class _Scheduler:
+    """Hands files to the workers in chunks and collects (index, result) pairs in any order."""
+
+    def __init__(self, engine: Engine, plan: BatchPlan, jobs: int, chunk: int) -> None:
+        self.engine = engine
+        self.limit = plan.timeout
+        self.chunk = chunk
+        self.pending: deque = deque()
+        self.pool = _Pool(plan, jobs)
+
+    @property
+    def outstanding(self) -> int:
+        return len(self.pending) + sum(len(w.queue) for w in self.pool.workers)
+
+    def submit(self, index: int, path: str) -> None:
+        self.pending.append((index, path))
+
+    def _dispatch(self) -> None:
+        now = time.monotonic()
+        for w in self.pool.workers:
+            if w.ready and not w.busy and self.pending:
+                task = [self.pending.popleft() for _ in range(min(self.chunk, len(self.pending)))]
+                try:
+                    w.conn.send(task)
+                except OSError:
+                    self.pending.extendleft(reversed(task))  # its death shows on the sentinel
+                    continue
+                w.queue.extend(task)
+                w.since = now
+
+    def _give_back(self, w: _Worker) -> None:
+        self.pending.extendleft(reversed(w.queue))  # the rest of its chunk goes to another worker
+        w.queue.clear()
+
+    def poll(self) -> list[tuple[int, FileResult]]:
+        """Wait until something happens; return the files it finished (crashes and timeouts included)."""
+        self._dispatch()
+        out: list[tuple[int, FileResult]] = []
+        now = time.monotonic()
+        waiting: dict[Any, _Worker] = {}
+        for w in self.pool.workers:
+            waiting[w.conn] = w
+            waiting[w.process.sentinel] = w
+        timeout = None
+        if self.limit:
+            heads = [w.since + self.limit + _KILL_GRACE - now for w in self.pool.workers if w.busy]
+            timeout = max(0.0, min(heads)) if heads else None
+        dead: list[_Worker] = []
+        for obj in wait(list(waiting), timeout):
+            w = waiting[obj]
+            if w in dead:
+                continue
+            try:
+                while w.conn.poll():
+                    kind, index, result = w.conn.recv()
+                    if kind == "ready":
+                        w.ready = True
+                        continue
+                    if w.queue and w.queue[0][0] == index:
+                        w.queue.popleft()
+                    w.since = time.monotonic()
+                    out.append((index, result))
+            except (EOFError, OSError):
+                pass
+            if obj is w.process.sentinel or not w.process.is_alive():
+                dead.append(w)
+        for w in dead:
+            w.process.join(timeout=1)
+            if w.queue:
+                index, path = w.queue.popleft()
+                self._give_back(w)
+                out.append((index, crash_result(self.engine, path, _describe_exit(w.process.exitcode),
+                                                time.monotonic() - w.since)))
+            elif not w.ready:
+                raise RuntimeError(f"a worker process failed to start ({_describe_exit(w.process.exitcode)})")
+            self.pool.replace(w)
+        if self.limit:
+            now = time.monotonic()
+            for w in list(self.pool.workers):
+                if w.busy and now - w.since > self.limit + _KILL_GRACE:
+                    index, path = w.queue.popleft()
+                    self._give_back(w)
+                    seconds = now - w.since
+                    self.pool.replace(w)  # stuck where the timer cannot reach (C code): kill it
+                    out.append((index, timeout_result(self.engine, path, seconds, self.limit)))
+        self._dispatch()
+        return out
+
+    def close(self) -> None:
+        self.pool.close()
+
+
+# ---- the batch ------------------------------------------------------------------------------
+
+@dataclass
+class Batch:
+    """One run over many files: cache look-ups, then the pool or this process, results in order."""
+
+    engine: Engine
+    plan: BatchPlan
+    options: Any
+    jobs: int = 1
+    cache: Any = None  # a perflint.cache.ResultCache, or None
+    window: int = 0  # most files in flight or finished but waiting for an earlier one; 0: from jobs
+    pool: bool | None = None  # None: a pool when jobs > 1 and there is more than one file
+    chunk: int = 0  # files sent to a worker at a time; 0: from the batch size
+
+    def run(self, files: list[str], advance: Callable[[FileResult], None] | None = None) -> Iterator[FileResult]:
+        # starting workers costs more than checking a file or two: a pool only where it pays
+        use_pool = self.pool if self.pool is not None else self.jobs > 1 and len(files) > 1
+        if use_pool and files:
+            return self._parallel(files, advance)
+        return self._sequential(files, advance)
+
+    def _lookup(self, path: str) -> tuple[str | None, FileResult | None]:
+        if self.cache is None:
+            return None, None
+        key = self.cache.key(path)
+        return key, self.cache.get(key, path)
+
+    def _sequential(self, files: list[str], advance) -> Iterator[FileResult]:
+        for path in files:
+            key, result = self._lookup(path)
+            if result is None:
+                result = check_one(self.engine, path, self.options, self.plan.timeout, self.plan.check)
+                if self.cache is not None:
+                    self.cache.put(key, result)
+            if advance:
+                advance(result)
+            yield result
+
+    def _parallel(self, files: list[str], advance) -> Iterator[FileResult]:
+        window = self.window or max(64, self.jobs * 32)
+        sched = _Scheduler(self.engine, self.plan, self.jobs, self.chunk or _chunk_size(len(files), self.jobs))
+        done: dict[int, FileResult] = {}
+        keys: dict[int, str | None] = {}
+        submitted = next_out = 0
+        total = len(files)
+        try:
+            while next_out < total:
+                while submitted < total and len(done) + sched.outstanding < window:
+                    path = files[submitted]
+                    key, hit = self._lookup(path)
+                    if hit is not None:
+                        done[submitted] = hit
+                    else:
+                        keys[submitted] = key
+                        sched.submit(submitted, path)
+                    submitted += 1
+                while next_out in done:
+                    result = done.pop(next_out)
+                    next_out += 1
+                    if advance:
+                        advance(result)
+                    yield result
+                if next_out >= total:
+                    break
+                if next_out not in done and (next_out < submitted):
+                    for index, result in sched.poll():
+                        if self.cache is not None:
+                            self.cache.put(keys.pop(index, None), result)
+                        done[index] = result
+        finally:
+            sched.close()
+
+
+def check_files(files: list[str], settings: Any = None, *, profile: Any = None, history: Any = None, jobs: int = 1,
+                timeout: float | None = None, check: CheckFn | None = None, cache: Any = None,
+                pool: bool | None = None) -> Iterator[FileResult]:
+    """The batch for scripts and tests: results of `files` in order, with the settings of a plain run."""
+    from .catalogue import default_catalogue
+    from .config import Config
+    from .profiles import load_profile
+    from .run import RunSettings, build_engine, reader_options
+
+    settings = settings or RunSettings(paths=list(files), config=Config())
+    catalogue = default_catalogue()
+    profile = profile or load_profile(settings.profile, catalogue)
+    engine = build_engine(settings, catalogue, profile, history)
+    plan = BatchPlan(settings, profile, history, timeout, check)
+    batch = Batch(engine, plan, reader_options(settings, profile), resolve_jobs(jobs), cache, pool=pool)
+    return batch.run(list(files))

@@ -1,0 +1,148 @@
+"""Results of unchanged files, kept between runs.
+
+A result is reused only when everything that could change it is the same: the file's bytes, its
+path as given (findings and per-path ignores name it), perflint's version and code, the rule
+catalogue, and the effective configuration (profile content, selection, language, waivers,
+limits, per-path ignores, the history index). Anything wrong with the cache (unwritable folder,
+a damaged or foreign entry) turns into a miss: the cache can make a run faster, never stop it.
+"""
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+import pickle
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from .model import FileResult
+
+_FORMAT = 1  # bump when the stored layout changes
+_READ_CHUNK = 1 << 20
+
+
+def _canonical(value: Any) -> Any:
+    """A JSON-able, order-independent picture of settings (sets sorted, mappings by key)."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _canonical(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, dict) or hasattr(value, "items") and hasattr(value, "keys"):
+        return {str(k): _canonical(v) for k, v in sorted(value.items(), key=lambda kv: str(kv[0]))}
+    if isinstance(value, (set, frozenset)):
+        return sorted((_canonical(v) for v in value), key=repr)
+    if isinstance(value, (list, tuple)):
+        return [_canonical(v) for v in value]
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    return repr(value)
+
+
+def _code_fingerprint() -> str:
+    """Size and mtime of perflint's own code and data: an edited rule must not reuse old results."""
+    from .data import data_dir
+
+    package = Path(__file__).resolve().parent
+    entries = []
+    for folder, pattern in ((package, "*.py"), (data_dir("rules"), "*.toml"), (data_dir("schemas"), "*.json")):
+        for p in sorted(Path(folder).rglob(pattern)):
+            try:
+                st = p.stat()
+            except OSError:
+                continue
+            entries.append(f"{p.relative_to(folder)}:{st.st_size}:{st.st_mtime_ns}")
+    return hashlib.sha256("\n".join(entries).encode()).hexdigest()
+
+
+def history_fingerprint(history: Any) -> str | None:
+    if history is None:
+        return None
+    fp = getattr(history, "fingerprint", None)
+    if callable(fp):
+        fp = fp()
+    if isinstance(fp, str) and fp:
+        return fp
+    try:  # no fingerprint offered: the index's own bytes (at worst a needless miss)
+        return hashlib.sha256(pickle.dumps(history, protocol=4)).hexdigest()
+    except Exception:
+        return repr(type(history))
+
+
+def config_fingerprint(settings: Any, profile: Any, history: Any = None) -> str:
+    picture = {
+        "format": _FORMAT,
+        "version": __version__,
+        "code": _code_fingerprint(),
+        "profile": _canonical(profile),
+        "select": sorted(settings.select),
+        "ignore": sorted(settings.ignore),
+        "lang": settings.lang,
+        "waivers": settings.use_waivers,
+        "limits": _canonical(settings.limits),
+        "per_path_ignores": _canonical(settings.per_path_ignores),
+        "config_root": str(settings.config.root) if settings.per_path_ignores else None,
+        "history": history_fingerprint(history),
+    }
+    return hashlib.sha256(json.dumps(picture, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+class ResultCache:
+    """pickled FileResults under cache_dir()/results, keyed by file content and configuration."""
+
+    def __init__(self, folder: Path, fingerprint: str) -> None:
+        self.folder = folder
+        self.fingerprint = fingerprint
+        self.hits = 0
+        self.misses = 0
+        self._writable = True
+
+    @classmethod
+    def open(cls, settings: Any, profile: Any, history: Any = None) -> "ResultCache | None":
+        from .schema import cache_dir
+
+        try:
+            return cls(cache_dir() / "results", config_fingerprint(settings, profile, history))
+        except Exception:
+            return None
+
+    def key(self, path: str) -> str | None:
+        h = hashlib.sha256()
+        h.update(self.fingerprint.encode())
+        h.update(b"\0" + os.fsencode(path) + b"\0")
+        try:
+            with open(path, "rb") as fh:
+                while chunk := fh.read(_READ_CHUNK):
+                    h.update(chunk)
+        except OSError:
+            return None  # the reader will report it (F001); nothing to cache
+        return h.hexdigest()
+
+    def _file(self, key: str) -> Path:
+        return self.folder / key[:2] / f"{key}.pickle"
+
+    def get(self, key: str | None, path: str) -> FileResult | None:
+        if key is None:
+            return None
+        try:
+            with open(self._file(key), "rb") as fh:
+                stored = pickle.load(fh)
+            if isinstance(stored, FileResult) and stored.path == path:
+                self.hits += 1
+                return stored
+        except Exception:
+            pass  # missing, truncated, or written by another version: check the file again
+        self.misses += 1
+        return None
+
+    def put(self, key: str | None, result: FileResult) -> None:
+        if key is None or not self._writable:
+            return
+        target = self._file(key)
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+            with open(tmp, "wb") as fh:
+                pickle.dump(result, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, target)
+        except Exception:
+            self._writable = False  # read-only or full disk: stop trying, keep checking

@@ -1,0 +1,208 @@
+"""The 审核意见 workbook a finance bureau sends back (`--report FILE.xlsx`).
+
+Sheets: 汇总 (by department, and the most frequent problems), 问题清单 (a row per finding, with
+what to do about it, filterable, header frozen) and 审核结论 (a row per submission). Written with
+openpyxl in write-only mode: rows go to temporary files as results arrive, so a batch of
+thousands of files does not sit in memory. With `--report-split department`, each department also
+gets its own workbook next to the given one (审核意见_示例区教育局.xlsx), holding only its rows.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import os
+import re
+from pathlib import Path
+from typing import IO, Any
+
+from ..model import FileResult, Finding
+from ..report import ReportMeta, Summary
+from .labels import (SEVERITY, VERDICT, WORDS, advice, department_of, finding_message, grade_label,
+                     kind_label, location_text)
+
+FINDING_COLUMNS = {
+    "zh": ("文件", "部门", "项目", "表类型", "审核结论", "规则", "级别", "位置", "说明", "整改建议"),
+    "en": ("file", "department", "project", "form", "verdict", "rule", "severity", "location", "message", "what to do"),
+}
+FINDING_WIDTHS = (36, 20, 30, 22, 10, 8, 10, 16, 60, 60)
+DOCUMENT_COLUMNS = {
+    "zh": ("文件", "部门", "项目编码", "项目", "表类型", "年度", "审核结论", "审核等级", "问题数"),
+    "en": ("file", "department", "project code", "project", "form", "year", "verdict", "review grade", "findings"),
+}
+DOCUMENT_WIDTHS = (36, 20, 16, 30, 22, 8, 10, 12, 8)
+SHEETS = {"zh": ("汇总", "问题清单", "审核结论"), "en": ("Summary", "Findings", "Verdicts")}
+_WRAP_COLUMNS = {8, 9}  # 说明, 整改建议: long text, wrapped
+_UNSAFE_NAME = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
+
+
+def split_path(path: str, department: str) -> str:
+    """审核意见.xlsx + 示例区教育局 → 审核意见_示例区教育局.xlsx beside it."""
+    p = Path(path)
+    name = _UNSAFE_NAME.sub("_", department).strip(" ._（）()") or "未填部门"
+    return str(p.with_name(f"{p.stem}_{name[:80]}{p.suffix or '.xlsx'}"))
+
+
+class _Book:
+    """One write-only workbook: the findings and verdict sheets stream, the summary is written at the end."""
+
+    def __init__(self, path: str, lang: str, meta: ReportMeta) -> None:
+        from openpyxl import Workbook
+        from openpyxl.styles import Alignment, Font, PatternFill
+
+        self.path = path
+        self.lang = lang
+        self.meta = meta
+        self.summary = Summary()
+        self.wb = Workbook(write_only=True)
+        self._bold = Font(bold=True)
+        self._head_fill = PatternFill("solid", fgColor="DDEBF7")
+        self._wrap = Alignment(wrap_text=True, vertical="top")
+        self._top = Alignment(vertical="top")
+        self._return_font = Font(color="C00000", bold=True)
+        names = SHEETS[lang]
+        self.ws_summary = self.wb.create_sheet(names[0])
+        self.ws_findings = self._table(names[1], FINDING_COLUMNS[lang], FINDING_WIDTHS)
+        self.ws_docs = self._table(names[2], DOCUMENT_COLUMNS[lang], DOCUMENT_WIDTHS)
+        self.rows = {self.ws_findings.title: 1, self.ws_docs.title: 1}
+        for col, width in zip("ABCDEF", (24, 10, 10, 10, 10, 50)):
+            self.ws_summary.column_dimensions[col].width = width
+
+    def _table(self, title: str, header: tuple[str, ...], widths: tuple[int, ...]):
+        from openpyxl.utils import get_column_letter
+
+        ws = self.wb.create_sheet(title)
+        for i, width in enumerate(widths, 1):  # widths and panes must be set before the first row
+            ws.column_dimensions[get_column_letter(i)].width = width
+        ws.freeze_panes = "A2"
+        ws.append([self._cell(ws, h, head=True) for h in header])
+        return ws
+
+    def _cell(self, ws, value: Any, *, head: bool = False, wrap: bool = False, style=None):
+        from openpyxl.cell import WriteOnlyCell
+        from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+        if isinstance(value, str):
+            value = ILLEGAL_CHARACTERS_RE.sub("", value)
+        cell = WriteOnlyCell(ws, value=value)
+        if isinstance(value, str) and value.startswith("="):
+            cell.data_type = "s"  # text from a submission is never a formula in the report
+        if head:
+            cell.font = self._bold
+            cell.fill = self._head_fill
+        elif style is not None:
+            cell.font = style
+        cell.alignment = self._wrap if (wrap or head) else self._top
+        return cell
+
+    def _row(self, ws, values: list[Any]) -> None:
+        ws.append([self._cell(ws, v, wrap=i in _WRAP_COLUMNS,
+                              style=self._return_font if v == VERDICT[self.lang]["return"] else None)
+                   for i, v in enumerate(values)])
+        self.rows[ws.title] += 1
+
+    def add(self, result: FileResult, catalogue: Any) -> None:
+        lang = self.lang
+        self.summary.add(result)
+        first = result.documents[0] if result.documents else None
+        for f in result.findings:
+            self._finding(result, first, f, result.verdict, catalogue)
+        for doc in result.documents:
+            for f in doc.findings:
+                self._finding(result, doc, f, doc.verdict, catalogue)
+            live = sum(1 for f in doc.findings if not f.waived)
+            self._row(self.ws_docs, [result.path, doc.department or "", doc.project_code or "", doc.name or "",
+                                     kind_label(doc.kind, lang), doc.fiscal_year, VERDICT[lang][doc.verdict],
+                                     grade_label(doc.grade, lang), live])
+        if not result.documents:
+            self._row(self.ws_docs, [result.path, "", "", "", "", None, VERDICT[lang][result.verdict], "",
+                                     sum(1 for f in result.findings if not f.waived)])
+
+    def _finding(self, result: FileResult, doc: Any, f: Finding, verdict: str, catalogue: Any) -> None:
+        lang = self.lang
+        project = " ".join(p for p in ((doc.project_code or "") if doc else "", (doc.name or "") if doc else "") if p)
+        severity = SEVERITY[lang][f.severity] + (f"（{WORDS[lang]['waived']}）" if lang == "zh" and f.waived else
+                                                 f" ({WORDS[lang]['waived']})" if f.waived else "")
+        meta = catalogue.rules.get(f.code) if catalogue is not None else None
+        self._row(self.ws_findings, [result.path, (doc.department if doc else None) or "", project,
+                                     kind_label(doc.kind, lang) if doc else "", VERDICT[lang][verdict], f.code,
+                                     severity, location_text(f.location, lang), finding_message(f, lang), advice(meta, lang)])
+
+    def _write_summary(self, catalogue: Any) -> None:
+        lang, w, v = self.lang, WORDS[self.lang], VERDICT[self.lang]
+        ws, s = self.ws_summary, self.summary
+        bold = lambda x: self._cell(ws, x, head=True)  # noqa: E731
+        ws.append([self._cell(ws, w["title"], style=self._bold)])
+        ws.append([w["profile"], self.meta.profile])
+        ws.append([w["generated"], _dt.datetime.now().strftime("%Y-%m-%d %H:%M")])
+        ws.append([])
+        ws.append([bold(w["department"]), bold(w["documents"]), bold(v["pass"]), bold(v["return"]),
+                   bold(w["findings"])])
+        totals = [0, 0, 0, 0]
+        for dep in sorted(s.by_department):
+            c = s.by_department[dep]
+            row = [c["pass"] + c["return"], c["pass"], c["return"], c["findings"]]
+            totals = [a + b for a, b in zip(totals, row)]
+            name = dep if lang == "zh" or dep != "（未填部门）" else w["no_department"]
+            ws.append([name, *row])
+        ws.append([bold(w["total"]), *[bold(n) for n in totals]])
+        ws.append([])
+        ws.append([w["files"], s.files])
+        ws.append([w["by_rule"] if lang == "en" else "问题合计", sum(s.by_rule.values())])
+        if s.by_rule:
+            ws.append([])
+            ws.append([bold(w["top_rules"])])
+            ws.append([bold(w["rule"]), bold(w["count"]), bold(""), bold(""), bold(""), bold(w["message"])])
+            for code, n in s.by_rule.most_common(20):
+                meta = catalogue.rules.get(code) if catalogue is not None else None
+                text = (meta.summary.get(lang) or meta.summary["zh"]) if meta else s.rule_slugs.get(code, "")
+                ws.append([code, n, None, None, None, text])
+
+    def close(self, catalogue: Any) -> None:
+        from openpyxl.utils import get_column_letter
+
+        self._write_summary(catalogue)
+        for ws, columns in ((self.ws_findings, FINDING_COLUMNS), (self.ws_docs, DOCUMENT_COLUMNS)):
+            last = get_column_letter(len(columns[self.lang]))
+            ws.auto_filter.ref = f"A1:{last}{self.rows[ws.title]}"
+        folder = os.path.dirname(os.path.abspath(self.path))
+        os.makedirs(folder, exist_ok=True)
+        self.wb.save(self.path)
+
+
+class XlsxFormatter:
+    def __init__(self, out: IO[str] | None, path: str | None, meta: ReportMeta, catalogue: Any = None,
+                 report_split: str | None = None, **_: object) -> None:
+        if not path:
+            raise ValueError("the xlsx report is written to a file: --report FILE.xlsx")
+        self.path = path
+        self.meta = meta
+        self.lang = meta.lang
+        self._catalogue = catalogue
+        self.split = report_split
+        self.main = _Book(path, self.lang, meta)
+        self.parts: dict[str, _Book] = {}
+
+    @property
+    def catalogue(self):
+        if self._catalogue is None:
+            from ..catalogue import default_catalogue
+
+            self._catalogue = default_catalogue()
+        return self._catalogue
+
+    def file(self, result: FileResult) -> None:
+        self.main.add(result, self.catalogue)
+        if self.split == "department":
+            dep = department_of(result, "zh")
+            book = self.parts.get(dep)
+            if book is None:
+                book = self.parts[dep] = _Book(split_path(self.path, dep), self.lang, self.meta)
+            book.add(result, self.catalogue)
+
+    def close(self, summary: Summary) -> None:
+        self.main.close(self.catalogue)
+        for book in self.parts.values():
+            book.close(self.catalogue)
+
+    @property
+    def written(self) -> list[str]:
+        return [self.main.path] + [b.path for b in self.parts.values()]

@@ -1,0 +1,283 @@
+"""The reports a run writes: SARIF (validated against the 2.1.0 schema), JUnit, GitHub annotations,
+the 审核意见 workbook (read back with openpyxl) and the self-contained HTML page.
+
+tests/data/sarif-schema-2.1.0.json is the SARIF 2.1.0 JSON schema (rtm.5, the published OASIS
+standard's schema as distributed in Microsoft's jest-sarif package, MIT).
+"""
+from __future__ import annotations
+
+import io
+import json
+import re
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from urllib.parse import unquote
+
+import pytest
+
+from perflint.check_cli import main as check_main
+from perflint.formatters import make_formatter
+from perflint.formatters.github import escape_property
+from perflint.formatters.xlsx_report import FINDING_COLUMNS, split_path
+from perflint.model import DocumentResult, FileResult, Finding, Location
+from perflint.report import ReportMeta, Summary
+from test_batch import make_batch
+
+DATA = Path(__file__).parent / "data"
+META = ReportMeta("0.1.0", "national")
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    """One CLI run over the batch writing every report, and the JSON report to compare with."""
+    tmp = tmp_path_factory.mktemp("reports")
+    batch = make_batch(tmp)
+    out = {name: tmp / name for name in ("r.json", "r.sarif", "r.xml", "r.gh", "r.html", "审核意见.xlsx")}
+    code = check_main([str(batch), "--isolated", "--no-cache", "-j", "2", "--format", "text", "-q",
+                       "-o", f"json:{out['r.json']}", "-o", f"sarif:{out['r.sarif']}", "-o", f"junit:{out['r.xml']}",
+                       "-o", f"github:{out['r.gh']}", "-o", f"html:{out['r.html']}",
+                       "--report", str(out["审核意见.xlsx"]), "--report-split", "department"])
+    report = json.loads(out["r.json"].read_text(encoding="utf-8"))
+    return code, out, report, tmp
+
+
+def _findings(report):
+    for f in report["files"]:
+        for finding in f["findings"]:
+            yield f, None, finding
+        for doc in f["documents"]:
+            for finding in doc["findings"]:
+                yield f, doc, finding
+
+
+def _cell_result() -> FileResult:
+    """A workbook's result: cell locations, a waived finding, a file-level note."""
+    live = Finding("A201", "annual-funds-unbalanced", "error", "年度资金总额 1300.00 万元 ≠ 财政拨款 1250.00 + 其他资金 40.00",
+                   Location("/funds/annual/total", "项目支出绩效目标表", "E9"))
+    waived = Finding("B105", "project-period-invalid", "warning", "实施期限不完整", Location("/project/period", "项目支出绩效目标表", "C6"),
+                     waived=True, waiver_reason="跨年项目，经财政局同意")
+    note = Finding("F008", "sheet-skipped", "info", "工作表“说明”不是绩效表，已跳过", Location("", "说明", None))
+    doc = DocumentResult("project_target", "项目支出绩效目标表", 2025, "511703250012", "义务教育学生营养改善计划",
+                         "示例区教育局", (live, waived), "return", "中")
+    return FileResult("returns/教育局/营养改善计划.xlsx", (doc,), (note,), "return", 0.2)
+
+
+# ---- SARIF ----------------------------------------------------------------------------------
+
+def _sarif_validator():
+    import jsonschema
+
+    schema = json.loads((DATA / "sarif-schema-2.1.0.json").read_text(encoding="utf-8"))
+    cls = jsonschema.validators.validator_for(schema)
+    cls.check_schema(schema)
+    return cls(schema, format_checker=cls.FORMAT_CHECKER)
+
+
+def test_sarif_is_valid_and_has_a_result_per_finding(run):
+    _, out, report, _ = run
+    sarif = json.loads(out["r.sarif"].read_text(encoding="utf-8"))
+    errors = sorted(_sarif_validator().iter_errors(sarif), key=str)
+    assert not errors, errors[0]
+    (sarif_run,) = sarif["runs"]
+    results = sarif_run["results"]
+    expected = list(_findings(report))
+    assert len(results) == len(expected) > 0
+    rules = sarif_run["tool"]["driver"]["rules"]
+    assert {r["id"] for r in rules} == {f["code"] for _, _, f in expected}
+    for r in rules:
+        assert r["help"]["text"] and r["shortDescription"]["text"] and r["properties"]["source"]
+    for res, (file, _, finding) in zip(results, expected):
+        assert res["ruleId"] == finding["code"] and rules[res["ruleIndex"]]["id"] == finding["code"]
+        uri = res["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+        assert not uri.startswith(("/", "file:")), "relative to the run's folder"
+        assert file["path"].endswith("/" + unquote(uri))
+
+
+def test_sarif_names_sheet_and_cell_and_carries_waivers(tmp_path):
+    path = tmp_path / "x.sarif"
+    fmt = make_formatter("sarif", None, str(path), META, root=str(tmp_path))
+    result = _cell_result()
+    fmt.file(result)
+    summary = Summary()
+    summary.add(result)
+    fmt.close(summary)
+    sarif = json.loads(path.read_text(encoding="utf-8"))
+    assert not list(_sarif_validator().iter_errors(sarif))
+    results = {r["ruleId"]: r for r in sarif["runs"][0]["results"]}
+    a201 = results["A201"]
+    assert a201["locations"][0]["logicalLocations"][0]["fullyQualifiedName"] == "项目支出绩效目标表!E9"
+    assert a201["properties"]["cell"] == "E9" and a201["level"] == "error"
+    assert "suppressions" not in a201
+    assert results["B105"]["suppressions"] == [{"kind": "inSource", "status": "accepted",
+                                                 "justification": "跨年项目，经财政局同意"}]
+    assert results["F008"]["level"] == "note"
+    assert results["F008"]["locations"][0]["logicalLocations"][0]["fullyQualifiedName"] == "说明"
+
+
+# ---- JUnit ----------------------------------------------------------------------------------
+
+def test_junit_has_a_testcase_per_document_and_fails_returned_ones(run):
+    _, out, report, _ = run
+    root = ET.parse(out["r.xml"]).getroot()
+    suites = root.findall("testsuite")
+    assert [s.get("name") for s in suites] == [f["path"] for f in report["files"]]
+    for suite, file in zip(suites, report["files"]):
+        cases = suite.findall("testcase")
+        docs = file["documents"]
+        own = 1 if file["findings"] or not docs else 0
+        assert len(cases) == len(docs) + own == int(suite.get("tests"))
+        for case, doc in zip(cases[own:], docs):
+            assert (case.find("failure") is not None) == (doc["verdict"] == "return")
+        if not docs:
+            assert cases[0].find("failure") is not None  # an unreadable file fails
+    failures = sum(int(s.get("failures")) for s in suites)
+    assert failures == report["summary"]["return"]
+
+
+# ---- GitHub ---------------------------------------------------------------------------------
+
+def test_github_annotations(run):
+    _, out, report, _ = run
+    lines = out["r.gh"].read_text(encoding="utf-8").splitlines()
+    annotations = [ln for ln in lines if ln.startswith("::")]
+    live = [(file, f) for file, _, f in _findings(report) if not f["waived"]]
+    assert len(annotations) == len(live)
+    for line, (file, f) in zip(annotations, live):
+        level = {"error": "error", "warning": "warning", "info": "notice"}[f["severity"]]
+        assert line.startswith(f"::{level} file={escape_property(file['path'])},title={f['code']} ")
+        assert "\n" not in line and line.split("::", 2)[2]
+
+
+def test_github_escapes_what_would_break_a_command():
+    out = io.StringIO()
+    fmt = make_formatter("github", out, None, META)
+    f = Finding("A201", "annual-funds-unbalanced", "error", "第一行\n第二行 100%", Location("/x", "表,1", "E9"))
+    fmt.file(FileResult("a:b,c.xlsx", (), (f,), "return"))
+    line = out.getvalue().splitlines()[0]
+    assert line.startswith("::error file=a%3Ab%2Cc.xlsx,title=A201 annual-funds-unbalanced @ 表%2C1!E9::")
+    assert line.endswith("第一行%0A第二行 100%25")
+
+
+# ---- the 审核意见 workbook ----------------------------------------------------------------
+
+def test_report_workbook_reads_back(run):
+    from openpyxl import load_workbook
+
+    _, out, report, _ = run
+    wb = load_workbook(out["审核意见.xlsx"])
+    assert wb.sheetnames == ["汇总", "问题清单", "审核结论"]
+    ws = wb["问题清单"]
+    rows = list(ws.iter_rows(values_only=True))
+    assert rows[0] == FINDING_COLUMNS["zh"]
+    assert ws.freeze_panes == "A2"
+    assert ws.auto_filter.ref == f"A1:J{len(rows)}"
+    expected = list(_findings(report))
+    assert len(rows) - 1 == len(expected)
+    for row, (file, doc, f) in zip(rows[1:], expected):
+        assert row[0] == file["path"] and row[5] == f["code"] and row[8].startswith(f["message"])
+        assert row[9], "every finding says what to do"
+        if doc is not None:
+            assert row[1] == doc["department"]
+    waived = [r for r in rows[1:] if "已豁免" in (r[6] or "")]
+    assert waived and "年中追加，已报财政批准" in waived[0][8]
+    for col, width in (("A", 36), ("I", 60)):
+        assert ws.column_dimensions[col].width == width
+    verdicts = list(wb["审核结论"].iter_rows(values_only=True))
+    assert len(verdicts) - 1 == sum(max(1, len(f["documents"])) for f in report["files"])
+    summary = list(wb["汇总"].iter_rows(values_only=True))
+    deps = {r[0]: r for r in summary if r[0] in ("示例区教育局", "示例区卫生健康局")}
+    assert set(deps) == {"示例区教育局", "示例区卫生健康局"}
+    total = [r for r in summary if r[0] == "合计"][0]
+    assert total[2] == report["summary"]["pass"] and total[3] == report["summary"]["return"]
+
+
+def test_report_split_by_department(run):
+    from openpyxl import load_workbook
+
+    _, out, report, tmp = run
+    main = out["审核意见.xlsx"]
+    parts = sorted(p.name for p in tmp.glob("审核意见_*.xlsx"))
+    assert parts == ["审核意见_未填部门.xlsx", "审核意见_示例区卫生健康局.xlsx", "审核意见_示例区教育局.xlsx"]
+    health = load_workbook(tmp / "审核意见_示例区卫生健康局.xlsx")
+    rows = list(health["问题清单"].iter_rows(values_only=True))[1:]
+    assert rows and all(r[1] == "示例区卫生健康局" for r in rows)
+    whole = len(list(load_workbook(main)["问题清单"].iter_rows())) - 1
+    split = sum(len(list(load_workbook(tmp / p)["问题清单"].iter_rows())) - 1 for p in parts)
+    assert whole == split
+    assert split_path("/x/审核意见.xlsx", "a/b:c") == "/x/审核意见_a_b_c.xlsx"
+
+
+def test_report_text_is_never_a_formula(tmp_path):
+    from openpyxl import load_workbook
+
+    path = tmp_path / "r.xlsx"
+    fmt = make_formatter("xlsx", None, str(path), META)
+    f = Finding("B101", "project-name-missing", "error", "=HYPERLINK(\"http://x\")", Location("/project/name"))
+    doc = DocumentResult("project_target", None, 2025, "1", "=1+1", "部门", (f,), "return", "中")
+    fmt.file(FileResult("=a.json", (doc,), (), "return"))
+    fmt.close(Summary())
+    ws = load_workbook(path)["问题清单"]
+    row = [c for c in next(ws.iter_rows(min_row=2))]
+    assert row[0].value == "=a.json" and row[0].data_type == "s"
+    assert row[8].data_type == "s"
+
+
+# ---- HTML -----------------------------------------------------------------------------------
+
+def test_html_contains_every_file_and_finding(run):
+    from html import escape
+
+    _, out, report, _ = run
+    page = out["r.html"].read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html>") and '<html lang="zh-CN">' in page
+    for file in report["files"]:
+        assert escape(file["path"]) in page
+    for _, _, f in _findings(report):
+        assert escape(f["message"]) in page
+    assert "示例区卫生健康局" in page and "退回" in page and "通过" in page
+    # self-contained: no script, no resource from anywhere
+    assert "<script" not in page.lower()
+    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", page, re.I)
+    assert "@import" not in page and "url(" not in page
+
+
+def test_html_escapes_submission_text(tmp_path):
+    path = tmp_path / "x.html"
+    fmt = make_formatter("html", None, str(path), META)
+    f = Finding("B101", "project-name-missing", "error", "<img src=x onerror=alert(1)>", Location("/a"))
+    fmt.file(FileResult("<b>.json", (), (f,), "return"))
+    fmt.close(Summary())
+    page = path.read_text(encoding="utf-8")
+    assert "<img" not in page and "&lt;img src=x" in page and "&lt;b&gt;.json" in page
+
+
+# ---- the closing summary ----------------------------------------------------------------------
+
+def test_rich_summary_by_department_rules_and_slowest(run):
+    from rich.console import Console
+
+    from perflint.formatters.rich_console import RichFormatter
+
+    _, _, report, _ = run
+    buf = io.StringIO()
+    fmt = RichFormatter(None, None, META, quiet=True, console=Console(file=buf, width=160, color_system=None))
+    summary = Summary()
+    for r in (_cell_result(), FileResult("b.json", (), (), "return", 1.5)):
+        summary.add(r)
+        fmt.file(r)
+    fmt.close(summary)
+    text = buf.getvalue()
+    for word in ("按部门", "示例区教育局", "最常见问题", "A201", "annual-funds-unbalanced", "最慢文件", "b.json", "1.50"):
+        assert word in text, word
+
+
+def test_samples_with_every_report(tmp_path, capsys):
+    root = Path(__file__).resolve().parent.parent
+    code = check_main([str(root / "samples"), "--isolated", "-j", "2", "--format", "text", "-q",
+                       "-o", f"sarif:{tmp_path / 'x.sarif'}", "-o", f"html:{tmp_path / 'x.html'}",
+                       "--report", str(tmp_path / "审核意见.xlsx")])
+    assert code in (0, 1)
+    sarif = json.loads((tmp_path / "x.sarif").read_text(encoding="utf-8"))
+    assert not list(_sarif_validator().iter_errors(sarif))
+    assert (tmp_path / "审核意见.xlsx").stat().st_size > 0 and (tmp_path / "x.html").stat().st_size > 0
+    capsys.readouterr()
