@@ -345,3 +345,47 @@ def test_finding_points_at_sheet_and_cell_in_json_output(tmp_path):
     result = check_paths([str(xw.save([lay], tmp_path / "x.xlsx"))])[0]
     [a201] = [f.to_json() for f in result.all_findings() if f.code == "A201"]
     assert a201["location"] == {"pointer": "/funds/annual/total", "sheet": "Sheet1", "cell": "E7"}
+
+
+def test_percent_formatted_indicator_values(tmp_path):
+    lay = xw.Layout()
+    lay.line("部门整体支出绩效目标表")
+    lay.line("部门名称", "示例区教育局", "预算年度", "2025年")
+    lay.line("一级指标", "二级指标", "三级指标", "指标性质", "指标值", "度量单位")
+    r = lay.line("产出指标", "质量指标", "验收合格率", "≥", 0.95, None)
+    lay.percent.add((r, 4))
+    doc = only_doc(read(lay, tmp_path)[0])
+    ind = thaw(doc.data["indicators"][0])
+    assert (ind["value"], ind["unit"]) == (pytest.approx(95), "%")
+    assert doc.data["fiscal_year"] == 2025  # from the 预算年度 label, as the title has no year
+    assert cells(doc)["/fiscal_year"] == "Sheet1!D2"
+
+
+def test_hidden_helper_sheets_are_skipped_silently(tmp_path):
+    import openpyxl
+
+    path = xw.save([xw.project_target(xw._base("project_target"))], tmp_path / "a.xlsx")
+    wb = openpyxl.load_workbook(path)
+    lists = wb.create_sheet("lists")
+    lists["A1"] = "产出指标"
+    lists.sheet_state = "hidden"
+    wb.save(path)
+    outcome = read_workbook(str(path), ReaderOptions())
+    assert len(outcome.documents) == 1 and outcome.hits == []
+
+
+def test_repeated_header_and_labels_left_of_values(tmp_path):
+    """A header repeated on a new page is not an indicator; 一级/二级 written on every row also work."""
+    lay = xw.Layout()
+    lay.line("项目支出绩效目标表（2025年度）")
+    lay.line("项目名称：", "示例项目")
+    lay.line("一级指标", "二级指标", "三级指标", "指标性质", "指标值", "度量单位")
+    lay.line("产出指标", "数量指标", "受益学生人数", "≥", 32000, "人")
+    lay.line("一级指标", "二级指标", "三级指标", "指标性质", "指标值", "度量单位")
+    lay.line("产出指标", "质量指标", "合格率", "=", "100%", None)
+    lay.line("合计")
+    lay.line("效益指标", "社会效益指标", "不是指标：表已结束", "定性", "好", None)
+    doc = only_doc(read(lay, tmp_path)[0])
+    assert [(i["level2"], i["name"], i["value"]) for i in doc.data["indicators"]] == [
+        ("数量指标", "受益学生人数", 32000), ("质量指标", "合格率", 100)]
+    assert doc.data["project"]["name"] == "示例项目"

@@ -22,6 +22,8 @@ _XF = re.compile(rb"<(?:\w+:)?xf\b([^>]*?)(?:/>|>)")
 _CELL = re.compile(rb"<(?:\w+:)?c\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)", re.S)
 _FORMULA = re.compile(rb"<(?:\w+:)?f\b[^>]*?(?:/>|>(.*?)</(?:\w+:)?f>)", re.S)
 _VALUE = re.compile(rb"<(?:\w+:)?v\b[^>]*>([^<]+)</(?:\w+:)?v>")
+_STYLE = re.compile(rb'\bs="([0-9]{1,9})"')
+_CELL_REF = re.compile(rb'\br="([A-Z]{1,3}[0-9]{1,7})"')
 _REF = re.compile(r"^([A-Z]{1,3})([0-9]{1,7})$")
 _BUILTIN_PERCENT = {9, 10}
 _ESCAPES = (("&lt;", "<"), ("&gt;", ">"), ("&quot;", '"'), ("&apos;", "'"), ("&amp;", "&"))
@@ -131,16 +133,20 @@ class XlsxParts:
             return out
         pct = self.percent_styles
         for attrs_raw, inner in _CELL.findall(data):
-            if not inner and not pct:
+            formula = has_formula and inner and (b"<f" in inner or b":f" in inner)
+            styled = False
+            if pct:
+                sm = _STYLE.search(attrs_raw)
+                styled = sm is not None and int(sm.group(1)) in pct
+            if not (formula or styled):
                 continue
-            a = _attrs(attrs_raw)
-            idx = cell_index(a.get("r", ""))
+            rm = _CELL_REF.search(attrs_raw)
+            idx = cell_index(rm.group(1).decode()) if rm else None
             if idx is None:
                 continue
-            style = a.get("s")
-            if pct and style and style.isdigit() and int(style) in pct:
+            if styled:
                 out.percent.add(idx)
-            if has_formula and inner:
+            if formula:
                 fm = _FORMULA.search(inner)
                 if fm is not None and not _VALUE.search(inner):
                     text = unescape((fm.group(1) or b"").decode("utf-8", "replace")).strip()
