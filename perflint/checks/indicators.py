@@ -134,12 +134,20 @@ def placeholder_value(doc, ctx) -> Iterator[Hit]:
                 yield Hit.at(pointer("indicators", i, key), name=text(ind.get("name")), value=ind.get(key).strip())
 
 
+# `受益学生人数（人）`: forms without a unit column put the unit in brackets after the name
+_UNIT_IN_NAME = re.compile(r"[(（]\s*([^()（）\d]{1,6})\s*[)）]\s*$")
+
+
+def unit_in_name(name: Any) -> bool:
+    return isinstance(name, str) and _UNIT_IN_NAME.search(halfwidth(name).strip()) is not None
+
+
 @rule("I307")
 def missing_unit(doc, ctx) -> Iterator[Hit]:
     key = value_key(doc)
     for i, ind in doc.indicators():
         value = ind.get(key)
-        if is_quantitative(ind.get("operator"), value) and blank(ind.get("unit")):
+        if is_quantitative(ind.get("operator"), value) and blank(ind.get("unit")) and not unit_in_name(ind.get("name")):
             yield Hit.at(pointer("indicators", i, "unit"), name=text(ind.get("name")), value=value)
 
 
@@ -205,16 +213,19 @@ def too_few_indicators(doc, ctx) -> Iterator[Hit]:
 
 
 def _period_end(doc) -> tuple[int, str] | None:
-    """The last year a 时效 date may fall in, and what set it (项目期 end, else the fiscal year)."""
+    """The last year a 时效 date may fall in, and what set it (项目期 end, else the fiscal year).
+
+    A fiscal year after the period's end is B107's finding; the later of the two is used here so
+    that one wrong year is not reported again on every deadline.
+    """
+    year = num(doc.data.get("fiscal_year"))
+    year = int(year) if year is not None and year.is_integer() else None
     period = doc.owner.get("period") if doc.kind.startswith("project") else None
     if isinstance(period, Mapping):
         end = num(period.get("end"))
-        if end is not None and end.is_integer():
+        if end is not None and end.is_integer() and (year is None or end >= year):
             return int(end), "period"
-    year = num(doc.data.get("fiscal_year"))
-    if year is not None and year.is_integer():
-        return int(year), "fiscal_year"
-    return None
+    return (year, "fiscal_year") if year is not None else None
 
 
 @rule("I313")
