@@ -297,27 +297,55 @@ def test_html_declared_charset_wins():
     assert parse_tables(decode_html(raw, "utf-8"), Limits())[1] == [[["项目名称"]]]
 
 
-@needs_excel
-def test_html_table_of_a_form_reads_like_the_workbook(tmp_path):
-    """An old system's HTML export of a form gives the same document as the workbook itself."""
+SAMPLE_XLSX = sorted((ROOT / "samples" / "xlsx").glob("*.xlsx")) if (ROOT / "samples" / "xlsx").is_dir() else []
+
+
+def html_export(xlsx: Path, out: Path) -> str:
+    """Write the first form sheet as an old system would: one GBK HTML table, merges as spans,
+    percentages shown formatted with the number in x:num (as Excel's own HTML export does)."""
     import openpyxl
 
-    samples = sorted((ROOT / "samples" / "xlsx").glob("*.xlsx"))
-    if not samples:
-        pytest.skip("no sample workbooks")
-    wb = openpyxl.load_workbook(samples[0], data_only=True)
-    ws = wb.worksheets[0]
+    wb = openpyxl.load_workbook(xlsx, data_only=True)
+    ws = [w for w in wb.worksheets if w.sheet_state == "visible" and w.title != "填报说明"][0]
+    spans, covered = {}, set()
+    for rng in ws.merged_cells.ranges:
+        spans[(rng.min_row, rng.min_col)] = (rng.max_row - rng.min_row + 1, rng.max_col - rng.min_col + 1)
+        covered |= {(r, c) for r in range(rng.min_row, rng.max_row + 1) for c in range(rng.min_col, rng.max_col + 1)
+                    if (r, c) != (rng.min_row, rng.min_col)}
     rows = []
-    for row in ws.iter_rows(values_only=True):
-        cells = "".join(f"<td>{'' if v is None else v}</td>" for v in row)
-        rows.append(f"<tr>{cells}</tr>")
-    html = tmp_path / "export.xls"
-    html.write_text(f"<html><body><table>{''.join(rows)}</table></body></html>", encoding="utf-8")
-    from_html = read_path(str(html))
-    from_xlsx = read_path(str(samples[0]))
-    assert from_html.documents, [(c, dict(h.args)) for c, h in from_html.hits]
-    assert from_html.documents[0].kind == from_xlsx.documents[0].kind
-    assert from_html.documents[0].data.get("project") == from_xlsx.documents[0].data.get("project")
+    for r in range(1, ws.max_row + 1):
+        cells = []
+        for c in range(1, ws.max_column + 1):
+            if (r, c) in covered:
+                continue
+            cell = ws.cell(r, c)
+            attrs = ' rowspan="{}" colspan="{}"'.format(*spans[(r, c)]) if (r, c) in spans else ""
+            if isinstance(cell.value, (int, float)) and "%" in cell.number_format:
+                cells.append(f'<td{attrs} x:num="{cell.value}">{cell.value * 100:.2f}%</td>')
+            else:
+                cells.append(f"<td{attrs}>{'' if cell.value is None else cell.value}</td>")
+        rows.append(f"<tr>{''.join(cells)}</tr>")
+    page = ('<html xmlns:x="urn:schemas-microsoft-com:office:excel"><head><meta charset="gb2312"></head>'
+            f"<body><table border=1>{''.join(rows)}</table></body></html>")
+    out.write_bytes(page.encode("gb18030"))
+    return ws.title
+
+
+@needs_excel
+@pytest.mark.skipif(not SAMPLE_XLSX, reason="no sample workbooks")
+@pytest.mark.parametrize("sample", SAMPLE_XLSX, ids=[p.stem for p in SAMPLE_XLSX])
+def test_html_table_of_a_form_reads_like_the_workbook(tmp_path, sample):
+    """An old system's HTML export of a form (saved as .xls) gives the workbook's very document."""
+    from perflint.model import thaw
+
+    sheet = html_export(sample, tmp_path / "export.xls")
+    from_html = read_path(str(tmp_path / "export.xls"))
+    from_xlsx = [d for d in read_path(str(sample)).documents if d.sheet == sheet][0]
+    assert len(from_html.documents) == 1, [(c, dict(h.args)) for c, h in from_html.hits]
+    doc = from_html.documents[0]
+    assert doc.kind == from_xlsx.kind
+    assert thaw(doc.data) == thaw(from_xlsx.data)
+    assert {p: c.cell for p, c in doc.locations.items()} == {p: c.cell for p, c in from_xlsx.locations.items()}
 
 
 # ---- rule crashes -------------------------------------------------------------------------------

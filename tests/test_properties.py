@@ -207,3 +207,58 @@ def test_the_zip_mutations_start_from_a_readable_workbook():
     """The mutation tests mean something only if their starting point is a workbook perflint reads."""
     with zipfile.ZipFile(io.BytesIO(_form_workbook())) as zf:
         assert "xl/workbook.xml" in zf.namelist()
+
+
+# ---- the sniffer's count of a sheet's extent agrees with calamine's ----------------------------------
+@st.composite
+def sparse_sheets(draw):
+    """Sheet XML with cells placed by `r`, by position, or styled but empty (which calamine ignores)."""
+    from make_corpus import _col
+
+    rows, r = [], 0
+    for _ in range(draw(st.integers(1, 6))):
+        r += draw(st.integers(1, 40))
+        cells, c = [], -1
+        for _ in range(draw(st.integers(0, 5))):
+            c += draw(st.integers(1, 30))
+            how = draw(st.sampled_from(["ref", "positional", "styled-empty"]))
+            if how == "ref":
+                cells.append(f'<c r="{_col(c)}{r}"><v>{c}</v></c>')
+            elif how == "positional":
+                c_here = c
+                cells.append(f"<c><v>{c_here}</v></c>")
+            else:
+                cells.append(f'<c r="{_col(c)}{r}" s="1"/>')
+        explicit_row = draw(st.booleans())
+        rows.append((f'<row r="{r}">' if explicit_row else "<row>") + "".join(cells) + "</row>")
+        if not explicit_row:
+            r = len(rows) if r < len(rows) else r
+    return ('<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/'
+            f'spreadsheetml/2006/main"><sheetData>{"".join(rows)}</sheetData></worksheet>')
+
+
+@settings(max_examples=40, deadline=None)
+@given(xml=sparse_sheets(), max_rows=st.integers(1, 120), max_columns=st.integers(1, 60))
+def test_sheet_extent_matches_calamine(workdir, xml, max_rows, max_columns):
+    import python_calamine
+
+    from perflint.readers import Limits
+    from perflint.readers.sniff import _sheet_extent
+
+    path = workdir / "sparse.xlsx"
+    path.write_bytes(tiny_xlsx(sheet=xml))
+    try:
+        sheet = python_calamine.CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0)
+    except Exception:
+        return  # calamine refuses the layout itself: nothing to agree on
+    height = sheet.height if sheet.to_python() else 0
+    width = sheet.width if sheet.to_python() else 0
+    limits = Limits(max_rows=max_rows, max_columns=max_columns)
+    with zipfile.ZipFile(path) as zf:
+        found = _sheet_extent(zf, zf.getinfo("xl/worksheets/sheet1.xml"), limits)
+    if height > max_rows:  # the scan stops at the first limit it passes, whichever comes first
+        assert found is not None and found[0] in ("max_rows", "max_columns")
+    elif width > max_columns:
+        assert found is not None and found[0] == "max_columns" and max_columns < found[1] <= width
+    else:
+        assert found is None

@@ -29,6 +29,7 @@ class _Table:
         self.row = -1
         self.col = 0
         self.width = 0
+        self.merged: list[tuple[tuple[int, int], tuple[int, int]]] = []
 
     def new_row(self) -> None:
         self.row += 1
@@ -46,6 +47,7 @@ class _Table:
         if value not in (None, ""):
             self.rows.setdefault(self.row, {})[self.col] = value
         if colspan > 1 or rowspan > 1:
+            self.merged.append(((self.row, self.col), (self.row + rowspan - 1, self.col + colspan - 1)))
             for r in range(self.row, self.row + rowspan):
                 for c in range(self.col, self.col + colspan):
                     self.taken.add((r, c))
@@ -164,11 +166,54 @@ def decode_html(raw: bytes, guess: str | None) -> str:
 
 def parse_tables(text: str, limits: Limits) -> tuple[str, list[list[list[object]]]]:
     """The page title and the non-empty tables as grids of raw values. Raises TooLarge."""
+    title, tables = _parse(text, limits)
+    return title, [grid for grid, _merged in tables]
+
+
+def _parse(text: str, limits: Limits) -> tuple[str, list[tuple[list[list[object]], list]]]:
     parser = _TableParser(limits)
     parser.feed(text)
     parser.close()
     parser._end_cell()
-    return parser.title_text, [g for g in (t.grid() for t in parser.tables) if g]
+    return parser.title_text, [(t.grid(), t.merged) for t in parser.tables if t.rows]
+
+
+class _Sheet:
+    """One table in the shape the workbook reader takes a calamine sheet."""
+
+    def __init__(self, grid: list[list[object]], merged: list) -> None:
+        self._grid = grid
+        self.height = len(grid)
+        self.width = max((len(r) for r in grid), default=0)
+        self.start = (0, 0)
+        self.merged_cell_ranges = merged
+
+    def to_python(self, skip_empty_area: bool = True) -> list[list[object]]:
+        return [[("" if v is None else v) for v in row] for row in self._grid]
+
+
+class _Meta:
+    def __init__(self, name: str) -> None:
+        import python_calamine as pc
+
+        self.name = name
+        self.visible = pc.SheetVisibleEnum.Visible
+        self.typ = pc.SheetTypeEnum.WorkSheet
+
+
+class _Book:
+    """The page's tables as a workbook, one sheet per table, as Excel shows them when it opens the file."""
+
+    def __init__(self, tables: list[tuple[list[list[object]], list]]) -> None:
+        names = ["Sheet1"] if len(tables) == 1 else [f"Sheet{i}" for i in range(1, len(tables) + 1)]
+        self._sheets = {n: _Sheet(g, m) for n, (g, m) in zip(names, tables)}
+        self.sheets_metadata = [_Meta(n) for n in names]
+
+    def get_sheet_by_name(self, name: str) -> _Sheet:
+        return self._sheets[name]
+
+    def close(self) -> None:
+        pass
 
 
 def read_html(path: str, options: ReaderOptions, encoding: str | None = None, suffix: str = ".xls") -> ReadOutcome:
@@ -179,14 +224,15 @@ def read_html(path: str, options: ReaderOptions, encoding: str | None = None, su
     except OSError as exc:
         return outcome.fail("F001", variant="io", error=exc.strerror or str(exc))
     try:
-        _title, tables = parse_tables(decode_html(raw, encoding), options.limits)
+        _title, tables = _parse(decode_html(raw, encoding), options.limits)
     except TooLarge as exc:
         return outcome.fail("F007", variant=exc.limit, limit=exc.limit, value=exc.value, maximum=exc.maximum)
     if not tables:
         return outcome.fail("F001", variant="html_no_table", suffix=suffix)
-    sheets = [(f"Sheet{i}" if len(tables) > 1 else "Sheet1", grid) for i, grid in enumerate(tables, 1)]
     try:
-        from .excel import read_rows  # the workbook reader's entry point for sheets already in memory
+        # the workbook reader's per-sheet reading (labels, forms, skipped sheets, waivers), fed the
+        # tables through the same interface a calamine workbook offers
+        from .excel import _read_sheets
     except ImportError:
         return outcome.fail("F001", variant="is_html", suffix=suffix)
-    return read_rows(path, sheets, options)
+    return _read_sheets(_Book(tables), path, options, outcome, None)

@@ -51,7 +51,7 @@ def sniff(path: str, suffix: str, limits: Limits) -> Sniffed:
     if head.startswith(b"PK"):
         return _sniff_zip(path, suffix, limits)
     if head.startswith(OLE2_MAGIC):
-        return _sniff_ole2(path, suffix)
+        return _sniff_ole2(path, suffix, limits)
     return _sniff_other(head, suffix)
 
 
@@ -98,14 +98,110 @@ def _sniff_zip(path: str, suffix: str, limits: Limits) -> Sniffed:
         what = _ooxml_kind(zf, names)
         if what != "xlsx":
             return out.fail("F001", what, suffix=suffix)
+        worksheets = []
         for i in infos:
             if i.filename.lower().endswith((".xml", ".rels", ".vml")) and not i.is_dir():
-                problem = _xml_prolog_problem(zf, i)
+                problem, root = _xml_prolog(zf, i)
                 if problem == "corrupt":
                     return out.fail("F001", "corrupt_zip", error=f"{i.filename} 无法解压 / cannot be decompressed")
                 if problem:
                     return out.fail("F001", "xml_entities", part=i.filename)
+                if root == "worksheet":
+                    worksheets.append(i)
+        for i in worksheets:
+            # calamine holds a sheet as a dense grid from its first to its last cell: one cell at
+            # XFD1048576 would ask for half a terabyte and abort the process, so the extent is
+            # counted from the XML first
+            try:
+                extent = _sheet_extent(zf, i, limits)
+            except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError, RuntimeError,
+                    ValueError):
+                return out.fail("F001", "corrupt_zip", error=f"{i.filename} 无法解压 / cannot be decompressed")
+            if extent is not None:
+                limit, value = extent
+                sheet = _sheet_names(zf).get(i.filename)
+                where = {"_sheet": sheet} if sheet else {}
+                return out.fail("F007", limit, limit=limit, value=value, maximum=getattr(limits, limit), **where)
     out.read_as = "xlsx"
+    return out
+
+
+_TOKEN = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(row|c)\b([^>]*?)(/?)>")
+_R_ATTR = re.compile(rb'(?:^|\s)r\s*=\s*"([A-Za-z]{0,3})([0-9]{0,7})"')
+
+
+def _sheet_extent(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits) -> tuple[str, int] | None:
+    """('max_rows' | 'max_columns', how many) if the sheet's cells span more than the limits allow.
+
+    Streams the part once, counting only cells with content (calamine ignores empty styled cells),
+    placed by their `r` attribute or, without one, by position as calamine does."""
+    row, col = -1, -1
+    rmin = cmin = 1 << 40
+    rmax = cmax = -1
+    carry = b""
+    with zf.open(info) as fh:
+        while True:
+            chunk = fh.read(1 << 20)
+            data = carry + chunk
+            cut = data.rfind(b"<") if chunk else len(data)
+            if cut <= 0 and chunk:
+                cut = len(data)  # no tag start at all: nothing to carry
+            block, carry = data[:cut], data[cut:]
+            for m in _TOKEN.finditer(block):
+                ref = _R_ATTR.search(m.group(2))
+                if m.group(1) == b"row":
+                    row = int(ref.group(2)) - 1 if ref and ref.group(2) and not ref.group(1) else row + 1
+                    col = -1
+                    continue
+                if ref and ref.group(1) and ref.group(2):  # placed by reference; the row count stays
+                    col = _col_index(ref.group(1))
+                    at = int(ref.group(2)) - 1
+                else:
+                    col += 1
+                    at = row
+                if m.group(3):  # <c …/>: a styled empty cell
+                    continue
+                rmin, rmax, cmin, cmax = min(rmin, at), max(rmax, at), min(cmin, col), max(cmax, col)
+                if rmax - rmin + 1 > limits.max_rows:
+                    return "max_rows", rmax - rmin + 1
+                if cmax - cmin + 1 > limits.max_columns:
+                    return "max_columns", cmax - cmin + 1
+            if not chunk:
+                return None
+            if len(carry) > (4 << 20):
+                carry = b""  # a 4 MB tag is no cell; drop it rather than grow
+
+
+def _col_index(letters: bytes) -> int:
+    n = 0
+    for ch in letters.upper():
+        n = n * 26 + ch - 64
+    return n - 1
+
+
+_SHEET_TAG = re.compile(rb"<(?:\w+:)?sheet\b([^>]*)>")
+_REL_TAG = re.compile(rb"<(?:\w+:)?Relationship\b([^>]*)>")
+_ATTR = re.compile(rb'([\w:]+)\s*=\s*"([^"]*)"')
+
+
+def _sheet_names(zf: zipfile.ZipFile) -> dict[str, str]:
+    """Worksheet part → sheet name, to put a finding on the sheet; {} when it cannot be told."""
+    try:
+        book = zf.read("xl/workbook.xml")
+        rels = zf.read("xl/_rels/workbook.xml.rels")
+    except Exception:
+        return {}
+    targets = {}
+    for raw in _REL_TAG.findall(rels):
+        a = dict(_ATTR.findall(raw))
+        target = a.get(b"Target", b"").decode("utf-8", "replace")
+        targets[a.get(b"Id")] = target.lstrip("/") if target.startswith("/") else "xl/" + target
+    out = {}
+    for raw in _SHEET_TAG.findall(book):
+        a = dict(_ATTR.findall(raw))
+        name, rid = a.get(b"name"), a.get(b"r:id")
+        if name is not None and rid in targets:
+            out[targets[rid]] = name.decode("utf-8", "replace").replace("&amp;", "&")
     return out
 
 
@@ -142,16 +238,20 @@ def _ooxml_kind(zf: zipfile.ZipFile, names: set[str]) -> str:
 _PROLOG_SKIP = re.compile(r"\s+|<\?.*?\?>|<!--.*?-->", re.S)
 
 
-def _xml_prolog_problem(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> str | None:
-    """'entities' if the part declares a DOCTYPE (the only way to declare entities), 'corrupt' if it
-    cannot be read. Only the prolog is decompressed, at most _XML_PROLOG_MAX bytes of it."""
+_ROOT = re.compile(r"<(?:[A-Za-z_][\w.-]*:)?([A-Za-z_][\w.-]*)")
+
+
+def _xml_prolog(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> tuple[str | None, str | None]:
+    """(problem, root element name). Problem: 'entities' if the part declares a DOCTYPE (the only way
+    to declare entities), 'corrupt' if it cannot be read. Only the prolog is decompressed, at most
+    _XML_PROLOG_MAX bytes of it."""
     try:
         with zf.open(info) as fh:
             raw = fh.read(_XML_PROLOG_MAX)
     except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError, RuntimeError, ValueError):
-        return "corrupt"
+        return "corrupt", None
     if not raw:
-        return None
+        return None, None
     text = _decode_xml_head(raw)
     pos = 0
     while True:
@@ -161,14 +261,15 @@ def _xml_prolog_problem(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> str | Non
         pos = m.end()
     rest = text[pos:pos + 16].upper()
     if rest.startswith("<!"):
-        return "entities"  # <!DOCTYPE …>, the door to entity expansion and external entities
+        return "entities", None  # <!DOCTYPE …>, the door to entity expansion and external entities
     if rest.startswith("<"):
-        return None
+        m = _ROOT.match(text, pos)
+        return None, m.group(1) if m else None
     if pos >= len(text) and len(raw) >= _XML_PROLOG_MAX:
-        return "entities"  # a prolog padded past what we read is hiding something
+        return "entities", None  # a prolog padded past what we read is hiding something
     if "<!DOCTYPE" in text.upper() or "<!ENTITY" in text.upper():
-        return "entities"
-    return None
+        return "entities", None
+    return None, None
 
 
 def _decode_xml_head(raw: bytes) -> str:
@@ -187,53 +288,53 @@ class _Ole2Error(Exception):
     pass
 
 
-def _sniff_ole2(path: str, suffix: str) -> Sniffed:
+def _sniff_ole2(path: str, suffix: str, limits: Limits) -> Sniffed:
     out = Sniffed()
     try:
-        streams = _ole2_streams(path)
+        with open(path, "rb") as fh:
+            cfb = _Cfb(fh)
+            names = set(cfb.streams)
+            if "encryptedpackage" in names or "encryptioninfo" in names:
+                return out.fail("F001", "encrypted")
+            book = "workbook" if "workbook" in names else "book" if "book" in names else None
+            if book is None:
+                if "worddocument" in names:
+                    return out.fail("F001", "is_word", suffix=suffix)
+                if "powerpoint document" in names:
+                    return out.fail("F001", "is_powerpoint", suffix=suffix)
+                return out.fail("F001", "is_ole2_other", suffix=suffix)
+            try:
+                stream = cfb.read(book)
+            except (_Ole2Error, struct.error, IndexError, ValueError):
+                stream = b""  # calamine has the last word on a stream this reading cannot follow
     except (_Ole2Error, OSError, struct.error, IndexError, ValueError) as exc:
         return out.fail("F001", "corrupt_ole2", error=str(exc) or type(exc).__name__)
-    if "encryptedpackage" in streams or "encryptioninfo" in streams:
+    verdict = _biff_scan(stream, limits)
+    if verdict == "encrypted":
         return out.fail("F001", "encrypted")
-    book = streams.get("workbook") or streams.get("book")
-    if book is not None:
-        if book[:2] and _biff_filepass(book):
-            return out.fail("F001", "encrypted")
-        out.read_as = "xls"  # a legacy workbook (or WPS .et, which is BIFF8 inside) under any Excel name
-        return out
-    if "worddocument" in streams:
-        return out.fail("F001", "is_word", suffix=suffix)
-    if "powerpoint document" in streams:
-        return out.fail("F001", "is_powerpoint", suffix=suffix)
-    return out.fail("F001", "is_ole2_other", suffix=suffix)
+    if verdict is not None:
+        limit, value, sheet = verdict
+        where = {"_sheet": sheet} if sheet else {}
+        return out.fail("F007", limit, limit=limit, value=value, maximum=getattr(limits, limit), **where)
+    out.read_as = "xls"  # a legacy workbook (or WPS .et, which is BIFF8 inside) under any Excel name
+    return out
 
 
-def _biff_filepass(head: bytes) -> bool:
-    """A FILEPASS record (0x002F) right after the first BOF: the .xls is password-encrypted."""
-    if len(head) < 8:
-        return False
-    rtype, length = struct.unpack_from("<HH", head, 0)
-    if rtype not in (0x0809, 0x0209, 0x0409, 0x0809):
-        return False
-    pos = 4 + length
-    if len(head) < pos + 4:
-        return False
-    return struct.unpack_from("<H", head, pos)[0] == 0x002F
+class _Cfb:
+    """Just enough of the compound file format to list streams and read one."""
 
-
-def _ole2_streams(path: str) -> dict[str, bytes]:
-    """Stream names (lower case) of a compound file, each with the first bytes of its content."""
-    with open(path, "rb") as fh:
+    def __init__(self, fh) -> None:
+        self.fh = fh
         header = fh.read(512)
         if len(header) < 512:
             raise _Ole2Error("truncated header")
         shift = struct.unpack_from("<H", header, 0x1E)[0]
         if shift not in (9, 12):
             raise _Ole2Error("bad sector size")
-        size = 1 << shift
-        mini_cutoff = struct.unpack_from("<I", header, 0x38)[0]
+        self.size = size = 1 << shift
+        self.mini_cutoff = struct.unpack_from("<I", header, 0x38)[0]
         first_dir = struct.unpack_from("<I", header, 0x30)[0]
-        first_minifat = struct.unpack_from("<I", header, 0x3C)[0]
+        self.first_minifat = struct.unpack_from("<I", header, 0x3C)[0]
         first_difat, n_difat = struct.unpack_from("<II", header, 0x44)
         fat_sectors = [s for s in struct.unpack_from("<109I", header, 0x4C) if s < _ENDOFCHAIN]
         per_sector = size // 4
@@ -243,67 +344,105 @@ def _ole2_streams(path: str) -> dict[str, bytes]:
             if sect >= _ENDOFCHAIN or sect in seen:
                 break
             seen.add(sect)
-            block = _read_sector(fh, sect, size)
-            entries = struct.unpack(f"<{per_sector}I", block)
+            entries = struct.unpack(f"<{per_sector}I", self._sector(sect))
             fat_sectors.extend(s for s in entries[:-1] if s < _ENDOFCHAIN)
             sect = entries[-1]
-        fat: list[int] = []
+        self.fat: list[int] = []
         for s in fat_sectors:
-            fat.extend(struct.unpack(f"<{per_sector}I", _read_sector(fh, s, size)))
-
-        def chain(start: int) -> list[int]:
-            out: list[int] = []
-            visited: set[int] = set()
-            while start < _ENDOFCHAIN:
-                if start in visited or start >= len(fat) or len(out) > _MAX_CHAIN:
-                    raise _Ole2Error("broken sector chain")
-                visited.add(start)
-                out.append(start)
-                start = fat[start]
-            return out
-
-        directory = b"".join(_read_sector(fh, s, size) for s in chain(first_dir))
-        entries = []
+            self.fat.extend(struct.unpack(f"<{per_sector}I", self._sector(s)))
+        directory = b"".join(self._sector(s) for s in self._chain(first_dir, self.fat))
+        self.streams: dict[str, tuple[int, int]] = {}
+        self.root: tuple[int, int] | None = None
         for off in range(0, len(directory) - 127, 128):
             name_len = struct.unpack_from("<H", directory, off + 64)[0]
             kind = directory[off + 66]
             if kind not in (1, 2, 5) or not 2 <= name_len <= 64:
                 continue
             name = directory[off:off + name_len - 2].decode("utf-16-le", "replace")
-            start = struct.unpack_from("<I", directory, off + 116)[0]
-            length = struct.unpack_from("<Q", directory, off + 120)[0]
-            entries.append((name, kind, start, length))
-        if not entries or entries[0][1] != 5:
+            start, length = struct.unpack_from("<IQ", directory, off + 116)
+            if kind == 5 and self.root is None:
+                self.root = (start, length)
+            elif kind == 2:
+                self.streams.setdefault(name.lower(), (start, length))
+        if self.root is None:
             raise _Ole2Error("no root entry")
-        root_start = entries[0][2]
-        streams: dict[str, bytes] = {}
-        for name, kind, start, length in entries:
-            if kind != 2:
-                continue
-            head = b""
-            try:
-                if length >= mini_cutoff:
-                    head = _read_sector(fh, start, size)[: min(length, size)] if start < _ENDOFCHAIN else b""
-                elif first_minifat < _ENDOFCHAIN and start < _ENDOFCHAIN:
-                    # mini sectors are 64 bytes inside the root entry's stream
-                    root = chain(root_start)
-                    offset = start * 64
-                    idx = offset // size
-                    if idx < len(root):
-                        block = _read_sector(fh, root[idx], size)
-                        head = block[offset % size: offset % size + 64][: length]
-            except (_Ole2Error, struct.error):
-                head = b""
-            streams[name.lower()] = head
-        return streams
+
+    def _sector(self, sect: int) -> bytes:
+        self.fh.seek((sect + 1) * self.size)
+        block = self.fh.read(self.size)
+        if len(block) < self.size:
+            raise _Ole2Error("truncated file")
+        return block
+
+    @staticmethod
+    def _chain(start: int, table: list[int]) -> list[int]:
+        out: list[int] = []
+        visited: set[int] = set()
+        while start < _ENDOFCHAIN:
+            if start in visited or start >= len(table) or len(out) > _MAX_CHAIN:
+                raise _Ole2Error("broken sector chain")
+            visited.add(start)
+            out.append(start)
+            start = table[start]
+        return out
+
+    def read(self, name: str) -> bytes:
+        start, length = self.streams[name]
+        if length >= self.mini_cutoff:
+            data = b"".join(self._sector(s) for s in self._chain(start, self.fat))
+            return data[:length]
+        # a small stream lives in 64-byte mini sectors inside the root entry's stream
+        minifat: list[int] = []
+        for s in self._chain(self.first_minifat, self.fat):
+            minifat.extend(struct.unpack(f"<{self.size // 4}I", self._sector(s)))
+        container = b"".join(self._sector(s) for s in self._chain(self.root[0], self.fat))
+        data = b"".join(container[m * 64:(m + 1) * 64] for m in self._chain(start, minifat))
+        return data[:length]
 
 
-def _read_sector(fh, sect: int, size: int) -> bytes:
-    fh.seek((sect + 1) * size)
-    block = fh.read(size)
-    if len(block) < size:
-        raise _Ole2Error("truncated file")
-    return block
+# BIFF cell records that carry a value: calamine places each in its (dense) sheet grid
+_BIFF_CELLS = {0x0203, 0x00FD, 0x027E, 0x0204, 0x0205, 0x0006, 0x00D6, 0x0003, 0x0004, 0x0002, 0x0005}
+_MULRK = 0x00BD
+
+
+def _biff_scan(stream: bytes, limits: Limits):
+    """'encrypted', or (limit, value, sheet name) for a sheet whose cells span past the limits, or None.
+
+    Walks the records once: BOUNDSHEET names the sheets by stream offset, each worksheet's cells give
+    its extent. A FILEPASS record right after the first BOF means the workbook is password-encrypted."""
+    pos, n = 0, len(stream)
+    names: dict[int, str] = {}
+    first = True
+    sheet: str | None = None
+    rmin = cmin = 1 << 30
+    rmax = cmax = -1
+    while pos + 4 <= n:
+        rtype, length = struct.unpack_from("<HH", stream, pos)
+        data = stream[pos + 4: pos + 4 + length]
+        if rtype == 0x002F and first:
+            return "encrypted"
+        if rtype in (0x0809, 0x0409, 0x0209, 0x0009):
+            if not first:
+                sheet = names.get(pos, f"#{len(names)}")
+                rmin = cmin = 1 << 30
+                rmax = cmax = -1
+        elif rtype == 0x000A:  # EOF of a substream
+            first = False
+        elif rtype == 0x0085 and len(data) >= 8:  # BOUNDSHEET
+            offset = struct.unpack_from("<I", data, 0)[0]
+            cch, high = data[6], data[7] if len(data) > 7 else 0
+            raw = data[8: 8 + cch * (2 if high & 1 else 1)]
+            names[offset] = raw.decode("utf-16-le" if high & 1 else "latin-1", "replace")
+        elif sheet is not None and (rtype in _BIFF_CELLS or rtype == _MULRK) and len(data) >= 4:
+            row, col = struct.unpack_from("<HH", data, 0)
+            last = struct.unpack_from("<H", data, len(data) - 2)[0] if rtype == _MULRK and len(data) >= 6 else col
+            rmin, rmax, cmin, cmax = min(rmin, row), max(rmax, row), min(cmin, col), max(cmax, last)
+            if rmax - rmin + 1 > limits.max_rows:
+                return "max_rows", rmax - rmin + 1, sheet
+            if cmax - cmin + 1 > limits.max_columns:
+                return "max_columns", cmax - cmin + 1, sheet
+        pos += 4 + length
+    return None
 
 
 # ---- everything else: HTML, CSV, text, PDF ----------------------------------------------------

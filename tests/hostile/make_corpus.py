@@ -213,6 +213,24 @@ def _padded_prolog() -> bytes:
     return tiny_xlsx(sheet=sheet_xml([["&e;"]], prolog=prolog).replace("<t>&amp;e;</t>", "<t>&e;</t>"))
 
 
+def _far_cell() -> bytes:
+    """Two cells, A1 and XFD1048576: a 1 KB file whose dense grid would be half a terabyte."""
+    return tiny_xlsx(sheet=sheet_xml([["项目名称"]]).replace(
+        "</sheetData>", '<row r="1048576"><c r="XFD1048576"><v>1</v></c></row></sheetData>'))
+
+
+def _far_cell_xls() -> bytes:
+    import xlwt
+
+    book = xlwt.Workbook(encoding="utf-8")
+    sheet = book.add_sheet("绩效目标表")
+    sheet.write(0, 0, "项目名称")
+    sheet.write(65535, 255, 1)
+    buf = io.BytesIO()
+    book.save(buf)
+    return buf.getvalue()
+
+
 def _ratio_bomb() -> bytes:
     return tiny_xlsx(extra={"xl/media/padding.bin": b"\x00" * (3 * 1024 * 1024)})
 
@@ -270,6 +288,10 @@ CASES: list[Case] = [
     Case("padded_prolog.xlsx", "F001", "XML 实体", _padded_prolog),
     Case("too_many_rows.xlsx", "F007", "max_rows", lambda: tiny_xlsx([["项目名称"]] + [[i] for i in range(20_001)])),
     Case("too_many_columns.xlsx", "F007", "max_columns", lambda: tiny_xlsx([list(range(201))])),
+    Case("far_cell.xlsx", "F007", "max_rows", _far_cell, "refused before calamine would allocate its dense grid"),
+    Case("far_cell.xls", "F007", "max_rows", _far_cell_xls, "a legacy sheet spanning 65536 × 256 cells"),
+    Case("wide_row.xlsx", "F007", "max_columns",
+         lambda: tiny_xlsx(sheet=sheet_xml([["项目名称"]]).replace("<row r=\"1\">", "<row r=\"1\">" + "<c><v>1</v></c>" * 300))),
     # JSON
     Case("invalid.json", "F001", "JSON 格式错误", lambda: b'{"form": "project_target", '),
     Case("array.json", "F002", "顶层应为对象", lambda: b'[{"form": "project_target"}]'),
