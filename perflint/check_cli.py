@@ -81,7 +81,7 @@ def _split_outputs(outputs: list[str]) -> list[tuple[str, str]]:
 
 def main(argv: list[str]) -> int:
     args = build_parser().parse_args(argv)
-    from .config import config_and_paths
+    from .config import config_and_paths, from_config
     from .run import RunSettings, build_engine, collect_files, load_policy
 
     paths = list(args.paths)
@@ -98,14 +98,16 @@ def main(argv: list[str]) -> int:
         if baseline:
             from .baseline import load_baseline
 
-            load_baseline(baseline).suppressed = 0  # a missing or broken baseline stops the run here
+            with from_config(cfg, "baseline", applies=not args.baseline):
+                load_baseline(baseline).suppressed = 0  # a missing or broken baseline stops the run here
         settings = RunSettings.resolve(paths, cfg, {
             "profile": args.profile, "select": args.select, "ignore": args.ignore, "lang": args.lang,
             "fail_on": args.fail_on, "history": args.history, "registry": args.registry, "jobs": args.jobs,
             "timeout": args.timeout, "cache": False if args.no_cache else None,
             "waivers": False if args.no_waivers else None,
         })
-        catalogue, profile = load_policy(settings)
+        with from_config(cfg, "profile", applies=not args.profile):
+            catalogue, profile = load_policy(settings)
         cfg.check_codes(catalogue)
         build_engine(settings, catalogue, profile)  # selection, registry and profile fail here, before any file
         fmt = args.fmt or cfg.get("format") or _default_format()

@@ -232,6 +232,7 @@ def config_and_paths(paths: list[str], config_file: Path | None = None,
         cfg = read_config(Path(config_file))
     else:
         cfg = find_config(common_folder(paths) if paths else Path.cwd())
+    _check_sources(cfg)
     if paths:
         return cfg, list(paths)
     if cfg.get("paths"):
@@ -248,6 +249,32 @@ def config_and_paths(paths: list[str], config_file: Path | None = None,
                                                  "perflint check FILE_OR_FOLDER…")
         targets = [str(root)]
     return cfg, [_shown(t) for t in targets]
+
+
+def _check_sources(cfg: Config) -> None:
+    """History and registry entries of the config must name something (a path or a matching glob)."""
+    import glob
+
+    for key in ("history", "registry"):
+        for given in cfg.get(key) or []:
+            target = cfg.relative(given)
+            if not os.path.exists(target) and not glob.glob(target, recursive=True):
+                raise DataError(cfg.source, cfg.key_name(key), f"no such file or folder, and no file matches: {given}")
+
+
+class from_config:
+    """Errors in a file a config setting points to (profile, baseline) also name the config and key."""
+
+    def __init__(self, cfg: Config, key: str, applies: bool = True) -> None:
+        self.cfg, self.key, self.applies = cfg, key, applies and cfg.path is not None and key in cfg.values
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind, exc, tb) -> bool:
+        if self.applies and isinstance(exc, DataError) and exc.source != self.cfg.source:
+            raise DataError(self.cfg.source, self.cfg.key_name(self.key), str(exc)) from None
+        return False
 
 
 def _shown(path: str) -> str:

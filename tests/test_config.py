@@ -216,7 +216,10 @@ def test_per_path_ignores_accept_slugs(repo, monkeypatch, capsys):
 @pytest.mark.parametrize("text, key", [
     ('select = ["A2O1"]\n', "select"),
     ('[per_path_ignores]\n"archive/**" = ["Q"]\n', "per_path_ignores.'archive/**'"),
-    ('profile = "nowhere.toml"\n', ""),
+    ('profile = "nowhere.toml"\n', "profile"),
+    ('profile = "nationall"\n', "profile"),
+    ('history = ["archive"]\n', "history"),
+    ('baseline = "perflint-baseline.json"\n', "baseline"),
     ('lang = 3\n', "lang"),
 ])
 def test_config_errors_exit_2_naming_file_and_key(repo, monkeypatch, capsys, text, key):
@@ -225,8 +228,7 @@ def test_config_errors_exit_2_naming_file_and_key(repo, monkeypatch, capsys, tex
     monkeypatch.chdir(repo)
     code, out, err = run(["a.json"], capsys)
     assert code == 2 and out == ""
-    assert "perflint.toml" in err or "nowhere.toml" in err
-    assert key in err
+    assert err.startswith(f"perflint: {repo.resolve() / 'perflint.toml'}: {key}: ")
 
 
 def test_isolated_ignores_the_config(repo, monkeypatch, capsys):
