@@ -389,3 +389,43 @@ def test_repeated_header_and_labels_left_of_values(tmp_path):
     assert [(i["level2"], i["name"], i["value"]) for i in doc.data["indicators"]] == [
         ("数量指标", "受益学生人数", 32000), ("质量指标", "合格率", 100)]
     assert doc.data["project"]["name"] == "示例项目"
+
+
+def test_two_row_header_and_a_leftmost_merged_column(tmp_path):
+    """绩效指标 merged down the left; 年度指标值 and 实际完成值 merged over the two header rows."""
+    lay = xw.Layout()
+    lay.line("项目支出绩效自评表（2024年度）")
+    lay.line("项目名称", "示例项目", None, "项目编码", "1")
+    top = lay.line("绩效指标", "一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "得分")
+    sub = lay.line(None, None, None, None, None, None, None, None)
+    lay.put(sub, 6, "（分）")
+    r = lay.line(None, "产出指标", "数量指标", "总计划完成率", "≥90%", "95%", 50, 50)
+    lay.line(None, "满意度指标", "服务对象满意度指标", "满意度", "≥90%", "92%", 40, 40)
+    lay.merge(top, 0, r + 1, 0)
+    for c in (1, 2, 3, 4, 5):
+        lay.merge(top, c, sub, c)
+    lay.line("总分", None, None, None, None, None, 90, 90)
+    doc = only_doc(read(lay, tmp_path)[0])
+    inds = [thaw(i) for i in doc.data["indicators"]]
+    assert [(i["name"], i["target"], i["actual"], i["weight"]) for i in inds] == [
+        ("总计划完成率", 90, 95, 50), ("满意度", 90, 92, 40)]
+    assert doc.data["total_score"] == 90
+
+
+def test_error_value_is_f004_not_blank(tmp_path):
+    """calamine reads #DIV/0! as empty; the cell's error is read from the package and reported."""
+    import re
+
+    path = xw.save([xw.project_target(xw._base("project_target"))], tmp_path / "a.xlsx")
+    broken = tmp_path / "b.xlsx"
+    with zipfile.ZipFile(path) as zin, zipfile.ZipFile(broken, "w") as zout:
+        for info in zin.infolist():
+            data = zin.read(info.filename)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                data = re.sub(rb'<c r="E7"[^>]*?(?:/>|>.*?</c>)', b'<c r="E7" t="e"><f>E8/0</f><v>#DIV/0!</v></c>',
+                              data, flags=re.S)
+            zout.writestr(info, data)
+    result = check_paths([str(broken)])[0]
+    f004 = [(f.location.display(), f.args["value"]) for f in result.all_findings() if f.code == "F004"]
+    assert f004 == [("Sheet1!E7", "#DIV/0!")]
+    assert not [f for f in result.all_findings() if f.code == "F005"]  # it has a (error) value

@@ -21,6 +21,7 @@ from ..normalise import Normaliser
 from .forms import SheetForm, detect
 from .grid import Grid
 from .labels import label_book, normalise_label
+from .xlsxparts import PartTooLarge
 
 WAIVER_SHEETS = ("perflint", "审核豁免")
 _WAIVER_COLUMNS = {
@@ -47,7 +48,7 @@ def read_workbook(path: str, options: ReaderOptions) -> ReadOutcome:
     parts = None
     try:
         if _is_zip(path):  # by content, not name: a renamed workbook still gets its formats read
-            from .xlsxparts import PartTooLarge, XlsxParts
+            from .xlsxparts import XlsxParts
 
             try:
                 parts = XlsxParts(path, options.limits.max_part_bytes)
@@ -109,24 +110,37 @@ def _read_sheets(wb, path: str, options: ReaderOptions, outcome: ReadOutcome, pa
             continue
         try:
             sheet = wb.get_sheet_by_name(name)
+            if sheet.height > limits.max_rows:
+                outcome.fail("F007", variant="max_rows", limit="max_rows", value=sheet.height,
+                             maximum=limits.max_rows, _sheet=name)
+                continue
+            if sheet.width > limits.max_columns:
+                outcome.fail("F007", variant="max_columns", limit="max_columns", value=sheet.width,
+                             maximum=limits.max_columns, _sheet=name)
+                continue
+            rows = sheet.to_python(skip_empty_area=True)
+            merged = sheet.merged_cell_ranges or ()
         except Exception as exc:  # noqa: BLE001 - one broken sheet does not hide the others
             outcome.fail("F001", variant="workbook", error=f"工作表“{name}”无法读取（{type(exc).__name__}: {exc}）")
             continue
-        if sheet.height > limits.max_rows:
-            outcome.fail("F007", variant="max_rows", limit="max_rows", value=sheet.height, maximum=limits.max_rows, _sheet=name)
-            continue
-        if sheet.width > limits.max_columns:
-            outcome.fail("F007", variant="max_columns", limit="max_columns", value=sheet.width, maximum=limits.max_columns, _sheet=name)
-            continue
-        rows = sheet.to_python(skip_empty_area=True)
-        merged = sheet.merged_cell_ranges or ()
         grid = Grid(name, rows, tuple(sheet.start or (0, 0)), book, merged)
         kind, title = detect(grid)
         if kind is None:
             if not hidden:
                 skipped.append((name, "blank" if not grid.cells else "other"))
             continue
-        extras = parts.extras(name) if parts is not None else None
+        extras = None
+        if parts is not None:
+            try:
+                extras = parts.extras(name)
+            except PartTooLarge as exc:
+                outcome.fail("F007", variant="max_part_bytes", limit="max_part_bytes", part=exc.part,
+                             value=exc.size, maximum=limits.max_part_bytes, _sheet=name)
+                continue
+            except Exception:  # noqa: BLE001 - a damaged part: its values were read, only the extras are lost
+                extras = None
+        if extras is not None and extras.errors:
+            grid.add_values(extras.errors)  # an error value is text that is no number: F004 where one is due
         form = SheetForm(grid, kind, title, extras.percent if extras else set())
         data = form.build()
         f005 = []

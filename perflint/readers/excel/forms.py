@@ -10,7 +10,8 @@ from .grid import Grid, a1, title_year
 
 _TITLE_ROWS = 8
 _PLACEHOLDER = re.compile(r"^(?:(?:三级)?指标(?:名称)?\d*|[…．.。·\-—_]+|\d+|无|待填|请填写.*)$")
-_ENDS_TABLE = ("总分", "合计", "总计", "评价结论", "自评结论")
+_ENDS_TABLE = ("总分", "合计", "总计", "评价结论", "自评结论", "评价等级", "自评等级")
+_ENDS_PREFIX = ("评价结论", "自评结论", "合计:", "总分:", "总计:", "填表人", "填报人", "单位负责人", "审核人")
 _DEPT_CODE = re.compile(r"^\s*[\[【(（]?\s*(\d{6,})\s*[\]】)）]?\s*[-－—_:：、]?\s*(.*)$", re.S)
 _PERIOD = re.compile(r"((?:19|20)\d{2})\D{0,4}?(?:-|－|—|–|~|～|至|到)\D{0,3}?((?:19|20)\d{2})")
 _ONE_YEAR = re.compile(r"^((?:19|20)\d{2})年?$")
@@ -470,7 +471,14 @@ class SheetForm:
             name = IND_COLUMNS.get(g.labels.get((header, c), ""))
             if name and name not in cols:
                 cols[name] = c
-            last_header = max(last_header, g.span_end_row((header, c)))
+            if name:  # a 绩效指标 cell merged down the whole table is no header
+                last_header = max(last_header, g.span_end_row((header, c)))
+        # a header merged down from the row above (指标值 over two header rows) counts for its column
+        for (r, c), top in g.covered.items():
+            if r == header and top[1] == c:
+                name = IND_COLUMNS.get(g.labels.get(top, ""))
+                if name and name not in cols:
+                    cols[name] = c
         # a second header row (指标值 split into 指标性质/指标值/度量单位) refines the first
         nxt = header + 1
         sub = {IND_COLUMNS.get(g.labels.get((nxt, c), "")): c for c in g.row_cols(nxt)}
@@ -488,11 +496,11 @@ class SheetForm:
         out: list[dict] = []
         l1 = l2 = None  # (value, cell) carried down merged or blank 一级/二级 cells
         c1, c2, cn = cols.get("level1"), cols.get("level2"), cols.get("name")
+        name_col = cn if cn is not None else cmin
         total_row = None
         for r in range(last_header + 1, g.last_row + 1):
             row = [c for c in g.row_cols(r) if cmin <= c <= cmax]
-            texts = g.row_text(r)
-            if any(t.startswith(_ENDS_TABLE) for t in texts[:3]):
+            if any(self._ends_table((r, c)) for c in g.row_cols(r) if c <= name_col):
                 total_row = r
                 break
             if not row:
@@ -559,6 +567,13 @@ class SheetForm:
                     ind["operator"] = "定性"
             out.append(ind)
         return out, total_row, cols.get("score")
+
+    def _ends_table(self, key: tuple[int, int]) -> bool:
+        """总分 / 合计 / 评价结论 in the columns up to the indicator names closes the table."""
+        text = self.g.texts.get(key)
+        if text is None:
+            return False
+        return text in _ENDS_TABLE or self.g.labels.get(key) == "总分" or text.startswith(_ENDS_PREFIX)
 
     def skip_row(self, r: int, col: int, name: str) -> None:
         ref = a1(r, col)

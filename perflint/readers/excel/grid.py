@@ -94,6 +94,14 @@ class Grid:
                         self.covered[(r, c)] = (ra, ca)
         self._row_cols: dict[int, list[int]] | None = None
 
+    def add_values(self, values: dict[tuple[int, int], Any]) -> None:
+        """Values calamine could not give (error cells), as text; they are never labels."""
+        for key, value in values.items():
+            if key not in self.cells:
+                self.cells[key] = value
+                self.last_row = max(self.last_row, key[0])
+        self._row_cols = None
+
     # ---- addressing ---------------------------------------------------------------------
     def cell(self, key: tuple[int, int]) -> Cell:
         return Cell(self.name, a1(*key))
@@ -164,9 +172,6 @@ class Grid:
             if v is not None:
                 return key, v
         return hits[0], None
-
-    def row_text(self, r: int) -> list[str]:
-        return [self.texts[(r, c)] for c in self.row_cols(r) if (r, c) in self.texts]
 
 
 _YEAR_IN_TITLE = re.compile(r"((?:19|20)\d{2})\s*年度")

@@ -61,6 +61,7 @@ def cell_index(ref: str) -> tuple[int, int] | None:
 class SheetExtras:
     percent: set[tuple[int, int]] = field(default_factory=set)
     formulas: dict[tuple[int, int], str] = field(default_factory=dict)  # formula cells without a value
+    errors: dict[tuple[int, int], str] = field(default_factory=dict)  # #DIV/0!, #REF!… (calamine gives "")
 
 
 class XlsxParts:
@@ -129,11 +130,19 @@ class XlsxParts:
         if not data:
             return out
         has_formula = b"<f" in data or b":f" in data
-        if not has_formula and not self.percent_styles:
+        has_error = b't="e"' in data
+        if not has_formula and not has_error and not self.percent_styles:
             return out
         pct = self.percent_styles
         for attrs_raw, inner in _CELL.findall(data):
             formula = has_formula and inner and (b"<f" in inner or b":f" in inner)
+            if has_error and b't="e"' in attrs_raw:
+                rm = _CELL_REF.search(attrs_raw)
+                vm = _VALUE.search(inner or b"")
+                idx = cell_index(rm.group(1).decode()) if rm else None
+                if idx is not None and vm is not None:
+                    out.errors[idx] = unescape(vm.group(1).decode("utf-8", "replace")).strip()
+                    continue
             styled = False
             if pct:
                 sm = _STYLE.search(attrs_raw)
