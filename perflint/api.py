@@ -23,10 +23,9 @@ def check_paths(paths: Iterable[str], *, profile: str = "national", parameters: 
         prof = dataclasses.replace(prof, parameters={**prof.parameters, **parameters})
     settings = RunSettings(paths=list(paths), profile=profile, select=list(select), ignore=list(ignore), lang=lang,
                            use_waivers=waivers, history=list(history), registry=list(registry), config=Config())
-    hist = None
-    if settings.history or settings.registry:
-        from .history import build_history
+    from .history import for_run
 
-        hist = build_history(settings.history, settings.registry, reader_options(settings, prof))
+    files = collect_files(settings.paths)
+    hist = for_run(settings, catalogue, prof, files)
     engine = build_engine(settings, catalogue, prof, hist)
-    return list(iter_results(engine, collect_files(settings.paths), reader_options(settings, prof)))
+    return list(iter_results(engine, files, reader_options(settings, prof)))

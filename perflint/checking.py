@@ -21,11 +21,10 @@ def run_check(settings: RunSettings, catalogue: Catalogue, profile: Profile, fil
     from .batch import Batch, BatchPlan, resolve_jobs
 
     meta = ReportMeta(__version__, profile.name, settings.lang, settings.fail_on)
-    history = None
-    if settings.history or settings.registry:
-        from .history import build_history
+    from .history import for_run
 
-        history = build_history(settings.history, settings.registry, reader_options(settings, profile))
+    # the run's own files, --history and --registry in one index (None when no H rule is selected)
+    history = for_run(settings, catalogue, profile, files, ledger=bool(ledger))
     engine = build_engine(settings, catalogue, profile, history)
     known = None
     if baseline:

@@ -8,6 +8,7 @@ workbooks. A `pass_` fixture expects none. Optional keys:
 - "profile": a profile name; "parameters": overrides of profile parameters;
 - "suffix": the file suffix for `raw` (default .json); "raw_b64": bytes instead of text;
 - "history": documents (or patched bases) that form the cross-document history;
+- "registry": the text of a registry table (CSV, see perflint/history/registry.py) passed as --registry;
 - "codes": other codes whose findings also count (default: only the folder's code);
 - "batch": check through the batch runner (perflint.batch) rather than one by one, for the codes
   the batch itself gives (F010, F011): {"jobs": N (a pool when > 1), "timeout": seconds,

@@ -33,11 +33,16 @@ def test_fixture(fixture, tmp_path, monkeypatch):
         for i, hspec in enumerate(spec["history"]):
             write_input(hspec, folder, f"h{i}")
         history = [str(folder)]
+    registry = []
+    if spec.get("registry"):
+        path = tmp_path / "registry.csv"
+        path.write_text(spec["registry"], encoding="utf-8")
+        registry = [str(path)]
     if "batch" in spec:
         results = _through_batch(spec, target)
     else:
         results = check_paths([str(target)], profile=spec.get("profile", "national"),
-                              parameters=spec.get("parameters"), history=history)
+                              parameters=spec.get("parameters"), history=history, registry=registry)
     found = sorted([f.code, location_key(f.to_json())] for r in results for f in r.all_findings() if f.code in codes)
     expected = sorted([list(e) for e in spec["expect"]])
     if fixture.stem.startswith("pass"):

@@ -1,0 +1,199 @@
+"""Cross-document history: the index the H rules compare with, built once per run and cached on disk.
+
+Sources, combined into one `HistoryIndex`:
+- the run's own files (a pre-pass: a self-evaluation and its target sheet may arrive together);
+- `--history PATH` / config `history = [...]`: folders, files or globs in any supported format,
+  read through `perflint.readers.read_path`;
+- `--registry PATH`: a table exported from the budget system (see `registry.py` for its columns).
+
+Each file's records are cached under `cache_dir()/history/`, one shard per folder, keyed by the
+file's size and mtime (and the reader settings), so checking one file re-reads that file only;
+a changed file is read again, a deleted one dropped from its shard.
+"""
+from __future__ import annotations
+
+import glob
+import hashlib
+import os
+import pickle
+from typing import Any, Iterable
+
+from ..data import DataError
+from .index import EMPTY, HistoryIndex
+from .records import RECORD_VERSION, Record, record_from_document
+
+__all__ = ["EMPTY", "HistoryIndex", "Record", "build_history", "for_run", "expand_sources"]
+
+H_CODES = ("H500", "H501", "H502", "H503", "H504", "H505", "H506", "H507", "H508")
+
+
+def expand_sources(paths: Iterable[str], what: str = "--history") -> list[str]:
+    """Files of folders (recursive, as `perflint check` finds them), files, and globs."""
+    from ..readers import SUFFIXES
+    from ..run import collect_files
+
+    out: list[str] = []
+    for given in paths:
+        if os.path.isdir(given) or os.path.isfile(given):
+            out.extend(collect_files([given]))
+            continue
+        matched = sorted(glob.glob(given, recursive=True))
+        if not matched:
+            raise DataError(what, given, "no such file or folder, and no file matches it as a pattern")
+        for m in matched:
+            if os.path.isdir(m):
+                out.extend(collect_files([m]))
+            elif os.path.splitext(m)[1].lower() in SUFFIXES and not os.path.basename(m).startswith((".", "~$")):
+                out.append(m)
+    return out
+
+
+class RecordCache:
+    """Per-folder shards of {file name: (size, mtime_ns, records)} under cache_dir()/history."""
+
+    def __init__(self, fingerprint: str, enabled: bool = True) -> None:
+        self.fingerprint = fingerprint
+        self.enabled = enabled
+        self._shards: dict[str, dict[str, tuple]] = {}
+        self._dirty: set[str] = set()
+        self.hits = 0
+        self.misses = 0
+        self.seen: list[str] = []  # every source file with its size and mtime: the index's fingerprint
+
+    def _shard_path(self, folder: str):
+        from ..schema import cache_dir
+
+        digest = hashlib.sha1(f"{RECORD_VERSION}|{self.fingerprint}|{folder}".encode()).hexdigest()[:20]
+        return cache_dir() / "history" / f"{digest}.pickle"
+
+    def _shard(self, folder: str) -> dict[str, tuple]:
+        shard = self._shards.get(folder)
+        if shard is None:
+            shard = {}
+            if self.enabled:
+                try:
+                    with open(self._shard_path(folder), "rb") as fh:
+                        loaded = pickle.load(fh)
+                    if isinstance(loaded, dict) and loaded.get("folder") == folder:
+                        shard = loaded["files"]
+                except (OSError, pickle.UnpicklingError, EOFError, AttributeError, KeyError, TypeError, ValueError):
+                    shard = {}  # a missing or stale shard is rebuilt, never an error
+            self._shards[folder] = shard
+        return shard
+
+    def get(self, real: str, stat: os.stat_result) -> list[Record] | None:
+        folder, name = os.path.split(real)
+        entry = self._shard(folder).get(name)
+        if entry is not None and entry[0] == stat.st_size and entry[1] == stat.st_mtime_ns:
+            self.hits += 1
+            return entry[2]
+        self.misses += 1
+        return None
+
+    def put(self, real: str, stat: os.stat_result, records: list[Record]) -> None:
+        folder, name = os.path.split(real)
+        self._shard(folder)[name] = (stat.st_size, stat.st_mtime_ns, records)
+        self._dirty.add(folder)
+
+    def save(self) -> None:
+        if not self.enabled:
+            return
+        for folder in self._dirty:
+            files = {n: e for n, e in self._shards[folder].items() if os.path.exists(os.path.join(folder, n))}
+            path = self._shard_path(folder)
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                tmp = path.with_suffix(f".{os.getpid()}.tmp")
+                with open(tmp, "wb") as fh:
+                    pickle.dump({"folder": folder, "files": files}, fh, protocol=pickle.HIGHEST_PROTOCOL)
+                os.replace(tmp, path)  # atomic: parallel runs never read half a shard
+            except OSError:
+                pass  # an unwritable cache costs time, not correctness
+        self._dirty.clear()
+
+
+def _fingerprint(options: Any) -> str:
+    from .. import __version__
+
+    if options is None:
+        return __version__
+    aliases = sorted((k, sorted(v.items()) if hasattr(v, "items") else v) for k, v in (options.aliases or {}).items())
+    return hashlib.sha1(repr((__version__, options.limits, aliases)).encode()).hexdigest()
+
+
+def _records_of_file(path: str, options: Any, cache: RecordCache) -> list[Record]:
+    real = os.path.realpath(path)
+    try:
+        stat = os.stat(real)
+    except OSError:
+        return []
+    cache.seen.append(f"{real}:{stat.st_size}:{stat.st_mtime_ns}")
+    cached = cache.get(real, stat)
+    if cached is not None:
+        # the cache holds the path as first given; show this run's spelling of it
+        return [_with_path(r, path) for r in cached]
+    from ..readers import read_path
+
+    outcome = read_path(path, options)
+    records = [record_from_document(doc, i, real) for i, doc in enumerate(outcome.documents)]
+    cache.put(real, stat, records)
+    return records
+
+
+def _with_path(rec: Record, path: str) -> Record:
+    if rec.path != path:
+        rec.path = path
+    return rec
+
+
+def _records_of_registry(path: str, cache: RecordCache) -> list[Record]:
+    from .registry import read_registry
+
+    real = os.path.realpath(path)
+    try:
+        stat = os.stat(real)
+    except OSError:
+        raise DataError("--registry", path, "文件不存在") from None
+    cache.seen.append(f"{real}:{stat.st_size}:{stat.st_mtime_ns}:registry")
+    cached = cache.get(real + "|registry", stat)
+    if cached is not None:
+        return [_with_path(r, path) for r in cached]
+    records = read_registry(path)
+    cache.put(real + "|registry", stat, records)
+    return records
+
+
+def build_history(history: Iterable[str] = (), registry: Iterable[str] = (), options: Any = None, *,
+                  run_files: Iterable[str] = (), use_cache: bool = True) -> HistoryIndex:
+    """One index for the run: the run's files, history files and registry tables."""
+    history, registry = list(history), list(registry)
+    cache = RecordCache(_fingerprint(options), use_cache)
+    index = HistoryIndex(configured=bool(history or registry), sources=tuple(history + registry))
+    for path in run_files:
+        for rec in _records_of_file(path, options, cache):
+            index.add(rec)
+    for path in expand_sources(history):
+        for rec in _records_of_file(path, options, cache):
+            index.add(rec)
+    for path in registry:
+        for rec in _records_of_registry(path, cache):
+            index.add(rec)
+    cache.save()
+    index.cache_hits, index.cache_misses = cache.hits, cache.misses
+    # what the result cache keys on: a changed history file (or run file) changes every H verdict
+    index.fingerprint = hashlib.sha256("\n".join([cache.fingerprint, *cache.seen]).encode()).hexdigest()
+    return index
+
+
+def for_run(settings: Any, catalogue: Any, profile: Any, files: list[str], *, ledger: bool = False) -> HistoryIndex | None:
+    """The index a `check` run needs, or None when no H rule is selected and no ledger is asked for."""
+    from ..engine import Selection
+    from ..run import reader_options
+
+    selection = Selection.build(catalogue, settings.select, settings.ignore)
+    wanted = any((selection(c) or c in profile.mandatory_rules) and c not in profile.disabled
+                 for c in H_CODES if c in catalogue)
+    if not wanted and not ledger:
+        return None
+    return build_history(settings.history, settings.registry, reader_options(settings, profile), run_files=files,
+                         use_cache=getattr(settings, "cache", None) is not False)

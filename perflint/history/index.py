@@ -1,0 +1,115 @@
+"""The cross-document index: records keyed by (kind, project code, year), with a name fallback."""
+from __future__ import annotations
+
+import os
+from collections import defaultdict
+from typing import Iterable
+
+from ..model import DEPT_KINDS, Document
+from .records import Record, code_key, norm_text, record_from_document
+
+
+class HistoryIndex:
+    """Every record the run can compare with: the run's own documents, history files, registry rows.
+
+    Plain data only (records and dicts of positions), so it pickles to worker processes.
+    `configured` says whether any history source (--history, config `history`, --registry) was given;
+    `sources` names them, for findings that must say where perflint looked.
+    """
+
+    def __init__(self, records: Iterable[Record] = (), *, configured: bool = False,
+                 sources: tuple[str, ...] = ()) -> None:
+        self.configured = configured
+        self.fingerprint = ""  # set by build_history from its sources' paths, sizes and mtimes
+        self.cache_hits = self.cache_misses = 0
+        self.sources = tuple(sources)
+        self.records: list[Record] = []
+        self._seen: set[tuple] = set()
+        self._ident: dict[tuple, int] = {}
+        self._by_code: dict[tuple, list[int]] = defaultdict(list)
+        self._by_name: dict[tuple, list[int]] = defaultdict(list)
+        self._by_dept: dict[tuple, list[int]] = defaultdict(list)  # project targets by (dept key, year)
+        self._years: dict[str, set[int]] = defaultdict(set)
+        for rec in records:
+            self.add(rec)
+
+    def add(self, rec: Record) -> None:
+        ident = rec.ident[:2] if not rec.from_registry else rec.ident
+        if ident in self._seen:  # the same file reached as a run file and as history
+            return
+        self._seen.add(ident)
+        i = len(self.records)
+        self._ident[rec.ident] = i
+        self.records.append(rec)
+        if rec.year is not None:
+            self._years[rec.kind].add(rec.year)
+        if rec.code_key:
+            self._by_code[(rec.kind, rec.code_key, rec.year)].append(i)
+        if rec.name_key:
+            self._by_name[(rec.kind, rec.name_key, rec.year)].append(i)
+        if rec.kind == "project_target":
+            if code_key(rec.department_code):
+                self._by_dept[("code", code_key(rec.department_code), rec.year)].append(i)
+            if norm_text(rec.department):
+                self._by_dept[("name", norm_text(rec.department), rec.year)].append(i)
+
+    def __len__(self) -> int:
+        return len(self.records)
+
+    # ---- queries ------------------------------------------------------------------------------
+    def covers(self, kind: str, year: int | None) -> bool:
+        """Whether any source holds documents (or registry rows) of this kind and year: only then
+        is a missing document evidence of absence rather than a gap in the archive."""
+        return year is not None and year in self._years.get(kind, ())
+
+    def match(self, kind: str, year: int | None, me: Record, *, documents_only: bool = False) -> tuple[list[Record], bool]:
+        """Records of `kind` and `year` for the same project (or department) as `me`, and whether
+        they matched by (department, name) rather than by code.
+
+        By code first; where `me` has no code, or the code finds nothing (codes are often
+        re-issued each year), by normalised department and project name.
+        """
+        mine = me.ident[:2]
+        out: list[Record] = []
+        if me.code_key:
+            out = [self.records[i] for i in self._by_code.get((kind, me.code_key, year), ())]
+            out = [r for r in out if r.ident[:2] != mine and not (documents_only and r.from_registry)]
+            if out:
+                return out, False
+        if me.name_key:
+            found = [self.records[i] for i in self._by_name.get((kind, me.name_key, year), ())]
+            found = [r for r in found if r.ident[:2] != mine and not (documents_only and r.from_registry)]
+            # a record with a different code of its own is another project of the same name
+            # only within one year; across years codes are re-issued, so names decide there
+            if kind == me.kind and year == me.year and me.code_key:
+                found = [r for r in found if not r.code_key]
+            return found, bool(found)
+        return [], False
+
+    def department_projects(self, year: int | None, dept: Record) -> tuple[list[Record], bool]:
+        """Project targets of the department `dept` (a dept record) in `year`: by code, else by name."""
+        key = code_key(dept.code)
+        if key:
+            found = [self.records[i] for i in self._by_dept.get(("code", key, year), ())]
+            if found:
+                return found, False
+        name = norm_text(dept.name)
+        if name:
+            found = [self.records[i] for i in self._by_dept.get(("name", name, year), ())]
+            return found, bool(found)
+        return [], False
+
+    def by_ident(self, real: str, sheet: str | None, ordinal: int) -> Record | None:
+        i = self._ident.get((real, sheet, ordinal))
+        return self.records[i] if i is not None else None
+
+    def record_of(self, doc: Document) -> Record:
+        """The record of a document being checked (built afresh: the document is at hand)."""
+        return record_from_document(doc, 0, os.path.realpath(doc.path) if doc.path else "")
+
+
+EMPTY = HistoryIndex()
+
+
+def owner_is_dept(kind: str) -> bool:
+    return kind in DEPT_KINDS

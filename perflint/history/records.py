@@ -1,0 +1,204 @@
+"""Small plain records of documents and registry rows: what the cross-document rules compare.
+
+A record keeps only the fields the H rules read and the cells they point at, so the index is cheap
+to cache on disk and to ship to worker processes (plain data, picklable; never a Document).
+"""
+from __future__ import annotations
+
+import os
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+from ..model import DEPT_KINDS, PROJECT_KINDS, SELFEVAL_KINDS, TARGET_KINDS, Document
+
+RECORD_VERSION = 1
+
+
+@dataclass(slots=True)
+class IndicatorRecord:
+    level1: str
+    level2: str
+    name: str
+    operator: str | None
+    value: Any  # target sheet: 指标值; self-evaluation: 年度指标值 (target)
+    unit: str | None
+    pointer: str
+
+
+@dataclass(slots=True)
+class Record:
+    kind: str
+    year: int | None
+    code: str | None
+    name: str | None
+    department: str | None
+    department_code: str | None
+    path: str  # as the user gave it: what a finding shows
+    ident: tuple  # (real path, sheet, ordinal): the same document reached twice is one document
+    sheet: str | None = None
+    row: int | None = None  # registry rows: the table row (1-based, header = 1)
+    attribute: str | None = None
+    period_start: int | None = None
+    period_end: int | None = None
+    ex_ante: str | None = None
+    prior_year_budget: float | None = None
+    budget: float | None = None  # target: 年度资金总额 (dept: 资金总额); self-eval: 年初预算数
+    adjusted: float | None = None  # self-eval 全年预算数
+    executed: float | None = None
+    project_funds: float | None = None  # dept_target 项目支出
+    execution_rate: float | None = None
+    total_score: float | None = None
+    grade: str | None = None
+    indicators: tuple[IndicatorRecord, ...] = ()
+    cells: dict[str, tuple[str, str]] = field(default_factory=dict)  # pointer -> (sheet, cell)
+
+    @property
+    def from_registry(self) -> bool:
+        return self.row is not None
+
+    @property
+    def code_key(self) -> str | None:
+        return code_key(self.code)
+
+    @property
+    def name_key(self) -> tuple[str, str] | None:
+        return name_key(self.kind, self.department, self.name)
+
+    def where(self, ptr: str) -> tuple[str | None, str | None]:
+        """(sheet, cell) a pointer came from, or the nearest enclosing one that has a cell."""
+        probe = ptr
+        while True:
+            if probe in self.cells:
+                return self.cells[probe]
+            if not probe:
+                return (self.sheet, None)
+            probe = probe.rsplit("/", 1)[0]
+
+    def describe(self) -> str:
+        if self.from_registry:
+            return f"{self.path} 第{self.row}行"
+        return self.path + (f" [{self.sheet}]" if self.sheet else "")
+
+
+# ---- normalisation -----------------------------------------------------------------------------
+_PUNCT = re.compile(r"[\s\u3000（）()【】\[\]“”\"'‘’、，,。.·•\-—–_:：;；/]+")
+_YEAR_TOKEN = re.compile(r"(?:19|20)\d{2}\s*(?:年度|年)?")
+_LEADING_CODE = re.compile(r"^\s*[\[【(（]?\d{5,}[\]】)）]?\s*")
+
+
+def norm_text(value: Any) -> str:
+    """Names as the same project is written in different years: width, spaces, punctuation and
+    year tokens ("2024年度…") do not make a different project."""
+    if not isinstance(value, str):
+        return ""
+    text = unicodedata.normalize("NFKC", value)
+    text = _LEADING_CODE.sub("", text)
+    text = _YEAR_TOKEN.sub("", text)
+    return _PUNCT.sub("", text).lower()
+
+
+def code_key(value: Any) -> str | None:
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = unicodedata.normalize("NFKC", str(value)).strip().replace(" ", "").upper()
+    return text or None
+
+
+def name_key(kind: str, department: str | None, name: str | None) -> tuple[str, str] | None:
+    dept = norm_text(department)
+    if kind in DEPT_KINDS:
+        return (dept, "") if dept else None
+    own = norm_text(name)
+    return (dept, own) if dept and own else None
+
+
+# ---- from documents ----------------------------------------------------------------------------
+def _num(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return float(value)
+
+
+def _int(value: Any) -> int | None:
+    n = _num(value)
+    return int(n) if n is not None and n.is_integer() else None
+
+
+def _str(value: Any) -> str | None:
+    if value is None:
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def _map(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def record_from_document(doc: Document, ordinal: int = 0, real: str | None = None) -> Record:
+    data = doc.data
+    owner = doc.owner
+    kind = doc.kind
+    if kind in PROJECT_KINDS:
+        dept = _map(owner.get("department"))
+        department, department_code = _str(dept.get("name")), _str(dept.get("code"))
+    else:
+        department, department_code = doc.name, doc.code
+    funds = _map(data.get("funds"))
+    rec = Record(kind=kind, year=_int(data.get("fiscal_year")), code=doc.code, name=doc.name,
+                 department=department, department_code=department_code, path=doc.path,
+                 ident=(real or os.path.realpath(doc.path), doc.sheet, ordinal), sheet=doc.sheet)
+    pointers: list[str] = ["/fiscal_year", "/project/code", "/department/code", "/project/name", "/department/name"]
+    if kind == "project_target":
+        project = _map(data.get("project"))
+        period = _map(project.get("period"))
+        rec.attribute = _str(project.get("attribute"))
+        rec.period_start, rec.period_end = _int(period.get("start")), _int(period.get("end"))
+        rec.ex_ante = _str(project.get("ex_ante_assessment"))
+        rec.prior_year_budget = _num(project.get("prior_year_budget"))
+        rec.budget = _num(_map(funds.get("annual")).get("total"))
+        pointers += ["/funds/annual/total", "/project/prior_year_budget"]
+    elif kind == "dept_target":
+        rec.budget = _num(funds.get("total"))
+        rec.project_funds = _num(funds.get("project"))
+        pointers += ["/funds/total", "/funds/project"]
+    elif kind == "project_selfeval":
+        total = _map(funds.get("total"))
+        rec.budget, rec.adjusted, rec.executed = (_num(total.get(k)) for k in ("initial", "adjusted", "executed"))
+        rec.execution_rate = _num(funds.get("execution_rate"))
+        pointers += ["/funds/total/initial", "/funds/total/adjusted", "/funds/execution_rate"]
+    else:
+        rec.budget, rec.adjusted, rec.executed = (_num(funds.get(k)) for k in ("initial", "adjusted", "executed"))
+        rec.execution_rate = _num(funds.get("execution_rate"))
+        pointers += ["/funds/initial", "/funds/adjusted", "/funds/execution_rate"]
+    if kind in SELFEVAL_KINDS:
+        if rec.execution_rate is None and rec.adjusted and rec.executed is not None:
+            rec.execution_rate = round(rec.executed / rec.adjusted * 100, 2)
+        rec.total_score = _num(data.get("total_score"))
+        rec.grade = _str(data.get("grade"))
+        pointers += ["/total_score", "/grade"]
+    value_key = "value" if kind in TARGET_KINDS else "target"
+    inds = []
+    for i, ind in doc.indicators():
+        ptr = f"/indicators/{i}/{value_key}"
+        inds.append(IndicatorRecord(str(ind.get("level1") or ""), str(ind.get("level2") or ""),
+                                    str(ind.get("name") or ""), _str(ind.get("operator")), ind.get(value_key),
+                                    _str(ind.get("unit")), ptr))
+        pointers.append(ptr)
+    rec.indicators = tuple(inds)
+    for ptr in pointers:
+        cell = doc.locations.get(ptr)
+        if cell is not None:
+            rec.cells[ptr] = (cell.sheet, cell.cell)
+    return rec
+
+
+def grade_of(score: float | None) -> str | None:
+    """The self-evaluation grade bands of FORMS.md (优 ≥ 90, 良 ≥ 80, 中 ≥ 60, 差 < 60)."""
+    if score is None:
+        return None
+    return "优" if score >= 90 else "良" if score >= 80 else "中" if score >= 60 else "差"
