@@ -146,6 +146,12 @@ class SheetForm:
         if label is None:
             return False, None, None
         self.at(ptr, value if value is not None else self.g.blank_target(label))
+        # the enclosing block (/project, /funds/annual…) is where its first label stands, so that a
+        # finding on a missing sibling still points into the form
+        parent = ptr.rsplit("/", 1)[0]
+        while parent and parent not in self.locations:
+            self.locations[parent] = self.g.cell(label)
+            parent = parent.rsplit("/", 1)[0]
         return True, label, value
 
     # A blank field is left out, as JSON leaves it out; its location still points at the blank cell.
