@@ -1,10 +1,12 @@
 """`perflint convert`: workbooks (and JSON) to canonical JSON, one file per document.
 
 The JSON is what the rules see, so a repository that keeps converted JSON gets the same findings
-as from the workbook. Two things a workbook says that canonical JSON cannot hold directly are
-carried over on purpose: a value the reader could not read as a number (F004) is written back as
-the text it found, so that checking the JSON reports it again at the same pointer; and a waiver
-that names a cell (Sheet1!F8) is rewritten to the JSON pointer of the value read from that cell.
+as from the workbook. What a workbook says that canonical JSON cannot hold directly is carried
+over on purpose: a value the reader could not read as a number (F004) is written back as the
+text it found, so that checking the JSON reports it again at the same pointer; a formula without
+a computed value (F005) is written as its formula text, so the JSON is not silently clean there
+(it becomes F004 at the same pointer: JSON has no formulas); and a waiver that names a cell
+(Sheet1!F8) is rewritten to the JSON pointer of the value read from that cell.
 """
 from __future__ import annotations
 
@@ -19,8 +21,8 @@ from .model import Document, Hit, pointer_tokens, thaw
 
 _UNSAFE = re.compile(r'[\\/:*?"<>|\s]+')
 _CELL = re.compile(r"^(?:(?P<sheet>.+)!)?\$?(?P<col>[A-Za-z]{1,3})\$?(?P<row>\d+)$")
-# a formula without a cached value has nothing to write: the JSON holds no value there, so the
-# converter says so (the layout notes F008/F009 need no JSON and are not repeated)
+# a formula without a cached value has no value to write: the converter says so (the layout
+# notes F008/F009 need no JSON and are not repeated)
 _LOST_IN_JSON = ("F005",)
 
 
@@ -30,6 +32,8 @@ def document_json(doc: Document) -> dict:
     for code, hit in doc.reader_hits:
         if code == "F004" and "value" in hit.args:
             _restore(data, hit.pointer, hit.args["value"])
+        elif code == "F005" and hit.pointer and hit.args.get("formula") and doc.get(hit.pointer) is None:
+            _restore(data, hit.pointer, str(hit.args["formula"]))
     waivers = data.get("waivers")
     if isinstance(waivers, list) and doc.locations:
         by_cell = {}
@@ -145,7 +149,7 @@ def convert_files(files: Iterable[str], out_dir: str | os.PathLike | None, profi
             for c, hit in doc.reader_hits:
                 if c in _LOST_IN_JSON:
                     err.write(f"perflint: {path}: {_where(doc, hit)}: {c} {_message(catalogue, c, hit)}"
-                              f"（JSON 中此值为空）\n")
+                              f"（JSON 中写入公式文本）\n")
             target.write_text(dumps(document_json(doc)), encoding="utf-8")
             written.add(target.resolve())
             out.write(f"{target}\n")

@@ -91,6 +91,7 @@ class Layout:
     spare_rows: bool = False           # keep the template's spare rows (指标2, ……) in a filled form
     dept_cell: str = "[{code}]{name}"  # how 主管部门 carries the department code
     period: str = "{start}年-{end}年"
+    yuan: bool = False                 # amounts in 元 under a 单位：元 note, as many county forms keep them
     rate: str = "number"               # 执行率 as 96.0 ("number"), 0.96 shown as 96.00% ("percent"), "96.00%" ("text")
     sheet_name: str | None = None
 
@@ -105,7 +106,7 @@ _BASE_LABELS = {
     "initial": "年初预算数", "adjusted": "全年预算数", "executed": "全年执行数", "weight": "分值",
     "rate": "执行率（%）", "score": "得分",
     "row_total": "年度资金总额", "row_fiscal": "其中：当年财政拨款", "row_carry": "上年结转资金", "row_other": "其他资金",
-    "dept_name": "部门（单位）名称", "dept_funds_block": "年度预算（万元）", "d_total": "资金总额", "d_fiscal": "财政拨款",
+    "dept_name": "部门（单位）名称", "dept_funds_block": "年度预算（万元）", "dept_grid_block": "年度预算资金（万元）", "d_total": "资金总额", "d_fiscal": "财政拨款",
     "d_other": "其他资金", "d_basic": "基本支出", "d_project": "项目支出",
     "tasks_block": "年度主要任务", "task_name": "任务名称", "task_desc": "主要内容", "task_amount": "预算金额（万元）",
     "dept_goal": "年度目标",
@@ -135,12 +136,15 @@ LAYOUT = {
     "provincial": Layout(
         "provincial", {**_BASE_LABELS, "code": "项目代码", "department": "主管部门及代码", "adjusted": "调整后预算数",
                        "executed": "预算执行数", "rate": "预算执行率", "weight": "权重", "grade": "自评等级",
-                       "row_fiscal": "其中：本年财政拨款", "prior": "上年预算", "dept_name": "部门名称"},
+                       "row_fiscal": "其中：本年财政拨款", "prior": "上年预算", "dept_name": "部门名称",
+                       # amounts in 元 here: the blocks carry no （万元）
+                       "funds_block": "项目资金", "dept_funds_block": "年度预算", "dept_grid_block": "年度预算资金",
+                       "task_amount": "预算金额"},
         ("level1", "level2", "name", "operator", "value", "unit", "note"),
         ("level1", "level2", "name", "operator", "value", "unit", "actual", "weight", "score", "deviation"),
         {**_BASE_HEADERS, "operator": "计算符号", "unit": "计量单位", "actual": "完成值", "weight": "权重",
          "deviation": "未完成原因分析"},
-        merge_levels=False, dept_cell="{code} {name}", period="{start}年至{end}年", rate="text",
+        merge_levels=False, dept_cell="{code} {name}", period="{start}年至{end}年", rate="text", yuan=True,
         sheet_name="附件2"),
 }
 
@@ -234,7 +238,7 @@ def _title(sh: Sheet, kind: str, year: Any, layout: Layout, ncols: int, unit_not
         sh.heights[2] = 30
         sh.row = 4
     if unit_note:
-        sh.put(sh.row, ncols - 1, "金额单位：万元", "note", to_col=ncols)
+        sh.put(sh.row, ncols - 1, "单位：元" if layout.yuan else "金额单位：万元", "note", to_col=ncols)
         sh.row += 1
 
 
@@ -388,7 +392,7 @@ def _funds_grid(sh: Sheet, doc: Mapping[str, Any] | None, kind: str, layout: Lay
     else:
         rows = [("row_total", None)]
     r0 = sh.row
-    sh.put(r0, 1, L["funds_block"] if kind == "project_selfeval" else "年度预算资金（万元）", "label",
+    sh.put(r0, 1, L["funds_block"] if kind == "project_selfeval" else L["dept_grid_block"], "label",
            to_row=r0 + len(rows))
     label_to = max(2, ncols - 6)
     sh.put(r0, 2, None, "header", to_col=label_to)
@@ -562,10 +566,16 @@ def build_sheet(kind: str, document: Mapping[str, Any] | None = None, layout: st
     lay = LAYOUT[layout]
     name = sheet_name or lay.sheet_name or KIND_NAMES_ZH[kind]
     if kind == "project_target":
-        return _project_target(document, lay, name)
-    if kind == "dept_target":
-        return _dept_target(document, lay, name)
-    return _selfeval(document, lay, name, kind)
+        sheet = _project_target(document, lay, name)
+    elif kind == "dept_target":
+        sheet = _dept_target(document, lay, name)
+    else:
+        sheet = _selfeval(document, lay, name, kind)
+    if lay.yuan:
+        for at, (value, style) in sheet.cells.items():
+            if style == "amount" and isinstance(value, (int, float)) and not isinstance(value, bool):
+                sheet.cells[at] = (round(value * 10000, 2), style)
+    return sheet
 
 
 # ---------------------------------------------------------------------------------------------

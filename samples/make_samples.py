@@ -271,6 +271,44 @@ AGRI_DEPT_TARGET = {  # 农业农村局's department targets for the next year, 
     ],
 }
 
+WATER_TARGET = {  # filled by a script and never opened in Excel: a formula without a computed value,
+    # a vague number, and a 审核豁免 sheet with a waiver that gives no reason and one that waives nothing
+    "form": "project_target",
+    "fiscal_year": 2025,
+    "project": {
+        "code": "511703250072",
+        "name": "城乡供水一体化",
+        "department": {"code": "511703118", "name": "示例区水利局"},
+        "implementing_unit": "示例区水务服务中心",
+        "attribute": "新增",
+        "period": {"start": 2025, "end": 2026},
+        "ex_ante_assessment": "已开展",
+    },
+    "funds": {
+        "medium_term": {"total": 2600.0, "fiscal": 2400.0, "other": 200.0},
+        "annual": {"total": 1400.0, "fiscal": 1300.0, "other": 100.0},
+    },
+    "goals": {
+        "medium_term": "2025—2026年新建和改造城乡供水管网，实现城乡供水同网同质同价。",
+        "annual": "2025年新建供水管网85公里，新增受益人口约2.6万人，农村自来水普及率达到96%。",
+    },
+    "indicators": [
+        {"level1": "产出指标", "level2": "数量指标", "name": "新建供水管网长度", "operator": "≥", "value": 85, "unit": "公里"},
+        {"level1": "产出指标", "level2": "数量指标", "name": "新增受益人口", "operator": "≥", "value": "约2.6", "unit": "万人"},
+        {"level1": "产出指标", "level2": "质量指标", "name": "出厂水水质达标率", "operator": "=", "value": 100, "unit": "%"},
+        {"level1": "产出指标", "level2": "时效指标", "name": "管网工程完工时间", "operator": "≤", "value": "2025年11月底前", "unit": None},
+        {"level1": "成本指标", "level2": "经济成本指标", "name": "每公里管网建设成本", "operator": "≤", "value": 14, "unit": "万元"},
+        {"level1": "效益指标", "level2": "社会效益指标", "name": "农村自来水普及率", "operator": "≥", "value": 96, "unit": "%"},
+        {"level1": "满意度指标", "level2": "服务对象满意度指标", "name": "用水群众满意度", "operator": "≥", "value": 90, "unit": "%"},
+    ],
+    "waivers": [
+        {"rule": "I307", "where": "/indicators/3/unit", "reason": ""},
+        {"rule": "A201", "where": "/funds/annual/total", "reason": "年中追加资金已报财政局备案"},
+    ],
+}
+# the cell written as a formula that no spreadsheet program has computed
+WATER_FORMULA = ("/funds/annual/total", ("/funds/annual/fiscal", "/funds/annual/other"))
+
 # (file name, document, layout); the suffix picks the format. Every file holds a different
 # document, because checking them together also runs the cross-document rules (a form filed
 # twice is a finding).
@@ -285,6 +323,7 @@ SAMPLES = [
     ("2024_农村公路养护工程_绩效自评表.xls", ROAD_SELFEVAL, "reference"),
     ("2024_示例县教育局_部门整体支出绩效自评表.xls", base("dept_selfeval"), "provincial"),
     ("2025_示例县农业农村局_部门整体支出绩效目标表.xls", AGRI_DEPT_TARGET, "national"),
+    ("2025_城乡供水一体化_绩效目标表.xlsx", WATER_TARGET, "reference"),
 ]
 
 # the faulty documents, each with the codes it is returned for (kind → document)
@@ -323,6 +362,21 @@ def _reproducible(path: Path) -> None:
             zout.writestr(fixed, data)
 
 
+def _uncomputed_formula(path: Path, doc: dict, layout: str, target: str, parts: tuple[str, ...]) -> None:
+    """Replace a value by a formula over other cells, saved without a computed value."""
+    import openpyxl
+    from openpyxl.utils import get_column_letter
+
+    from perflint.template import build_sheet
+
+    sheet = build_sheet(doc["form"], doc, layout)
+    wb = openpyxl.load_workbook(path)
+    ws = wb[sheet.name]
+    cell = lambda ptr: "{}{}".format(get_column_letter(sheet.locations[ptr][1]), sheet.locations[ptr][0])  # noqa: E731
+    ws[cell(target)] = "=" + "+".join(cell(p) for p in parts)
+    wb.save(path)
+
+
 def main() -> None:
     for folder in ("xlsx", "xls"):
         target = HERE / folder
@@ -332,6 +386,8 @@ def main() -> None:
     for name, doc, layout in SAMPLES:
         folder = HERE / ("xls" if name.endswith(".xls") else "xlsx")
         write_template(doc["form"], folder / name, _county(doc), layout)
+        if doc is WATER_TARGET:
+            _uncomputed_formula(folder / name, doc, layout, *WATER_FORMULA)
         _reproducible(folder / name)
         print(folder.relative_to(ROOT) / name)
     name, forms, sheets = COMBINED
