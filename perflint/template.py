@@ -9,11 +9,12 @@ spellings, column order, inline values, merged or repeated 一级/二级 cells.
 from __future__ import annotations
 
 import datetime as _dt
+import json
 import os
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping, Sequence
 
-from .model import KIND_NAMES_ZH, KINDS, PROJECT_KINDS, SELFEVAL_KINDS
+from .model import KIND_NAMES_ZH, KINDS, SELFEVAL_KINDS
 
 LAYOUTS = ("reference", "national", "provincial")
 
@@ -176,6 +177,12 @@ def _get(doc: Mapping[str, Any] | None, *path: str | int) -> Any:
     return node
 
 
+def _block(doc: Mapping[str, Any] | None, *path: str) -> Mapping[str, Any]:
+    """A sub-object of the document, or {} when it is missing or not an object."""
+    node = _get(doc, *path)
+    return node if isinstance(node, Mapping) else {}
+
+
 def _fmt_number(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
@@ -197,7 +204,7 @@ def _inline(op: Any, value: Any, unit: Any, *, with_operator: bool = True) -> An
 
 def _department(dep: Any, layout: Layout) -> Any:
     if not isinstance(dep, Mapping):
-        return None
+        return dep
     code, name = dep.get("code"), dep.get("name")
     if code and name:
         return layout.dept_cell.format(code=code, name=name)
@@ -205,9 +212,11 @@ def _department(dep: Any, layout: Layout) -> Any:
 
 
 def _period(period: Any, layout: Layout) -> Any:
-    if isinstance(period, Mapping) and period.get("start") and period.get("end"):
-        return layout.period.format(start=period["start"], end=period["end"])
-    return None
+    if isinstance(period, Mapping):
+        if period.get("start") and period.get("end"):
+            return layout.period.format(start=period["start"], end=period["end"])
+        return None
+    return period  # written as it was given (`2022-2026`): the reader parses the usual spellings
 
 
 def _default_year(kind: str) -> int:
@@ -399,7 +408,7 @@ def _funds_grid(sh: Sheet, doc: Mapping[str, Any] | None, kind: str, layout: Lay
     cols = ["initial", "adjusted", "executed", "weight", "rate", "score"]
     for j, key in enumerate(cols):
         sh.put(r0, label_to + 1 + j, L[key], "header")
-    funds = _get(doc, "funds") or {}
+    funds = _block(doc, "funds")
     for i, (label_key, key) in enumerate(rows, start=1):
         r = r0 + i
         sh.put(r, 2, L[label_key], "label", to_col=label_to)
@@ -450,10 +459,9 @@ def _signature(sh: Sheet, ncols: int) -> None:
 def _project_target(doc: Mapping[str, Any] | None, layout: Layout, name: str) -> Sheet:
     sh = Sheet(name)
     L, kind = layout.labels, "project_target"
-    ncols = len(layout.target_columns)
-    ncols = max(ncols, 6)
+    ncols = max(len(layout.target_columns), 6)
     _title(sh, kind, _get(doc, "fiscal_year") if doc is not None else _default_year(kind), layout, ncols)
-    p = _get(doc, "project") or {}
+    p = _block(doc, "project")
     where = _pairs(sh, [
         (L["name"], p.get("name"), "text", "/project/name"),
         (L["code"], p.get("code"), "text", "/project/code"),
@@ -475,13 +483,13 @@ def _project_target(doc: Mapping[str, Any] | None, layout: Layout, name: str) ->
     for j, (block, total_label) in enumerate((("medium_term", L["mt_total"]), ("annual", L["an_total"]))):
         c = 2 + j * half
         c_end = ncols if j == 1 else c + half - 1
-        f = _get(doc, "funds", block) or {}
+        f = _block(doc, "funds", block)
         for i, (label, key) in enumerate(((total_label, "total"), (L["fiscal"], "fiscal"), (L["other"], "other"))):
             sh.put(r0 + i, c, label, "label")
             sh.put(r0 + i, c + 1, f.get(key), "amount", to_col=c_end if c_end > c + 1 else None,
                    ptr=f"/funds/{block}/{key}")
     sh.row = r0 + 3
-    period = _get(p, "period") or {}
+    period = _block(p, "period")
     mt_label = L["mt_goal"]
     if period.get("start") and period.get("end"):
         mt_label = f"{mt_label}（{period['start']}年-{period['end']}年）"
@@ -502,7 +510,7 @@ def _dept_target(doc: Mapping[str, Any] | None, layout: Layout, name: str) -> Sh
     # 年度预算: headers in a row, amounts below
     r0 = sh.row
     sh.put(r0, 1, L["dept_funds_block"], "label", to_row=r0 + 1)
-    funds = _get(doc, "funds") or {}
+    funds = _block(doc, "funds")
     for j, (label, key) in enumerate(((L["d_total"], "total"), (L["d_fiscal"], "fiscal"), (L["d_other"], "other"),
                                       (L["d_basic"], "basic"), (L["d_project"], "project"))):
         sh.put(r0, 2 + j, label, "header")
@@ -534,7 +542,7 @@ def _selfeval(doc: Mapping[str, Any] | None, layout: Layout, name: str, kind: st
     ncols = len(cols)
     _title(sh, kind, _get(doc, "fiscal_year") if doc is not None else _default_year(kind), layout, ncols)
     if kind == "project_selfeval":
-        _selfeval_pairs(sh, _get(doc, "project") or {}, layout, ncols)
+        _selfeval_pairs(sh, _block(doc, "project"), layout, ncols)
     else:
         _pairs(sh, [(L["dept_name"], _department(_get(doc, "department"), layout), "text", "/department")], ncols, single_first=True)
     _funds_grid(sh, doc, kind, layout, ncols)
@@ -783,9 +791,20 @@ def waiver_sheet(forms: Sequence[tuple[Mapping[str, Any], Sheet]], name: str = "
     return sh
 
 
+def _scalar(value: Any) -> Any:
+    # a document that is not canonical (a list where a number belongs) is still written, as text
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
 def write_sheets(sheets: list[Sheet], path: str | os.PathLike) -> None:
     """Write laid-out sheets as .xls (xlwt) or, for any other suffix, .xlsx (openpyxl)."""
     path = os.fspath(path)
+    for sheet in sheets:
+        for at, (value, style) in sheet.cells.items():
+            if not (value is None or isinstance(value, (str, int, float, bool))):
+                sheet.cells[at] = (_scalar(value), style)
     if path.lower().endswith(".xls"):
         _render_xls(sheets, path)
     else:

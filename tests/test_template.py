@@ -166,3 +166,19 @@ def test_cli_template_in_another_layout_and_as_xls(tmp_path):
                          cwd=tmp_path, capture_output=True, text=True, env={**__import__("os").environ,
                                                                              "PYTHONPATH": str(ROOT)})
     assert bad.returncode == 2 and "county" in bad.stderr
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_document_that_is_not_canonical_is_still_written(kind, tmp_path):
+    odd = {"form": kind, "fiscal_year": "二〇二五", "project": {"department": "示例区教育局", "period": "2022-2026"},
+           "department": "示例区教育局", "funds": {"total": "约5000", "annual": None, "medium_term": {"total": [1, 2]}},
+           "goals": "全年目标", "tasks": "无", "indicators": [None, {"name": "受益人数", "value": {"min": 1}}]}
+    for layout in LAYOUTS:
+        for suffix in (".xlsx", ".xls"):
+            path = tmp_path / f"{layout}{suffix}"
+            write_template(kind, path, odd, layout)
+            assert read_path(str(path)).documents or read_path(str(path)).hits
+    if kind == "project_target":
+        cells = {c.value for row in openpyxl.load_workbook(tmp_path / "reference.xlsx").worksheets[0].iter_rows()
+                 for c in row}
+        assert {"2022-2026", "示例区教育局"} <= cells, "values of another shape are written as they were given"
