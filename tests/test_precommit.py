@@ -66,8 +66,15 @@ def _pre_commit(repo: Path, *args: str) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, timeout=900)
 
 
-def test_hooks_pass_a_clean_file_and_stop_a_faulty_one(tmp_path):
-    hook_repo, rev = _hook_repository()
+@pytest.fixture
+def hook_repository():
+    yield _hook_repository()
+    # every changed tree is a new revision with its own environment: drop those no config uses any more
+    _pre_commit(ROOT, "gc")
+
+
+def test_hooks_pass_a_clean_file_and_stop_a_faulty_one(tmp_path, hook_repository):
+    hook_repo, rev = hook_repository
     data = tmp_path / "data"
     data.mkdir()
     _git(data, "init", "-q", "-b", "main")
