@@ -429,3 +429,21 @@ def test_error_value_is_f004_not_blank(tmp_path):
     f004 = [(f.location.display(), f.args["value"]) for f in result.all_findings() if f.code == "F004"]
     assert f004 == [("Sheet1!E7", "#DIV/0!")]
     assert not [f for f in result.all_findings() if f.code == "F005"]  # it has a (error) value
+
+
+def test_a_reader_bug_on_one_sheet_is_f001_and_the_other_sheets_still_read(tmp_path, monkeypatch):
+    from perflint.readers.excel import forms
+
+    real = forms.SheetForm.build
+
+    def build(self):
+        if self.kind == "dept_target":
+            raise KeyError("boom")
+        return real(self)
+
+    monkeypatch.setattr(forms.SheetForm, "build", build)
+    outcome, _ = read([xw.project_target(xw._base("project_target")), xw.dept_target(xw._base("dept_target"))],
+                      tmp_path)
+    assert [d.kind for d in outcome.documents] == ["project_target"]
+    assert [(c, h.variant) for c, h in outcome.hits] == [("F001", "internal")]
+    assert "部门整体支出绩效目标表" in outcome.hits[0][1].args["error"]

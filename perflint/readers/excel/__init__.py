@@ -142,7 +142,11 @@ def _read_sheets(wb, path: str, options: ReaderOptions, outcome: ReadOutcome, pa
         if extras is not None and extras.errors:
             grid.add_values(extras.errors)  # an error value is text that is no number: F004 where one is due
         form = SheetForm(grid, kind, title, extras.percent if extras else set())
-        data = form.build()
+        try:
+            data = form.build()
+        except Exception as exc:  # noqa: BLE001 - a reader bug on one sheet leaves the others readable
+            outcome.fail("F001", variant="internal", error=f"工作表“{name}”：{type(exc).__name__}: {exc}")
+            continue
         f005 = []
         if extras is not None:
             for key, formula in sorted(extras.formulas.items()):

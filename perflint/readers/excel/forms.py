@@ -44,7 +44,7 @@ def find_title(grid: Grid) -> tuple[tuple[int, int] | None, str | None]:
 
 
 def kind_of_title(t: str) -> str | None:
-    if "绩效" not in t or "说明" in t or "表" not in t:
+    if "绩效" not in t or "表" not in t or "说明" in t or "汇总" in t or "清单" in t:
         return None
     if "自评" in t or "评价" in t:
         stage = "selfeval"
