@@ -381,8 +381,8 @@ def _indicator_table(sh: Sheet, doc: Mapping[str, Any] | None, kind: str, layout
                     if k - start > 1:
                         sh.merges.append((first + start, c, first + k - 1, c))
                     start = k
-    # dropdowns over the filled rows and a margin, so rows added later get them too
-    end = max(last, first) + 20
+    # dropdowns over the table's rows; a row inserted inside the table inherits them
+    end = max(last, first)
     sh.dropdown(LEVEL1, first, 1, end, 1)
     sh.dropdown(LEVEL2, first, 2, end, 2)
     if "operator" in cols:
