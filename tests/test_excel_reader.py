@@ -447,3 +447,27 @@ def test_a_reader_bug_on_one_sheet_is_f001_and_the_other_sheets_still_read(tmp_p
     assert [d.kind for d in outcome.documents] == ["project_target"]
     assert [(c, h.variant) for c, h in outcome.hits] == [("F001", "internal")]
     assert "部门整体支出绩效目标表" in outcome.hits[0][1].args["error"]
+
+
+def test_tasks_under_a_split_amount_header(tmp_path):
+    lay = xw.Layout("Sheet1")
+    lay.line("部门整体支出绩效目标表（2025年度）")
+    lay.line("部门名称", "[511703101]示例区教育局")
+    lay.line("年度资金总额", 5200, "财政拨款", 5000, "其他资金", 200)
+    r = lay.line("年度主要任务", "任务名称", "主要内容", "预算金额（万元）")
+    lay.line(None, None, None, "总额", "财政拨款", "其他资金")
+    lay.line(None, "学生营养改善", "营养膳食补助", 1300, 1300, None)
+    lay.line(None, "校舍维修改造", "12所学校", 500, 450, 50)
+    lay.merge(r, 1, r + 1, 1)
+    lay.merge(r, 2, r + 1, 2)
+    lay.merge(r, 3, r, 5)
+    lay.line("年度总体目标", "保障学校运转")
+    lay.line("一级指标", "二级指标", "三级指标", "指标性质", "指标值", "度量单位")
+    lay.line("产出指标", "数量指标", "维修学校数", "≥", 12, "所")
+    doc = only_doc(read(lay, tmp_path)[0])
+    assert thaw(doc.data["tasks"]) == [
+        {"name": "学生营养改善", "description": "营养膳食补助", "amount": 1300},
+        {"name": "校舍维修改造", "description": "12所学校", "amount": 500}]
+    assert thaw(doc.data["funds"]) == {"total": 5200, "fiscal": 5000, "other": 200}
+    assert doc.data["goals"]["annual"] == "保障学校运转"
+    assert cells(doc)["/tasks/1/amount"] == "Sheet1!D7"

@@ -441,8 +441,13 @@ class SheetForm:
         self.at("/tasks", h)
         tasks = []
         r = g.span_end_row(h) + 1
+        first = r
         while r <= g.last_row:
             cells = {k: (r, c) for k, c in cols.items() if (r, c) in g.cells}
+            if r == first and cells and all(k in g.labels for k in cells.values()):
+                r += 1  # a second header row (预算金额 split into 总额 / 财政拨款 / 其他资金)
+                first = r
+                continue
             if not cells or any((r, c) in g.labels for c in g.row_cols(r)):
                 break
             i = len(tasks)
