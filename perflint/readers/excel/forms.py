@@ -197,28 +197,33 @@ class SheetForm:
         return data
 
     def fiscal_year(self, data: dict) -> None:
+        """From the title's （2025年度）, else a 年度 label, else a year line next to the title (not a
+        project name further down that happens to hold a year)."""
         if self.title is not None:
             year = title_year(halfwidth(str(self.g.cells[self.title])))
             if year:
                 data["fiscal_year"] = year
                 self.at("/fiscal_year", self.title)
                 return
-        for r in self.g.rows()[:_TITLE_ROWS]:
-            for c in self.g.row_cols(r):
-                v = self.g.cells[(r, c)]
-                if isinstance(v, str) and len(v) <= 80:
-                    year = title_year(halfwidth(v))
-                    if year:
-                        data["fiscal_year"] = year
-                        self.at("/fiscal_year", (r, c))
-                        return
         found, _, cell = self.field("年度", "/fiscal_year")
-        if found:
+        if found and cell is not None:
             v = self.raw(cell)
             if isinstance(v, str):
                 m = _ONE_YEAR.match(re.sub(r"\s+", "", halfwidth(v)).replace("年度", "年"))
                 v = int(m.group(1)) if m else v
             data["fiscal_year"] = v
+            return
+        rows = self.g.rows()
+        start = rows.index(self.title[0]) if self.title is not None else 0
+        for r in rows[start:start + 3]:
+            for c in self.g.row_cols(r):
+                v = self.g.cells[(r, c)]
+                if isinstance(v, str) and len(v) <= 80 and (r, c) not in self.g.labels:
+                    year = title_year(halfwidth(v))
+                    if year:
+                        data["fiscal_year"] = year
+                        self.at("/fiscal_year", (r, c))
+                        return
 
     def owner_code_name(self, out: dict, canon: str, ptr: str) -> None:
         found, _, cell = self.field(canon, ptr + "/name")
