@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import os
 import re
+
 from ...model import Cell, Document, Hit
 from .. import ReaderOptions, ReadOutcome
 from ..normalise import Normaliser
 from .forms import SheetForm, detect
-from .grid import Grid
+from .grid import Grid, a1
 from .labels import label_book, normalise_label
 from .xlsxparts import PartTooLarge
 
@@ -150,12 +151,11 @@ def _read_sheets(wb, path: str, options: ReaderOptions, outcome: ReadOutcome, pa
         f005 = []
         if extras is not None:
             for key, formula in sorted(extras.formulas.items()):
-                ref = Cell(name, _a1(key))
-                f005.append(("F005", Hit.at(form.used.get(key, ""), formula=formula, _sheet=name, _cell=ref.cell)))
+                f005.append(("F005", Hit.at(form.used.get(key, ""), formula=formula, _sheet=name, _cell=a1(*key))))
         found.append((name, form, data, f005))
     if not found:
-        if any(code == "F007" for code, _ in outcome.hits):
-            return outcome  # the sheet over the limit may well be the form: say only that
+        if any(code in ("F001", "F007") for code, _ in outcome.hits):
+            return outcome  # the sheet that could not be read may well be the form: say only that
         checked = "、".join(names) if names else "（无工作表）"
         return outcome.fail("F002", variant="no_form", sheets=checked)
     for name, why in skipped:
@@ -171,12 +171,6 @@ def _read_sheets(wb, path: str, options: ReaderOptions, outcome: ReadOutcome, pa
         outcome.documents.append(Document.build(form.kind, data, path=path, sheet=name, locations=form.locations,
                                                 reader_hits=form.hits + f005 + norm.hits))
     return outcome
-
-
-def _a1(key: tuple[int, int]) -> str:
-    from .grid import a1
-
-    return a1(*key)
 
 
 def _waiver_for(waiver: dict, sheet: str, sheets: list[str]) -> bool:
@@ -230,5 +224,5 @@ def _read_waivers(wb, name: str, limits, outcome: ReadOutcome) -> list[tuple[dic
             continue
         where = re.sub(r"\s+", "", where)
         out.append(({"rule": rule, "where": where, "reason": reason},
-                    Cell(name, _a1((r0 + i, c0 + cols["rule"])))))
+                    Cell(name, a1(r0 + i, c0 + cols["rule"]))))
     return out
