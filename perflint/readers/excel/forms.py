@@ -576,6 +576,11 @@ class SheetForm:
                 ind[key] = value
                 if cell is not None:
                     self.at(f"{base}/{key}", cell)
+            value_cell = (r, cols["target" if self.selfeval else "value"]) \
+                if ("target" if self.selfeval else "value") in cols else None
+            for key in ("operator", "unit"):
+                if key not in cols and value_cell is not None:  # written inline: ≥32000人
+                    self.at(f"{base}/{key}", value_cell)
             if "operator" not in cols:
                 # no 指标性质 column: text that carries no operator and is no number is qualitative
                 op, v, _ = split_inline(ind.get("target" if self.selfeval else "value"))
