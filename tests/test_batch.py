@@ -360,3 +360,19 @@ def test_progress_bar_counts_on_a_terminal(batch, tmp_path, monkeypatch):
             advance(FileResult("x.json", (), (), verdict))
             seen.append(verdict)
     assert "通过 2 · 退回 1" in term.getvalue() and "3/3" in term.getvalue()
+
+
+def test_the_worker_plan_pickles_for_spawned_workers(batch):
+    """Where workers are spawned rather than forked, everything they get travels pickled, once each."""
+    import pickle
+
+    from perflint.catalogue import default_catalogue
+    from perflint.profiles import load_profile
+
+    files = collect_files([str(batch)])
+    settings = RunSettings(paths=files, config=Config(), per_path_ignores={"*.json": ["B1"]})
+    plan = BatchPlan(settings, load_profile("national", default_catalogue()), {"index": [1, 2]}, 5.0, _raise_on_marked)
+    back = pickle.loads(pickle.dumps(plan))
+    assert back.profile == plan.profile and back.settings == plan.settings and back.check is _raise_on_marked
+    result = list(check_files(files[:1]))[0]
+    assert pickle.loads(pickle.dumps(result)) == result

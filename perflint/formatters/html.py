@@ -35,7 +35,8 @@ tr.waived td{color:#888;text-decoration:line-through}tr.waived td.why{text-decor
 details{border:1px solid #ddd;border-radius:6px;margin:.5em 0;padding:.3em .8em}
 details[open]{padding-bottom:.8em}summary{cursor:pointer;font-weight:bold}
 .doc{margin:.6em 0 0 .4em}.doc h3{font-size:1.05em;margin:.4em 0}
-.ok{color:#1a7f37}.advice{color:#555;font-size:.92em}
+.ok{color:#1a7f37}.advice{color:#555;font-size:.92em;width:38%}
+td.code,td.sev{white-space:nowrap}td.where{white-space:nowrap;font-family:monospace;font-size:.92em}
 @media print{details{border:none}details>summary{list-style:none}}
 """
 
@@ -75,9 +76,9 @@ class HtmlFormatter:
         for f in findings:
             cls = ' class="waived"' if f.waived else ""
             rows.append(
-                f"<tr{cls}><td>{escape(f.code)}<br><small>{escape(f.slug)}</small></td>"
-                f'<td class="sev-{f.severity}">{escape(SEVERITY[lang][f.severity])}</td>'
-                f"<td>{escape(location_text(f.location, lang))}</td>"
+                f'<tr{cls}><td class="code">{escape(f.code)}<br><small>{escape(f.slug)}</small></td>'
+                f'<td class="sev sev-{f.severity}">{escape(SEVERITY[lang][f.severity])}</td>'
+                f'<td class="where">{escape(location_text(f.location, lang))}</td>'
                 f'<td class="why">{escape(finding_message(f, lang))}</td>'
                 f'<td class="advice">{escape(self._advice(f.code))}</td></tr>')
         rows.append("</table>")
