@@ -76,6 +76,12 @@ class Baseline:
     path: Path
     counts: Counter = field(default_factory=Counter)
     suppressed: int = 0  # findings dropped so far in this run
+    by_file: dict[str, Counter] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        # a bureau's run looks up thousands of files: index the entries by file once
+        for key, n in self.counts.items():
+            self.by_file.setdefault(key[0], Counter())[key] += n
 
     @property
     def folder(self) -> Path:
@@ -84,9 +90,10 @@ class Baseline:
     def filter(self, result: FileResult) -> FileResult:
         """The result without the findings the baseline records; verdicts drawn again from what is left."""
         file = _file_key(result.path, self.folder)
-        budget = Counter({k: n for k, n in self.counts.items() if k[0] == file})
-        if not budget:
+        known = self.by_file.get(file)
+        if not known:
             return result
+        budget = Counter(known)
 
         def keep(findings: Iterable[Finding], sheet: str | None) -> list[Finding]:
             out = []
