@@ -129,10 +129,10 @@ def ledger_schema(tolerance: float = 0.01):
     return pa.DataFrameSchema(
         {
             "path": pa.Column(str),
-            "sheet": pa.Column(object, nullable=True),
-            "kind": pa.Column(object, pa.Check.isin(KINDS), nullable=True),
+            "sheet": pa.Column(str, nullable=True, coerce=True),
+            "kind": pa.Column(str, pa.Check.isin(KINDS), nullable=True, coerce=True),
             "year": pa.Column("Int64", nullable=True, coerce=True),
-            "code": pa.Column(object, nullable=True),
+            "code": pa.Column(str, nullable=True, coerce=True),
             **number,
             "review_grade": pa.Column(str, pa.Check.isin(["优", "良", "中", "差"])),
             "verdict": pa.Column(str, pa.Check.isin(["pass", "return"])),
@@ -170,13 +170,17 @@ def build_table(rows: list[dict[str, Any]], tolerance: float = 0.01):
 
 
 def write_ledger(rows: list[dict[str, Any]], path: str, tolerance: float = 0.01) -> None:
+    from .data import DataError
+
     df = build_table(rows, tolerance)
-    folder = os.path.dirname(os.path.abspath(path))
-    os.makedirs(folder, exist_ok=True)
     suffix = os.path.splitext(path)[1].lower()
-    if suffix == ".csv":
-        df.to_csv(path, index=False, encoding="utf-8-sig")  # with BOM: Excel and WPS open it as UTF-8
-    elif suffix == ".xlsx":
-        df.rename(columns=LABELS_ZH).to_excel(path, index=False, sheet_name="台账")
-    else:
-        df.to_parquet(path, index=False)
+    try:
+        os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+        if suffix == ".csv":
+            df.to_csv(path, index=False, encoding="utf-8-sig")  # with BOM: Excel and WPS open it as UTF-8
+        elif suffix == ".xlsx":
+            df.rename(columns=LABELS_ZH).to_excel(path, index=False, sheet_name="台账")
+        else:
+            df.to_parquet(path, index=False)
+    except OSError as exc:
+        raise DataError("--ledger", path, f"cannot write the ledger: {exc.strerror or exc}") from None
