@@ -323,7 +323,8 @@ SAMPLES = [
     ("2024_农村公路养护工程_绩效自评表.xls", ROAD_SELFEVAL, "reference"),
     ("2024_示例县教育局_部门整体支出绩效自评表.xls", base("dept_selfeval"), "provincial"),
     ("2025_示例县农业农村局_部门整体支出绩效目标表.xls", AGRI_DEPT_TARGET, "national"),
-    ("2025_城乡供水一体化_绩效目标表.xlsx", WATER_TARGET, "reference"),
+    # a macro-enabled workbook (.xlsm) as some departments' own templates are
+    ("2025_城乡供水一体化_绩效目标表.xlsm", WATER_TARGET, "reference"),
 ]
 
 # the faulty documents, each with the codes it is returned for (kind → document)
@@ -347,14 +348,21 @@ def _county(doc: dict) -> dict:
     return json.loads(text)
 
 
+_XLSX_MAIN = b"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
+_XLSM_MAIN = b"application/vnd.ms-excel.sheet.macroEnabled.main+xml"
+
+
 def _reproducible(path: Path) -> None:
-    """Fixed zip and document timestamps, so regenerating unchanged content changes no bytes."""
-    if path.suffix != ".xlsx":
+    """Fixed zip and document timestamps, so regenerating unchanged content changes no bytes; an
+    .xlsm name gets the macro-enabled content type Excel expects of it."""
+    if path.suffix not in (".xlsx", ".xlsm"):
         return
     with zipfile.ZipFile(path) as zin:
         parts = [(info, zin.read(info.filename)) for info in zin.infolist()]
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zout:
         for info, data in parts:
+            if info.filename == "[Content_Types].xml" and path.suffix == ".xlsm":
+                data = data.replace(_XLSX_MAIN, _XLSM_MAIN)
             if info.filename == "docProps/core.xml":
                 data = re.sub(rb"(<dcterms:(created|modified)[^>]*>)[^<]*", rb"\g<1>2025-01-01T00:00:00Z", data)
             fixed = zipfile.ZipInfo(info.filename, date_time=(2025, 1, 1, 0, 0, 0))
@@ -381,7 +389,7 @@ def main() -> None:
     for folder in ("xlsx", "xls"):
         target = HERE / folder
         target.mkdir(exist_ok=True)
-        for old in target.glob("*." + folder):
+        for old in [*target.glob("*.xls"), *target.glob("*.xlsx"), *target.glob("*.xlsm")]:
             old.unlink()
     for name, doc, layout in SAMPLES:
         folder = HERE / ("xls" if name.endswith(".xls") else "xlsx")

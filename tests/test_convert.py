@@ -16,7 +16,8 @@ from perflint.template import write_template, write_workbook
 from tests.fixturelib import base_document
 
 ROOT = Path(__file__).resolve().parent.parent
-SAMPLE_BOOKS = sorted((ROOT / "samples" / "xlsx").glob("*.xlsx")) + sorted((ROOT / "samples" / "xls").glob("*.xls"))
+SAMPLE_BOOKS = sorted(p for p in (ROOT / "samples" / "xlsx").iterdir() if p.suffix in (".xlsx", ".xlsm")) + \
+    sorted((ROOT / "samples" / "xls").glob("*.xls"))
 WORKBOOK_ONLY = {"F008", "F009"}
 
 
