@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -153,8 +154,10 @@ def test_github_escapes_what_would_break_a_command():
     fmt = make_formatter("github", out, None, META)
     f = Finding("A201", "annual-funds-unbalanced", "error", "第一行\n第二行 100%", Location("/x", "表,1", "E9"))
     fmt.file(FileResult("a:b,c.xlsx", (), (f,), "return"))
-    line = out.getvalue().splitlines()[0]
+    fmt.file(FileResult(os.path.abspath("sub/x.json"), (), (f,), "return"))
+    line, second = out.getvalue().splitlines()[:2]
     assert line.startswith("::error file=a%3Ab%2Cc.xlsx,title=A201 annual-funds-unbalanced @ 表%2C1!E9::")
+    assert second.startswith("::error file=sub/x.json,"), "relative to the repository root"
     assert line.endswith("第一行%0A第二行 100%25")
 
 

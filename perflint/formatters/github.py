@@ -43,7 +43,7 @@ class GithubFormatter:
                        f"title={escape_property(title)}::{escape_data(message)}\n")
 
     def file(self, result: FileResult) -> None:
-        path = result.path.replace(os.sep, "/")
+        path = _repo_path(result.path)
         for f in result.all_findings():
             if not f.waived:
                 self._annotate(path, f)
@@ -67,6 +67,15 @@ class GithubFormatter:
                 sys.stderr.write(f"perflint: could not write the job summary: {exc}\n")
         if self._own:
             self.out.close()
+
+
+def _repo_path(path: str) -> str:
+    """Annotations attach to files by their path from the repository root (the job's working folder)."""
+    full = os.path.abspath(path)
+    cwd = os.getcwd()
+    if full.startswith(cwd.rstrip(os.sep) + os.sep):
+        path = os.path.relpath(full, cwd)
+    return path.replace(os.sep, "/")
 
 
 def _markdown(summary: Summary, lang: str) -> str:
