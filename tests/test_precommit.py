@@ -108,3 +108,22 @@ def test_hooks_pass_a_clean_file_and_stop_a_faulty_one(tmp_path, hook_repository
     # both hooks found it: the one given the staged file, and the one that checks the config's paths
     assert out.count("A201") >= 2
     assert "营养改善计划.json: 通过" in out  # perflint-all also checked the clean one
+
+
+def test_hook_definitions():
+    import re
+
+    import yaml
+
+    hooks = {h["id"]: h for h in yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))}
+    staged, whole = hooks["perflint"], hooks["perflint-all"]
+    assert staged["entry"] == whole["entry"] == "perflint check"
+    assert staged["language"] == whole["language"] == "python"
+    files, exclude = re.compile(staged["files"]), re.compile(staged["exclude"])
+    for name in ("returns/a.xlsx", "B.XLSM", "old/c.xls", "d.json"):
+        assert files.search(name) and not exclude.search(name), name
+    for name in ("a.csv", "a.json.bak", "notes.md"):
+        assert not files.search(name), name
+    for name in (".vscode/settings.json", "returns/~$a.xlsx", "x/.hidden.json"):
+        assert exclude.search(name), name
+    assert whole["pass_filenames"] is False and whole["always_run"] is True
