@@ -271,6 +271,34 @@ AGRI_DEPT_TARGET = {  # 农业农村局's department targets for the next year, 
     ],
 }
 
+HEALTH_DEPT_SELFEVAL = {  # 卫生健康局's self-evaluation: a qualitative score outside its band, a wrong grade
+    "form": "dept_selfeval",
+    "fiscal_year": 2024,
+    "department": {"code": "511703115", "name": "示例区卫生健康局"},
+    "funds": {"initial": 6200.0, "adjusted": 6500.0, "executed": 6110.0, "weight": 10, "execution_rate": 94.0, "score": 9.4},
+    "goals": {
+        "expected": "做实家庭医生签约服务，重点人群签约覆盖率达到75%，居民健康素养水平提高到28%以上。",
+        "actual": "家庭医生签约53100人，重点人群签约覆盖率71%，居民健康素养水平29.5%，基层服务网络仍有短板。",
+    },
+    "indicators": [
+        {"level1": "产出指标", "level2": "数量指标", "name": "家庭医生签约人数", "operator": "≥", "target": 52000, "actual": 53100,
+         "unit": "人", "weight": 20, "score": 20, "deviation": None},
+        {"level1": "产出指标", "level2": "质量指标", "name": "重点人群签约服务覆盖率", "operator": "≥", "target": 75, "actual": 71,
+         "unit": "%", "weight": 15, "score": 14.2, "deviation": "部分乡镇家庭医生团队人员不足；2025年通过县乡一体化调配补齐团队。"},
+        {"level1": "产出指标", "level2": "时效指标", "name": "补助资金拨付及时率", "operator": "=", "target": 100, "actual": 100,
+         "unit": "%", "weight": 15, "score": 15, "deviation": None},
+        {"level1": "效益指标", "level2": "社会效益指标", "name": "居民健康素养水平", "operator": "≥", "target": 28, "actual": 29.5,
+         "unit": "%", "weight": 15, "score": 15, "deviation": None},
+        {"level1": "效益指标", "level2": "可持续影响指标", "name": "基层医疗卫生服务体系", "operator": "定性", "target": "持续完善",
+         "actual": "未达成年度指标且效果较差", "unit": None, "weight": 15, "score": 12,
+         "deviation": "村卫生室标准化建设滞后，2025年完成12个村卫生室改造。"},
+        {"level1": "满意度指标", "level2": "服务对象满意度指标", "name": "群众满意度", "operator": "≥", "target": 85, "actual": 88,
+         "unit": "%", "weight": 10, "score": 10, "deviation": None},
+    ],
+    "total_score": 95.6,
+    "grade": "良",
+}
+
 WATER_TARGET = {  # filled by a script and never opened in Excel: a formula without a computed value,
     # a vague number, and a 审核豁免 sheet with a waiver that gives no reason and one that waives nothing
     "form": "project_target",
@@ -323,6 +351,7 @@ SAMPLES = [
     ("2024_农村公路养护工程_绩效自评表.xls", ROAD_SELFEVAL, "reference"),
     ("2024_示例县教育局_部门整体支出绩效自评表.xls", base("dept_selfeval"), "provincial"),
     ("2025_示例县农业农村局_部门整体支出绩效目标表.xls", AGRI_DEPT_TARGET, "national"),
+    ("2024_示例县卫生健康局_部门整体支出绩效自评表.xls", HEALTH_DEPT_SELFEVAL, "provincial"),
     # a macro-enabled workbook (.xlsm) as some departments' own templates are
     ("2025_城乡供水一体化_绩效目标表.xlsm", WATER_TARGET, "reference"),
 ]
