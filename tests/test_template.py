@@ -12,7 +12,7 @@ import pytest
 
 from perflint.model import KINDS, SELFEVAL_KINDS, thaw
 from perflint.readers import read_path
-from perflint.template import LAYOUT, LAYOUTS, build_sheet, write_template, write_workbook
+from perflint.template import LAYOUTS, build_sheet, write_template, write_workbook
 from tests.fixturelib import base_document
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -109,12 +109,8 @@ def test_values_come_from_the_cells_the_writer_used(kind, layout, tmp_path):
         located = read.locate(ptr)
         if read.get(ptr) is None or ptr == "/fiscal_year":
             continue
-        expected = f"{get_column_letter(c)}{r}"
-        if LAYOUT[layout].inline_values and ptr.rsplit("/", 1)[-1] in ("operator", "unit"):
-            # split out of ≥32000人: the cell it came from, or at least the indicator's row
-            assert located.sheet == sheet.name and located.cell.lstrip("ABCDEFGHIJ") == str(r), ptr
-        else:
-            assert (located.sheet, located.cell) == (sheet.name, expected), ptr
+        # operator and unit split out of ≥32000人 come from that cell too
+        assert (located.sheet, located.cell) == (sheet.name, f"{get_column_letter(c)}{r}"), ptr
         checked += 1
     assert checked > 20
 
