@@ -54,12 +54,12 @@ def test_ledger_files(tmp_path, suffix):
         table = pd.read_excel(path, dtype={"编码": str}, engine="calamine").rename(columns={"编码": "code", "审核结论": "verdict"})
     else:
         table = pd.read_parquet(path)
-    assert len(table) == len(list(RETURNS.glob("*.json")))
+    assert len(table) == len(collect_files([str(RETURNS)]))
     if suffix != ".xlsx":
         assert list(table.columns) == [*COLUMNS, "table_checks"]
         row = table[table["code"] == "511703250021"].iloc[0]
         assert (row["kind"], row["year"], row["budget"], row["verdict"]) == ("project_target", 2025, 600.0, "return")
-        assert set(row["findings"].split()) == {"H501", "H502"}
+        assert {"H501", "H502"} <= set(row["findings"].split())
     assert set(table["verdict"]) == {"pass", "return"}
 
 
