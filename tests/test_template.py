@@ -10,6 +10,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from perflint.api import check_paths
 from perflint.model import KINDS, SELFEVAL_KINDS, thaw
 from perflint.readers import read_path
 from perflint.template import LAYOUTS, build_sheet, write_template, write_workbook
@@ -178,3 +179,32 @@ def test_a_document_that_is_not_canonical_is_still_written(kind, tmp_path):
         cells = {c.value for row in openpyxl.load_workbook(tmp_path / "reference.xlsx").worksheets[0].iter_rows()
                  for c in row}
         assert {"2022-2026", "示例区教育局"} <= cells, "values of another shape are written as they were given"
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_fields_left_empty_read_back_empty(layout, tmp_path):
+    """A new project leaves 上年预算数 and 事前绩效评估 blank; a blank stays a blank, whatever is below it."""
+    doc = base_document("project_target")
+    doc["project"]["attribute"] = "新增"
+    del doc["project"]["prior_year_budget"], doc["project"]["ex_ante_assessment"]
+    path = tmp_path / "new.xlsx"
+    write_template("project_target", path, doc, layout)
+    read = _canonical(path)
+    assert "ex_ante_assessment" not in read["project"], "an empty 事前绩效评估 takes no text from the row below it"
+    assert read == _json_canonical(doc, tmp_path)
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_a_missing_goal_points_at_the_cell_left_for_it(layout, tmp_path):
+    """中期目标 | 年度目标 side by side with their texts below: a missing 中期目标 is not the 年度目标 header."""
+    doc = base_document("project_target")
+    del doc["goals"]["medium_term"]
+    path = tmp_path / "goal.xlsx"
+    write_template("project_target", path, doc, layout)
+    r, c = build_sheet("project_target", doc, layout).locations["/goals/medium_term"]
+    from openpyxl.utils import get_column_letter
+
+    (result,) = check_paths([str(path)])
+    (finding,) = [f for f in result.documents[0].findings if f.code == "B109"]
+    # the empty cell under 中期目标, or the 中期目标 label itself — not its neighbour 年度目标
+    assert finding.location.cell in (f"{get_column_letter(c)}{r}", f"{get_column_letter(c)}{r - 1}")
