@@ -9,6 +9,7 @@ from typing import Any, Iterator
 
 from . import __version__
 from .catalogue import Catalogue
+from .data import DataError
 from .formatters import make_formatter
 from .profiles import Profile
 from .report import ReportMeta, Summary
@@ -41,8 +42,11 @@ def run_check(settings: RunSettings, catalogue: Catalogue, profile: Profile, fil
         formatters: list[Any] = [make_formatter(fmt, sys.stdout, None, meta, quiet=quiet, catalogue=catalogue,
                                                 root=root)]
         for out_fmt, path in outputs:
-            formatters.append(make_formatter(out_fmt, None, path, meta, quiet=False, report_split=report_split,
-                                             catalogue=catalogue, root=root))
+            try:
+                formatters.append(make_formatter(out_fmt, None, path, meta, quiet=False, report_split=report_split,
+                                                 catalogue=catalogue, root=root))
+            except OSError as exc:  # a report that cannot be written stops the run before any file is read
+                raise DataError(path, "", f"cannot write the {out_fmt} report: {exc.strerror or exc}") from None
         if write_baseline:
             from .baseline import BaselineWriter
 
@@ -57,8 +61,14 @@ def run_check(settings: RunSettings, catalogue: Catalogue, profile: Profile, fil
             summary.add(result)
             for f in formatters:
                 f.file(result)
+    failed: list[str] = []
     for f in formatters:
-        f.close(summary)
+        try:
+            f.close(summary)
+        except OSError as exc:  # e.g. the workbook is open in Excel: the other reports still get written
+            failed.append(f"{getattr(f, 'path', None) or exc.filename or ''}: {exc.strerror or exc}")
+    if failed:
+        raise DataError("report", "", "could not be written: " + "; ".join(failed))
     return summary.exit_code(settings.fail_on)
 
 

@@ -284,3 +284,16 @@ def test_samples_with_every_report(tmp_path, capsys):
     assert not list(_sarif_validator().iter_errors(sarif))
     assert (tmp_path / "审核意见.xlsx").stat().st_size > 0 and (tmp_path / "x.html").stat().st_size > 0
     capsys.readouterr()
+
+
+def test_a_report_that_cannot_be_written_is_a_clear_error(tmp_path, capsys):
+    sample = str(Path(__file__).resolve().parent.parent / "samples" / "json" / "project_target_clean.json")
+    assert check_main([sample, "--isolated", "-o", f"sarif:{tmp_path / 'no' / 'x.sarif'}"]) == 2
+    assert "cannot write the sarif report" in capsys.readouterr().err
+    assert check_main([sample, "--isolated", "--report", str(tmp_path / "审核意见.csv")]) == 2
+    assert "FILE.xlsx" in capsys.readouterr().err
+    (tmp_path / "busy.xlsx").mkdir()  # where the workbook should go: it cannot be saved at the end
+    code = check_main([sample, "--isolated", "--format", "text", "--report", str(tmp_path / "busy.xlsx"),
+                       "-o", f"json:{tmp_path / 'r.json'}"])
+    assert code == 2 and "busy.xlsx" in capsys.readouterr().err
+    assert json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))["summary"]["files"] == 1

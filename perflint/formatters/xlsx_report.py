@@ -163,16 +163,26 @@ class _Book:
         for ws, columns in ((self.ws_findings, FINDING_COLUMNS), (self.ws_docs, DOCUMENT_COLUMNS)):
             last = get_column_letter(len(columns[self.lang]))
             ws.auto_filter.ref = f"A1:{last}{self.rows[ws.title]}"
-        folder = os.path.dirname(os.path.abspath(self.path))
-        os.makedirs(folder, exist_ok=True)
-        self.wb.save(self.path)
+        # saved beside the target and moved into place: a failed save never leaves half a workbook
+        tmp = os.path.join(os.path.dirname(os.path.abspath(self.path)), f".{os.path.basename(self.path)}.{os.getpid()}.tmp")
+        try:
+            self.wb.save(tmp)
+            os.replace(tmp, self.path)
+        finally:
+            if os.path.exists(tmp):
+                os.remove(tmp)
 
 
 class XlsxFormatter:
     def __init__(self, out: IO[str] | None, path: str | None, meta: ReportMeta, catalogue: Any = None,
                  report_split: str | None = None, **_: object) -> None:
-        if not path:
-            raise ValueError("the xlsx report is written to a file: --report FILE.xlsx")
+        if not path or Path(path).suffix.lower() not in (".xlsx", ".xlsm"):
+            from ..data import DataError
+
+            raise DataError("--report", path or "", "the report is an Excel workbook: give a FILE.xlsx")
+        folder = os.path.dirname(os.path.abspath(path))
+        if not os.path.isdir(folder) or not os.access(folder, os.W_OK):
+            raise OSError(13, f"no writable folder {folder}", path)
         self.path = path
         self.meta = meta
         self.lang = meta.lang
