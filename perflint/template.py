@@ -798,7 +798,7 @@ def _scalar(value: Any) -> Any:
 
 
 def write_sheets(sheets: list[Sheet], path: str | os.PathLike) -> None:
-    """Write laid-out sheets as .xls (xlwt) or, for any other suffix, .xlsx (openpyxl)."""
+    """Write laid-out sheets as .xls (xlwt) or, for any other suffix, .xlsx/.xlsm (openpyxl)."""
     path = os.fspath(path)
     for sheet in sheets:
         for at, (value, style) in sheet.cells.items():
@@ -808,6 +808,22 @@ def write_sheets(sheets: list[Sheet], path: str | os.PathLike) -> None:
         _render_xls(sheets, path)
     else:
         _render_xlsx(sheets, path)
+        if path.lower().endswith(".xlsm"):
+            macro_enabled(path)
+
+
+def macro_enabled(path: str) -> None:
+    """Excel refuses an .xlsm whose package says plain .xlsx; a macro-free .xlsm only differs in that type."""
+    import zipfile
+
+    with zipfile.ZipFile(path) as zin:
+        parts = [(info, zin.read(info.filename)) for info in zin.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info, data in parts:
+            if info.filename == "[Content_Types].xml":
+                data = data.replace(b"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml",
+                                    b"application/vnd.ms-excel.sheet.macroEnabled.main+xml")
+            zout.writestr(info, data)
 
 
 def write_workbook(path: str | os.PathLike, forms: Sequence[tuple[Mapping[str, Any], str]],

@@ -23,7 +23,7 @@ ROOT = HERE.parent
 BASE = ROOT / "tests" / "fixtures" / "_base"
 sys.path.insert(0, str(ROOT))
 
-from perflint.template import write_template, write_workbook  # noqa: E402
+from perflint.template import macro_enabled, write_template, write_workbook  # noqa: E402
 
 
 def base(kind: str) -> dict:
@@ -377,21 +377,14 @@ def _county(doc: dict) -> dict:
     return json.loads(text)
 
 
-_XLSX_MAIN = b"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
-_XLSM_MAIN = b"application/vnd.ms-excel.sheet.macroEnabled.main+xml"
-
-
 def _reproducible(path: Path) -> None:
-    """Fixed zip and document timestamps, so regenerating unchanged content changes no bytes; an
-    .xlsm name gets the macro-enabled content type Excel expects of it."""
+    """Fixed zip and document timestamps, so regenerating unchanged content changes no bytes."""
     if path.suffix not in (".xlsx", ".xlsm"):
         return
     with zipfile.ZipFile(path) as zin:
         parts = [(info, zin.read(info.filename)) for info in zin.infolist()]
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zout:
         for info, data in parts:
-            if info.filename == "[Content_Types].xml" and path.suffix == ".xlsm":
-                data = data.replace(_XLSX_MAIN, _XLSM_MAIN)
             if info.filename == "docProps/core.xml":
                 data = re.sub(rb"(<dcterms:(created|modified)[^>]*>)[^<]*", rb"\g<1>2025-01-01T00:00:00Z", data)
             fixed = zipfile.ZipInfo(info.filename, date_time=(2025, 1, 1, 0, 0, 0))
@@ -412,6 +405,8 @@ def _uncomputed_formula(path: Path, doc: dict, layout: str, target: str, parts: 
     cell = lambda ptr: "{}{}".format(get_column_letter(sheet.locations[ptr][1]), sheet.locations[ptr][0])  # noqa: E731
     ws[cell(target)] = "=" + "+".join(cell(p) for p in parts)
     wb.save(path)
+    if path.suffix == ".xlsm":
+        macro_enabled(path)  # openpyxl saves the package type of a plain .xlsx
 
 
 def main() -> None:

@@ -208,3 +208,12 @@ def test_a_missing_goal_points_at_the_cell_left_for_it(layout, tmp_path):
     (finding,) = [f for f in result.documents[0].findings if f.code == "B109"]
     # the empty cell under 中期目标, or the 中期目标 label itself — not its neighbour 年度目标
     assert finding.location.cell in (f"{get_column_letter(c)}{r}", f"{get_column_letter(c)}{r - 1}")
+
+
+def test_xlsm_output_is_a_macro_enabled_package(tmp_path):
+    import zipfile
+
+    path = tmp_path / "目标表.xlsm"
+    write_template("dept_target", path, base_document("dept_target"))
+    assert b"macroEnabled.main+xml" in zipfile.ZipFile(path).read("[Content_Types].xml")
+    assert _canonical(path) == _json_canonical(base_document("dept_target"), tmp_path)
