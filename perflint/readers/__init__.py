@@ -95,3 +95,9 @@ def read_path(path: str, options: ReaderOptions | None = None) -> ReadOutcome:
         return read_workbook(path, options)
     except Exception as exc:  # a reader bug is reported on the file, never a crashed run
         return ReadOutcome().fail("F001", variant="internal", error=f"{type(exc).__name__}: {exc}")
+    except BaseException as exc:
+        # a Rust panic inside python-calamine arrives as pyo3's PanicException, a BaseException;
+        # anything else of that kind (the batch's per-file timeout, Ctrl-C) must go on up
+        if type(exc).__name__ != "PanicException":
+            raise
+        return ReadOutcome().fail("F001", variant="workbook", error=f"文件结构损坏，解析库无法处理（{str(exc)[:120]}）")

@@ -104,6 +104,9 @@ def _sniff_zip(path: str, suffix: str, limits: Limits) -> Sniffed:
                 problem, root = _xml_prolog(zf, i)
                 if problem == "corrupt":
                     return out.fail("F001", "corrupt_zip", error=f"{i.filename} 无法解压 / cannot be decompressed")
+                if problem == "count":
+                    return out.fail("F001", "corrupt_zip",
+                                    error=f"{i.filename} 声明的条目数与内容不符 / declares more entries than it holds")
                 if problem:
                     return out.fail("F001", "xml_entities", part=i.filename)
                 if root == "worksheet":
@@ -264,7 +267,15 @@ def _xml_prolog(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> tuple[str | None,
         return "entities", None  # <!DOCTYPE …>, the door to entity expansion and external entities
     if rest.startswith("<"):
         m = _ROOT.match(text, pos)
-        return None, m.group(1) if m else None
+        root = m.group(1) if m else None
+        if root == "sst":
+            # calamine reserves room for uniqueCount strings up front: a 4e9 there aborts the
+            # process. Each entry takes at least 5 bytes (<si/>), so a larger count is a lie.
+            tag = text[pos: text.find(">", pos) + 1 or len(text)]
+            count = re.search(r'\buniqueCount\s*=\s*"\s*([0-9]+)', tag)
+            if count and int(count.group(1)) > info.file_size // 5 + 1:
+                return "count", root
+        return None, root
     if pos >= len(text) and len(raw) >= _XML_PROLOG_MAX:
         return "entities", None  # a prolog padded past what we read is hiding something
     if "<!DOCTYPE" in text.upper() or "<!ENTITY" in text.upper():
@@ -312,6 +323,8 @@ def _sniff_ole2(path: str, suffix: str, limits: Limits) -> Sniffed:
     verdict = _biff_scan(stream, limits)
     if verdict == "encrypted":
         return out.fail("F001", "encrypted")
+    if verdict is not None and verdict[0] == "corrupt":
+        return out.fail("F001", "corrupt_ole2", error=f"工作表“{verdict[2]}”的记录无效 / a record of sheet {verdict[2]} is invalid")
     if verdict is not None:
         limit, value, sheet = verdict
         where = {"_sheet": sheet} if sheet else {}
@@ -430,9 +443,21 @@ def _biff_scan(stream: bytes, limits: Limits):
             first = False
         elif rtype == 0x0085 and len(data) >= 8:  # BOUNDSHEET
             offset = struct.unpack_from("<I", data, 0)[0]
+            if offset + 4 > n or struct.unpack_from("<H", stream, offset)[0] not in (0x0809, 0x0409, 0x0209, 0x0009):
+                return "corrupt", 0, f"#{len(names) + 1}"  # a sheet said to start where no sheet is
             cch, high = data[6], data[7] if len(data) > 7 else 0
             raw = data[8: 8 + cch * (2 if high & 1 else 1)]
             names[offset] = raw.decode("utf-16-le" if high & 1 else "latin-1", "replace")
+        elif rtype == 0x0200 and sheet is not None and len(data) in (10, 14):
+            # DIMENSIONS: calamine reserves room for the whole declared range before reading a cell
+            fmt = "<IIHH" if len(data) == 14 else "<HHHH"
+            r0, r1, c0, c1 = struct.unpack_from(fmt, data, 0)
+            if r1 < r0 or c1 < c0:
+                return "corrupt", 0, sheet
+            if r1 - r0 > limits.max_rows:
+                return "max_rows", r1 - r0, sheet
+            if c1 - c0 > limits.max_columns:
+                return "max_columns", c1 - c0, sheet
         elif sheet is not None and (rtype in _BIFF_CELLS or rtype == _MULRK) and len(data) >= 4:
             row, col = struct.unpack_from("<HH", data, 0)
             last = struct.unpack_from("<H", data, len(data) - 2)[0] if rtype == _MULRK and len(data) >= 6 else col

@@ -231,6 +231,36 @@ def _far_cell_xls() -> bytes:
     return buf.getvalue()
 
 
+def _patched_xls(record: int, offset: int, fmt: str, value: int) -> bytes:
+    """legacy_xls() with one field of its first `record` record overwritten (xlwt writes the
+    Workbook stream from sector 0, so file offset 512 is the stream's start)."""
+    blob = bytearray(legacy_xls())
+    assert blob[512:514] == b"\x09\x08", "the Workbook stream starts with its BOF"
+    pos = 512
+    while pos + 4 <= len(blob):
+        rtype, length = struct.unpack_from("<HH", blob, pos)
+        if rtype == record:
+            struct.pack_into(fmt, blob, pos + 4 + offset, value)
+            return bytes(blob)
+        pos += 4 + length
+    raise ValueError(f"no record {record:#06x}")
+
+
+def _calamine_panic() -> bytes:
+    """A first BOF record of length 0: python-calamine panics (a Rust panic, not an exception)."""
+    blob = bytearray(legacy_xls())
+    struct.pack_into("<H", blob, 514, 0)
+    return bytes(blob)
+
+
+def _lying_shared_strings() -> bytes:
+    sst = ('<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/'
+           '2006/main" count="4000000000" uniqueCount="4000000000"><si><t>项目名称</t></si></sst>')
+    sheet = sheet_xml([]).replace("<sheetData></sheetData>",
+                                  '<sheetData><row r="1"><c r="A1" t="s"><v>0</v></c></row></sheetData>')
+    return tiny_xlsx(sheet=sheet, extra={"xl/sharedStrings.xml": sst.encode("utf-8")})
+
+
 def _ratio_bomb() -> bytes:
     return tiny_xlsx(extra={"xl/media/padding.bin": b"\x00" * (3 * 1024 * 1024)})
 
@@ -290,6 +320,13 @@ CASES: list[Case] = [
     Case("too_many_columns.xlsx", "F007", "max_columns", lambda: tiny_xlsx([list(range(201))])),
     Case("far_cell.xlsx", "F007", "max_rows", _far_cell, "refused before calamine would allocate its dense grid"),
     Case("far_cell.xls", "F007", "max_rows", _far_cell_xls, "a legacy sheet spanning 65536 × 256 cells"),
+    Case("lying_shared_strings.xlsx", "F001", "条目数", _lying_shared_strings,
+         "uniqueCount=4e9: calamine would reserve 96 GB and abort"),
+    Case("xls_huge_dimensions.xls", "F007", "max_rows", lambda: _patched_xls(0x0200, 4, "<I", 4_000_000_000),
+         "DIMENSIONS claiming 4e9 rows: calamine reserves room for them first"),
+    Case("xls_bad_sheet_offset.xls", "F001", "损坏", lambda: _patched_xls(0x0085, 0, "<I", 0xFFFF),
+         "BOUNDSHEET pointing past the stream: calamine panics"),
+    Case("xls_calamine_panic.xls", "F001", "解析库", _calamine_panic, "a Rust panic in the parser is a finding"),
     Case("wide_row.xlsx", "F007", "max_columns",
          lambda: tiny_xlsx(sheet=sheet_xml([["项目名称"]]).replace("<row r=\"1\">", "<row r=\"1\">" + "<c><v>1</v></c>" * 300))),
     # JSON
