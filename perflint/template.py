@@ -91,6 +91,7 @@ class Layout:
     spare_rows: bool = False           # keep the template's spare rows (指标2, ……) in a filled form
     dept_cell: str = "[{code}]{name}"  # how 主管部门 carries the department code
     period: str = "{start}年-{end}年"
+    full_marks: bool = False           # 总分 row shows 100 under 分值
     yuan: bool = False                 # amounts in 元 under a 单位：元 note, as many county forms keep them
     rate: str = "number"               # 执行率 as 96.0 ("number"), 0.96 shown as 96.00% ("percent"), "96.00%" ("text")
     sheet_name: str | None = None
@@ -131,7 +132,7 @@ LAYOUT = {
         ("level1", "level2", "name", "value"),
         ("level1", "level2", "name", "target", "actual", "weight", "score", "deviation"),
         {**_BASE_HEADERS, "target": "年度指标值", "actual": "实际完成值"},
-        inline_values=True, spare_rows=True, rate="percent", sheet_name="Sheet1"),
+        inline_values=True, spare_rows=True, rate="percent", full_marks=True, sheet_name="Sheet1"),
     # a provincial edit: other labels and column order, 一级/二级 repeated on every row
     "provincial": Layout(
         "provincial", {**_BASE_LABELS, "code": "项目代码", "department": "主管部门及代码", "adjusted": "调整后预算数",
@@ -436,9 +437,15 @@ def _funds_grid(sh: Sheet, doc: Mapping[str, Any] | None, kind: str, layout: Lay
 def _totals(sh: Sheet, doc: Mapping[str, Any] | None, layout: Layout, ncols: int, cols: tuple[str, ...]) -> None:
     L = layout.labels
     score_col = cols.index("score") + 1
+    weight_col = cols.index("weight") + 1 if "weight" in cols else None
     for label, value, style, ptr in ((L["total_score"], _get(doc, "total_score"), "score", "/total_score"),
                                      (L["grade"], _get(doc, "grade"), "center", "/grade")):
-        sh.put(sh.row, 1, label, "label", to_col=score_col - 1)
+        if layout.full_marks and weight_col == score_col - 1 and ptr == "/total_score":
+            # the national form prints the full marks, 100, in the 分值 column beside the total
+            sh.put(sh.row, 1, label, "label", to_col=weight_col - 1)
+            sh.put(sh.row, weight_col, 100, "score")
+        else:
+            sh.put(sh.row, 1, label, "label", to_col=score_col - 1)
         sh.put(sh.row, score_col, value, style, ptr=ptr)
         if score_col < ncols:
             sh.put(sh.row, score_col + 1, None, "text", to_col=ncols)
