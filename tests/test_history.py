@@ -253,3 +253,32 @@ def test_selecting_no_h_rule_builds_no_index():
     profile = load_profile("national", cat)
     assert for_run(RunSettings(paths=[], select=["A"]), cat, profile, []) is None
     assert for_run(RunSettings(paths=[], select=["A"]), cat, profile, [], ledger=True) is not None
+
+
+def test_h500_leaves_out_the_rules_the_run_ignores(tmp_path):
+    target = write(tmp_path / "r", "t.json", base_document("project_target"))
+    write(tmp_path / "h", "old.json", apply_patch(base_document("project_selfeval"), [{"set": "/fiscal_year", "value": 2023}]))
+    h500 = findings(check_paths([str(target)], history=[str(tmp_path / "h")], ignore=["H506", "H507"]), "H500")
+    assert [f.args["rule"] for f in h500] == ["H501"]
+
+
+def test_parallel_workers_give_the_same_h_findings(tmp_path):
+    def run(*jobs: str) -> dict:
+        out = subprocess.run([sys.executable, "-m", "perflint", "check", "samples/returns", "--history", "samples/archive",
+                              "--format", "json", "--no-cache", *jobs], cwd=ROOT, capture_output=True, text=True,
+                             env={**os.environ, "CI": "1"})
+        assert "Traceback" not in out.stderr, out.stderr
+        return json.loads(out.stdout)
+
+    serial, parallel = run(), run("-j", "2")
+    assert serial["files"] == parallel["files"]
+    assert {c for c in serial["summary"]["by_rule"] if c.startswith("H")} == set(H_CODES)
+
+
+def test_rule_scopes_in_the_catalogue_match_the_assessments():
+    from perflint.catalogue import default_catalogue
+    from perflint.checks.history import ASSESSMENTS
+
+    cat = default_catalogue()
+    for code, (kinds, _) in ASSESSMENTS.items():
+        assert set(kinds) == set(cat[code].kinds), code

@@ -362,12 +362,25 @@ ASSESSMENTS = {
 }
 
 
+_memo: list = [None, None, None, {}]  # (doc, history, profile, {code: Assessment}) of the last document
+
+
+def assessment(code: str, doc, ctx) -> Assessment:
+    """Each assessment once per document: the rule and H500 both read it."""
+    if _memo[0] is not doc or _memo[1] is not ctx.history or _memo[2] is not ctx.profile:
+        _memo[:] = [doc, ctx.history, ctx.profile, {}]
+    done = _memo[3]
+    if code not in done:
+        done[code] = ASSESSMENTS[code][1](doc, ctx)
+    return done[code]
+
+
 def _hits(code: str):
     kinds, assess = ASSESSMENTS[code]
 
     def run(doc, ctx):
         if doc.kind in kinds:
-            yield from assess(doc, ctx).hits
+            yield from assessment(code, doc, ctx).hits
 
     run.__name__ = run.__qualname__ = f"{code.lower()}_{assess.__name__}"
     return run
@@ -386,10 +399,12 @@ def history_unavailable(doc, ctx):
     workbook) did not ask for cross-year checks, and three warnings on every clean file would
     teach people to ignore H500. Once any source is configured, every gap is reported.
     """
-    if not _index(ctx).configured:
+    index = _index(ctx)
+    if not index.configured:
         return
-    for code, (kinds, assess) in ASSESSMENTS.items():
-        if doc.kind not in kinds or code in ctx.profile.disabled:
+    wanted = getattr(index, "wanted", None)  # the rules this run selected (--select/--ignore)
+    for code, (kinds, _) in ASSESSMENTS.items():
+        if doc.kind not in kinds or code in ctx.profile.disabled or (wanted is not None and code not in wanted):
             continue
-        for gap in assess(doc, ctx).gaps:
+        for gap in assessment(code, doc, ctx).gaps:
             yield Hit.at(gap.pointer, variant=gap.variant, rule=code, year=gap.year, related=gap.related)

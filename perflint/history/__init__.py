@@ -191,9 +191,11 @@ def for_run(settings: Any, catalogue: Any, profile: Any, files: list[str], *, le
     from ..run import reader_options
 
     selection = Selection.build(catalogue, settings.select, settings.ignore)
-    wanted = any((selection(c) or c in profile.mandatory_rules) and c not in profile.disabled
-                 for c in H_CODES if c in catalogue)
+    wanted = frozenset(c for c in H_CODES if c in catalogue and (selection(c) or c in profile.mandatory_rules)
+                       and c not in profile.disabled)
     if not wanted and not ledger:
         return None
-    return build_history(settings.history, settings.registry, reader_options(settings, profile), run_files=files,
-                         use_cache=getattr(settings, "cache", None) is not False)
+    index = build_history(settings.history, settings.registry, reader_options(settings, profile), run_files=files,
+                          use_cache=getattr(settings, "cache", None) is not False)
+    index.wanted = wanted  # H500 does not report on a rule the run left out
+    return index
