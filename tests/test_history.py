@@ -282,3 +282,15 @@ def test_rule_scopes_in_the_catalogue_match_the_assessments():
     cat = default_catalogue()
     for code, (kinds, _) in ASSESSMENTS.items():
         assert set(kinds) == set(cat[code].kinds), code
+
+
+def test_history_from_the_config_is_relative_to_it(tmp_path):
+    repo = tmp_path / "repo"
+    write(repo / "archive", "se.json", apply_patch(base_document("project_selfeval"),
+                                                     [{"set": "/funds/execution_rate", "value": 60.0}]))
+    target = write(repo / "returns", "t.json", base_document("project_target"))
+    (repo / "perflint.toml").write_text('history = ["archive"]\n', encoding="utf-8")
+    out = subprocess.run([sys.executable, "-m", "perflint", "check", str(target), "--format", "json"],
+                         cwd=tmp_path, capture_output=True, text=True, env={**os.environ, "CI": "1"})
+    assert "Traceback" not in out.stderr, out.stderr
+    assert json.loads(out.stdout)["summary"]["by_rule"] == {"H507": 1}
