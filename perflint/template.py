@@ -429,8 +429,8 @@ def _funds_grid(sh: Sheet, doc: Mapping[str, Any] | None, kind: str, layout: Lay
             sh.put(r, label_to + 5, rate, rate_style, ptr="/funds/execution_rate")
             sh.put(r, label_to + 6, funds.get("score"), "score", ptr="/funds/score")
         else:
-            for j in range(3):
-                sh.put(r, label_to + 4 + j, None, "score")
+            for j in range(3):  # the national form marks the cells that do not apply
+                sh.put(r, label_to + 4 + j, "—" if layout.full_marks and doc is not None else None, "score")
     sh.row = r0 + len(rows) + 1
 
 
