@@ -471,3 +471,35 @@ def test_tasks_under_a_split_amount_header(tmp_path):
     assert thaw(doc.data["funds"]) == {"total": 5200, "fiscal": 5000, "other": 200}
     assert doc.data["goals"]["annual"] == "保障学校运转"
     assert cells(doc)["/tasks/1/amount"] == "Sheet1!D7"
+
+
+def test_label_and_value_in_one_cell(tmp_path):
+    lay = xw.Layout()
+    lay.line("项目支出绩效目标表（2025年度）")
+    lay.line("项目名称：义务教育学生营养改善计划", None, "项目编码：511703250012")
+    lay.line("主管部门：[511703101]示例区教育局", None, None, "单位：万元")
+    lay.line("一级指标", "二级指标", "三级指标", "指标值")
+    lay.line("产出指标", "数量指标", "受益学生人数", "≥32000人")
+    doc = only_doc(read(lay, tmp_path)[0])
+    assert thaw(doc.data["project"]) == {"name": "义务教育学生营养改善计划", "code": "511703250012",
+                                         "department": {"code": "511703101", "name": "示例区教育局"}}
+    assert cells(doc)["/project/code"] == "Sheet1!C2"
+
+
+def test_values_below_only_for_goals_and_header_rows(tmp_path):
+    lay = xw.Layout()
+    lay.line("部门整体支出绩效目标表（2025年度）")
+    lay.line("部门名称", "示例区教育局", "部门编码", None)  # 部门编码 left empty
+    lay.line("资金情况（万元）")  # a heading: never the value of the empty label above it
+    lay.line("资金总额", "财政拨款", "其他资金", "基本支出", "项目支出")
+    lay.line(5200, 5000, 200, 3200, 2000)
+    lay.line("年度目标")
+    lay.line("保障学校正常运转")
+    lay.line("一级指标", "二级指标", "三级指标", "指标值")
+    lay.line("产出指标", "数量指标", "维修学校数", "≥12所")
+    doc = only_doc(read(lay, tmp_path)[0])
+    assert doc.data["department"] == {"name": "示例区教育局", "code": None}
+    assert cells(doc)["/department/code"] == "Sheet1!D2"
+    assert thaw(doc.data["funds"]) == {"total": 5200, "fiscal": 5000, "other": 200, "basic": 3200, "project": 2000}
+    assert cells(doc)["/funds/project"] == "Sheet1!E5"
+    assert doc.data["goals"] == {"annual": "保障学校正常运转"}

@@ -112,7 +112,7 @@ class SheetForm:
             self.used.setdefault(key, ptr)
 
     def raw(self, key: tuple[int, int] | None) -> Any:
-        return None if key is None else self.g.get(key)
+        return self.g.value(key)
 
     def text(self, key: tuple[int, int] | None) -> str | None:
         v = self.raw(key)

@@ -9,6 +9,9 @@ from ...model import Cell
 from .labels import LabelBook, normalise_label
 
 _MAX_LABEL_CHARS = 40  # longer text is content (a goal, an explanation), never a label
+_INLINE = re.compile(r"^\s*([^:：\n]{1,20}?)\s*[:：]\s*(\S.*)$", re.S)
+BELOW_LABELS = frozenset({"中期目标", "年度目标", "预期目标", "实际完成情况"})
+_NEVER_INLINE = frozenset({"度量单位"})  # 单位：元 is the sheet's unit note, not a 度量单位 value
 
 
 def col_letters(col: int) -> str:
@@ -50,6 +53,7 @@ class Grid:
         self.notes: dict[tuple[int, int], str] = {}
         self.by_label: dict[str, list[tuple[int, int]]] = {}
         self.texts: dict[tuple[int, int], str] = {}  # normalised text of every short string cell
+        self.inline: dict[tuple[int, int], str] = {}  # label cells that also hold their value
         r0, c0 = origin
         lookup = book.lookup
         last_row = -1
@@ -64,17 +68,30 @@ class Grid:
                 key = (r, c0 + j)
                 self.cells[key] = value
                 last_row = r
-                if isinstance(value, str) and len(value) <= _MAX_LABEL_CHARS * 2:
+                if not isinstance(value, str):
+                    continue
+                canon = None
+                if len(value) <= _MAX_LABEL_CHARS * 2:
                     norm, note = normalise_label(value)
-                    if len(norm) > _MAX_LABEL_CHARS:
-                        continue
-                    self.texts[key] = norm
-                    canon = lookup(norm)
-                    if canon is not None:
-                        self.labels[key] = canon
-                        if note:
-                            self.notes[key] = note
-                        self.by_label.setdefault(canon, []).append(key)
+                    if len(norm) <= _MAX_LABEL_CHARS:
+                        self.texts[key] = norm
+                        canon = lookup(norm)
+                        if canon is not None:
+                            self.labels[key] = canon
+                            if note:
+                                self.notes[key] = note
+                            self.by_label.setdefault(canon, []).append(key)
+                if canon is None and ("：" in value[:24] or ":" in value[:24]):
+                    m = _INLINE.match(value)  # 项目名称：义务教育学生营养改善计划, label and value in one cell
+                    if m:
+                        head, note = normalise_label(m.group(1))
+                        canon = lookup(head)
+                        if canon is not None and canon not in _NEVER_INLINE:
+                            self.labels[key] = canon
+                            self.inline[key] = m.group(2).strip()
+                            if note:
+                                self.notes[key] = note
+                            self.by_label.setdefault(canon, []).append(key)
         self.last_row = last_row
         # merged ranges: top-left → bottom-right, and each covered cell → its top-left
         self.merge_end: dict[tuple[int, int], tuple[int, int]] = {}
@@ -154,13 +171,39 @@ class Grid:
             return k
         return None
 
+    def value(self, key: tuple[int, int] | None) -> Any:
+        """A cell's value; for a label cell that holds its value too, that value."""
+        if key is None:
+            return None
+        inline = self.inline.get(key)
+        return inline if inline is not None else self.cells.get(key)
+
     def value_cell(self, key: tuple[int, int]) -> tuple[int, int] | None:
-        right, _ = self.right_of(key)
-        return right if right is not None else self.below(key)
+        """The value of a label: to its right; below it only for the blocks that put their text
+        there (goals), or when another label stands to its right (a header row over its values).
+        A label with nothing to its right does not take whatever heading the next row starts with."""
+        if key in self.inline:
+            return key
+        right, blocked = self.right_of(key)
+        if right is not None:
+            return right
+        if blocked or self.labels.get(key) in BELOW_LABELS or self._after_label(key):
+            return self.below(key)
+        return None
+
+    def _after_label(self, key: tuple[int, int]) -> bool:
+        """The last of a row of labels (资金总额 | 财政拨款 | … | 项目支出) heads a column too."""
+        r, c = key
+        left = [cc for cc in self.row_cols(r) if cc < c]
+        return bool(left) and (r, left[-1]) in self.labels
 
     def blank_target(self, key: tuple[int, int]) -> tuple[int, int]:
-        """Where the value of an unfilled label belongs: the cell right after the label."""
-        return key[0], self.span_end_col(key) + 1
+        """Where the value of an unfilled label belongs: right after it, or under it where the text
+        goes below (goals) or the next cell is another label."""
+        nxt = (key[0], self.span_end_col(key) + 1)
+        if nxt in self.labels or self.labels.get(key) in BELOW_LABELS:
+            return self.span_end_row(key) + 1, key[1]
+        return nxt
 
     def find(self, canon: str) -> tuple[tuple[int, int] | None, tuple[int, int] | None]:
         """(label cell, value cell) of the first occurrence of a label that has a value."""
@@ -171,7 +214,9 @@ class Grid:
             v = self.value_cell(key)
             if v is not None:
                 return key, v
-        return hits[0], None
+        # none filled: point at the label spelled as such (中期目标) rather than a heading alias (总体目标)
+        exact = [k for k in hits if self.texts.get(k) == canon]
+        return (exact or hits)[0], None
 
 
 _YEAR_IN_TITLE = re.compile(r"((?:19|20)\d{2})\s*年度")
