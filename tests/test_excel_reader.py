@@ -503,3 +503,20 @@ def test_values_below_only_for_goals_and_header_rows(tmp_path):
     assert thaw(doc.data["funds"]) == {"total": 5200, "fiscal": 5000, "other": 200, "basic": 3200, "project": 2000}
     assert cells(doc)["/funds/project"] == "Sheet1!E5"
     assert doc.data["goals"] == {"annual": "保障学校正常运转"}
+
+
+def test_an_indicator_merged_over_two_rows_is_one_indicator(tmp_path):
+    lay = xw.Layout()
+    lay.line("项目支出绩效目标表（2025年度）")
+    lay.line("项目名称", "示例项目")
+    lay.line("一级指标", "二级指标", "三级指标", "指标值")
+    r = lay.line("产出指标", "数量指标", "受益学生人数", "≥32000人")
+    lay.line(None, None, None, None)
+    lay.line(None, "质量指标", "合格率", "≥95%")
+    for c in range(1, 4):
+        lay.merge(r, c, r + 1, c)
+    lay.merge(r, 0, r + 2, 0)
+    doc = only_doc(read(lay, tmp_path)[0])
+    assert [(i["level1"], i["name"]) for i in doc.data["indicators"]] == [("产出指标", "受益学生人数"),
+                                                                         ("产出指标", "合格率")]
+    assert doc.reader_hits == ()

@@ -520,6 +520,8 @@ class SheetForm:
                 total_row = r
                 break
             if not row:
+                if cn is not None and (r, cn) in g.covered:
+                    continue  # the lower half of an indicator whose cells are merged over two rows
                 if (c1 is not None and (r, c1) in g.covered) or (c2 is not None and (r, c2) in g.covered):
                     self.skip_row(r, cn if cn is not None else cmin, "")
                     continue
