@@ -297,3 +297,13 @@ def test_a_report_that_cannot_be_written_is_a_clear_error(tmp_path, capsys):
                        "-o", f"json:{tmp_path / 'r.json'}"])
     assert code == 2 and "busy.xlsx" in capsys.readouterr().err
     assert json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))["summary"]["files"] == 1
+
+
+def test_junit_survives_control_characters_from_a_damaged_file(tmp_path):
+    path = tmp_path / "r.xml"
+    fmt = make_formatter("junit", None, str(path), META)
+    f = Finding("F001", "unreadable-file", "error", "坏字节\x01\x1f在这里", Location(""))
+    fmt.file(FileResult("a\x02.json", (), (f,), "return"))
+    fmt.close(Summary())
+    case = ET.parse(path).getroot().find("testsuite/testcase")
+    assert case.get("classname") == "a.json" and "坏字节在这里" in case.find("failure").text

@@ -7,6 +7,7 @@ the suites).
 """
 from __future__ import annotations
 
+import re
 from typing import IO
 from xml.sax.saxutils import escape, quoteattr
 
@@ -15,9 +16,12 @@ from ..report import ReportMeta, Summary
 from .labels import SEVERITY, VERDICT, WORDS, document_title, finding_message, grade_label
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
 def _clean(text: str) -> str:
     # XML 1.0 cannot carry most control characters, which a damaged submission may hold
-    return "".join(ch for ch in text if ch in "\t\n\r" or ord(ch) >= 0x20)
+    return _CONTROL.sub("", text)
 
 
 def _attr(value) -> str:

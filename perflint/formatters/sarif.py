@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+from functools import lru_cache
 from pathlib import Path
 from typing import IO, Any
 from urllib.parse import quote
@@ -21,14 +22,14 @@ _LEVEL = {"error": "error", "warning": "warning", "info": "note"}
 _INFO_URI = "https://pypi.org/project/perflint/"
 
 
+@lru_cache(maxsize=8192)
 def artifact_uri(path: str, root: str | None = None) -> str:
     """The file as a URI reference relative to the run's root (forward slashes, percent-encoded)."""
-    root = root or os.getcwd()
-    try:
-        rel = Path(os.path.abspath(path)).relative_to(Path(os.path.abspath(root))).as_posix()
-    except ValueError:
-        return Path(os.path.abspath(path)).as_uri()
-    return quote(rel, safe="/")
+    full = os.path.abspath(path)
+    base = os.path.abspath(root or os.getcwd())
+    if full == base or not full.startswith(base.rstrip(os.sep) + os.sep):
+        return Path(full).as_uri()
+    return quote(os.path.relpath(full, base).replace(os.sep, "/"), safe="/")
 
 
 class SarifFormatter:
