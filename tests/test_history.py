@@ -294,3 +294,15 @@ def test_history_from_the_config_is_relative_to_it(tmp_path):
                          cwd=tmp_path, capture_output=True, text=True, env={**os.environ, "CI": "1"})
     assert "Traceback" not in out.stderr, out.stderr
     assert json.loads(out.stdout)["summary"]["by_rule"] == {"H507": 1}
+
+
+def test_an_unreadable_history_file_is_named_where_a_document_is_missing(tmp_path):
+    target = write(tmp_path / "r", "t.json", base_document("project_target"))
+    other = apply_patch(base_document("project_selfeval"), [{"set": "/project/code", "value": "511703240099"},
+                                                            {"set": "/project/name", "value": "校舍维修改造"}])
+    write(tmp_path / "h", "other.json", other)
+    (tmp_path / "h" / "broken.json").write_text("{", encoding="utf-8")
+    for _ in range(2):  # the second run answers from the cache, with the same result
+        (f,) = findings(check_paths([str(target)], history=[str(tmp_path / "h")]), "H501")
+        assert [(r.path, r.note) for r in f.related] == [
+            (str(tmp_path / "h"), "已查找"), (str(tmp_path / "h" / "broken.json"), "无法读取（F001），未纳入核对")]

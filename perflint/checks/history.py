@@ -57,7 +57,9 @@ def _note(*parts: Any) -> str:
 
 
 def _sources(index) -> tuple[Related, ...]:
-    return tuple(Related(s, "", None, None, "已查找") for s in index.sources)
+    """Where perflint looked for a document it did not find, and the files there it could not read."""
+    searched = tuple(Related(s, "", None, None, "已查找") for s in index.sources)
+    return searched + tuple(Related(p, "", None, None, f"无法读取（{why}），未纳入核对") for p, why in index.unreadable)
 
 
 def _continuing(me: Record) -> bool | None:

@@ -81,18 +81,19 @@ class RecordCache:
             self._shards[folder] = shard
         return shard
 
-    def get(self, real: str, stat: os.stat_result) -> list[Record] | None:
+    def get(self, real: str, stat: os.stat_result) -> tuple[list[Record], str | None] | None:
+        """(records, why the file could not be read or None), or None when not cached or stale."""
         folder, name = os.path.split(real)
         entry = self._shard(folder).get(name)
         if entry is not None and entry[0] == stat.st_size and entry[1] == stat.st_mtime_ns:
             self.hits += 1
-            return entry[2]
+            return entry[2], entry[3]
         self.misses += 1
         return None
 
-    def put(self, real: str, stat: os.stat_result, records: list[Record]) -> None:
+    def put(self, real: str, stat: os.stat_result, records: list[Record], unreadable: str | None = None) -> None:
         folder, name = os.path.split(real)
-        self._shard(folder)[name] = (stat.st_size, stat.st_mtime_ns, records)
+        self._shard(folder)[name] = (stat.st_size, stat.st_mtime_ns, records, unreadable)
         self._dirty.add(folder)
 
     def save(self) -> None:
@@ -121,23 +122,26 @@ def _fingerprint(options: Any) -> str:
     return hashlib.sha1(repr((__version__, options.limits, aliases)).encode()).hexdigest()
 
 
-def _records_of_file(path: str, options: Any, cache: RecordCache) -> list[Record]:
+def _records_of_file(path: str, options: Any, cache: RecordCache) -> tuple[list[Record], str | None]:
     real = os.path.realpath(path)
     try:
         stat = os.stat(real)
-    except OSError:
-        return []
+    except OSError as exc:
+        return [], exc.strerror or str(exc)
     cache.seen.append(f"{real}:{stat.st_size}:{stat.st_mtime_ns}")
     cached = cache.get(real, stat)
     if cached is not None:
         # the cache holds the path as first given; show this run's spelling of it
-        return [_with_path(r, path) for r in cached]
+        return [_with_path(r, path) for r in cached[0]], cached[1]
     from ..readers import read_path
 
     outcome = read_path(path, options)
     records = [record_from_document(doc, i, real) for i, doc in enumerate(outcome.documents)]
-    cache.put(real, stat, records)
-    return records
+    unreadable = None
+    if not records:
+        unreadable = ", ".join(sorted({code for code, _ in outcome.hits})) or "F002"
+    cache.put(real, stat, records, unreadable)
+    return records, unreadable
 
 
 def _with_path(rec: Record, path: str) -> Record:
@@ -157,7 +161,7 @@ def _records_of_registry(path: str, cache: RecordCache) -> list[Record]:
     cache.seen.append(f"{real}:{stat.st_size}:{stat.st_mtime_ns}:registry")
     cached = cache.get(real + "|registry", stat)
     if cached is not None:
-        return [_with_path(r, path) for r in cached]
+        return [_with_path(r, path) for r in cached[0]]
     records = read_registry(path)
     cache.put(real + "|registry", stat, records)
     return records
@@ -170,10 +174,13 @@ def build_history(history: Iterable[str] = (), registry: Iterable[str] = (), opt
     cache = RecordCache(_fingerprint(options), use_cache)
     index = HistoryIndex(configured=bool(history or registry), sources=tuple(history + registry))
     for path in run_files:
-        for rec in _records_of_file(path, options, cache):
+        for rec in _records_of_file(path, options, cache)[0]:
             index.add(rec)
     for path in expand_sources(history):
-        for rec in _records_of_file(path, options, cache):
+        records, unreadable = _records_of_file(path, options, cache)
+        if unreadable:
+            index.unreadable.append((path, unreadable))  # its absence weakens every "not found"
+        for rec in records:
             index.add(rec)
     for path in registry:
         for rec in _records_of_registry(path, cache):

@@ -23,6 +23,7 @@ class HistoryIndex:
         self.fingerprint = ""  # set by build_history from its sources' paths, sizes and mtimes
         self.cache_hits = self.cache_misses = 0
         self.wanted: frozenset[str] | None = None  # H codes the run selected; None: all
+        self.unreadable: list[tuple[str, str]] = []  # history files that yielded no document, and why
         self.sources = tuple(sources)
         self.records: list[Record] = []
         self._seen: set[tuple] = set()

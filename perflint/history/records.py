@@ -13,7 +13,7 @@ from typing import Any, Mapping
 
 from ..model import DEPT_KINDS, PROJECT_KINDS, SELFEVAL_KINDS, TARGET_KINDS, Document
 
-RECORD_VERSION = 1
+RECORD_VERSION = 2  # part of every cache shard name: a new layout never reads an old shard
 
 
 @dataclass(slots=True)
