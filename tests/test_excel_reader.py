@@ -148,9 +148,12 @@ def test_selfeval_funds_grid_and_percent_formatted_rate(tmp_path):
     assert where["/funds/execution_rate"] == "Sheet1!G6"
 
 
-def test_rate_typed_as_a_fraction_in_xls(tmp_path):
-    """.xls number formats are not read: 0.96 is a percentage when 执行数/预算数 agrees."""
-    doc = only_doc(read(xw.project_selfeval(xw._base("project_selfeval")), tmp_path, ".xls")[0])
+@pytest.mark.parametrize("suffix", SUFFIXES)
+def test_rate_typed_as_a_fraction(suffix, tmp_path):
+    """0.96 with no percent format is a percentage when 全年执行数 / 全年预算数 agrees."""
+    lay = xw.project_selfeval(xw._base("project_selfeval"))
+    lay.percent.clear()
+    doc = only_doc(read(lay, tmp_path, suffix)[0])
     assert doc.data["funds"]["execution_rate"] == pytest.approx(96.0)
 
 
@@ -347,14 +350,15 @@ def test_finding_points_at_sheet_and_cell_in_json_output(tmp_path):
     assert a201["location"] == {"pointer": "/funds/annual/total", "sheet": "Sheet1", "cell": "E7"}
 
 
-def test_percent_formatted_indicator_values(tmp_path):
+@pytest.mark.parametrize("suffix", SUFFIXES)
+def test_percent_formatted_indicator_values(suffix, tmp_path):
     lay = xw.Layout()
     lay.line("部门整体支出绩效目标表")
     lay.line("部门名称", "示例区教育局", "预算年度", "2025年")
     lay.line("一级指标", "二级指标", "三级指标", "指标性质", "指标值", "度量单位")
     r = lay.line("产出指标", "质量指标", "验收合格率", "≥", 0.95, None)
     lay.percent.add((r, 4))
-    doc = only_doc(read(lay, tmp_path)[0])
+    doc = only_doc(read(lay, tmp_path, suffix)[0])
     ind = thaw(doc.data["indicators"][0])
     assert (ind["value"], ind["unit"]) == (pytest.approx(95), "%")
     assert doc.data["fiscal_year"] == 2025  # from the 预算年度 label, as the title has no year

@@ -6,10 +6,10 @@ sheet named `perflint` or `审核豁免` carries waivers for the workbook's docu
 none of the four forms are skipped and said (F008); hidden sheets that are none of them (lists
 behind a template's dropdowns) are skipped silently.
 
-Percent formats and formulas without a cached value are read from the xlsx package itself
-(xlsxparts.py), since calamine reports neither. A legacy .xls always stores a formula's result,
-and its number formats are not read: there an execution rate typed as a fraction (0.96) is
-recognised when 全年执行数 / 全年预算数 agrees with it.
+Percent formats, error values and formulas without a cached value are read from the xlsx package
+itself (xlsxparts.py), since calamine reports none of them; a legacy .xls's percent formats from
+its BIFF records (xlsparts.py; a .xls always stores a formula's result). An execution rate typed
+as a plain fraction (0.96) is recognised when 全年执行数 / 全年预算数 agrees with it.
 """
 from __future__ import annotations
 
@@ -57,6 +57,13 @@ def read_workbook(path: str, options: ReaderOptions) -> ReadOutcome:
                 return outcome.fail("F007", variant="max_part_bytes", limit="max_part_bytes", part=exc.part,
                                     value=exc.size, maximum=options.limits.max_part_bytes)
             except Exception:  # noqa: BLE001 - calamine read it; without the extras we still read values
+                parts = None
+        else:
+            from .xlsparts import XlsParts
+
+            try:
+                parts = XlsParts(path)
+            except Exception:  # noqa: BLE001 - as above: the values stand, percent formats are not known
                 parts = None
         return _read_sheets(wb, path, options, outcome, parts)
     finally:

@@ -1,0 +1,86 @@
+"""Percent number formats of a legacy .xls, which python-calamine does not report.
+
+A percent-formatted 0.96 means 96 %. The BIFF8 Workbook stream lists number formats (FORMAT),
+cell styles (XF) and the sheets (BOUNDSHEET) before the sheets' own records, so the walk stops
+early when no style is a percent one, which is the common case. The compound file is opened with
+the sniffer's minimal, hardened reader.
+"""
+from __future__ import annotations
+
+import struct
+
+_BUILTIN_PERCENT = {9, 10}
+_FORMAT, _XF, _BOUNDSHEET, _BOF, _EOF = 0x041E, 0x00E0, 0x0085, 0x0809, 0x000A
+_ONE_CELL = {0x0203, 0x027E, 0x0006}  # NUMBER, RK, FORMULA: row, col, xf first
+_MULRK = 0x00BD
+
+
+def percent_cells(path: str) -> dict[str, set[tuple[int, int]]]:
+    """Sheet name → (row, col) of its numeric cells with a percent format; {} if none or unreadable."""
+    from ..sniff import _Cfb
+
+    with open(path, "rb") as fh:
+        cfb = _Cfb(fh)
+        name = "workbook" if "workbook" in cfb.streams else "book"
+        data = cfb.read(name)
+    return _walk(data)
+
+
+def _walk(data: bytes) -> dict[str, set[tuple[int, int]]]:
+    formats = set(_BUILTIN_PERCENT)
+    xf_formats: list[int] = []
+    sheets: dict[int, str] = {}
+    percent_xf: frozenset[int] | None = None
+    out: dict[str, set[tuple[int, int]]] = {}
+    current: set[tuple[int, int]] | None = None
+    pos, end = 0, len(data)
+    unpack = struct.unpack_from
+    while pos + 4 <= end:
+        rtype, size = unpack("<HH", data, pos)
+        body = pos + 4
+        if body + size > end:
+            break
+        if percent_xf is None:  # the workbook globals
+            if rtype == _FORMAT and size > 5:
+                if b"%" in data[body + 5: body + size]:
+                    formats.add(unpack("<H", data, body)[0])
+            elif rtype == _XF and size >= 4:
+                xf_formats.append(unpack("<H", data, body + 2)[0])
+            elif rtype == _BOUNDSHEET and size >= 8:
+                offset, cch, flags = unpack("<I", data, body)[0], data[body + 6], data[body + 7]
+                raw = data[body + 8: body + 8 + (cch * 2 if flags & 1 else cch)]
+                sheets[offset] = raw.decode("utf-16-le" if flags & 1 else "latin-1", "replace")
+            elif rtype == _EOF:
+                percent_xf = frozenset(i for i, f in enumerate(xf_formats) if f in formats)
+                if not percent_xf:
+                    return {}
+        elif rtype == _BOF:
+            name = sheets.get(pos)
+            current = out.setdefault(name, set()) if name is not None else None
+        elif current is not None:
+            if rtype in _ONE_CELL and size >= 6:
+                row, col, xf = unpack("<HHH", data, body)
+                if xf in percent_xf:
+                    current.add((row, col))
+            elif rtype == _MULRK and size >= 6:
+                row, first = unpack("<HH", data, body)
+                for i in range((size - 6) // 6):
+                    if unpack("<H", data, body + 4 + 6 * i)[0] in percent_xf:
+                        current.add((row, first + i))
+        pos = body + size
+    return {k: v for k, v in out.items() if v}
+
+
+class XlsParts:
+    """The .xls counterpart of XlsxParts: percent cells per sheet (a .xls always caches formula results)."""
+
+    def __init__(self, path: str) -> None:
+        self._percent = percent_cells(path)
+
+    def extras(self, sheet_name: str):
+        from .xlsxparts import SheetExtras
+
+        return SheetExtras(percent=self._percent.get(sheet_name, set()))
+
+    def close(self) -> None:
+        pass
