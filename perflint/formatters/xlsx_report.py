@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import os
+from copy import copy
 import re
 from pathlib import Path
 from typing import IO, Any
@@ -58,6 +59,7 @@ class _Book:
         self._wrap = Alignment(wrap_text=True, vertical="top")
         self._top = Alignment(vertical="top")
         self._return_font = Font(color="C00000", bold=True)
+        self._styles: dict[str, Any] = {}
         names = SHEETS[lang]
         self.ws_summary = self.wb.create_sheet(names[0])
         self.ws_findings = self._table(names[1], FINDING_COLUMNS[lang], FINDING_WIDTHS)
@@ -85,17 +87,23 @@ class _Book:
         cell = WriteOnlyCell(ws, value=value)
         if isinstance(value, str) and value.startswith("="):
             cell.data_type = "s"  # text from a submission is never a formula in the report
-        if head:
-            cell.font = self._bold
-            cell.fill = self._head_fill
-        elif style is not None:
-            cell.font = style
-        cell.alignment = self._wrap if (wrap or head) else self._top
+        key = "head" if head else ("return" if style is not None else ("wrap" if wrap else "top"))
+        template = self._styles.get(key)
+        if template is None:  # each look of cell is registered with the workbook once, then copied
+            if head:
+                cell.font = self._bold
+                cell.fill = self._head_fill
+            elif style is not None:
+                cell.font = style
+            cell.alignment = self._wrap if (wrap or head) else self._top
+            self._styles[key] = copy(cell._style)
+        else:
+            cell._style = copy(template)
         return cell
 
     def _row(self, ws, values: list[Any]) -> None:
-        ws.append([self._cell(ws, v, wrap=i in _WRAP_COLUMNS,
-                              style=self._return_font if v == VERDICT[self.lang]["return"] else None)
+        returned = VERDICT[self.lang]["return"]
+        ws.append([self._cell(ws, v, wrap=i in _WRAP_COLUMNS, style=self._return_font if v == returned else None)
                    for i, v in enumerate(values)])
         self.rows[ws.title] += 1
 
