@@ -89,8 +89,9 @@ def test_checking_from_the_command_line_in_parallel_changes_nothing(inputs, tmp_
     before = snapshot(inputs)
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     report = tmp_path / "report.json"
+    # the corpus is also the history: earlier submissions are read, never touched, whatever they hold
     proc = subprocess.run([sys.executable, "-m", "perflint", "check", *map(str, inputs), "-j", "2",
-                           "--format", "text", "-o", f"json:{report}"],
+                           "--history", str(inputs[0]), "--format", "text", "-o", f"json:{report}"],
                           capture_output=True, text=True, cwd=tmp_path, env=env, timeout=300)
     assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stderr[-2000:]
     assert report.exists(), "the report went where it was asked to, not beside the inputs"

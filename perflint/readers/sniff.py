@@ -435,6 +435,8 @@ def _biff_scan(stream: bytes, limits: Limits):
         if rtype == 0x002F and first:
             return "encrypted"
         if rtype in (0x0809, 0x0409, 0x0209, 0x0009):
+            if length < 4:  # a BOF too short for its version and type: calamine panics on it
+                return "corrupt", 0, names.get(pos, f"#{len(names)}") if not first else "Workbook"
             if not first:
                 sheet = names.get(pos, f"#{len(names)}")
                 rmin = cmin = 1 << 30

@@ -246,7 +246,7 @@ def _patched_xls(record: int, offset: int, fmt: str, value: int) -> bytes:
     raise ValueError(f"no record {record:#06x}")
 
 
-def _calamine_panic() -> bytes:
+def _short_bof() -> bytes:
     """A first BOF record of length 0: python-calamine panics (a Rust panic, not an exception)."""
     blob = bytearray(legacy_xls())
     struct.pack_into("<H", blob, 514, 0)
@@ -326,7 +326,7 @@ CASES: list[Case] = [
          "DIMENSIONS claiming 4e9 rows: calamine reserves room for them first"),
     Case("xls_bad_sheet_offset.xls", "F001", "损坏", lambda: _patched_xls(0x0085, 0, "<I", 0xFFFF),
          "BOUNDSHEET pointing past the stream: calamine panics"),
-    Case("xls_calamine_panic.xls", "F001", "解析库", _calamine_panic, "a Rust panic in the parser is a finding"),
+    Case("xls_short_bof.xls", "F001", "损坏", _short_bof, "a BOF of length 0: calamine would panic"),
     Case("wide_row.xlsx", "F007", "max_columns",
          lambda: tiny_xlsx(sheet=sheet_xml([["项目名称"]]).replace("<row r=\"1\">", "<row r=\"1\">" + "<c><v>1</v></c>" * 300))),
     # JSON
@@ -346,6 +346,8 @@ CASES: list[Case] = [
     Case("bom_wrong_form.json", "F002", "form", lambda: b'\xef\xbb\xbf{"form": "budget_request"}',
          "a UTF-8 BOM is simply read: the finding is about the content"),
 ]
+
+BY_NAME = {c.name: c for c in CASES}
 
 
 def make_corpus(folder: str | Path) -> list[Case]:
