@@ -26,10 +26,13 @@ _OPERATOR_SPELLINGS = sorted({
     "定性": "定性", "定性指标": "定性",
     # provincial forms' 指标性质 column names the direction instead of the sign
     "正向": "≥", "正向指标": "≥", "反向": "≤", "反向指标": "≤",
+    # 定量 says only "a number follows": the sign is the one written with the value (≥95%), if any
+    "定量": None, "定量指标": None,
 }.items(), key=lambda kv: -len(kv[0]))
 _OPERATOR_MAP = dict(_OPERATOR_SPELLINGS)
 _PREFIX_OPERATORS = [(k, v) for k, v in _OPERATOR_SPELLINGS
-                     if k not in ("以上", "以内", "以下", "定性", "定性指标", "正向", "正向指标", "反向", "反向指标")]
+                     if v is not None and k not in ("以上", "以内", "以下", "定性", "定性指标", "正向", "正向指标",
+                                                      "反向", "反向指标")]
 _SUFFIX_OPERATORS = [("以上", "≥"), ("以内", "≤"), ("以下", "≤")]
 
 _NUMBER_RE = re.compile(r"^[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)?(?:\.\d+)?$")

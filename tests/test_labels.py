@@ -172,3 +172,11 @@ def test_project_period(raw, period):
 ])
 def test_kind_of_title(title, kind):
     assert kind_of_title(title) == kind
+
+
+def test_quantitative_marker_leaves_the_sign_to_the_value():
+    from perflint.readers.normalise import Normaliser
+
+    assert normalise_operator("定量") is None
+    data = {"form": "project_target", "indicators": [{"operator": "定量", "value": "≥95%", "unit": None}]}
+    assert Normaliser("project_target").run(data)["indicators"][0] == {"operator": "≥", "value": 95, "unit": "%"}
