@@ -434,3 +434,13 @@ def test_a_parser_panic_is_a_finding_but_other_base_exceptions_pass_through(tmp_
     monkeypatch.setattr(sniff_mod, "sniff", lambda *a, **k: (_ for _ in ()).throw(KeyboardInterrupt()))
     with pytest.raises(KeyboardInterrupt):
         read_path(str(path))
+
+
+def test_lone_surrogate_is_refused_at_its_field(tmp_path):
+    path = tmp_path / "broken.json"
+    path.write_text('{"form": "project_target", "indicators": [{"name": "ok"}, {"name": "a\\udc80b"}]}',
+                    encoding="utf-8")
+    hits = read_path(str(path)).hits
+    assert [(c, h.pointer, h.variant) for c, h in hits] == [("F001", "/indicators/1/name", "json_surrogate")]
+    proc = run_cli("check", str(path), "--format", "json")
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stderr

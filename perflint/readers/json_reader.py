@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 from ..model import KINDS, Document
 from . import ReaderOptions, ReadOutcome
@@ -132,16 +133,30 @@ def read_json(path: str, options: ReaderOptions) -> ReadOutcome:
         return outcome.fail("F001", variant="json", line=exc.lineno, column=exc.colno, error=_explain(exc.msg))
     except (ValueError, RecursionError) as exc:
         return outcome.fail("F001", variant="json_value", error=str(exc))
-    if _has_infinite(data):
-        return outcome.fail("F001", variant="json_value", error="a number is out of range (Infinity)")
+    broken = _broken_text(data, "")
+    if broken is not None:
+        return outcome.fail("F001", broken, variant="json_surrogate")
     return parse_json_document(data, path, outcome)
 
 
-def _has_infinite(value: object) -> bool:
-    if isinstance(value, float):
-        return value in (float("inf"), float("-inf"))
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _broken_text(value: object, ptr: str) -> str | None:
+    """The pointer of the first text holding a lone surrogate (an escaped half of a UTF-16 pair, as
+    broken exporters write): no report could print or save it, so the file is refused there."""
+    if isinstance(value, str):
+        return ptr if _SURROGATE.search(value) else None
     if isinstance(value, dict):
-        return any(_has_infinite(v) for v in value.values())
-    if isinstance(value, list):
-        return any(_has_infinite(v) for v in value)
-    return False
+        for k, v in value.items():
+            if _SURROGATE.search(k):
+                return ptr
+            found = _broken_text(v, f"{ptr}/{k.replace('~', '~0').replace('/', '~1')}")
+            if found is not None:
+                return found
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            found = _broken_text(v, f"{ptr}/{i}")
+            if found is not None:
+                return found
+    return None
