@@ -524,3 +524,13 @@ def test_an_indicator_merged_over_two_rows_is_one_indicator(tmp_path):
     assert [(i["level1"], i["name"]) for i in doc.data["indicators"]] == [("产出指标", "受益学生人数"),
                                                                          ("产出指标", "合格率")]
     assert doc.reader_hits == ()
+
+
+@pytest.mark.parametrize("mark", ["—", "-", "／", "——"])
+def test_a_dash_is_an_empty_cell(mark, tmp_path):
+    lay = xw.project_selfeval(xw._base("project_selfeval"))
+    carry = next(r for (r, c), v in lay.cells.items() if v == "上年结转资金")
+    lay.cells[(carry, 2)] = mark  # 年初预算数 of 上年结转资金: not applicable
+    doc = only_doc(read(lay, tmp_path)[0])
+    assert doc.data["funds"]["carryover"]["initial"] is None
+    assert not [c for c, _ in doc.reader_hits if c == "F004"]

@@ -27,9 +27,13 @@ def a1(row: int, col: int) -> str:
     return f"{col_letters(col)}{row + 1}"
 
 
+_NOT_APPLICABLE = re.compile(r"^[\s\-－—–_/／\\]+$")
+
+
 def _clean(value: Any) -> Any:
     if isinstance(value, str):
-        return value if value.strip() else None
+        # blank, or a dash or slash that says "not applicable": an empty cell either way
+        return None if not value.strip() or _NOT_APPLICABLE.match(value) else value
     if isinstance(value, float):
         return int(value) if value.is_integer() and abs(value) < 1e15 else value
     if isinstance(value, _dt.datetime):
