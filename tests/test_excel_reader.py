@@ -534,3 +534,17 @@ def test_a_dash_is_an_empty_cell(mark, tmp_path):
     doc = only_doc(read(lay, tmp_path)[0])
     assert doc.data["funds"]["carryover"]["initial"] is None
     assert not [c for c, _ in doc.reader_hits if c == "F004"]
+
+
+def test_funds_one_line_per_block(tmp_path):
+    lay = xw.Layout()
+    lay.line("项目支出绩效目标申报表（2025年度）")
+    lay.line("项目名称", "示例项目", None, "项目编码", "1")
+    lay.line("中期资金总额", 6000, "其中：财政拨款", 5800, "其他资金", 200)
+    lay.line("年度资金总额", 1300, "其中：财政拨款", 1250, "其他资金", 50)
+    lay.line("一级指标", "二级指标", "三级指标", "指标值")
+    lay.line("产出指标", "数量指标", "受益学生人数", "≥32000人")
+    doc = only_doc(read(lay, tmp_path)[0])
+    assert thaw(doc.data["funds"]) == {"medium_term": {"total": 6000, "fiscal": 5800, "other": 200},
+                                       "annual": {"total": 1300, "fiscal": 1250, "other": 50}}
+    assert cells(doc)["/funds/annual/other"] == "Sheet1!F4"

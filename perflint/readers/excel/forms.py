@@ -297,7 +297,9 @@ class SheetForm:
                 cell = self._meet(canon, h)
                 sub = cell
             else:
-                subs = [k for k in g.by_label.get(canon, ()) if h[0] < k[0] <= h[0] + 4]
+                # under the head (vertical blocks side by side), or along its row (one line per block)
+                subs = [k for k in g.by_label.get(canon, ())
+                        if h[0] < k[0] <= h[0] + 4 or (k[0] == h[0] and k[1] > h[1])]
                 if not subs:
                     continue
                 sub = min(subs, key=lambda k: (abs(k[1] - h[1]), k[0]))
