@@ -262,3 +262,20 @@ def test_sheet_extent_matches_calamine(workdir, xml, max_rows, max_columns):
         assert found is not None and found[0] == "max_columns" and max_columns < found[1] <= width
     else:
         assert found is None
+
+
+# ---- HTML tables saved as .xls --------------------------------------------------------------------
+html_pieces = st.sampled_from([
+    "<table>", "</table>", "<tr>", "</tr>", "<td>", "</td>", "<th>", '<td colspan="3">', '<td rowspan="2">',
+    '<td colspan="-1">', '<td rowspan="x">', '<td x:num="1300">', "<br>", "&nbsp;", "&#xD800;", "&amp;", "<script>",
+    "</script>", "项目名称", "年度资金总额", "1300", "产出指标", "数量指标", "≥95%", "<title>", "</title>",
+    '<meta charset="gb2312">', "<!--", "-->", "<", ">", "\x00",
+])
+
+
+@FAST
+@given(pieces=st.lists(html_pieces, min_size=1, max_size=60), encoding=st.sampled_from(["utf-8", "gb18030"]))
+def test_random_html_never_crashes_a_reader(engine, workdir, pieces, encoding):
+    path = workdir / "export.xls"
+    path.write_bytes(("<html><body>" + "".join(pieces)).encode(encoding))
+    assert_no_crash(engine, path)

@@ -1,9 +1,12 @@
 """What a file really is, decided from its bytes before any parser sees it.
 
 Returns arrive renamed (.csv, .et, HTML saved as .xls), half-saved, encrypted or hostile (zip bombs,
-XML entity bombs). Everything here reads headers and directories only: the zip central directory
-(never a full decompression), the OLE2 directory, the first bytes of text. A file that cannot be
-handed to a parser safely comes back as F001/F007 hits naming the problem and what to do.
+XML entity bombs, sheets built to exhaust the parser's memory). Sizes come from the zip central
+directory, never from decompressing; each XML part's prolog is read for a DOCTYPE; worksheet XML
+(bounded by the part limits) and a legacy workbook's records are streamed once to count how far
+their cells reach, because python-calamine holds a sheet as a dense grid and reserves it up front.
+A file that cannot be handed to a parser safely comes back as F001/F007 hits naming the problem and
+what to do.
 """
 from __future__ import annotations
 
@@ -44,7 +47,7 @@ def sniff(path: str, suffix: str, limits: Limits) -> Sniffed:
             head = fh.read(_HEAD)
     except OSError as exc:
         return Sniffed().fail("F001", "io", error=exc.strerror or str(exc))
-    if not head.strip(b" \t\r\n\x00\xef\xbb\xbf"):
+    if len(head) < _HEAD and not head.strip(b" \t\r\n\x00\xef\xbb\xbf"):
         return Sniffed().fail("F001", "empty")
     if suffix == ".json":
         return _sniff_json(head, suffix)
