@@ -548,3 +548,17 @@ def test_funds_one_line_per_block(tmp_path):
     assert thaw(doc.data["funds"]) == {"medium_term": {"total": 6000, "fiscal": 5800, "other": 200},
                                        "annual": {"total": 1300, "fiscal": 1250, "other": 50}}
     assert cells(doc)["/funds/annual/other"] == "Sheet1!F4"
+
+
+def test_dept_selfeval_funds_as_label_value_pairs(tmp_path):
+    lay = xw.Layout()
+    lay.line("部门整体支出绩效自评表（2024年度）")
+    lay.line("部门名称", "示例区教育局")
+    lay.line("年初预算数", 5000, "全年预算数", 5200, "全年执行数", 5044)
+    lay.line("分值", 10, "执行率", "97%", "得分", 9.7)
+    lay.line("一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "得分")
+    lay.line("产出指标", "数量指标", "完成任务数", "≥12项", "12项", 20, 20)
+    doc = only_doc(read(lay, tmp_path)[0])
+    assert thaw(doc.data["funds"]) == {"initial": 5000, "adjusted": 5200, "executed": 5044, "weight": 10,
+                                       "execution_rate": 97, "score": 9.7}
+    assert cells(doc)["/funds/score"] == "Sheet1!F4"

@@ -404,6 +404,9 @@ class SheetForm:
         if found is None:
             return {}
         header, cols = found
+        adjusted = (header, cols.get("adjusted", -1))
+        if adjusted in self.g.cells and self.g.right_of(adjusted)[0] is not None:
+            return self._funds_pairs()  # 年初预算数 | 5000 | 全年预算数 | 5200 | …: label and value pairs
         rows = self._grid_rows(header, min(cols.values()))
         r = rows.get("total") or self._next_row(header)
         funds: dict[str, Any] = {}
@@ -412,6 +415,20 @@ class SheetForm:
         for key, _ in self._GRID_COLUMNS:
             if key in cols:
                 self._grid_value(r, cols[key], key, f"/funds/{key}", funds, self.yuan)
+        self._rate_fraction(funds, funds)
+        return funds
+
+    def _funds_pairs(self) -> dict:
+        funds: dict[str, Any] = {}
+        for key, canon in self._GRID_COLUMNS:
+            found, label, cell = self.field(canon, f"/funds/{key}")
+            if found and cell is not None:
+                if key == "execution_rate":
+                    funds[key] = self.measure(cell)
+                elif key in ("weight", "score"):
+                    funds[key] = self.raw(cell)
+                else:
+                    funds[key] = self.amount(cell, self._yuan_for(label))
         self._rate_fraction(funds, funds)
         return funds
 
