@@ -283,6 +283,19 @@ def test_waiver_naming_a_sheet_belongs_to_that_sheet_only(tmp_path):
     assert by_sheet["Sheet1"] and by_sheet["部门整体支出绩效目标表"] is None
 
 
+def test_bare_cell_waiver_goes_to_the_form_that_read_the_cell(tmp_path):
+    target = xw.project_target(xw._base("project_target"))
+    target.cells[(6, 4)] = 1400  # A201 at E7 of the project form
+    dept = xw.dept_target(xw._base("dept_target"))
+    rows = [("A201", "E7", "核定"), ("A201", "Z99", "无此单元格"), ("I305", "", "整表豁免")]
+    outcome, path = read([dept, target, xw.waivers(rows)], tmp_path)
+    by_sheet = {d.sheet: [w["where"] for w in d.data.get("waivers", ())] for d in outcome.documents}
+    assert by_sheet == {"部门整体支出绩效目标表": ["Z99", ""], "Sheet1": ["E7", ""]}
+    result = check_paths([str(path)])[0]
+    assert all(f.waived for f in result.all_findings() if f.code == "A201")
+    assert [f.location.display() for f in result.all_findings() if f.code == "W902"].count("审核豁免!A3") == 1
+
+
 def test_row_and_column_limits_are_f007(tmp_path):
     lay = xw.project_target(xw._base("project_target"))
     outcome, _ = read(lay, tmp_path, options=ReaderOptions(limits=Limits(max_rows=10)))

@@ -168,7 +168,7 @@ def _read_sheets(wb, path: str, options: ReaderOptions, outcome: ReadOutcome, pa
     for name, why in skipped:
         outcome.fail("F008", variant=None if why == "other" else why, sheet=name, _sheet=name)
     for name, form, data, f005 in found:
-        mine = [(w, c) for w, c in waivers if _waiver_for(w, name, names)]
+        mine = [(w, c) for w, c in waivers if _waiver_for(w, name, names, found)]
         if mine:
             data["waivers"] = [w for w, _ in mine]
             for i, (_, cell) in enumerate(mine):
@@ -180,13 +180,25 @@ def _read_sheets(wb, path: str, options: ReaderOptions, outcome: ReadOutcome, pa
     return outcome
 
 
-def _waiver_for(waiver: dict, sheet: str, sheets: list[str]) -> bool:
-    """A waiver naming a sheet (`Sheet1`, `Sheet1!C12`) belongs to that sheet's document only."""
+_BARE_CELL = re.compile(r"^\$?([A-Za-z]{1,3})\$?([0-9]{1,7})$")
+
+
+def _waiver_for(waiver: dict, sheet: str, sheets: list[str], forms: list) -> bool:
+    """Which document of the workbook a waiver belongs to: the sheet it names (`Sheet1`,
+    `Sheet1!C12`); for a bare cell (`C12`) the form that read that cell, or the first form when
+    none did (so that an unused waiver is said once); otherwise every form."""
     where = waiver.get("where") or ""
     if "!" in where:
         return where.split("!", 1)[0].strip("'") == sheet
     if where in sheets:
         return where == sheet
+    m = _BARE_CELL.match(where)
+    if m and len(forms) > 1:
+        ref = f"{m.group(1).upper()}{m.group(2)}"
+        owners = [name for name, form, _, hits in forms
+                  if any(c.cell == ref for c in form.locations.values())
+                  or any(h.args.get("_cell") == ref for _, h in form.hits + hits)]
+        return sheet in owners if owners else sheet == forms[0][0]
     return True
 
 
