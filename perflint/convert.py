@@ -103,11 +103,12 @@ def _where(doc: Document | None, hit: Hit) -> str:
     return hit.pointer or ""
 
 
-def _free_target(target: Path, source: Path, written: set[Path]) -> Path:
-    """Never the input itself, never a file this run already wrote (a.xlsx and a.xls side by side)."""
+def _free_target(target: Path, source: Path, inputs: set[Path], written: set[Path]) -> Path:
+    """Never an input of this run (the file itself, or a.json given beside a.xlsx), never a file
+    this run already wrote (a.xlsx and a.xls side by side)."""
     if target.resolve() == source.resolve():
         target = target.with_name(f"{source.stem}.canonical.json")
-    if target.resolve() in written:
+    if target.resolve() in written or target.resolve() in inputs:
         target = target.with_name(f"{source.stem}.{source.suffix.lstrip('.')}{target.name[len(source.stem):]}")
     return target
 
@@ -125,7 +126,9 @@ def convert_files(files: Iterable[str], out_dir: str | os.PathLike | None, profi
     options = ReaderOptions(aliases=prof.aliases)
     if out_dir is not None:
         os.makedirs(out_dir, exist_ok=True)
-    written: set[str] = set()
+    files = list(files)
+    inputs = {Path(f).resolve() for f in files}
+    written: set[Path] = set()
     code = 0
     for path in files:
         if not os.path.isfile(path):
@@ -145,7 +148,7 @@ def convert_files(files: Iterable[str], out_dir: str | os.PathLike | None, profi
             continue
         folder = Path(out_dir) if out_dir is not None else Path(path).parent
         for doc, name in zip(outcome.documents, output_names(path, outcome.documents)):
-            target = _free_target(folder / name, Path(path), written)
+            target = _free_target(folder / name, Path(path), inputs, written)
             for c, hit in doc.reader_hits:
                 if c in _LOST_IN_JSON:
                     err.write(f"perflint: {path}: {_where(doc, hit)}: {c} {_message(catalogue, c, hit)}"

@@ -6,9 +6,10 @@ Each workbook is a canonical document (the clean base documents of tests/fixture
 of the documents below) laid out in one of the layouts real forms use — `reference` (what
 `perflint template` writes), `national` (the national system's forms: inline values such as
 ≥32000人, merged 一级 cells, spare template rows) or `provincial` (项目代码, 调整后预算数, 预算执行数,
-完成值, 权重, 未完成原因分析, 自评等级, 一级/二级 repeated on every row) — and written as .xlsx or .xls.
-The faulty ones carry the mistakes reviewers return submissions for; their expected codes are
-listed with them and checked by tests/test_formats_agree.py.
+完成值, 权重, 未完成原因分析, 自评等级, amounts in 元, 一级/二级 repeated on every row) — and written
+as .xlsx, .xls or .xlsm. One workbook holds two forms on two sheets. The faulty ones carry the
+mistakes reviewers return submissions for; FAULTY lists one per kind with the codes it must get,
+checked in every layout and format by tests/test_formats_agree.py.
 """
 from __future__ import annotations
 

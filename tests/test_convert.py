@@ -161,3 +161,14 @@ def test_formula_without_value_is_said_not_hidden(tmp_path):
     assert json.loads(out.read_text(encoding="utf-8"))["funds"]["annual"]["total"] == cell.value
     assert ("F005", "/funds/annual/total", False) in _by_document(book)[0]
     assert ("F004", "/funds/annual/total", False) in _by_document(out)[0], "still an error at the same place"
+
+
+def test_another_input_beside_the_workbook_is_not_overwritten(tmp_path):
+    doc = base_document("project_target")
+    book, sibling = tmp_path / "营养改善.xlsx", tmp_path / "营养改善.json"
+    write_template("project_target", book, doc)
+    sibling.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    before = sibling.read_bytes()
+    code, written, _ = _convert([book, sibling], None)
+    assert code == 0 and sibling.read_bytes() == before
+    assert sorted(p.name for p in written) == ["营养改善.canonical.json", "营养改善.xlsx.json"]
