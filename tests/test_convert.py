@@ -172,3 +172,19 @@ def test_another_input_beside_the_workbook_is_not_overwritten(tmp_path):
     code, written, _ = _convert([book, sibling], None)
     assert code == 0 and sibling.read_bytes() == before
     assert sorted(p.name for p in written) == ["营养改善.canonical.json", "营养改善.xlsx.json"]
+
+
+def test_convert_reads_labels_through_the_profile_aliases(tmp_path):
+    import openpyxl
+
+    profile = tmp_path / "myprovince.toml"
+    profile.write_text('extends = "national"\n\n[aliases.labels]\n"调整后预算" = "全年预算数"\n', encoding="utf-8")
+    book = tmp_path / "自评.xlsx"
+    write_template("project_selfeval", book, base_document("project_selfeval"))
+    wb = openpyxl.load_workbook(book)
+    next(c for row in wb.worksheets[0].iter_rows() for c in row if c.value == "全年预算数").value = "调整后预算"
+    wb.save(book)
+    out, err = io.StringIO(), io.StringIO()
+    assert convert_files([str(book)], tmp_path / "out", str(profile), stdout=out, stderr=err) == 0, err.getvalue()
+    data = json.loads((tmp_path / "out" / "自评.json").read_text(encoding="utf-8"))
+    assert data["funds"]["total"]["adjusted"] == 1250
