@@ -444,3 +444,21 @@ def test_lone_surrogate_is_refused_at_its_field(tmp_path):
     assert [(c, h.pointer, h.variant) for c, h in hits] == [("F001", "/indicators/1/name", "json_surrogate")]
     proc = run_cli("check", str(path), "--format", "json")
     assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stderr
+
+
+@pytest.mark.parametrize("rows", [
+    "<row r='1'><c r='A1'><v>0</v></c><c r='XFD1048576'><v>1</v></c></row>",  # single quotes
+    '<row r="1"><c foo=">" r="XFD1048576"><v>1</v></c><c r="A1"><v>0</v></c></row>',  # ">" inside a value
+    '<row r="1"><c r="A1"><v>0</v></c><c r="B1"r="XFD1048576"><v>1</v></c></row>',  # a second r, no space
+    '<row r="1"><c r="A1"><v>0</v></c><c r="A99999999999"><v>1</v></c></row>',  # wraps to row 1215752191
+    '<row r="1"><c r="A1"><v>0</v></c></row><row r="500000"><c><v>1</v></c></row>',  # placed by its row
+    '<row r="1"><c r="A1"><v>0</v></c><c r="c1048576"><v>1</v></c></row>',  # lower-case column
+], ids=["single-quotes", "gt-in-value", "duplicate-r", "u32-wrap", "positional", "lower-case"])
+def test_sheet_extent_tricks_are_seen_through(tmp_path, rows):
+    """Each of these once reached python-calamine with a dense grid of billions of cells (an abort)."""
+    xml = ('<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/'
+           f'spreadsheetml/2006/main"><sheetData>{rows}</sheetData></worksheet>')
+    path = tmp_path / "tricky.xlsx"
+    path.write_bytes(tiny_xlsx(sheet=xml))
+    hits = sniff(str(path), ".xlsx", Limits()).hits  # the sniffer alone: a regression fails, not aborts
+    assert [(c, h.variant) for c, h in hits] == [("F007", "max_rows")]

@@ -132,8 +132,9 @@ def _sniff_zip(path: str, suffix: str, limits: Limits) -> Sniffed:
     return out
 
 
-_TOKEN = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(row|c)\b([^>]*?)(/?)>")
-_R_ATTR = re.compile(rb'(?:^|\s)r\s*=\s*"([A-Za-z]{0,3})([0-9]{0,7})"')
+_TOKEN = re.compile(rb"""<(?:[A-Za-z_][\w.-]*:)?(row|c)\b((?:[^>"']|"[^"]*"|'[^']*')*?)(/?)>""")
+# also right after a quote: a malformed `<c r="A4"r="XFD1048576">` still reaches the parser
+_R_ATTR = re.compile(rb"""(?<![\w:.-])r\s*=\s*(?:"([A-Za-z]*)([0-9]*)"|'([A-Za-z]*)([0-9]*)')""")
 
 
 def _sheet_extent(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits) -> tuple[str, int] | None:
@@ -154,20 +155,22 @@ def _sheet_extent(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits) ->
                 cut = len(data)  # no tag start at all: nothing to carry
             block, carry = data[:cut], data[cut:]
             for m in _TOKEN.finditer(block):
-                ref = _R_ATTR.search(m.group(2))
+                refs = [(a or c, b or d) for a, b, c, d in _R_ATTR.findall(m.group(2))]
                 if m.group(1) == b"row":
-                    row = int(ref.group(2)) - 1 if ref and ref.group(2) and not ref.group(1) else row + 1
+                    nums = [_u32(d, 10) - 1 for letters, d in refs if d and not letters]
+                    row = max(nums) if nums else row + 1
                     col = -1
                     continue
-                if ref and ref.group(1) and ref.group(2):  # placed by reference; the row count stays
-                    col = _col_index(ref.group(1))
-                    at = int(ref.group(2)) - 1
+                places = [(_u32(d, 10) - 1, _col_index(letters)) for letters, d in refs if letters and d]
+                if places:  # placed by reference; the row count stays
+                    col = places[-1][1]
                 else:
                     col += 1
-                    at = row
+                    places = [(row, col)]
                 if m.group(3):  # <c …/>: a styled empty cell
                     continue
-                rmin, rmax, cmin, cmax = min(rmin, at), max(rmax, at), min(cmin, col), max(cmax, col)
+                for at, c in places:  # with duplicate references, every one of them counts
+                    rmin, rmax, cmin, cmax = min(rmin, at), max(rmax, at), min(cmin, c), max(cmax, c)
                 if rmax - rmin + 1 > limits.max_rows:
                     return "max_rows", rmax - rmin + 1
                 if cmax - cmin + 1 > limits.max_columns:
@@ -181,8 +184,16 @@ def _sheet_extent(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits) ->
 def _col_index(letters: bytes) -> int:
     n = 0
     for ch in letters.upper():
-        n = n * 26 + ch - 64
+        n = (n * 26 + ch - 64) & 0xFFFFFFFF
     return n - 1
+
+
+def _u32(digits: bytes, base: int) -> int:
+    """A reference number as calamine reads it: into 32 bits, wrapping (A4294967297 is row 1)."""
+    n = 0
+    for ch in digits:
+        n = (n * base + ch - 48) & 0xFFFFFFFF
+    return n
 
 
 _SHEET_TAG = re.compile(rb"<(?:\w+:)?sheet\b([^>]*)>")
