@@ -70,7 +70,7 @@ def test_mandatory_rule_cannot_be_waived(tmp_path):
 def test_mandatory_rule_survives_ignore():
     cat = default_catalogue()
     profile = dataclasses.replace(load_profile("national", cat), mandatory_rules=frozenset({"A201"}))
-    engine = Engine(cat, profile, load_rules(cat), Selection.build(cat, [], ["A"]))
+    engine = Engine(cat, profile, load_rules(cat), Selection.build(cat, [], ["A", "H"]))
     doc = Document.build("project_target", apply_patch(base_document("project_target"), UNBALANCED))
     assert [f.code for f in engine.check_document(doc).findings] == ["A201"]
 

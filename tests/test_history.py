@@ -112,13 +112,20 @@ def test_run_documents_are_a_source_without_any_history(tmp_path):
     h504 = findings(results, "H504")
     assert [(f.location.pointer, f.related[0].path) for f in h504] == [
         ("/funds/total/initial", str(tmp_path / "batch" / "t.json"))]
-    assert findings(results, "H500") == []
+    # the batch answered H503/H504; what it could not answer (the 2023 self-evaluation) is still said
+    unverified = {code for f in findings(results, "H500") for code in f.args["rule"]}
+    assert unverified and not unverified & {"H503", "H504"}
 
 
 # ---- H500 ----------------------------------------------------------------------------------------------
-def test_no_history_configured_stays_quiet_on_what_it_cannot_see(tmp_path):
+def test_no_history_configured_says_once_what_it_cannot_see(tmp_path):
     target = write(tmp_path, "t.json", base_document("project_target"))
-    assert [f.code for f in findings(check_paths([str(target)])) if f.code.startswith("H")] == []
+    results = check_paths([str(target)])
+    (h500,) = [f for f in findings(results) if f.code.startswith("H")]
+    assert h500.code == "H500" and h500.severity == "warning"
+    assert h500.args["rule"] == ["H501", "H506", "H507"] and h500.args["year"] == ["2024"]
+    assert "未配置历史来源" in h500.message and "H501、H506、H507" in h500.message
+    assert results[0].verdict == "pass"
 
 
 def test_h500_says_which_rule_and_year_could_not_be_verified(tmp_path):

@@ -394,19 +394,24 @@ for _code in ASSESSMENTS:
 
 @rule("H500")
 def history_unavailable(doc, ctx):
-    """What the history could not answer, one finding per rule, never a silent pass.
+    """What the history could not answer: never a silent pass.
 
-    With no history source configured at all, the H rules still compare the run's own documents
-    but stay quiet about what they cannot see: a one-file check (pre-commit, a finance officer's
-    workbook) did not ask for cross-year checks, and three warnings on every clean file would
-    teach people to ignore H500. Once any source is configured, every gap is reported.
+    With sources configured, one finding per rule and gap. With none configured at all (a one-file
+    check, a pre-commit hook), one finding per document naming every rule left unverified: the
+    officer learns what perflint could not see without three warnings on every clean file.
     """
     index = _index(ctx)
-    if not index.configured:
-        return
     wanted = getattr(index, "wanted", None)  # the rules this run selected (--select/--ignore)
+    unverified: list[tuple[str, Gap]] = []
     for code, (kinds, _) in ASSESSMENTS.items():
         if doc.kind not in kinds or code in ctx.profile.disabled or (wanted is not None and code not in wanted):
             continue
         for gap in assessment(code, doc, ctx).gaps:
-            yield Hit.at(gap.pointer, variant=gap.variant, rule=code, year=gap.year, related=gap.related)
+            if index.configured:
+                yield Hit.at(gap.pointer, variant=gap.variant, rule=code, year=gap.year, related=gap.related)
+            else:
+                unverified.append((code, gap))
+    if unverified:
+        codes = list(dict.fromkeys(code for code, _ in unverified))
+        years = sorted({str(gap.year) for _, gap in unverified if gap.year is not None})
+        yield Hit.at(_owner_ptr(doc), variant="none", rule=codes, year=years)
