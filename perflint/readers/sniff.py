@@ -103,7 +103,8 @@ def _sniff_zip(path: str, suffix: str, limits: Limits) -> Sniffed:
             return out.fail("F001", what, suffix=suffix)
         worksheets = []
         for i in infos:
-            if i.filename.lower().endswith((".xml", ".rels", ".vml")) and not i.is_dir():
+            # every part, whatever its name: the parser follows the relationships, not the extension
+            if not i.is_dir():
                 problem, root = _xml_prolog(zf, i)
                 if problem == "corrupt":
                     return out.fail("F001", "corrupt_zip", error=f"{i.filename} 无法解压 / cannot be decompressed")
