@@ -1,3 +1,4 @@
 from .entry import main
 
-main()
+if __name__ == "__main__":  # workers spawned on macOS and Windows import this module too
+    main()

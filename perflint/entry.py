@@ -3,10 +3,11 @@ parses its own arguments with argparse and never imports typer, whose per-parame
 more than checking a file; every other command goes through the typer app."""
 from __future__ import annotations
 
+import os
 import sys
 
 
-def main() -> None:
+def _run() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "check":
         from .check_cli import main as check_main
 
@@ -14,3 +15,16 @@ def main() -> None:
     from .cli import app
 
     app(prog_name="perflint")
+
+
+def main() -> None:
+    try:
+        _run()
+    except BrokenPipeError:
+        # `perflint check … | head`: the reader left; say nothing more, and no traceback at exit
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        sys.exit(1)
+    except KeyboardInterrupt:
+        sys.stderr.write("perflint: interrupted\n")
+        sys.exit(130)
