@@ -477,3 +477,14 @@ def test_a_worksheet_under_another_extension_is_still_counted(tmp_path):
     path = tmp_path / "renamed_part.xlsx"
     path.write_bytes(out.getvalue())
     assert [(c, h.variant) for c, h in sniff(str(path), ".xlsx", Limits()).hits] == [("F007", "max_rows")]
+
+
+def test_a_small_legacy_workbook_in_the_mini_stream_is_read(tmp_path):
+    """Small streams live in 64-byte mini sectors; the sniffer follows them as the parser does."""
+    from make_corpus import small_xls
+
+    path = tmp_path / "small.xls"
+    path.write_bytes(small_xls())
+    assert sniff(str(path), ".xls", Limits()).read_as == "xls"
+    hits = read_path(str(path)).hits
+    assert [(c, h.variant, h.args.get("sheets")) for c, h in hits] == [("F002", "no_form", "说明")]

@@ -100,21 +100,41 @@ def tiny_xlsx(rows: list[list[object]] | None = None, sheet: str | None = None,
     return buf.getvalue()
 
 
-def cfb(streams: dict[str, bytes]) -> bytes:
-    """A minimal OLE2 compound file (512-byte sectors; streams padded past the mini-stream cutoff)."""
+def cfb(streams: dict[str, bytes], mini: bool = False) -> bytes:
+    """A minimal OLE2 compound file with 512-byte sectors. Streams are padded past the 4096-byte
+    cutoff into regular sectors, or with `mini`, those under it go to 64-byte mini sectors inside
+    the root entry's stream, as Excel stores small streams."""
     ssize, end, free, fatsect = 512, 0xFFFFFFFE, 0xFFFFFFFF, 0xFFFFFFFD
-    padded = {n: d + b"\x00" * max(0, 4096 - len(d)) for n, d in streams.items()}
-    fat = [fatsect, end]  # sector 0: the FAT itself, sector 1: the directory
-    data = b""
-    starts = {}
-    for name, blob in padded.items():
+    small = {n: d for n, d in streams.items() if mini and len(d) < 4096}
+    big = {n: d + b"\x00" * max(0, 4096 - len(d)) for n, d in streams.items() if n not in small}
+    fat = [fatsect, end, end if small else free]  # 0: the FAT, 1: the directory, 2: the mini FAT
+    data = b"\x00" * ssize  # sector 2
+    starts: dict[str, int] = {}
+
+    def put(blob: bytes) -> int:
+        nonlocal data
         blob += b"\x00" * (-len(blob) % ssize)
         n = len(blob) // ssize
         first = len(fat)
-        starts[name] = first
         fat.extend(list(range(first + 1, first + n)) + [end])
         data += blob
-    assert len(fat) <= 128 and len(padded) <= 3
+        return first
+
+    minifat: list[int] = []
+    container = b""
+    for name, blob in small.items():
+        blob += b"\x00" * (-len(blob) % 64)
+        first = len(minifat)
+        n = len(blob) // 64
+        minifat.extend(list(range(first + 1, first + n)) + [end])
+        starts[name] = first
+        container += blob
+    root_start = put(container) if container else end
+    if small:
+        data = struct.pack("<128I", *(minifat + [free] * (128 - len(minifat)))) + data[ssize:]
+    for name, blob in big.items():
+        starts[name] = put(blob)
+    assert len(fat) <= 128 and len(minifat) <= 128 and len(streams) <= 3
     fat += [free] * (128 - len(fat))
 
     def entry(name: str, kind: int, child: int, right: int, start: int, size: int) -> bytes:
@@ -123,17 +143,32 @@ def cfb(streams: dict[str, bytes]) -> bytes:
                 + struct.pack("<III", free, right, child) + b"\x00" * 16 + b"\x00" * 4 + b"\x00" * 16
                 + struct.pack("<IQ", start, size))
 
-    names = list(padded)
-    dirs = [entry("Root Entry", 5, 1 if names else free, free, end, 0)]
+    sizes = {**{n: len(d) for n, d in small.items()}, **{n: len(d) for n, d in big.items()}}
+    names = list(streams)
+    dirs = [entry("Root Entry", 5, 1 if names else free, free, root_start, len(container))]
     for i, name in enumerate(names, 1):
-        dirs.append(entry(name, 2, free, i + 1 if i < len(names) else free, starts[name], len(padded[name])))
+        dirs.append(entry(name, 2, free, i + 1 if i < len(names) else free, starts[name], sizes[name]))
     directory = b"".join(dirs).ljust(ssize, b"\x00")
     header = (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 16
               + struct.pack("<HHHHH", 0x3E, 3, 0xFFFE, 9, 6) + b"\x00" * 6
-              + struct.pack("<IIIIIIIII", 0, 1, 1, 0, 4096, end, 0, end, 0)
+              + struct.pack("<IIIIIIIII", 0, 1, 1, 0, 4096, 2 if small else end, 1 if small else 0, end, 0)
               + struct.pack("<109I", 0, *([free] * 108)))
     assert len(header) == 512
     return header + struct.pack("<128I", *fat) + directory + data
+
+
+def small_xls(workbook_stream: bytes | None = None) -> bytes:
+    """legacy_xls() with its Workbook stream (without xlwt's zero padding) stored in the mini stream."""
+    if workbook_stream is None:
+        padded = legacy_xls()[512:512 + 4096]  # xlwt writes the stream from sector 0
+        pos = 0
+        while pos + 4 <= len(padded):  # the records end where the zero padding starts
+            rtype, length = struct.unpack_from("<HH", padded, pos)
+            if rtype == 0 and length == 0:
+                break
+            pos += 4 + length
+        workbook_stream = padded[:pos]
+    return cfb({"Workbook": workbook_stream}, mini=True)
 
 
 def legacy_xls() -> bytes:
@@ -246,6 +281,19 @@ def _patched_xls(record: int, offset: int, fmt: str, value: int) -> bytes:
     raise ValueError(f"no record {record:#06x}")
 
 
+def _small_xls_huge_dimensions() -> bytes:
+    """The same DIMENSIONS lie in a workbook small enough to live in the OLE2 mini stream."""
+    patched = _patched_xls(0x0200, 4, "<I", 4_000_000_000)
+    padded = patched[512:512 + 4096]
+    pos = 0
+    while pos + 4 <= len(padded):
+        rtype, length = struct.unpack_from("<HH", padded, pos)
+        if rtype == 0 and length == 0:
+            break
+        pos += 4 + length
+    return small_xls(padded[:pos])
+
+
 def _short_bof() -> bytes:
     """A first BOF record of length 0: python-calamine panics (a Rust panic, not an exception)."""
     blob = bytearray(legacy_xls())
@@ -324,6 +372,8 @@ CASES: list[Case] = [
          "uniqueCount=4e9: calamine would reserve 96 GB and abort"),
     Case("xls_huge_dimensions.xls", "F007", "max_rows", lambda: _patched_xls(0x0200, 4, "<I", 4_000_000_000),
          "DIMENSIONS claiming 4e9 rows: calamine reserves room for them first"),
+    Case("small_xls_huge_dimensions.xls", "F007", "max_rows", _small_xls_huge_dimensions,
+         "the workbook stream in 64-byte mini sectors"),
     Case("xls_bad_sheet_offset.xls", "F001", "损坏", lambda: _patched_xls(0x0085, 0, "<I", 0xFFFF),
          "BOUNDSHEET pointing past the stream: calamine panics"),
     Case("xls_short_bof.xls", "F001", "损坏", _short_bof, "a BOF of length 0: calamine would panic"),
