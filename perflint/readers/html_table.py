@@ -28,7 +28,6 @@ class _Table:
         self.taken: set[tuple[int, int]] = set()
         self.row = -1
         self.col = 0
-        self.width = 0
         self.merged: list[tuple[tuple[int, int], tuple[int, int]]] = []
 
     def new_row(self) -> None:
@@ -52,7 +51,6 @@ class _Table:
                 for c in range(self.col, self.col + colspan):
                     self.taken.add((r, c))
         self.col += colspan
-        self.width = max(self.width, self.col)
 
     def grid(self) -> list[list[object]]:
         if not self.rows:
