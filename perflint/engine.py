@@ -9,7 +9,8 @@ import re
 import time
 import traceback
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Mapping
+from collections.abc import Mapping
+from typing import Any, Callable, Iterable
 
 from .catalogue import Catalogue, RuleMeta
 from .messages import render
@@ -171,10 +172,10 @@ class Engine:
 
         started = time.perf_counter()
         outcome = read_path(path, reader_options)
+        learn = getattr(self.history, "learn_run_file", None)
+        if learn is not None:
+            learn(path, outcome.documents)
         file_findings = [self.stamp(code, hit, None) for code, hit in outcome.hits if self.wanted(code, path)]
-        file_findings = [Finding(f.code, f.slug, f.severity, f.message,
-                                 Location(f.location.pointer, f.location.sheet, f.location.cell), f.args, f.related)
-                         for f in file_findings]
         docs = tuple(self.check_document(d) for d in outcome.documents)
         return finish_file(path, docs, file_findings, time.perf_counter() - started)
 

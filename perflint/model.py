@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, Iterator, Mapping
+from collections.abc import Mapping
+from typing import Any, Iterator
 
 KINDS = ("project_target", "dept_target", "project_selfeval", "dept_selfeval")
 TARGET_KINDS = ("project_target", "dept_target")

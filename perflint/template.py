@@ -12,7 +12,8 @@ import datetime as _dt
 import json
 import os
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping, Sequence
+from collections.abc import Mapping
+from typing import Any, Iterable, Sequence
 
 from .model import KIND_NAMES_ZH, KINDS, SELFEVAL_KINDS
 

@@ -1,7 +1,8 @@
 """Small, type-safe accessors shared by the rules (documents may carry wrong types: F003 reports those)."""
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from ..model import Document
 

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any, Iterator, Mapping
+from collections.abc import Mapping
+from typing import Any, Iterator
 
 from . import rule
 from ..model import Hit, pointer

@@ -1,7 +1,8 @@
 """B — basic information (项目/部门基本信息): names, department, unit, code, year, attribute, period, goals."""
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from . import rule
 from ..model import DEPT_KINDS, TARGET_KINDS, Hit

@@ -6,7 +6,8 @@ so every rule here reads `value_key(doc)`.
 from __future__ import annotations
 
 import re
-from typing import Any, Iterator, Mapping
+from collections.abc import Mapping
+from typing import Any, Iterator
 
 from . import rule
 from ..model import SELFEVAL_KINDS, Hit, pointer

@@ -1,7 +1,8 @@
 """S — self-evaluation scoring: weights, each score against its formula, the total and the grade."""
 from __future__ import annotations
 
-from typing import Any, Iterator, Mapping
+from collections.abc import Mapping
+from typing import Any, Iterator
 
 from . import rule
 from .. import scoring

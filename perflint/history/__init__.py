@@ -173,6 +173,12 @@ def build_history(history: Iterable[str] = (), registry: Iterable[str] = (), opt
     history, registry = list(history), list(registry)
     cache = RecordCache(_fingerprint(options), use_cache)
     index = HistoryIndex(configured=bool(history or registry), sources=tuple(history + registry))
+    run_files = list(run_files)
+    if len(run_files) == 1:
+        # a one-file run (a pre-commit hook, an officer's workbook): the check reads the file anyway and
+        # hands its documents over before any rule runs, so it is not read a second time here
+        index.deferred_run_file = os.path.realpath(run_files[0])
+        run_files = []
     for path in run_files:
         for rec in _records_of_file(path, options, cache)[0]:
             index.add(rec)

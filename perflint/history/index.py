@@ -35,6 +35,16 @@ class HistoryIndex:
         for rec in records:
             self.add(rec)
 
+    deferred_run_file: str | None = None  # the one file of a one-file run, learnt from the check itself
+
+    def learn_run_file(self, path: str, documents) -> None:
+        """Index the documents of the deferred run file, read by the check that is about to judge them."""
+        real = os.path.realpath(path)
+        if real != self.deferred_run_file:
+            return
+        for i, doc in enumerate(documents):
+            self.add(record_from_document(doc, i, real))
+
     def add(self, rec: Record) -> None:
         ident = rec.ident[:2] if not rec.from_registry else rec.ident
         if ident in self._seen:  # the same file reached as a run file and as history

@@ -9,7 +9,8 @@ import os
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from ..model import DEPT_KINDS, PROJECT_KINDS, SELFEVAL_KINDS, TARGET_KINDS, Document
 
