@@ -454,7 +454,9 @@ def test_lone_surrogate_is_refused_at_its_field(tmp_path):
     '<row r="1"><c r="A1"><v>0</v></c><c r="A99999999999"><v>1</v></c></row>',  # wraps to row 1215752191
     '<row r="1"><c r="A1"><v>0</v></c></row><row r="500000"><c><v>1</v></c></row>',  # placed by its row
     '<row r="1"><c r="A1"><v>0</v></c><c r="c1048576"><v>1</v></c></row>',  # lower-case column
-], ids=["single-quotes", "gt-in-value", "duplicate-r", "u32-wrap", "positional", "lower-case"])
+    '<row r="1"><c r="A1"><v>0</v></c></row><row r="1048576">'  # cells placed by position, with as
+    + '<c t="inlineStr"><is><t>r="A1"</t></is></c>' * 300 + "</row>",  # many r= in text to balance them
+], ids=["single-quotes", "gt-in-value", "duplicate-r", "u32-wrap", "positional", "lower-case", "balanced-text"])
 def test_sheet_extent_tricks_are_seen_through(tmp_path, rows):
     """Each of these once reached python-calamine with a dense grid of billions of cells (an abort)."""
     xml = ('<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/'

@@ -138,8 +138,51 @@ _TOKEN = re.compile(rb"""<(?:[A-Za-z_][\w.-]*:)?(row|c)\b((?:[^>"']|"[^"]*"|'[^'
 _R_ATTR = re.compile(rb"""(?<![\w:.-])r\s*=\s*(?:"([A-Za-z]*)([0-9]*)"|'([A-Za-z]*)([0-9]*)')""")
 
 
+_TAG_START = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(?:row|c)[\s/>]")
+_FIRST_REF = re.compile(rb"""<(?:[A-Za-z_][\w.-]*:)?(?:row|c)\s+r\s*=\s*["']([A-Za-z]*)([0-9]*)["']""")
+_ANY_REF = re.compile(rb"""(?<![\w:.-])r\s*=\s*["']""")
+
+
 def _sheet_extent(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits) -> tuple[str, int] | None:
     """('max_rows' | 'max_columns', how many) if the sheet's cells span more than the limits allow.
+
+    A quick pass first: when every row and cell carries its reference (as Excel writes them), the
+    span of all references, empty styled cells included, bounds what the parser will build; only if
+    that bound passes a limit, or some element is placed by position, is the sheet walked exactly."""
+    rmin = cmin = 1 << 40
+    rmax = cmax = -1
+    with zf.open(info) as fh:
+        carry = b""
+        while True:
+            chunk = fh.read(1 << 20)
+            data = carry + chunk
+            cut = data.rfind(b"<") if chunk else len(data)
+            if cut <= 0 and chunk:
+                cut = len(data)
+            block, carry = data[:cut], data[cut:]
+            # text cannot start a tag, so when every row and cell tag opens with its one reference
+            # (and no r= appears anywhere else, as a second one would) the references are the layout
+            refs = _FIRST_REF.findall(block)
+            if not len(refs) == len(_TAG_START.findall(block)) == len(_ANY_REF.findall(block)):
+                return _sheet_extent_exact(zf, info, limits)
+            rows = [int(d) for _, d in refs if d and len(d) <= 9]
+            cols = [_col_index(a) for a, _ in refs if a]
+            if len(rows) != len(refs):
+                return _sheet_extent_exact(zf, info, limits)
+            if rows:
+                rmin, rmax = min(rmin, min(rows)), max(rmax, max(rows))
+            if cols:
+                cmin, cmax = min(cmin, min(cols)), max(cmax, max(cols))
+            if rmax - rmin + 1 > limits.max_rows or cmax - cmin + 1 > limits.max_columns:
+                return _sheet_extent_exact(zf, info, limits)
+            if not chunk:
+                return None
+            if len(carry) > (4 << 20):
+                return _sheet_extent_exact(zf, info, limits)
+
+
+def _sheet_extent_exact(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits) -> tuple[str, int] | None:
+    """The extent as the parser will build it.
 
     Streams the part once, counting only cells with content (calamine ignores empty styled cells),
     placed by their `r` attribute or, without one, by position as calamine does."""
@@ -182,15 +225,25 @@ def _sheet_extent(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits) ->
                 carry = b""  # a 4 MB tag is no cell; drop it rather than grow
 
 
+_COLUMNS: dict[bytes, int] = {}
+
+
 def _col_index(letters: bytes) -> int:
-    n = 0
-    for ch in letters.upper():
-        n = (n * 26 + ch - 64) & 0xFFFFFFFF
-    return n - 1
+    n = _COLUMNS.get(letters)
+    if n is None:
+        n = 0
+        for ch in letters.upper():
+            n = (n * 26 + ch - 64) & 0xFFFFFFFF
+        n -= 1
+        if len(_COLUMNS) < 100_000:
+            _COLUMNS[letters] = n
+    return n
 
 
 def _u32(digits: bytes, base: int) -> int:
     """A reference number as calamine reads it: into 32 bits, wrapping (A4294967297 is row 1)."""
+    if len(digits) <= 9:
+        return int(digits) & 0xFFFFFFFF  # the usual case, and far below the wrap
     n = 0
     for ch in digits:
         n = (n * base + ch - 48) & 0xFFFFFFFF
