@@ -99,3 +99,15 @@ def test_messages_render_amounts_as_officers_write_them():
     assert render("{x:wan}", {"x": 1300}, "zh") == "1300.00 万元"
     assert render("{x:amt}", {"x": 1234567.891}, "zh") == "1234567.89"
     assert render("{x:pct}", {"x": 96.5}, "zh") == "96.50%"
+
+
+def test_readme_rule_table_is_the_catalogue():
+    """The README's table is generated from the catalogue; regenerate with `perflint rules --format markdown`."""
+    from perflint.explain import markdown_table
+
+    readme = (data_dir("rules").parent / "README.md")
+    if not readme.exists():  # an installed copy has no README beside its data
+        pytest.skip("README.md not beside the package")
+    text = readme.read_text(encoding="utf-8")
+    block = text.split("<!-- rules:begin -->\n", 1)[1].split("<!-- rules:end -->", 1)[0]
+    assert block == markdown_table("zh")
