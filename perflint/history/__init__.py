@@ -122,26 +122,67 @@ def _fingerprint(options: Any) -> str:
     return hashlib.sha1(repr((__version__, options.limits, aliases)).encode()).hexdigest()
 
 
-def _records_of_file(path: str, options: Any, cache: RecordCache) -> tuple[list[Record], str | None]:
-    real = os.path.realpath(path)
-    try:
-        stat = os.stat(real)
-    except OSError as exc:
-        return [], exc.strerror or str(exc)
-    cache.seen.append(f"{real}:{stat.st_size}:{stat.st_mtime_ns}")
-    cached = cache.get(real, stat)
-    if cached is not None:
-        # the cache holds the path as first given; show this run's spelling of it
-        return [_with_path(r, path) for r in cached[0]], cached[1]
+def _read_records(path: str, options: Any) -> tuple[list[Record], str | None]:
     from ..readers import read_path
 
+    real = os.path.realpath(path)
     outcome = read_path(path, options)
     records = [record_from_document(doc, i, real) for i, doc in enumerate(outcome.documents)]
     unreadable = None
     if not records:
         unreadable = ", ".join(sorted({code for code, _ in outcome.hits})) or "F002"
-    cache.put(real, stat, records, unreadable)
     return records, unreadable
+
+
+_POOL_OPTIONS: Any = None
+
+
+def _read_records_in_worker(path: str) -> tuple[list[Record], str | None]:
+    return _read_records(path, _POOL_OPTIONS)
+
+
+def _records_of_files(paths: list[str], options: Any, cache: RecordCache,
+                      jobs: int = 1) -> list[tuple[list[Record], str | None]]:
+    """Records of each file, in order: from the cache where fresh, else read (in parallel when worth it)."""
+    out: list[tuple[list[Record], str | None] | None] = []
+    todo: list[tuple[int, str, str, os.stat_result]] = []
+    for path in paths:
+        real = os.path.realpath(path)
+        try:
+            stat = os.stat(real)
+        except OSError as exc:
+            out.append(([], exc.strerror or str(exc)))
+            continue
+        cache.seen.append(f"{real}:{stat.st_size}:{stat.st_mtime_ns}")
+        cached = cache.get(real, stat)
+        if cached is not None:
+            # the cache holds the path as first given; show this run's spelling of it
+            out.append(([_with_path(r, path) for r in cached[0]], cached[1]))
+            continue
+        todo.append((len(out), path, real, stat))
+        out.append(None)
+    results = _read_all([path for _, path, _, _ in todo], options, jobs)
+    for (slot, _, real, stat), (records, unreadable) in zip(todo, results):
+        cache.put(real, stat, records, unreadable)
+        out[slot] = (records, unreadable)
+    return out  # type: ignore[return-value]
+
+
+def _read_all(paths: list[str], options: Any, jobs: int) -> list[tuple[list[Record], str | None]]:
+    import multiprocessing
+
+    # a bureau batch is read here once before it is checked: on several cores, read it in parallel
+    if jobs > 1 and len(paths) >= 16 and "fork" in multiprocessing.get_all_start_methods():
+        global _POOL_OPTIONS
+        _POOL_OPTIONS = options  # forked workers inherit it; nothing but paths is sent per file
+        try:
+            with multiprocessing.get_context("fork").Pool(jobs) as pool:
+                return pool.map(_read_records_in_worker, paths, chunksize=max(1, min(32, len(paths) // (jobs * 4))))
+        except (OSError, RuntimeError):
+            pass  # no processes to be had: read them here
+        finally:
+            _POOL_OPTIONS = None
+    return [_read_records(path, options) for path in paths]
 
 
 def _with_path(rec: Record, path: str) -> Record:
@@ -168,7 +209,7 @@ def _records_of_registry(path: str, cache: RecordCache) -> list[Record]:
 
 
 def build_history(history: Iterable[str] = (), registry: Iterable[str] = (), options: Any = None, *,
-                  run_files: Iterable[str] = (), use_cache: bool = True) -> HistoryIndex:
+                  run_files: Iterable[str] = (), use_cache: bool = True, jobs: int = 1) -> HistoryIndex:
     """One index for the run: the run's files, history files and registry tables."""
     history, registry = list(history), list(registry)
     cache = RecordCache(_fingerprint(options), use_cache)
@@ -179,11 +220,11 @@ def build_history(history: Iterable[str] = (), registry: Iterable[str] = (), opt
         # hands its documents over before any rule runs, so it is not read a second time here
         index.deferred_run_file = os.path.realpath(run_files[0])
         run_files = []
-    for path in run_files:
-        for rec in _records_of_file(path, options, cache)[0]:
+    for records, _ in _records_of_files(run_files, options, cache, jobs):
+        for rec in records:
             index.add(rec)
-    for path in expand_sources(history):
-        records, unreadable = _records_of_file(path, options, cache)
+    sources = expand_sources(history)
+    for path, (records, unreadable) in zip(sources, _records_of_files(sources, options, cache, jobs)):
         if unreadable:
             index.unreadable.append((path, unreadable))  # its absence weakens every "not found"
         for rec in records:
@@ -208,7 +249,8 @@ def for_run(settings: Any, catalogue: Any, profile: Any, files: list[str], *, le
                        and c not in profile.disabled)
     if not wanted and not ledger:
         return None
+    jobs = getattr(settings, "jobs", 1) or (os.cpu_count() or 1)
     index = build_history(settings.history, settings.registry, reader_options(settings, profile), run_files=files,
-                          use_cache=getattr(settings, "cache", None) is not False)
+                          use_cache=getattr(settings, "cache", None) is not False, jobs=jobs)
     index.wanted = wanted  # H500 does not report on a rule the run left out
     return index
