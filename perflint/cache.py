@@ -12,6 +12,7 @@ import dataclasses
 import hashlib
 import json
 import os
+import stat
 import pickle
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from . import __version__
 from .model import FileResult
 
 _FORMAT = 1  # bump when the stored layout changes
+_MAX_HASHED_BYTES = 64 * 1024 * 1024
 _READ_CHUNK = 1 << 20
 
 
@@ -106,6 +108,14 @@ class ResultCache:
             return None
 
     def key(self, path: str) -> str | None:
+        try:
+            info = os.stat(path)
+        except OSError:
+            return None  # the reader will report it (F001); nothing to cache
+        # a pipe or device named like a submission would block the hash (the reader refuses them),
+        # and a file past the size limit is refused (F007) before it is read: neither is hashed
+        if not stat.S_ISREG(info.st_mode) or info.st_size > _MAX_HASHED_BYTES:
+            return None
         h = hashlib.sha256()
         h.update(self.fingerprint.encode())
         h.update(b"\0" + os.fsencode(path) + b"\0")

@@ -376,3 +376,22 @@ def test_the_worker_plan_pickles_for_spawned_workers(batch):
     assert back.profile == plan.profile and back.settings == plan.settings and back.check is _raise_on_marked
     result = list(check_files(files[:1]))[0]
     assert pickle.loads(pickle.dumps(result)) == result
+
+
+def test_a_pipe_in_a_cached_folder_is_refused_not_waited_on(tmp_path):
+    """The result cache hashes files before reading them: it must not block on a pipe."""
+    import os
+    import subprocess
+    import sys
+
+    if not hasattr(os, "mkfifo"):
+        pytest.skip("needs named pipes")
+    shutil.copy(ROOT / "samples" / "json" / "project_target_clean.json", tmp_path / "a.json")
+    os.mkfifo(tmp_path / "b.json")
+    proc = subprocess.run([sys.executable, "-m", "perflint", "check", str(tmp_path), "--format", "json"],
+                          capture_output=True, text=True, timeout=60, cwd=ROOT,
+                          env={**os.environ, "PERFLINT_CACHE_DIR": str(tmp_path / ".cache")})
+    assert proc.returncode == 1, proc.stderr
+    files = {f["path"].rsplit("/", 1)[-1]: f for f in json.loads(proc.stdout)["files"]}
+    assert [f["code"] for f in files["b.json"]["findings"]] == ["F001"]
+    assert files["a.json"]["verdict"] == "pass"
