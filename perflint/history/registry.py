@@ -76,11 +76,20 @@ def _rows_csv(path: str) -> list[list[Any]]:
 def _rows_workbook(path: str) -> tuple[str, list[list[Any]]]:
     from python_calamine import CalamineWorkbook
 
+    from ..readers import Limits
+    from ..readers.sniff import sniff
+
+    # the same gate as submissions: a hostile workbook can abort python-calamine outright
+    sniffed = sniff(path, os.path.splitext(path)[1].lower(), Limits())
+    if sniffed.hits or sniffed.read_as not in ("xlsx", "xls"):
+        raise DataError(path, "", "登记表不是可读取的 Excel 工作簿：请导出为 .xlsx 或 .csv")
     try:
         wb = CalamineWorkbook.from_path(path)
         sheet = wb.sheet_names[0]
         return sheet, wb.get_sheet_by_index(0).to_python()
-    except Exception as exc:  # calamine raises its own error types for corrupt files
+    except BaseException as exc:  # calamine raises its own error types, and panics, on corrupt files
+        if not isinstance(exc, Exception) and type(exc).__name__ != "PanicException":
+            raise
         raise DataError(path, "", f"登记表无法读取：{type(exc).__name__}: {exc}") from None
 
 
