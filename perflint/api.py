@@ -28,4 +28,9 @@ def check_paths(paths: Iterable[str], *, profile: str = "national", parameters: 
     files = collect_files(settings.paths)
     hist = for_run(settings, catalogue, prof, files)
     engine = build_engine(settings, catalogue, prof, hist)
-    return list(iter_results(engine, files, reader_options(settings, prof)))
+    from .spool import close_spool
+
+    try:
+        return list(iter_results(engine, files, reader_options(settings, prof)))
+    finally:
+        close_spool()

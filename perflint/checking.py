@@ -19,9 +19,20 @@ from .run import RunSettings, build_engine, reader_options
 def run_check(settings: RunSettings, catalogue: Catalogue, profile: Profile, files: list[str], fmt: str,
               outputs: list[tuple[str, str]], *, quiet: bool = False, report_split: str | None = None,
               ledger: str | None = None, baseline: str | None = None, write_baseline: str | None = None) -> int:
-    from .batch import Batch, BatchPlan, resolve_jobs
-
     meta = ReportMeta(__version__, profile.name, settings.lang, settings.fail_on)
+    from .spool import close_spool
+
+    try:
+        return _run(settings, catalogue, profile, files, fmt, outputs, meta, quiet=quiet, report_split=report_split,
+                    ledger=ledger, baseline=baseline, write_baseline=write_baseline)
+    finally:
+        close_spool()
+
+
+def _run(settings: RunSettings, catalogue: Catalogue, profile: Profile, files: list[str], fmt: str,
+         outputs: list[tuple[str, str]], meta: ReportMeta, *, quiet: bool, report_split: str | None,
+         ledger: str | None, baseline: str | None, write_baseline: str | None) -> int:
+    from .batch import Batch, BatchPlan, resolve_jobs
     from .history import for_run
 
     # the run's own files, --history and --registry in one index (None when no H rule is selected)

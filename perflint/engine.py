@@ -169,9 +169,12 @@ class Engine:
     # ---- files ----------------------------------------------------------------------------
     def check_file(self, path: str, reader_options: Any = None) -> FileResult:
         from .readers import read_path
+        from .spool import take
 
         started = time.perf_counter()
-        outcome = read_path(path, reader_options)
+        outcome = take(path)  # parsed already by the history pre-pass of this run
+        if outcome is None:
+            outcome = read_path(path, reader_options)
         learn = getattr(self.history, "learn_run_file", None)
         if learn is not None:
             learn(path, outcome.documents)

@@ -122,11 +122,15 @@ def _fingerprint(options: Any) -> str:
     return hashlib.sha1(repr((__version__, options.limits, aliases)).encode()).hexdigest()
 
 
-def _read_records(path: str, options: Any) -> tuple[list[Record], str | None]:
+def _read_records(path: str, options: Any, keep: bool = False) -> tuple[list[Record], str | None]:
     from ..readers import read_path
 
     real = os.path.realpath(path)
     outcome = read_path(path, options)
+    if keep:  # a run file: its check takes this outcome back instead of parsing it again
+        from ..spool import keep as keep_outcome
+
+        keep_outcome(path, outcome)
     records = [record_from_document(doc, i, real) for i, doc in enumerate(outcome.documents)]
     unreadable = None
     if not records:
@@ -135,14 +139,15 @@ def _read_records(path: str, options: Any) -> tuple[list[Record], str | None]:
 
 
 _POOL_OPTIONS: Any = None
+_POOL_KEEP = False
 
 
 def _read_records_in_worker(path: str) -> tuple[list[Record], str | None]:
-    return _read_records(path, _POOL_OPTIONS)
+    return _read_records(path, _POOL_OPTIONS, _POOL_KEEP)
 
 
-def _records_of_files(paths: list[str], options: Any, cache: RecordCache,
-                      jobs: int = 1) -> list[tuple[list[Record], str | None]]:
+def _records_of_files(paths: list[str], options: Any, cache: RecordCache, jobs: int = 1,
+                      keep: bool = False) -> list[tuple[list[Record], str | None]]:
     """Records of each file, in order: from the cache where fresh, else read (in parallel when worth it)."""
     out: list[tuple[list[Record], str | None] | None] = []
     todo: list[tuple[int, str, str, os.stat_result]] = []
@@ -161,28 +166,28 @@ def _records_of_files(paths: list[str], options: Any, cache: RecordCache,
             continue
         todo.append((len(out), path, real, stat))
         out.append(None)
-    results = _read_all([path for _, path, _, _ in todo], options, jobs)
+    results = _read_all([path for _, path, _, _ in todo], options, jobs, keep)
     for (slot, _, real, stat), (records, unreadable) in zip(todo, results):
         cache.put(real, stat, records, unreadable)
         out[slot] = (records, unreadable)
     return out  # type: ignore[return-value]
 
 
-def _read_all(paths: list[str], options: Any, jobs: int) -> list[tuple[list[Record], str | None]]:
+def _read_all(paths: list[str], options: Any, jobs: int, keep: bool = False) -> list[tuple[list[Record], str | None]]:
     import multiprocessing
 
     # a bureau batch is read here once before it is checked: on several cores, read it in parallel
     if jobs > 1 and len(paths) >= 16 and "fork" in multiprocessing.get_all_start_methods():
-        global _POOL_OPTIONS
-        _POOL_OPTIONS = options  # forked workers inherit it; nothing but paths is sent per file
+        global _POOL_OPTIONS, _POOL_KEEP
+        _POOL_OPTIONS, _POOL_KEEP = options, keep  # forked workers inherit them; only paths are sent
         try:
             with multiprocessing.get_context("fork").Pool(jobs) as pool:
                 return pool.map(_read_records_in_worker, paths, chunksize=max(1, min(32, len(paths) // (jobs * 4))))
         except (OSError, RuntimeError):
             pass  # no processes to be had: read them here
         finally:
-            _POOL_OPTIONS = None
-    return [_read_records(path, options) for path in paths]
+            _POOL_OPTIONS, _POOL_KEEP = None, False
+    return [_read_records(path, options, keep) for path in paths]
 
 
 def _with_path(rec: Record, path: str) -> Record:
@@ -209,7 +214,8 @@ def _records_of_registry(path: str, cache: RecordCache) -> list[Record]:
 
 
 def build_history(history: Iterable[str] = (), registry: Iterable[str] = (), options: Any = None, *,
-                  run_files: Iterable[str] = (), use_cache: bool = True, jobs: int = 1) -> HistoryIndex:
+                  run_files: Iterable[str] = (), use_cache: bool = True, jobs: int = 1,
+                  keep_run_outcomes: bool = False) -> HistoryIndex:
     """One index for the run: the run's files, history files and registry tables."""
     history, registry = list(history), list(registry)
     cache = RecordCache(_fingerprint(options), use_cache)
@@ -220,7 +226,7 @@ def build_history(history: Iterable[str] = (), registry: Iterable[str] = (), opt
         # hands its documents over before any rule runs, so it is not read a second time here
         index.deferred_run_file = os.path.realpath(run_files[0])
         run_files = []
-    for records, _ in _records_of_files(run_files, options, cache, jobs):
+    for records, _ in _records_of_files(run_files, options, cache, jobs, keep=keep_run_outcomes):
         for rec in records:
             index.add(rec)
     sources = expand_sources(history)
@@ -250,7 +256,12 @@ def for_run(settings: Any, catalogue: Any, profile: Any, files: list[str], *, le
     if not wanted and not ledger:
         return None
     jobs = getattr(settings, "jobs", 1) or (os.cpu_count() or 1)
+    keep = len(files) > 1
+    if keep:
+        from ..spool import open_spool
+
+        open_spool()  # the check takes back what the pre-pass parsed; closed by the caller's close_spool
     index = build_history(settings.history, settings.registry, reader_options(settings, profile), run_files=files,
-                          use_cache=getattr(settings, "cache", None) is not False, jobs=jobs)
+                          use_cache=getattr(settings, "cache", None) is not False, jobs=jobs, keep_run_outcomes=keep)
     index.wanted = wanted  # H500 does not report on a rule the run left out
     return index
