@@ -1,7 +1,6 @@
 """The command line: perflint check | rules | rule | template | convert | cache."""
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 from typing import List, Optional

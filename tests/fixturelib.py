@@ -125,3 +125,27 @@ def location_key(finding: dict) -> str:
     if loc.get("sheet") and loc.get("cell"):
         return f"{loc['sheet']}!{loc['cell']}"
     return loc["pointer"]
+
+
+CLEAN = base_document("project_target")
+FAULTY = apply_patch(CLEAN, [{"set": "/funds/annual/other", "value": 40}])  # A201 at /funds/annual/total
+
+_PROJECTS: dict[str, int] = {}
+
+
+def distinct(path: Path, doc: dict) -> dict:
+    """Each file its own project: two files of one project in a run are a duplicate submission (H505)."""
+    n = _PROJECTS.setdefault(str(path.resolve()), len(_PROJECTS) + 1)
+    patch = [{"set": "/project/code", "value": f"5117032{n:05d}"}] if "code" in doc.get("project", {}) else []
+    if "name" in doc.get("project", {}):
+        patch.append({"set": "/project/name", "value": f"{doc['project']['name']}（{n}）"})
+    return apply_patch(doc, patch)
+
+
+def write(path: Path, content: dict | str) -> Path:
+    """Write a submission (each document its own project) or raw text, creating folders."""
+    if isinstance(content, dict):
+        content = distinct(path, content)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(content if isinstance(content, str) else json.dumps(content, ensure_ascii=False), encoding="utf-8")
+    return path

@@ -9,36 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from fixturelib import apply_patch, base_document
+from fixturelib import CLEAN, FAULTY, apply_patch, write
 from perflint.check_cli import _default_format
 from perflint.check_cli import main as check
 
 ROOT = Path(__file__).resolve().parent.parent
-CLEAN = base_document("project_target")
-FAULTY = apply_patch(CLEAN, [{"set": "/funds/annual/other", "value": 40}])  # A201 at /funds/annual/total
 # a waiver that matches nothing: W902, a warning and nothing worse
 WARNED = apply_patch(CLEAN, [{"set": "/waivers", "value": [{"rule": "A201", "where": "/funds/annual/total",
                                                              "reason": "预留"}]}])
-
-
-_PROJECTS: dict[str, int] = {}
-
-
-def distinct(path: Path, doc: dict) -> dict:
-    """Each file its own project: two files of one project in a run are a duplicate submission (H505)."""
-    n = _PROJECTS.setdefault(str(path.resolve()), len(_PROJECTS) + 1)
-    patch = [{"set": "/project/code", "value": f"5117032{n:05d}"}] if "code" in doc.get("project", {}) else []
-    if "name" in doc.get("project", {}):
-        patch.append({"set": "/project/name", "value": f"{doc['project']['name']}（{n}）"})
-    return apply_patch(doc, patch)
-
-
-def write(path: Path, content: dict | str) -> Path:
-    if isinstance(content, dict):
-        content = distinct(path, content)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(content if isinstance(content, str) else json.dumps(content, ensure_ascii=False), encoding="utf-8")
-    return path
 
 
 @pytest.fixture

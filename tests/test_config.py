@@ -6,35 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from fixturelib import apply_patch, base_document
+from fixturelib import CLEAN, FAULTY, write
 from perflint.check_cli import main as check
 from perflint.config import Config, config_and_paths, find_config, glob_match, read_config
 from perflint.data import DataError
 from perflint.run import RunSettings, collect_files
-
-CLEAN = base_document("project_target")
-FAULTY = apply_patch(CLEAN, [{"set": "/funds/annual/other", "value": 40}])  # A201 at /funds/annual/total
-
-
-_PROJECTS: dict[str, int] = {}
-
-
-def distinct(path: Path, doc: dict) -> dict:
-    """Each file its own project: two files of one project in a run are a duplicate submission (H505)."""
-    n = _PROJECTS.setdefault(str(path.resolve()), len(_PROJECTS) + 1)
-    patch = [{"set": "/project/code", "value": f"5117032{n:05d}"}] if "code" in doc.get("project", {}) else []
-    if "name" in doc.get("project", {}):
-        patch.append({"set": "/project/name", "value": f"{doc['project']['name']}（{n}）"})
-    return apply_patch(doc, patch)
-
-
-def write(path: Path, content: dict | str) -> Path:
-    if isinstance(content, dict):
-        content = distinct(path, content)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    text = content if isinstance(content, str) else json.dumps(content, ensure_ascii=False)
-    path.write_text(text, encoding="utf-8")
-    return path
 
 
 @pytest.fixture
@@ -94,7 +70,7 @@ def test_config_errors_name_file_and_key(repo, text, key):
 
 
 def test_pyproject_keys_are_named_as_written(repo):
-    path = write(repo / "pyproject.toml", '[tool.perflint]\nfail_on = "sometimes"\n')
+    write(repo / "pyproject.toml", '[tool.perflint]\nfail_on = "sometimes"\n')
     with pytest.raises(DataError) as err:
         find_config(repo)
     assert err.value.key == "tool.perflint.fail_on"

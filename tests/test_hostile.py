@@ -45,23 +45,10 @@ def corpus_results(corpus) -> dict[str, object]:
     return {os.path.basename(r.path): r for r in results}
 
 
-def _excel_reader_ready() -> bool:
-    try:
-        from perflint.readers.excel import read_workbook  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
-needs_excel = pytest.mark.skipif(not _excel_reader_ready(), reason="the workbook reader is not installed")
-_EXCEL_CASES = {"legacy_as_xlsx.xlsx", "wps_et_renamed.xlsx", "too_many_rows.xlsx", "too_many_columns.xlsx",
-                "html_table.xls"}
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_every_hostile_file_gets_its_finding(case, corpus_results):
-    if case.name in _EXCEL_CASES and not _excel_reader_ready():
-        pytest.skip("needs the workbook reader")
     result = corpus_results[case.name]
     findings = list(result.all_findings())
     assert result.verdict == "return", f"{case.name} must never pass"
@@ -160,7 +147,6 @@ def test_zip_limits_are_configurable(tmp_path, limit, value, monkeypatch):
     assert [(c, h.args["limit"]) for c, h in hits] == [("F007", limit)]
 
 
-@needs_excel
 @pytest.mark.parametrize("limit,rows", [("max_rows", [["a"]] * 6), ("max_columns", [list(range(6))])])
 def test_sheet_limits_are_enforced_by_the_workbook_reader(tmp_path, limit, rows):
     path = tmp_path / "book.xlsx"
@@ -182,7 +168,6 @@ def test_calamine_itself_refuses_entities(tmp_path, name):
         python_calamine.CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).to_python()
 
 
-@needs_excel
 @pytest.mark.parametrize("name", ["billion_laughs.xlsx", "xxe.xlsx"])
 def test_workbook_reader_never_expands_entities(tmp_path, name):
     """The workbook reader's own look at the XML (formulas, percent styles) expands nothing either."""
@@ -331,7 +316,6 @@ def html_export(xlsx: Path, out: Path) -> str:
     return ws.title
 
 
-@needs_excel
 @pytest.mark.skipif(not SAMPLE_XLSX, reason="no sample workbooks")
 @pytest.mark.parametrize("sample", SAMPLE_XLSX, ids=[p.stem for p in SAMPLE_XLSX])
 def test_html_table_of_a_form_reads_like_the_workbook(tmp_path, sample):

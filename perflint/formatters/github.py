@@ -49,7 +49,7 @@ class GithubFormatter:
                 self._annotate(path, f)
 
     def close(self, summary: Summary) -> None:
-        lang, w = self.lang, WORDS[self.lang]
+        lang = self.lang
         if lang == "zh":
             line = (f"perflint：{summary.files} 个文件，{summary.documents} 份文档；"
                     f"{VERDICT[lang]['pass']} {summary.passed}，{VERDICT[lang]['return']} {summary.returned}")
@@ -81,7 +81,7 @@ def _repo_path(path: str) -> str:
 def _markdown(summary: Summary, lang: str) -> str:
     w = WORDS[lang]
     v = VERDICT[lang]
-    rows = [f"## perflint\n", f"| {w['files']} | {w['documents']} | {v['pass']} | {v['return']} |",
+    rows = ["## perflint\n", f"| {w['files']} | {w['documents']} | {v['pass']} | {v['return']} |",
             "|---:|---:|---:|---:|", f"| {summary.files} | {summary.documents} | {summary.passed} | {summary.returned} |\n"]
     if summary.by_rule:
         rows += [f"| {w['rule']} | {w['count']} |", "|---|---:|"]

@@ -1,7 +1,6 @@
 """Plain text: what a pipe, a pre-commit hook or a log gets (no colour, no heavy imports)."""
 from __future__ import annotations
 
-import sys
 from typing import IO
 
 from ..model import FileResult

@@ -1,0 +1,266 @@
+"""perflint benchmark: one-file wall time, batch throughput, peak memory, against the python-calamine floor.
+
+    python bench/bench.py                 # 2,000 workbooks, the full set of measurements
+    python bench/bench.py --files 200     # a quick run
+    python bench/bench.py --markdown      # also print the README table
+
+The corpus (both kinds of form, every layout perflint ships a writer for, .xlsx and .xls, about one in
+eight faulty) is generated once into bench/out/ and reused. Every perflint run is a whole process
+started the way users start it, with the result cache off, so each file is really read and checked.
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import platform
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "bench" / "out"
+BASES = ROOT / "tests" / "fixtures" / "_base"
+GENERATOR_VERSION = "3"
+
+TARGETS = {
+    "one_file_s": 0.15,          # one-file check, median wall
+    "batch_vs_floor_j2": 8.0,    # batch wall at -j 2 over the bare calamine read
+    "j2_speedup": 1.7,           # throughput -j 2 over -j 1
+    "peak_mb": 250.0,            # peak memory (whole process tree) for the full corpus
+}
+
+_FAULTS = [
+    [("/funds/annual/other", 40.0)],                       # project_target: annual funds unbalanced
+    [("/indicators/0/unit", None)],                        # missing unit
+    [("/indicators/0/score", 15)],                         # self-eval: score off the formula
+    [("/funds/project", 2500.0)],                          # dept_target: funds unbalanced
+]
+
+
+# ---- corpus -----------------------------------------------------------------------------------
+def _set(doc: dict, ptr: str, value) -> bool:
+    node = doc
+    tokens = ptr.strip("/").split("/")
+    for t in tokens[:-1]:
+        node = node[int(t)] if isinstance(node, list) else node.get(t)
+        if node is None:
+            return False
+    last = tokens[-1]
+    if isinstance(node, list):
+        node[int(last)] = value
+    elif last in node:
+        node[last] = value
+    else:
+        return False
+    return True
+
+
+def _variant(kind: str, i: int, rng: random.Random) -> dict:
+    doc = json.loads((BASES / f"{kind}.json").read_text(encoding="utf-8"))
+    owner = doc.get("project") or doc.get("department")
+    owner["name"] = f"{owner['name']}（第{i}号）"
+    owner["code"] = f"{owner.get('code') or '5117'}{i:05d}"[-12:]
+    if rng.random() < 0.125:
+        for ptr, value in rng.choice(_FAULTS):
+            _set(doc, ptr, value)
+    return doc
+
+
+def build_corpus(n: int) -> Path:
+    from perflint.template import write_template
+
+    layouts = ["reference", "national", "provincial"]
+    kinds = ["project_target", "project_selfeval", "dept_target", "dept_selfeval"]
+    digest = hashlib.sha256(f"{GENERATOR_VERSION}:{n}".encode()).hexdigest()[:8]
+    folder = OUT / f"corpus-{n}-{digest}"
+    done = folder / ".complete"
+    if done.exists():
+        return folder
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    rng = random.Random(20251123)
+    started = time.perf_counter()
+    for i in range(n):
+        kind = kinds[i % len(kinds)]
+        layout = layouts[(i // len(kinds)) % len(layouts)]
+        suffix = ".xls" if i % 7 == 3 else ".xlsx"
+        sub = folder / f"dept{i % 40:02d}"
+        sub.mkdir(exist_ok=True)
+        write_template(kind, sub / f"{i:05d}_{kind}_{layout}{suffix}", document=_variant(kind, i, rng), layout=layout)
+    done.write_text(f"{n} files in {time.perf_counter() - started:.1f} s\n")
+    return folder
+
+
+def corpus_files(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.rglob("*") if p.suffix in (".xlsx", ".xls"))
+
+
+# ---- measuring --------------------------------------------------------------------------------
+def _tree_rss_kb(root_pid: int) -> int:
+    """Resident memory of a process and all its descendants, from /proc."""
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as fh:
+                fields = fh.read().rsplit(")", 1)[1].split()
+            with open(f"/proc/{entry}/statm") as fh:
+                pages = int(fh.read().split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        pid, ppid = int(entry), int(fields[1])
+        children.setdefault(ppid, []).append(pid)
+        rss[pid] = pages * os.sysconf("SC_PAGE_SIZE") // 1024
+    total, stack = 0, [root_pid]
+    while stack:
+        pid = stack.pop()
+        total += rss.get(pid, 0)
+        stack.extend(children.get(pid, ()))
+    return total
+
+
+def run_measured(cmd: list[str], sample_memory: bool = False) -> tuple[float, float, int]:
+    """(wall seconds, peak MB of the process tree, exit code)."""
+    peak = [0]
+    started = time.perf_counter()
+    env = {**os.environ, "CI": "1"}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)  # measure as installed: byte-code cached after the first run
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+    stop = threading.Event()
+
+    def sample() -> None:
+        while not stop.is_set():
+            peak[0] = max(peak[0], _tree_rss_kb(proc.pid))
+            stop.wait(0.02)
+
+    sampler = threading.Thread(target=sample, daemon=True) if sample_memory else None
+    if sampler:
+        sampler.start()
+    _, err = proc.communicate()
+    wall = time.perf_counter() - started
+    stop.set()
+    if sampler:
+        sampler.join()
+    if proc.returncode not in (0, 1):
+        raise SystemExit(f"{' '.join(cmd)} failed ({proc.returncode}):\n{err.decode(errors='replace')[-2000:]}")
+    return wall, peak[0] / 1024, proc.returncode
+
+
+def perflint_cmd() -> list[str]:
+    exe = shutil.which("perflint")
+    return [exe] if exe else [sys.executable, "-m", "perflint"]
+
+
+def floor_read(files: list[Path]) -> float:
+    """Reading every sheet of every workbook with python-calamine alone, in one process."""
+    from python_calamine import CalamineWorkbook
+
+    started = time.perf_counter()
+    for path in files:
+        wb = CalamineWorkbook.from_path(str(path))
+        for name in wb.sheet_names:
+            wb.get_sheet_by_name(name).to_python()
+    return time.perf_counter() - started
+
+
+def one_file(path: Path, repeat: int) -> float:
+    cmd = perflint_cmd() + ["check", str(path), "--no-cache", "--format", "text"]
+    run_measured(cmd)  # warm the OS file cache and the schema cache
+    return statistics.median(run_measured(cmd)[0] for _ in range(repeat))
+
+
+def batch(folder: Path, jobs: int) -> tuple[float, float]:
+    cmd = perflint_cmd() + ["check", str(folder), "--no-cache", "-j", str(jobs), "--format", "json"]
+    wall, peak, _ = run_measured(cmd, sample_memory=True)
+    return wall, peak
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--files", type=int, default=2000)
+    ap.add_argument("--repeat", type=int, default=15, help="runs of the one-file check (median)")
+    ap.add_argument("--markdown", action="store_true", help="print the README table")
+    args = ap.parse_args()
+    sys.path.insert(0, str(ROOT))
+
+    folder = build_corpus(args.files)
+    files = corpus_files(folder)
+    small = build_corpus(max(args.files // 4, 50))
+    json_one = ROOT / "samples" / "json" / "project_target_clean.json"
+    xlsx_one = next(p for p in files if p.suffix == ".xlsx")
+
+    results: dict = {"machine": {"cpu": platform.processor() or platform.machine(), "cores": os.cpu_count(),
+                                 "python": platform.python_version(), "system": platform.platform()},
+                     "files": len(files)}
+    python = [sys.executable, "-c", "pass"]
+    results["python_startup_s"] = statistics.median(run_measured(python)[0] for _ in range(args.repeat))
+    results["one_file_json_s"] = one_file(json_one, args.repeat)
+    results["one_file_xlsx_s"] = one_file(xlsx_one, args.repeat)
+    floor = min(floor_read(files) for _ in range(2))
+    results["floor_s"] = floor
+    results["floor_files_per_s"] = len(files) / floor
+    for jobs in (1, 2):
+        wall, peak = batch(folder, jobs)
+        results[f"j{jobs}_s"], results[f"j{jobs}_peak_mb"] = wall, peak
+        results[f"j{jobs}_files_per_s"] = len(files) / wall
+    small_wall, small_peak = batch(small, 1)
+    results["small_files"] = len(corpus_files(small))
+    results["small_j1_peak_mb"] = small_peak
+    results["batch_vs_floor_j1"] = results["j1_s"] / floor
+    results["batch_vs_floor_j2"] = results["j2_s"] / floor
+    results["j2_speedup"] = results["j1_s"] / results["j2_s"]
+    results["peak_mb"] = max(results["j1_peak_mb"], results["j2_peak_mb"])
+    results["memory_growth"] = results["j1_peak_mb"] / small_peak if small_peak else None
+
+    checks = {
+        "one_file_s": max(results["one_file_json_s"], results["one_file_xlsx_s"]) <= TARGETS["one_file_s"],
+        "batch_vs_floor_j2": results["batch_vs_floor_j2"] <= TARGETS["batch_vs_floor_j2"],
+        "j2_speedup": results["j2_speedup"] >= TARGETS["j2_speedup"],
+        "peak_mb": results["peak_mb"] <= TARGETS["peak_mb"],
+    }
+    results["targets_met"] = checks
+    OUT.mkdir(parents=True, exist_ok=True)
+    (OUT / "results.json").write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
+
+    def ok(key: str) -> str:
+        return "ok" if checks[key] else "MISSED"
+
+    print(f"machine: {results['machine']['cpu']}, {results['machine']['cores']} cores, Python {results['machine']['python']}")
+    print(f"corpus: {len(files)} workbooks ({folder.relative_to(ROOT)})")
+    print(f"python start-up alone (median of {args.repeat}): {results['python_startup_s']:.3f} s")
+    print(f"one-file check (median of {args.repeat}): json {results['one_file_json_s']:.3f} s, "
+          f"xlsx {results['one_file_xlsx_s']:.3f} s  [target ≤ {TARGETS['one_file_s']} s: {ok('one_file_s')}]")
+    print(f"floor, python-calamine read alone: {floor:.2f} s ({results['floor_files_per_s']:.0f} files/s)")
+    for jobs in (1, 2):
+        print(f"perflint -j {jobs}: {results[f'j{jobs}_s']:.2f} s ({results[f'j{jobs}_files_per_s']:.0f} files/s), "
+              f"{results[f'j{jobs}_s'] / floor:.1f}× the floor, peak {results[f'j{jobs}_peak_mb']:.0f} MB")
+    print(f"batch at -j 2 / floor: {results['batch_vs_floor_j2']:.1f}×  [target ≤ {TARGETS['batch_vs_floor_j2']}×: {ok('batch_vs_floor_j2')}]")
+    print(f"-j 2 speed-up over -j 1: {results['j2_speedup']:.2f}×  [target ≥ {TARGETS['j2_speedup']}×: {ok('j2_speedup')}]")
+    print(f"peak memory: {results['peak_mb']:.0f} MB for {len(files)} files, {small_peak:.0f} MB for "
+          f"{results['small_files']} (growth {results['memory_growth']:.2f}×)  [target ≤ {TARGETS['peak_mb']:.0f} MB: {ok('peak_mb')}]")
+    if args.markdown:
+        print()
+        print("| measurement | result | target |")
+        print("|---|---|---|")
+        print(f"| `python -c pass` on this machine (median of {args.repeat}) | {results['python_startup_s']:.3f} s | |")
+        print(f"| one-file check, JSON (median of {args.repeat}) | {results['one_file_json_s']:.3f} s | ≤ 0.15 s |")
+        print(f"| one-file check, xlsx (median of {args.repeat}) | {results['one_file_xlsx_s']:.3f} s | ≤ 0.15 s |")
+        print(f"| python-calamine read alone, {len(files)} workbooks | {floor:.2f} s ({results['floor_files_per_s']:.0f} files/s) | floor |")
+        print(f"| perflint -j 1 | {results['j1_s']:.2f} s ({results['j1_files_per_s']:.0f} files/s, {results['batch_vs_floor_j1']:.1f}× floor) | |")
+        print(f"| perflint -j 2 | {results['j2_s']:.2f} s ({results['j2_files_per_s']:.0f} files/s, {results['batch_vs_floor_j2']:.1f}× floor) | ≤ 8× floor |")
+        print(f"| -j 2 speed-up | {results['j2_speedup']:.2f}× | ≥ 1.7× |")
+        print(f"| peak memory, {len(files)} files / {results['small_files']} files | {results['peak_mb']:.0f} MB / {small_peak:.0f} MB | ≤ 250 MB, flat |")
+    return 0 if all(checks.values()) else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
