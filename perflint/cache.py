@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
+from .data import write_atomically
 from .model import FileResult
 
 _FORMAT = 1  # bump when the stored layout changes
@@ -147,12 +148,7 @@ class ResultCache:
     def put(self, key: str | None, result: FileResult) -> None:
         if key is None or not self._writable:
             return
-        target = self._file(key)
         try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-            with open(tmp, "wb") as fh:
-                pickle.dump(result, fh, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(tmp, target)
+            write_atomically(self._file(key), pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL), make_parents=True)
         except Exception:
             self._writable = False  # read-only or full disk: stop trying, keep checking

@@ -8,7 +8,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Mapping
 
-from .data import DataError, data_dir, load_toml
+from .data import DataError, data_dir, load_toml, write_atomically
 from .model import KINDS, SEVERITIES
 
 FAMILIES = ("F", "B", "A", "I", "S", "H", "W")
@@ -187,7 +187,6 @@ def load_catalogue(directory: Path | None = None) -> Catalogue:
 @lru_cache(maxsize=1)
 def default_catalogue() -> Catalogue:
     """The shipped catalogue, kept pickled in the cache: parsing the TOML costs ~20 ms a run."""
-    import os
     import pickle
 
     from . import __version__
@@ -209,11 +208,7 @@ def default_catalogue() -> Catalogue:
         pass
     catalogue = load_catalogue(directory)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        with open(tmp, "wb") as fh:
-            pickle.dump(catalogue, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, path)
+        write_atomically(path, pickle.dumps(catalogue, protocol=pickle.HIGHEST_PROTOCOL), make_parents=True)
     except OSError:
         pass
     return catalogue

@@ -1,6 +1,7 @@
 """Where the shipped data (rule catalogue, profiles, schemas) lives, installed or in a checkout."""
 from __future__ import annotations
 
+import os
 import tomllib
 from pathlib import Path
 
@@ -34,3 +35,18 @@ def load_toml(path: Path) -> dict:
         raise DataError(path, "", "file not found") from None
     except tomllib.TOMLDecodeError as exc:
         raise DataError(path, "", f"not valid TOML: {exc}") from None
+
+
+def write_atomically(path: str | Path, data: bytes, *, make_parents: bool = False) -> None:
+    """Write through a temporary file and a rename, so a reader (another run, a worker) never sees
+    half a file. Raises OSError; the caches that use it treat that as "not cached"."""
+    path = Path(path)
+    if make_parents:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+    except OSError:
+        tmp.unlink(missing_ok=True)
+        raise

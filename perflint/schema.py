@@ -16,7 +16,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Iterator
 
-from .data import data_dir
+from .data import data_dir, write_atomically
 from .model import KINDS, pointer, thaw
 
 _TYPE_NAMES = {"number": ("数字", "a number"), "integer": ("整数", "an integer"), "string": ("文本", "text"),
@@ -49,11 +49,7 @@ def _fast_validator(kind: str):
     path = folder / f"{name}.py"
     if not path.exists():
         try:
-            code = fastjsonschema.compile_to_code(schema)
-            folder.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(f".{os.getpid()}.tmp")
-            tmp.write_text(code, encoding="utf-8")
-            os.replace(tmp, path)
+            write_atomically(path, fastjsonschema.compile_to_code(schema).encode("utf-8"), make_parents=True)
         except OSError:
             return fastjsonschema.compile(schema)  # no writable cache: compile in memory
     namespace: dict[str, Any] = {"__name__": name}
@@ -73,9 +69,7 @@ def _code_of(path: Path):
     except (OSError, ValueError, EOFError, TypeError):
         code = compile(path.read_text(encoding="utf-8"), str(path), "exec")
         try:
-            tmp = compiled.with_suffix(f".{os.getpid()}.tmp")
-            tmp.write_bytes(marshal.dumps(code))
-            os.replace(tmp, compiled)
+            write_atomically(compiled, marshal.dumps(code))
         except OSError:
             pass
         return code

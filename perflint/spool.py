@@ -14,6 +14,7 @@ import pickle
 import shutil
 import tempfile
 
+from .data import write_atomically
 from .model import Cell, Document, Hit, thaw
 from .readers import ReadOutcome
 
@@ -65,10 +66,7 @@ def keep(path: str, outcome: ReadOutcome) -> None:
              [(code, _plain_hit(h)) for code, h in d.reader_hits]) for d in outcome.documents]
     hits = [(code, _plain_hit(h)) for code, h in outcome.hits]
     try:
-        tmp = f"{entry}.{os.getpid()}.tmp"
-        with open(tmp, "wb") as fh:
-            pickle.dump((docs, hits), fh, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, entry)
+        write_atomically(entry, pickle.dumps((docs, hits), protocol=pickle.HIGHEST_PROTOCOL))
     except (OSError, pickle.PicklingError, TypeError, ValueError):
         pass  # the check will parse the file itself
 

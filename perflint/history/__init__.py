@@ -18,7 +18,7 @@ import os
 import pickle
 from typing import Any, Iterable
 
-from ..data import DataError
+from ..data import DataError, write_atomically
 from .index import EMPTY, HistoryIndex
 from .records import RECORD_VERSION, Record, record_from_document
 
@@ -102,12 +102,9 @@ class RecordCache:
         for folder in self._dirty:
             files = {n: e for n, e in self._shards[folder].items() if os.path.exists(os.path.join(folder, n))}
             path = self._shard_path(folder)
-            try:
-                path.parent.mkdir(parents=True, exist_ok=True)
-                tmp = path.with_suffix(f".{os.getpid()}.tmp")
-                with open(tmp, "wb") as fh:
-                    pickle.dump({"folder": folder, "files": files}, fh, protocol=pickle.HIGHEST_PROTOCOL)
-                os.replace(tmp, path)  # atomic: parallel runs never read half a shard
+            try:  # atomic: parallel runs never read half a shard
+                write_atomically(path, pickle.dumps({"folder": folder, "files": files},
+                                                    protocol=pickle.HIGHEST_PROTOCOL), make_parents=True)
             except OSError:
                 pass  # an unwritable cache costs time, not correctness
         self._dirty.clear()

@@ -59,6 +59,16 @@ class ReadOutcome:
         return self
 
 
+def read_bytes(path: str, options: ReaderOptions, outcome: ReadOutcome) -> bytes | None:
+    """The file's bytes (one past the size limit at most), or None with F001 said on `outcome`."""
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(options.limits.max_file_bytes + 1)
+    except OSError as exc:
+        outcome.fail("F001", variant="io", error=exc.strerror or str(exc))
+        return None
+
+
 def read_path(path: str, options: ReaderOptions | None = None) -> ReadOutcome:
     options = options or ReaderOptions()
     suffix = os.path.splitext(path)[1].lower()

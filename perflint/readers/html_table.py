@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from html.parser import HTMLParser
 
-from . import Limits, ReaderOptions, ReadOutcome
+from . import Limits, ReadOutcome, ReaderOptions, read_bytes
 
 _CHARSET = re.compile(rb"""charset\s*=\s*["']?\s*([A-Za-z0-9_\-]+)""", re.I)
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
@@ -216,11 +216,9 @@ class _Book:
 
 def read_html(path: str, options: ReaderOptions, encoding: str | None = None, suffix: str = ".xls") -> ReadOutcome:
     outcome = ReadOutcome()
-    try:
-        with open(path, "rb") as fh:
-            raw = fh.read(options.limits.max_file_bytes + 1)
-    except OSError as exc:
-        return outcome.fail("F001", variant="io", error=exc.strerror or str(exc))
+    raw = read_bytes(path, options, outcome)
+    if raw is None:
+        return outcome
     try:
         _title, tables = _parse(decode_html(raw, encoding), options.limits)
     except TooLarge as exc:

@@ -5,7 +5,7 @@ import json
 import re
 
 from ..model import KINDS, Document
-from . import ReaderOptions, ReadOutcome
+from . import ReadOutcome, ReaderOptions, read_bytes
 from .normalise import Normaliser
 
 
@@ -111,11 +111,9 @@ def parse_json_document(data: object, path: str, outcome: ReadOutcome) -> ReadOu
 
 def read_json(path: str, options: ReaderOptions) -> ReadOutcome:
     outcome = ReadOutcome()
-    try:
-        with open(path, "rb") as fh:
-            raw = fh.read(options.limits.max_file_bytes + 1)
-    except OSError as exc:
-        return outcome.fail("F001", variant="io", error=exc.strerror or str(exc))
+    raw = read_bytes(path, options, outcome)
+    if raw is None:
+        return outcome
     if not raw.strip():
         return outcome.fail("F001", variant="empty")
     text, why = decode_text(raw)
