@@ -55,27 +55,25 @@ def _balance(total: Any, parts: list[Any]) -> tuple[float, list[float]] | None:
     return total, [p or 0.0 for p in parts]
 
 
-@rule("A201")
-def annual_funds_unbalanced(doc, ctx):
-    found = _balance(amount(doc, "/funds/annual/total"),
-                     [amount(doc, "/funds/annual/fiscal"), amount(doc, "/funds/annual/other")])
+def _sources_balance(doc, ctx, block: str):
+    """年度/中期资金总额 = 财政拨款 + 其他资金, for the project target's `block`."""
+    found = _balance(amount(doc, f"/funds/{block}/total"),
+                     [amount(doc, f"/funds/{block}/fiscal"), amount(doc, f"/funds/{block}/other")])
     if found is None:
         return
     total, (fiscal, other) = found
     if differs(total, fiscal + other, ctx.param("amount_tolerance")):
-        yield Hit.at("/funds/annual/total", total=total, fiscal=fiscal, other=other, diff=total - fiscal - other)
+        yield Hit.at(f"/funds/{block}/total", total=total, fiscal=fiscal, other=other, diff=total - fiscal - other)
+
+
+@rule("A201")
+def annual_funds_unbalanced(doc, ctx):
+    return _sources_balance(doc, ctx, "annual")
 
 
 @rule("A202")
 def medium_funds_unbalanced(doc, ctx):
-    found = _balance(amount(doc, "/funds/medium_term/total"),
-                     [amount(doc, "/funds/medium_term/fiscal"), amount(doc, "/funds/medium_term/other")])
-    if found is None:
-        return
-    total, (fiscal, other) = found
-    if differs(total, fiscal + other, ctx.param("amount_tolerance")):
-        yield Hit.at("/funds/medium_term/total", total=total, fiscal=fiscal, other=other,
-                     diff=total - fiscal - other)
+    return _sources_balance(doc, ctx, "medium_term")
 
 
 @rule("A203")
