@@ -76,6 +76,8 @@ def _run(settings: RunSettings, catalogue: Catalogue, profile: Profile, files: l
     for f in formatters:
         try:
             f.close(summary)
+        except BrokenPipeError:
+            raise  # the reader of stdout has gone (`| head`): nothing to report, see entry.main
         except OSError as exc:  # e.g. the workbook is open in Excel: the other reports still get written
             failed.append(f"{getattr(f, 'path', None) or exc.filename or ''}: {exc.strerror or exc}")
     if failed:
