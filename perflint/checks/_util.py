@@ -14,6 +14,26 @@ def num(value: Any) -> float | None:
     return float(value)
 
 
+class _WrongType:
+    """A value (or a block above it) of the wrong type: F003 reports it; a sum over it is unknowable."""
+
+
+WRONG = _WrongType()
+
+
+def lookup(doc: Document, ptr: str) -> Any:
+    """The value at `ptr`: None when it or a block above it is absent or null, WRONG when a block
+    above it is not a table (F003's to report, not the rules')."""
+    node: Any = doc.data
+    for token in ptr.split("/")[1:]:
+        if node is None:
+            return None
+        if not isinstance(node, Mapping):
+            return WRONG
+        node = node.get(token)
+    return node
+
+
 def number_at(doc: Document, ptr: str) -> float | None:
     return num(doc.get(ptr))
 

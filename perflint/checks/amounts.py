@@ -7,7 +7,7 @@ from typing import Any, Iterator
 
 from . import rule
 from ..model import Hit, pointer
-from ._util import differs, num, number_at
+from ._util import WRONG, _WrongType, differs, lookup, num, number_at
 
 # A rate typed on a form never carries more than this many decimals; more digits are float noise
 # from a conversion (0.862 × 100 = 86.19999999999999), not precision the officer wrote.
@@ -15,13 +15,6 @@ _RATE_DECIMALS_MAX = 6
 
 _SELFEVAL_ROWS = ("fiscal_current", "carryover", "other")
 _SELFEVAL_COLUMNS = {"initial": "年初预算数", "adjusted": "全年预算数", "executed": "全年执行数"}
-
-
-class _WrongType:
-    """A value (or a block above it) of the wrong type: F003 reports it; a sum over it is unknowable."""
-
-
-WRONG = _WrongType()
 
 
 def amount(doc, ptr: str) -> float | None | _WrongType:
@@ -32,15 +25,9 @@ def amount(doc, ptr: str) -> float | None | _WrongType:
     """
     if any(hit.pointer == ptr for _code, hit in doc.reader_hits):
         return WRONG
-    node: Any = doc.data
-    for token in ptr.split("/")[1:]:
-        if node is None:
-            return None
-        if not isinstance(node, Mapping):
-            return WRONG
-        node = node.get(token)
-    if node is None:
-        return None
+    node = lookup(doc, ptr)
+    if node is None or node is WRONG:
+        return node
     value = num(node)
     return WRONG if value is None else value
 

@@ -7,7 +7,7 @@ from typing import Any
 from . import rule
 from ..model import DEPT_KINDS, TARGET_KINDS, Hit
 from ..values import halfwidth
-from ._util import num
+from ._util import lookup, num
 
 FISCAL_YEAR_MIN, FISCAL_YEAR_MAX = 2000, 2100
 
@@ -45,13 +45,7 @@ def _missing(doc, ptr: str, root: str = "") -> bool:
     """
     if root and not isinstance(doc.get(root), Mapping):
         return False
-    node: Any = doc.data
-    for token in ptr.split("/")[1:]:
-        if node is None:
-            return True
-        if not isinstance(node, Mapping):
-            return False
-        node = node.get(token)
+    node = lookup(doc, ptr)
     if node is None:
         return True
     return isinstance(node, str) and _empty(node)
