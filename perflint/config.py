@@ -24,7 +24,6 @@ CONFIG_KEYS = {
 _STRING_LISTS = ("select", "ignore", "history", "registry", "include", "exclude", "paths")
 _CHOICES = {"lang": ("zh", "en"), "fail_on": ("error", "warning", "never"),
             "format": ("rich", "text", "json", "sarif", "junit", "github", "html")}
-CONFIG_NAMES = ("perflint.toml", "pyproject.toml")
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
-from . import __version__
 from .catalogue import Catalogue, default_catalogue
 from .config import Config, glob_match
 from .data import DataError
@@ -142,7 +141,3 @@ def collect_files(paths: Iterable[str], include: Iterable[str] = (), exclude: It
 def iter_results(engine: Engine, files: list[str], options: ReaderOptions) -> Iterator[FileResult]:
     for path in files:
         yield engine.check_file(path, options)
-
-
-def version() -> str:
-    return __version__

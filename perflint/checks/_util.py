@@ -46,8 +46,6 @@ def text(value: Any) -> str:
     return value.strip() if isinstance(value, str) else ""
 
 
-def mapping(value: Any) -> Mapping[str, Any]:
-    return value if isinstance(value, Mapping) else {}
 
 
 def differs(a: float, b: float, tolerance: float) -> bool:
