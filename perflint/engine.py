@@ -125,6 +125,11 @@ class Engine:
 
     def check_document(self, doc: Document) -> DocumentResult:
         hits = [(c, h) for c, h in self.run_rules(doc) if self.wanted(c, doc.path)]
+        # a block of the wrong type (indicators written as a table, funds as text) is F003's to
+        # report; what the rules then say inside it ("no 产出指标") is only an echo of that
+        mistyped = [h.pointer for c, h in hits if c == "F003" and h.variant == "type"]
+        if mistyped:
+            hits = [(c, h) for c, h in hits if c[0] in "FW" or not any(pointer_within(h.pointer, p) for p in mistyped)]
         findings = [self.stamp(code, hit, doc) for code, hit in hits]
         findings = self.apply_waivers(doc, findings)
         findings.sort(key=_finding_order)

@@ -100,3 +100,13 @@ def test_findings_render_in_english(tmp_path):
     doc = apply_patch(base_document("project_target"), UNBALANCED)
     (result,) = check_paths([write(tmp_path, doc)], select=["A201"], lang="en")
     assert result.documents[0].findings[0].message.startswith("Annual total 1300.00 (10k yuan)")
+
+
+def test_findings_inside_a_mistyped_block_are_not_echoed(tmp_path):
+    doc = base_document("project_target")
+    doc["indicators"] = {i["name"]: i for i in doc["indicators"]}  # a table where a list belongs
+    (result,) = check_paths([write(tmp_path, doc)])
+    codes = [(f.code, f.location.pointer) for f in result.documents[0].findings]
+    assert ("F003", "/indicators") in codes
+    assert not [c for c, p in codes if c.startswith("I")], "no I301/I312 echo of the F003"
+    assert result.documents[0].grade == "差", "a target sheet with no indicators is still fatal"
