@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
+from functools import lru_cache
 from typing import Any, Iterable
 
 from ...model import Cell
@@ -14,6 +15,7 @@ BELOW_LABELS = frozenset({"中期目标", "年度目标", "预期目标", "实�
 _NEVER_INLINE = frozenset({"度量单位"})  # 单位：元 is the sheet's unit note, not a 度量单位 value
 
 
+@lru_cache(maxsize=None)  # bounded by the sheet width limit; asked for on every located value
 def col_letters(col: int) -> str:
     out = ""
     col += 1

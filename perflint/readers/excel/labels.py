@@ -23,6 +23,11 @@ def normalise_label(text: object) -> tuple[str, str | None]:
     """(normalised label, note) of a cell's text; note is the trailing parenthetical, if any."""
     if not isinstance(text, str):
         return "", None
+    return _normalise(text)
+
+
+@lru_cache(maxsize=16384)  # a bureau's workbooks repeat the same few hundred label texts endlessly
+def _normalise(text: str) -> tuple[str, str | None]:
     s = _SPACE.sub("", halfwidth(text)).rstrip(_COLONS)
     note = None
     m = _TRAILING_NOTE.match(s)
