@@ -44,7 +44,8 @@ def _entry(path: str) -> str | None:
         st = os.stat(path)
     except OSError:
         return None
-    key = f"{os.path.realpath(path)}\0{st.st_size}\0{st.st_mtime_ns}"
+    # the pre-pass and the check name a file by the same string: no need to resolve it
+    key = f"{path}\0{st.st_size}\0{st.st_mtime_ns}"
     return os.path.join(_folder, hashlib.sha1(key.encode()).hexdigest() + ".pickle")
 
 
@@ -79,7 +80,7 @@ def take(path: str) -> ReadOutcome | None:
     try:
         with open(entry, "rb") as fh:
             docs, hits = pickle.load(fh)
-        os.unlink(entry)
+        os.unlink(entry)  # a province's batch need not sit in the temporary folder until the end
     except Exception:  # absent, or unreadable: read the file itself
         return None
     outcome = ReadOutcome()
