@@ -19,6 +19,9 @@ KIND_NAMES_ZH = {
     "dept_selfeval": "部门整体支出绩效自评表",
 }
 
+# what a document's tables are: checked on every field access, so not through the Mapping ABC
+MAPPINGS = (MappingProxyType, dict)
+
 SEVERITIES = ("error", "warning", "info")
 
 
@@ -33,7 +36,7 @@ def freeze(value: Any) -> Any:
 
 def thaw(value: Any) -> Any:
     """Plain JSON-compatible copy of a frozen value."""
-    if isinstance(value, Mapping):
+    if isinstance(value, MAPPINGS):
         return {k: thaw(v) for k, v in value.items()}
     if isinstance(value, tuple):
         return [thaw(v) for v in value]
@@ -181,7 +184,7 @@ class Document:
     def get(self, ptr: str, default: Any = None) -> Any:
         node: Any = self.data
         for token in pointer_tokens(ptr):
-            if isinstance(node, Mapping):
+            if isinstance(node, MAPPINGS):
                 if token not in node:
                     return default
                 node = node[token]
@@ -215,7 +218,7 @@ class Document:
         """The `project` block of project forms, the `department` block of department forms."""
         key = "project" if self.kind in PROJECT_KINDS else "department"
         val = self.data.get(key)
-        return val if isinstance(val, Mapping) else MappingProxyType({})
+        return val if isinstance(val, MAPPINGS) else MappingProxyType({})
 
     @property
     def code(self) -> str | None:
@@ -231,7 +234,7 @@ class Document:
     def department_name(self) -> str | None:
         if self.kind in PROJECT_KINDS:
             dep = self.owner.get("department")
-            if isinstance(dep, Mapping):
+            if isinstance(dep, MAPPINGS):
                 n = dep.get("name")
                 return str(n) if n else None
             return None
@@ -241,7 +244,7 @@ class Document:
         inds = self.data.get("indicators")
         if isinstance(inds, tuple):
             for i, ind in enumerate(inds):
-                if isinstance(ind, Mapping):
+                if isinstance(ind, MAPPINGS):
                     yield i, ind
 
 

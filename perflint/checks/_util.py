@@ -1,10 +1,9 @@
 """Small, type-safe accessors shared by the rules (documents may carry wrong types: F003 reports those)."""
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
-from ..model import Document
+from ..model import MAPPINGS, Document
 
 
 def num(value: Any) -> float | None:
@@ -28,7 +27,7 @@ def lookup(doc: Document, ptr: str) -> Any:
     for token in ptr.split("/")[1:]:
         if node is None:
             return None
-        if not isinstance(node, Mapping):
+        if not isinstance(node, MAPPINGS):
             return WRONG
         node = node.get(token)
     return node

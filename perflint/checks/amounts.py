@@ -2,11 +2,10 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from collections.abc import Mapping
 from typing import Any, Iterator
 
 from . import rule
-from ..model import Hit, pointer
+from ..model import MAPPINGS, Hit, pointer
 from ._util import WRONG, _WrongType, differs, lookup, num, number_at
 
 # A rate typed on a form never carries more than this many decimals; more digits are float noise
@@ -164,13 +163,13 @@ def _amounts(doc) -> Iterator[tuple[str, float, str]]:
             if key in _NOT_AMOUNTS:
                 continue
             here = ptr + pointer(key)
-            if isinstance(value, Mapping):
+            if isinstance(value, MAPPINGS):
                 yield from walk(value, here)
             elif num(value) is not None:
                 yield here, num(value), labels.get(here, key)
 
     funds = doc.get("/funds")
-    if isinstance(funds, Mapping):
+    if isinstance(funds, MAPPINGS):
         yield from walk(funds, "/funds")
     prior = number_at(doc, "/project/prior_year_budget")
     if prior is not None:
@@ -178,7 +177,7 @@ def _amounts(doc) -> Iterator[tuple[str, float, str]]:
     tasks = doc.get("/tasks")
     if isinstance(tasks, tuple):
         for i, task in enumerate(tasks):
-            amount = num(task.get("amount")) if isinstance(task, Mapping) else None
+            amount = num(task.get("amount")) if isinstance(task, MAPPINGS) else None
             if amount is not None:
                 name = task.get("name")
                 label = f"年度主要任务“{name.strip()}”金额" if isinstance(name, str) and name.strip() \
@@ -217,7 +216,7 @@ def tasks_exceed_funds(doc, ctx):
     tasks = doc.get("/tasks")
     if project is None or not isinstance(tasks, tuple):
         return
-    amounts = [num(t.get("amount")) for t in tasks if isinstance(t, Mapping)]
+    amounts = [num(t.get("amount")) for t in tasks if isinstance(t, MAPPINGS)]
     amounts = [a for a in amounts if a is not None]
     if not amounts:
         return

@@ -5,7 +5,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from . import rule
-from ..model import DEPT_KINDS, TARGET_KINDS, Hit
+from ..model import DEPT_KINDS, MAPPINGS, TARGET_KINDS, Hit
 from ..values import halfwidth
 from ._util import lookup, num
 
@@ -64,7 +64,7 @@ def _fiscal_year(doc) -> int | None:
 
 def _period(doc) -> tuple[float | None, float | None]:
     period = doc.get("/project/period")
-    if not isinstance(period, Mapping):
+    if not isinstance(period, MAPPINGS):
         return None, None
     return num(period.get("start")), num(period.get("end"))
 
@@ -116,7 +116,7 @@ def bad_fiscal_year(doc, ctx):
 @rule("B106")
 def bad_attribute(doc, ctx):
     project = doc.get("/project")
-    if not isinstance(project, Mapping):
+    if not isinstance(project, MAPPINGS):
         return
     value = project.get("attribute")
     if _empty(value):

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from typing import Any, Iterator
 
 from . import rule
-from ..model import SELFEVAL_KINDS, Hit, pointer
+from ..model import MAPPINGS, SELFEVAL_KINDS, Hit, pointer
 from ..profiles import fold_indicator_name
 from ..values import OPERATORS, POSITIVE, extract_date, halfwidth, is_quantitative
 from ._util import blank, num, text
@@ -222,7 +222,7 @@ def _period_end(doc) -> tuple[int, str] | None:
     year = num(doc.data.get("fiscal_year"))
     year = int(year) if year is not None and year.is_integer() else None
     period = doc.owner.get("period") if doc.kind.startswith("project") else None
-    if isinstance(period, Mapping):
+    if isinstance(period, MAPPINGS):
         end = num(period.get("end"))
         if end is not None and end.is_integer() and (year is None or end >= year):
             return int(end), "period"

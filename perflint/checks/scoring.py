@@ -6,7 +6,7 @@ from typing import Any, Iterator
 
 from . import rule
 from .. import scoring
-from ..model import Hit, pointer
+from ..model import MAPPINGS, Hit, pointer
 from ._util import blank, differs, num, text
 from .indicators import level1
 
@@ -16,10 +16,10 @@ _EPS = 1e-9
 def budget_block(doc) -> tuple[Any, Any]:
     """(全年执行数, 全年预算数): the 年度资金总额 row of a project, the funds block of a department."""
     funds = doc.data.get("funds")
-    if not isinstance(funds, Mapping):
+    if not isinstance(funds, MAPPINGS):
         return None, None
     row = funds.get("total") if doc.kind == "project_selfeval" else funds
-    if not isinstance(row, Mapping):
+    if not isinstance(row, MAPPINGS):
         return None, None
     return row.get("executed"), row.get("adjusted")
 

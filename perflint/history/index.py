@@ -116,8 +116,15 @@ class HistoryIndex:
         return self.records[i] if i is not None else None
 
     def record_of(self, doc: Document) -> Record:
-        """The record of a document being checked (built afresh: the document is at hand)."""
-        return record_from_document(doc, 0, os.path.realpath(doc.path) if doc.path else "")
+        """The record of a document being checked (built from the document at hand, once)."""
+        if _last_record[0] is not doc:
+            _last_record[:] = [doc, record_from_document(doc, 0, os.path.realpath(doc.path) if doc.path else "")]
+        return _last_record[1]
+
+
+# (document, its record) of the document being checked: every H rule asks for it in turn. Kept out
+# of the index so that the index stays plain data that pickles.
+_last_record: list = [None, None]
 
 
 EMPTY = HistoryIndex()

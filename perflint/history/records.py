@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from collections.abc import Mapping
 from typing import Any
 
-from ..model import DEPT_KINDS, PROJECT_KINDS, SELFEVAL_KINDS, TARGET_KINDS, Document
+from ..model import DEPT_KINDS, MAPPINGS, PROJECT_KINDS, SELFEVAL_KINDS, TARGET_KINDS, Document
 
 RECORD_VERSION = 2  # part of every cache shard name: a new layout never reads an old shard
 
@@ -137,7 +137,7 @@ def _str(value: Any) -> str | None:
 
 
 def _map(value: Any) -> Mapping[str, Any]:
-    return value if isinstance(value, Mapping) else {}
+    return value if isinstance(value, MAPPINGS) else {}
 
 
 def record_from_document(doc: Document, ordinal: int = 0, real: str | None = None) -> Record:
