@@ -23,6 +23,7 @@ _CELL = re.compile(rb"<(?:\w+:)?c\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)", re.S)
 _FORMULA = re.compile(rb"<(?:\w+:)?f\b[^>]*?(?:/>|>(.*?)</(?:\w+:)?f>)", re.S)
 _VALUE = re.compile(rb"<(?:\w+:)?v\b[^>]*>([^<]+)</(?:\w+:)?v>")
 _STYLE = re.compile(rb'\bs="([0-9]{1,9})"')
+_NUMFMT_ID = re.compile(rb'(?:^|\s)(?:\w+:)?numFmtId\s*=\s*"([0-9]{1,9})"')
 _CELL_REF = re.compile(rb'\br="([A-Z]{1,3}[0-9]{1,7})"')
 _REF = re.compile(r"^([A-Z]{1,3})([0-9]{1,7})$")
 _BUILTIN_PERCENT = {9, 10}
@@ -36,6 +37,8 @@ class PartTooLarge(Exception):
 
 
 def unescape(text: str) -> str:
+    if "&" not in text:  # nearly every attribute and formula: nothing to undo
+        return text
     for esc, ch in _ESCAPES:
         text = text.replace(esc, ch)
     return text
@@ -116,8 +119,8 @@ class XlsxParts:
             return frozenset()
         out = set()
         for i, raw in enumerate(_XF.findall(m.group(1))):
-            fmt = _attrs(raw).get("numFmtId", "0")
-            if fmt.isdigit() and int(fmt) in percent_fmts:
+            fm = _NUMFMT_ID.search(raw)  # the only attribute wanted of each of the (many) cell formats
+            if fm is not None and int(fm.group(1)) in percent_fmts:
                 out.add(i)
         return frozenset(out)
 
