@@ -79,6 +79,16 @@ class Engine:
 
         self._schema = schema
         self._ctx = Context(self.profile, self.history)
+        self._plans: dict[str, list[tuple[str, Callable, Context]]] = {}
+
+    def _plan(self, kind: str) -> list[tuple[str, Callable, Context]]:
+        """The rules that apply to a form kind, with their contexts: worked out once, not per document."""
+        plan = self._plans.get(kind)
+        if plan is None:
+            plan = [(code, fn, self._ctx.for_rule(self.catalogue[code])) for code, fn in self.rules.items()
+                    if kind in self.catalogue[code].kinds and self.wanted(code)]
+            self._plans[kind] = plan
+        return plan
 
     # ---- stamping -------------------------------------------------------------------------
     def stamp(self, code: str, hit: Hit, doc: Document | None = None, path: str = "") -> Finding:
@@ -109,12 +119,12 @@ class Engine:
         hits: list[tuple[str, Hit]] = list(doc.reader_hits)
         for ptr, variant, args in self._schema.validate(doc.kind, doc.data):
             hits.append(("F003", Hit.at(ptr, variant=variant, **args)))
-        for code, fn in self.rules.items():
-            meta = self.catalogue[code]
-            if doc.kind not in meta.kinds or not self.wanted(code, doc.path):
+        per_path = self.extra_ignore is not None and doc.path
+        for code, fn, ctx in self._plan(doc.kind):
+            if per_path and not self.wanted(code, doc.path):
                 continue
             try:
-                produced = list(fn(doc, self._ctx.for_rule(meta)))
+                produced = list(fn(doc, ctx))
             except Exception as exc:  # a broken rule must not take the run down: F006
                 frame = traceback.extract_tb(exc.__traceback__)[-1]
                 hits.append(("F006", Hit.at("", rule=code, error=f"{type(exc).__name__}: {exc}",

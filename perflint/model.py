@@ -48,7 +48,10 @@ def escape_pointer_token(token: str | int) -> str:
 
 
 def pointer(*tokens: str | int) -> str:
-    return "".join("/" + escape_pointer_token(t) for t in tokens)
+    parts = [str(t) for t in tokens]
+    if any("~" in p or "/" in p for p in parts):  # rare: only a name holding ~ or / needs escaping
+        parts = [escape_pointer_token(p) for p in parts]
+    return "/" + "/".join(parts) if parts else ""
 
 
 def pointer_tokens(ptr: str) -> list[str]:
