@@ -124,18 +124,22 @@ def test_pool_output_order_does_not_follow_finishing_order(batch):
     assert [r.to_json() for r in results] == [r.to_json() for r in plain]
 
 
-def test_small_window_still_streams_in_order(batch):
-    files = collect_files([str(batch)])
-    settings = RunSettings(paths=files, config=Config())
+def _batch_of(files, check, **options):
+    """A two-worker Batch over `files` with the national profile and a substitute per-file check."""
     from perflint.catalogue import default_catalogue
     from perflint.profiles import load_profile
     from perflint.run import build_engine, reader_options
 
+    settings = RunSettings(paths=files, config=Config())
     cat = default_catalogue()
     prof = load_profile("national", cat)
     engine = build_engine(settings, cat, prof)
-    b = Batch(engine, BatchPlan(settings, prof, None, 30, _slow_first), reader_options(settings, prof), 2,
-              window=3, chunk=1)
+    return Batch(engine, BatchPlan(settings, prof, None, 30, check), reader_options(settings, prof), 2, **options)
+
+
+def test_small_window_still_streams_in_order(batch):
+    files = collect_files([str(batch)])
+    b = _batch_of(files, _slow_first, window=3, chunk=1)
     seen = []
     results = list(b.run(files, seen.append))
     assert [r.path for r in results] == files == [r.path for r in seen]
@@ -180,16 +184,7 @@ def test_a_dead_worker_is_f011_for_its_file_and_the_batch_goes_on(batch):
 
 def test_a_crash_inside_a_chunk_requeues_the_rest(batch):
     files = collect_files([str(batch)])
-    from perflint.catalogue import default_catalogue
-    from perflint.profiles import load_profile
-    from perflint.run import build_engine, reader_options
-
-    settings = RunSettings(paths=files, config=Config())
-    cat = default_catalogue()
-    prof = load_profile("national", cat)
-    engine = build_engine(settings, cat, prof)
-    b = Batch(engine, BatchPlan(settings, prof, None, 30, _crash_on_marked), reader_options(settings, prof), 2,
-              chunk=4)
+    b = _batch_of(files, _crash_on_marked, chunk=4)
     results = list(b.run(files))
     expected = [r.to_json() for r in check_files(files, jobs=1)]
     for got, want in zip(results, expected):
