@@ -8,7 +8,7 @@ from .catalogue import default_catalogue
 from .config import Config
 from .model import FileResult
 from .profiles import load_profile
-from .run import RunSettings, build_engine, collect_files, iter_results, reader_options
+from .run import RunSettings, build_engine, collect_files, reader_options
 
 
 def check_paths(paths: Iterable[str], *, profile: str = "national", parameters: Mapping[str, Any] | None = None,
@@ -23,14 +23,11 @@ def check_paths(paths: Iterable[str], *, profile: str = "national", parameters: 
         prof = dataclasses.replace(prof, parameters={**prof.parameters, **parameters})
     settings = RunSettings(paths=list(paths), profile=profile, select=list(select), ignore=list(ignore), lang=lang,
                            use_waivers=waivers, history=list(history), registry=list(registry), config=Config())
+    from .batch import Batch, BatchPlan
     from .history import for_run
 
     files = collect_files(settings.paths)
     hist = for_run(settings, catalogue, prof, files)
     engine = build_engine(settings, catalogue, prof, hist)
-    from .spool import close_spool
-
-    try:
-        return list(iter_results(engine, files, reader_options(settings, prof)))
-    finally:
-        close_spool()
+    batch = Batch(engine, BatchPlan(settings, prof, hist), reader_options(settings, prof))
+    return list(batch.run(files))

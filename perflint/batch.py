@@ -12,11 +12,17 @@ over-long check first, so the usual timeout costs no process.
 
 Workers rebuild the engine from picklable settings (documents hold read-only mappings that do not
 pickle; FileResult and Finding do). The history index travels to each worker once, at start-up.
+
+A run whose H rules compare its own files with each other goes in two passes over one reading:
+each file is read and judged on its own (in the pool), its records indexed and its draft kept
+in a temporary file; then, the index complete, the drafts are finished here in order (H rules,
+waivers, verdict). Nothing is parsed twice and nothing but the index grows with the batch.
 """
 from __future__ import annotations
 
 import multiprocessing as mp
 import os
+import pickle
 import signal
 import sys
 import time
@@ -27,7 +33,7 @@ from multiprocessing.connection import wait
 from typing import Any, Callable, Iterator
 
 from .engine import Engine, finish_file
-from .model import FileResult, Hit
+from .model import FileDraft, FileResult, Hit
 
 # a check function: (engine, path, reader options) -> FileResult; None means engine.check_file
 CheckFn = Callable[[Engine, str, Any], FileResult]
@@ -48,6 +54,7 @@ class BatchPlan:
     history: Any = None
     timeout: float | None = None
     check: CheckFn | None = None
+    prepare: bool = False  # workers read and judge each file alone and return its draft (first pass)
 
 
 def resolve_jobs(jobs: int | None) -> int:
@@ -117,6 +124,23 @@ def _default_check(engine: Engine, path: str, options: Any) -> FileResult:
     return engine.check_file(path, options)
 
 
+@dataclass(frozen=True)
+class Prepared:
+    """A first-pass file as a worker sends it: its records for the index, its draft still pickled
+    (the parent stores the bytes as they come and unpickles them when the file's turn comes)."""
+
+    records: list
+    unreadable: str | None
+    draft: bytes
+
+
+def _prepare(engine: Engine, path: str, options: Any) -> Prepared:
+    draft = engine.prepare_file(path, options)
+    records = draft.records
+    unreadable = None if records else ", ".join(sorted({f.code for f in draft.findings})) or None
+    return Prepared(records, unreadable, pickle.dumps(draft, protocol=pickle.HIGHEST_PROTOCOL))
+
+
 # ---- the worker process --------------------------------------------------------------------
 
 def _worker_main(conn, plan: BatchPlan) -> None:
@@ -124,7 +148,9 @@ def _worker_main(conn, plan: BatchPlan) -> None:
     from .run import build_engine, reader_options
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
-    engine = build_engine(plan.settings, default_catalogue(), plan.profile, plan.history)
+    engine = build_engine(plan.settings, default_catalogue(), plan.profile, None if plan.prepare else plan.history)
+    engine.keep_records = plan.prepare
+    check = _prepare if plan.prepare else plan.check
     options = reader_options(plan.settings, plan.profile)
     conn.send(("ready", None, None))
     while True:
@@ -135,7 +161,7 @@ def _worker_main(conn, plan: BatchPlan) -> None:
         if task is None:
             return
         for index, path in task:
-            result = check_one(engine, path, options, plan.timeout, plan.check)
+            result = check_one(engine, path, options, plan.timeout, check)
             conn.send(("done", index, result))
 
 
@@ -232,11 +258,21 @@ class _Scheduler:
         self.limit = plan.timeout
         self.chunk = chunk
         self.pending: deque = deque()
-        self.pool = _Pool(plan, jobs)
+        self.plan = plan
+        self.jobs = jobs
+        self._pool: _Pool | None = None
+
+    @property
+    def pool(self) -> _Pool:
+        # started with the first file submitted: none at all when every file is cached or drafted
+        if self._pool is None:
+            self._pool = _Pool(self.plan, self.jobs)
+        return self._pool
 
     @property
     def outstanding(self) -> int:
-        return len(self.pending) + sum(len(w.queue) for w in self.pool.workers)
+        workers = self._pool.workers if self._pool is not None else ()
+        return len(self.pending) + sum(len(w.queue) for w in workers)
 
     def submit(self, index: int, path: str) -> None:
         self.pending.append((index, path))
@@ -313,7 +349,8 @@ class _Scheduler:
         return out
 
     def close(self) -> None:
-        self.pool.close()
+        if self._pool is not None:
+            self._pool.close()
 
 
 # ---- the batch ------------------------------------------------------------------------------
@@ -331,22 +368,42 @@ class Batch:
     pool: bool | None = None  # None: a pool when jobs > 1 and there is more than one file
     chunk: int = 0  # files sent to a worker at a time; 0: from the batch size
 
-    def run(self, files: list[str], advance: Callable[[FileResult], None] | None = None) -> Iterator[FileResult]:
+    def run(self, files: list[str], advance: Callable[[FileResult], None] | None = None,
+            reading: Callable[[int, int], None] | None = None) -> Iterator[FileResult]:
+        """Results of `files` in order. `advance` sees each result; `reading` (done, total) follows
+        the first pass of a two-pass run."""
+        run = getattr(self.engine.history, "run", None)
+        if run and self.plan.check is not None:
+            run.read_now(self.options, self.jobs)  # a custom check returns whole results: index first
+            run = None
+        if run:
+            return self._two_pass(files, run, advance, reading)
+        return self._ordered(files, advance, _Drafts())
+
+    def _ordered(self, files: list[str], advance, drafts: "_Drafts") -> Iterator[FileResult]:
         # starting workers costs more than checking a file or two: a pool only where it pays
         use_pool = self.pool if self.pool is not None else self.jobs > 1 and len(files) > 1
         if use_pool and files:
-            return self._parallel(files, advance)
-        return self._sequential(files, advance)
+            return self._parallel(files, advance, drafts)
+        return self._sequential(files, advance, drafts)
 
-    def _lookup(self, path: str) -> tuple[str | None, FileResult | None]:
-        if self.cache is None:
-            return None, None
-        key = self.cache.key(path)
-        return key, self.cache.get(key, path)
+    def _lookup(self, index: int, path: str, drafts: "_Drafts") -> tuple[str | None, FileResult | None]:
+        """A result without checking the file: from the cache, else by finishing its first-pass draft."""
+        key = result = None
+        if self.cache is not None:
+            key = self.cache.key(path)
+            result = self.cache.get(key, path)
+        if index in drafts:
+            done = drafts.take(index)  # taken even on a cache hit: the spool gives up its slot
+            if result is None:
+                result = self.engine.finish_file(done) if isinstance(done, FileDraft) else done
+                if self.cache is not None:
+                    self.cache.put(key, result)
+        return key, result
 
-    def _sequential(self, files: list[str], advance) -> Iterator[FileResult]:
-        for path in files:
-            key, result = self._lookup(path)
+    def _sequential(self, files: list[str], advance, drafts: "_Drafts") -> Iterator[FileResult]:
+        for i, path in enumerate(files):
+            key, result = self._lookup(i, path, drafts)
             if result is None:
                 result = check_one(self.engine, path, self.options, self.plan.timeout, self.plan.check)
                 if self.cache is not None:
@@ -355,7 +412,7 @@ class Batch:
                 advance(result)
             yield result
 
-    def _parallel(self, files: list[str], advance) -> Iterator[FileResult]:
+    def _parallel(self, files: list[str], advance, drafts: "_Drafts") -> Iterator[FileResult]:
         window = self.window or max(64, self.jobs * 32)
         sched = _Scheduler(self.engine, self.plan, self.jobs, self.chunk or _chunk_size(len(files), self.jobs))
         done: dict[int, FileResult] = {}
@@ -366,7 +423,7 @@ class Batch:
             while next_out < total:
                 while submitted < total and len(done) + sched.outstanding < window:
                     path = files[submitted]
-                    key, hit = self._lookup(path)
+                    key, hit = self._lookup(submitted, path, drafts)
                     if hit is not None:
                         done[submitted] = hit
                     else:
@@ -388,6 +445,79 @@ class Batch:
                         done[index] = result
         finally:
             sched.close()
+
+    # ---- two passes: the run's files indexed as they are read ---------------------------------
+    def _two_pass(self, files: list[str], run: Any, advance, reading) -> Iterator[FileResult]:
+        drafts = _Drafts()
+        try:
+            todo = [(i, path) for i, path in enumerate(files) if path in run]
+            for count, (i, path, got) in enumerate(self._first_pass(todo), 1):
+                if isinstance(got, Prepared):
+                    run.learn(path, got.records, got.unreadable)
+                    drafts.put(i, got.draft)
+                else:  # the file crashed or ran out of time: that is its result
+                    run.learn(path, [], checked=False)
+                    drafts.put(i, pickle.dumps(got, protocol=pickle.HIGHEST_PROTOCOL))
+                if reading:
+                    reading(count, len(todo))
+            run.close()  # every file of the run is in the index: the H rules can judge
+            yield from self._ordered(files, advance, drafts)
+        finally:
+            drafts.close()
+
+    def _first_pass(self, todo: list[tuple[int, str]]) -> Iterator[tuple[int, str, Any]]:
+        """(index, path, Prepared or the FileResult of a crash or timeout), in the order they finish."""
+        use_pool = self.pool if self.pool is not None else self.jobs > 1 and len(todo) > 1
+        if not use_pool:
+            for i, path in todo:
+                yield i, path, check_one(self.engine, path, self.options, self.plan.timeout, _prepare)
+            return
+        plan = BatchPlan(self.plan.settings, self.plan.profile, None, self.plan.timeout, prepare=True)
+        sched = _Scheduler(self.engine, plan, self.jobs, self.chunk or _chunk_size(len(todo), self.jobs))
+        paths = dict(todo)
+        try:
+            for i, path in todo:
+                sched.submit(i, path)
+            left = len(todo)
+            while left:
+                for i, got in sched.poll():
+                    left -= 1
+                    yield i, paths[i], got
+        finally:
+            sched.close()
+
+
+class _Drafts:
+    """First-pass drafts by file index, pickled in one anonymous temporary file (gone when closed)."""
+
+    def __init__(self) -> None:
+        self._file: Any = None
+        self._slots: dict[int, tuple[int, int]] = {}
+        self._end = 0
+
+    def __contains__(self, index: int) -> bool:
+        return index in self._slots
+
+    def put(self, index: int, blob: bytes) -> None:
+        if self._file is None:
+            import tempfile
+
+            self._file = tempfile.TemporaryFile(prefix="perflint-")
+        self._file.seek(self._end)
+        self._file.write(blob)
+        self._slots[index] = (self._end, len(blob))
+        self._end += len(blob)
+
+    def take(self, index: int) -> FileDraft | FileResult:
+        offset, size = self._slots.pop(index)
+        self._file.seek(offset)
+        return pickle.loads(self._file.read(size))
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+        self._slots.clear()
 
 
 def check_files(files: list[str], settings: Any = None, *, profile: Any = None, history: Any = None, jobs: int = 1,

@@ -20,13 +20,8 @@ def run_check(settings: RunSettings, catalogue: Catalogue, profile: Profile, fil
               outputs: list[tuple[str, str]], *, quiet: bool = False, report_split: str | None = None,
               ledger: str | None = None, baseline: str | None = None, write_baseline: str | None = None) -> int:
     meta = ReportMeta(__version__, profile.name, settings.lang, settings.fail_on)
-    from .spool import close_spool
-
-    try:
-        return _run(settings, catalogue, profile, files, fmt, outputs, meta, quiet=quiet, report_split=report_split,
-                    ledger=ledger, baseline=baseline, write_baseline=write_baseline)
-    finally:
-        close_spool()
+    return _run(settings, catalogue, profile, files, fmt, outputs, meta, quiet=quiet, report_split=report_split,
+                ledger=ledger, baseline=baseline, write_baseline=write_baseline)
 
 
 def _run(settings: RunSettings, catalogue: Catalogue, profile: Profile, files: list[str], fmt: str,
@@ -66,7 +61,7 @@ def _run(settings: RunSettings, catalogue: Catalogue, profile: Profile, files: l
             from .ledger import LedgerWriter
 
             formatters.append(LedgerWriter(ledger, history, profile))
-        for result in batch.run(files, advance):
+        for result in batch.run(files, advance, getattr(advance, "reading", None)):
             if known is not None:
                 result = known.filter(result)  # only findings the baseline does not record
             summary.add(result)
@@ -148,10 +143,20 @@ def _progress(total: int, lang: str = "zh") -> Iterator[Any]:
         else:
             text, rate = f"pass {counts['pass']} · return {counts['return']}", f"{speed:.1f} files/s" if speed else ""
         progress.update(task, advance=1, description=text, rate=rate)
+        _refresh(t.completed >= total)
+
+    def reading(done: int, pending: int) -> None:
+        # the first pass of a run whose H rules compare its files: read and index them all
+        text = f"读取并建立索引 {done}/{pending}" if lang == "zh" else f"reading and indexing {done}/{pending}"
+        progress.update(task, description=text)
+        _refresh(done >= pending)
+
+    def _refresh(last: bool) -> None:
         now = time.monotonic()
-        if now - shown[0] > 0.1 or t.completed >= total:
+        if now - shown[0] > 0.1 or last:
             shown[0] = now
             progress.refresh()
 
+    advance.reading = reading  # type: ignore[attr-defined]
     with progress:
         yield advance

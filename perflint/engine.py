@@ -5,6 +5,7 @@ its code, severity, location and message, waivers are applied and the verdict is
 """
 from __future__ import annotations
 
+import os
 import re
 import time
 import traceback
@@ -14,11 +15,12 @@ from typing import Any, Callable, Iterable
 
 from .catalogue import Catalogue, RuleMeta
 from .messages import render
-from .model import (TARGET_KINDS, Document, DocumentResult, FileResult, Finding, Hit, Location,
-                    pointer_within)
+from .model import (TARGET_KINDS, Cell, Document, DocumentDraft, DocumentResult, FileDraft, FileResult, Finding,
+                    Hit, Location, pointer_within, thaw)
 from .profiles import Profile
 
 FATAL_CODES = frozenset({"F001", "F002"})
+LATE = "H"  # rules that compare documents: they run once every document of the run is indexed
 _CELL_RE = re.compile(r"^(?:(?P<sheet>.+)!)?\$?(?P<cell>[A-Za-z]{1,3}\$?[0-9]{1,7})$")
 
 
@@ -73,20 +75,23 @@ class Engine:
     use_waivers: bool = True
     history: Any = None
     extra_ignore: Callable[[str], Iterable[str]] | None = None  # per-path ignores from config
+    keep_records: bool = False  # a record of every document for the run's index, H rules or not
 
     def __post_init__(self) -> None:
         from . import schema
 
         self._schema = schema
         self._ctx = Context(self.profile, self.history)
-        self._plans: dict[str, list[tuple[str, Callable, Context]]] = {}
+        self._plans: dict[str, tuple[list, list]] = {}
 
-    def _plan(self, kind: str) -> list[tuple[str, Callable, Context]]:
-        """The rules that apply to a form kind, with their contexts: worked out once, not per document."""
+    def _plan(self, kind: str) -> tuple[list[tuple[str, Callable, Context]], list[tuple[str, Callable, Context]]]:
+        """The rules that apply to a form kind, with their contexts, worked out once: those that read
+        one document, and the H rules, which compare it with the run's other documents."""
         plan = self._plans.get(kind)
         if plan is None:
-            plan = [(code, fn, self._ctx.for_rule(self.catalogue[code])) for code, fn in self.rules.items()
-                    if kind in self.catalogue[code].kinds and self.wanted(code)]
+            rules = [(code, fn, self._ctx.for_rule(self.catalogue[code])) for code, fn in self.rules.items()
+                     if kind in self.catalogue[code].kinds and self.wanted(code)]
+            plan = ([r for r in rules if not r[0].startswith(LATE)], [r for r in rules if r[0].startswith(LATE)])
             self._plans[kind] = plan
         return plan
 
@@ -115,12 +120,10 @@ class Engine:
         return True
 
     # ---- documents ------------------------------------------------------------------------
-    def run_rules(self, doc: Document) -> list[tuple[str, Hit]]:
-        hits: list[tuple[str, Hit]] = list(doc.reader_hits)
-        for ptr, variant, args in self._schema.validate(doc.kind, doc.data):
-            hits.append(("F003", Hit.at(ptr, variant=variant, **args)))
+    def _hits(self, doc: Any, rules: list[tuple[str, Callable, Context]]) -> list[tuple[str, Hit]]:
+        hits: list[tuple[str, Hit]] = []
         per_path = self.extra_ignore is not None and doc.path
-        for code, fn, ctx in self._plan(doc.kind):
+        for code, fn, ctx in rules:
             if per_path and not self.wanted(code, doc.path):
                 continue
             try:
@@ -131,26 +134,48 @@ class Engine:
                                              where=f"{frame.filename.rsplit('/', 1)[-1]}:{frame.lineno}")))
                 continue
             hits.extend((code, h) for h in produced)
-        return hits
+        return [(c, h) for c, h in hits if self.wanted(c, doc.path)]
 
-    def check_document(self, doc: Document) -> DocumentResult:
-        hits = [(c, h) for c, h in self.run_rules(doc) if self.wanted(c, doc.path)]
+    def prepare_document(self, doc: Document, ordinal: int = 0, real: str | None = None) -> DocumentDraft:
+        """Every rule that needs only this document; the H rules wait for `finish_document`."""
+        hits = [(c, h) for c, h in doc.reader_hits if self.wanted(c, doc.path)]
+        for ptr, variant, args in self._schema.validate(doc.kind, doc.data):
+            if self.wanted("F003", doc.path):
+                hits.append(("F003", Hit.at(ptr, variant=variant, **args)))
+        hits += self._hits(doc, self._plan(doc.kind)[0])
         # a block of the wrong type (indicators written as a table, funds as text) is F003's to
         # report; what the rules then say inside it ("no 产出指标") is only an echo of that
-        mistyped = [h.pointer for c, h in hits if c == "F003" and h.variant == "type"]
-        if mistyped:
-            hits = [(c, h) for c, h in hits if c[0] in "FW" or not any(pointer_within(h.pointer, p) for p in mistyped)]
-        findings = [self.stamp(code, hit, doc) for code, hit in hits]
-        findings = self.apply_waivers(doc, findings)
+        mistyped = tuple(h.pointer for c, h in hits if c == "F003" and h.variant == "type")
+        record = None
+        if self.keep_records or self._plan(doc.kind)[1]:
+            from .history.records import record_from_document
+
+            record = record_from_document(doc, ordinal, real if real is not None
+                                          else os.path.realpath(doc.path) if doc.path else "")
+        waivers = doc.data.get("waivers")
+        return DocumentDraft(
+            doc.kind, doc.path, doc.sheet, doc.fiscal_year, doc.code, doc.name, doc.department_name,
+            tuple(self.stamp(code, hit, doc) for code, hit in _without_echoes(hits, mistyped)), mistyped,
+            doc.kind in TARGET_KINDS and not any(True for _ in doc.indicators()),
+            thaw(waivers) if isinstance(waivers, tuple) else None, _draft_locations(doc.locations), record)
+
+    def finish_document(self, draft: DocumentDraft) -> DocumentResult:
+        """The H rules (against the run's whole index), waivers, verdict and grade."""
+        late = _without_echoes(self._hits(draft, self._plan(draft.kind)[1]), draft.mistyped)
+        findings = list(draft.findings) + [self.stamp(code, hit, draft) for code, hit in late]
+        findings = self.apply_waivers(draft, findings)
         findings.sort(key=_finding_order)
-        verdict, grade = judge(findings, no_indicators=doc.kind in TARGET_KINDS and not any(True for _ in doc.indicators()))
-        return DocumentResult(doc.kind, doc.sheet, doc.fiscal_year, doc.code, doc.name, doc.department_name,
-                              tuple(findings), verdict, grade)
+        verdict, grade = judge(findings, no_indicators=draft.no_indicators)
+        return DocumentResult(draft.kind, draft.sheet, draft.fiscal_year, draft.code, draft.name,
+                              draft.department_name, tuple(findings), verdict, grade)
+
+    def check_document(self, doc: Document) -> DocumentResult:
+        return self.finish_document(self.prepare_document(doc))
 
     # ---- waivers --------------------------------------------------------------------------
-    def apply_waivers(self, doc: Document, findings: list[Finding]) -> list[Finding]:
-        waivers = doc.data.get("waivers")
-        if not self.use_waivers or not isinstance(waivers, tuple) or not waivers:
+    def apply_waivers(self, doc: DocumentDraft, findings: list[Finding]) -> list[Finding]:
+        waivers = doc.waivers
+        if not self.use_waivers or not waivers:
             return findings
         out = list(findings)
         extra: list[Finding] = []
@@ -182,20 +207,40 @@ class Engine:
         return out + extra
 
     # ---- files ----------------------------------------------------------------------------
-    def check_file(self, path: str, reader_options: Any = None) -> FileResult:
+    def prepare_file(self, path: str, reader_options: Any = None) -> FileDraft:
+        """Read a file and run every single-document rule on what it holds."""
         from .readers import read_path
-        from .spool import take
 
         started = time.perf_counter()
-        outcome = take(path)  # parsed already by the history pre-pass of this run
-        if outcome is None:
-            outcome = read_path(path, reader_options)
+        outcome = read_path(path, reader_options)
+        real = os.path.realpath(path) if outcome.documents else ""
+        drafts = tuple(self.prepare_document(d, i, real) for i, d in enumerate(outcome.documents))
+        findings = tuple(self.stamp(code, hit, None) for code, hit in outcome.hits if self.wanted(code, path))
+        return FileDraft(path, drafts, findings, time.perf_counter() - started)
+
+    def finish_file(self, draft: FileDraft) -> FileResult:
+        started = time.perf_counter()
+        docs = tuple(self.finish_document(d) for d in draft.documents)
+        return finish_file(draft.path, docs, list(draft.findings), draft.seconds + time.perf_counter() - started)
+
+    def check_file(self, path: str, reader_options: Any = None) -> FileResult:
+        draft = self.prepare_file(path, reader_options)
         learn = getattr(self.history, "learn_run_file", None)
-        if learn is not None:
-            learn(path, outcome.documents)
-        file_findings = [self.stamp(code, hit, None) for code, hit in outcome.hits if self.wanted(code, path)]
-        docs = tuple(self.check_document(d) for d in outcome.documents)
-        return finish_file(path, docs, file_findings, time.perf_counter() - started)
+        if learn is not None:  # the one file of a one-file run: in the index before its H rules run
+            learn(path, draft.records)
+        return self.finish_file(draft)
+
+
+def _without_echoes(hits: list[tuple[str, Hit]], mistyped: tuple[str, ...]) -> list[tuple[str, Hit]]:
+    if not mistyped:
+        return hits
+    return [(c, h) for c, h in hits if c[0] in "FW" or not any(pointer_within(h.pointer, p) for p in mistyped)]
+
+
+def _draft_locations(locations: Mapping[str, Cell]) -> dict[str, Cell]:
+    # the indicator rows hold most cells; of them the H rules point at the values only
+    return {p: c for p, c in locations.items()
+            if not p.startswith("/indicators/") or p.count("/") == 2 or p.endswith(("/value", "/target"))}
 
 
 def finish_file(path: str, docs: tuple[DocumentResult, ...], file_findings: list[Finding], seconds: float = 0.0) -> FileResult:

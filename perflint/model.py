@@ -166,6 +166,18 @@ class Finding:
         return out
 
 
+def locate(locations: Mapping[str, Cell], sheet: str | None, ptr: str) -> Location:
+    """The cell a pointer came from, or the nearest enclosing one that has a cell."""
+    probe = ptr
+    while True:
+        cell = locations.get(probe)
+        if cell is not None:
+            return Location(ptr, cell.sheet, cell.cell)
+        if not probe:
+            return Location(ptr, sheet, None)
+        probe = pointer_parent(probe)
+
+
 @dataclass(frozen=True, slots=True)
 class Document:
     """One canonical document (one form) with where each value came from."""
@@ -201,15 +213,7 @@ class Document:
         return node
 
     def locate(self, ptr: str) -> Location:
-        """The cell a pointer came from, or the nearest enclosing one that has a cell."""
-        probe = ptr
-        while True:
-            cell = self.locations.get(probe)
-            if cell is not None:
-                return Location(ptr, cell.sheet, cell.cell)
-            if not probe:
-                return Location(ptr, self.sheet, None)
-            probe = pointer_parent(probe)
+        return locate(self.locations, self.sheet, ptr)
 
     # identity fields used by reports and cross-document matching
     @property
@@ -299,3 +303,45 @@ class FileResult:
             "documents": [d.to_json() for d in self.documents],
             "findings": [f.to_json() for f in self.findings],
         }
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentDraft:
+    """A document after every rule that needs no other document.
+
+    The rules that compare documents (H) can only run once the whole run is indexed, so a batch
+    reads and judges each file on its own first and keeps this: small and picklable (no document
+    data), holding what those rules, the waivers and the verdict still need. `locations` keeps every
+    cell outside the indicator rows and, of those rows, the values the H rules point at.
+    """
+
+    kind: str
+    path: str
+    sheet: str | None
+    fiscal_year: Any
+    code: str | None
+    name: str | None
+    department_name: str | None
+    findings: tuple[Finding, ...]  # stamped, before waivers
+    mistyped: tuple[str, ...]  # blocks F003 reports as the wrong type: no rule echoes inside them
+    no_indicators: bool
+    waivers: tuple[dict, ...] | None
+    locations: Mapping[str, Cell]
+    record: Any = None  # its perflint.history Record, when H rules apply to its kind
+
+    def locate(self, ptr: str) -> Location:
+        return locate(self.locations, self.sheet, ptr)
+
+
+@dataclass(frozen=True, slots=True)
+class FileDraft:
+    """A file after reading and every single-document rule: its documents' drafts and file-level findings."""
+
+    path: str
+    documents: tuple[DocumentDraft, ...]
+    findings: tuple[Finding, ...]
+    seconds: float = 0.0
+
+    @property
+    def records(self) -> list:
+        return [d.record for d in self.documents if d.record is not None]

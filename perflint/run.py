@@ -4,13 +4,12 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterable
 
 from .catalogue import Catalogue, default_catalogue
 from .config import Config, glob_match
 from .data import DataError
 from .engine import Engine, Selection
-from .model import FileResult
 from .profiles import Profile, load_profile
 from .readers import SUFFIXES, Limits, ReaderOptions
 
@@ -95,7 +94,8 @@ def build_engine(settings: RunSettings, catalogue: Catalogue, profile: Profile, 
         raise DataError("--select/--ignore", unknown[0], "matches no rule code, prefix or slug")
     return Engine(catalogue, profile, load_rules(catalogue),
                   Selection.build(catalogue, settings.select, settings.ignore), settings.lang,
-                  settings.use_waivers, history, _per_path_ignores(settings, catalogue))
+                  settings.use_waivers, history, _per_path_ignores(settings, catalogue),
+                  keep_records=history is not None)
 
 
 def reader_options(settings: RunSettings, profile: Profile) -> ReaderOptions:
@@ -136,8 +136,3 @@ def collect_files(paths: Iterable[str], include: Iterable[str] = (), exclude: It
         elif keep(given, explicit=True):
             out.append(given)
     return out
-
-
-def iter_results(engine: Engine, files: list[str], options: ReaderOptions) -> Iterator[FileResult]:
-    for path in files:
-        yield engine.check_file(path, options)

@@ -351,6 +351,8 @@ def test_progress_bar_counts_on_a_terminal(batch, tmp_path, monkeypatch):
         assert advance is not None
         from perflint.model import FileResult
 
+        advance.reading(3, 3)  # the first pass of a two-pass run
+        assert "读取并建立索引 3/3" in term.getvalue()
         for verdict in ("pass", "return", "pass"):
             advance(FileResult("x.json", (), (), verdict))
             seen.append(verdict)

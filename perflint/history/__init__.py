@@ -119,15 +119,11 @@ def _fingerprint(options: Any) -> str:
     return hashlib.sha1(repr((__version__, options.limits, aliases)).encode()).hexdigest()
 
 
-def _read_records(path: str, options: Any, keep: bool = False) -> tuple[list[Record], str | None]:
+def _read_records(path: str, options: Any) -> tuple[list[Record], str | None]:
     from ..readers import read_path
 
     real = os.path.realpath(path)
     outcome = read_path(path, options)
-    if keep:  # a run file: its check takes this outcome back instead of parsing it again
-        from ..spool import keep as keep_outcome
-
-        keep_outcome(path, outcome)
     records = [record_from_document(doc, i, real) for i, doc in enumerate(outcome.documents)]
     unreadable = None
     if not records:
@@ -136,55 +132,100 @@ def _read_records(path: str, options: Any, keep: bool = False) -> tuple[list[Rec
 
 
 _POOL_OPTIONS: Any = None
-_POOL_KEEP = False
 
 
 def _read_records_in_worker(path: str) -> tuple[list[Record], str | None]:
-    return _read_records(path, _POOL_OPTIONS, _POOL_KEEP)
+    return _read_records(path, _POOL_OPTIONS)
 
 
-def _records_of_files(paths: list[str], options: Any, cache: RecordCache, jobs: int = 1,
-                      keep: bool = False) -> list[tuple[list[Record], str | None]]:
-    """Records of each file, in order: from the cache where fresh, else read (in parallel when worth it)."""
-    out: list[tuple[list[Record], str | None] | None] = []
-    todo: list[tuple[int, str, str, os.stat_result]] = []
+def _stat_files(paths: list[str], cache: RecordCache) -> list[tuple[str, str, os.stat_result | None, Any]]:
+    """(path, real path, stat or None, cached (records, unreadable) or None or the error) for each file."""
+    out = []
     for path in paths:
         real = os.path.realpath(path)
         try:
             stat = os.stat(real)
         except OSError as exc:
-            out.append(([], exc.strerror or str(exc)))
+            out.append((path, real, None, ([], exc.strerror or str(exc))))
             continue
         cache.seen.append(f"{real}:{stat.st_size}:{stat.st_mtime_ns}")
         cached = cache.get(real, stat)
         if cached is not None:
             # the cache holds the path as first given; show this run's spelling of it
-            out.append(([_with_path(r, path) for r in cached[0]], cached[1]))
-            continue
-        todo.append((len(out), path, real, stat))
-        out.append(None)
-    results = _read_all([path for _, path, _, _ in todo], options, jobs, keep)
+            cached = ([_with_path(r, path) for r in cached[0]], cached[1])
+        out.append((path, real, stat, cached))
+    return out
+
+
+def _records_of_files(paths: list[str], options: Any, cache: RecordCache,
+                      jobs: int = 1) -> list[tuple[list[Record], str | None]]:
+    """Records of each file, in order: from the cache where fresh, else read (in parallel when worth it)."""
+    stated = _stat_files(paths, cache)
+    todo = [(slot, path, real, stat) for slot, (path, real, stat, cached) in enumerate(stated) if cached is None]
+    out = [cached for _, _, _, cached in stated]
+    results = _read_all([path for _, path, _, _ in todo], options, jobs)
     for (slot, _, real, stat), (records, unreadable) in zip(todo, results):
         cache.put(real, stat, records, unreadable)
         out[slot] = (records, unreadable)
     return out  # type: ignore[return-value]
 
 
-def _read_all(paths: list[str], options: Any, jobs: int, keep: bool = False) -> list[tuple[list[Record], str | None]]:
+def _read_all(paths: list[str], options: Any, jobs: int) -> list[tuple[list[Record], str | None]]:
     import multiprocessing
 
-    # a bureau batch is read here once before it is checked: on several cores, read it in parallel
+    # many history files: on several cores, read them in parallel
     if jobs > 1 and len(paths) >= 16 and "fork" in multiprocessing.get_all_start_methods():
-        global _POOL_OPTIONS, _POOL_KEEP
-        _POOL_OPTIONS, _POOL_KEEP = options, keep  # forked workers inherit them; only paths are sent
+        global _POOL_OPTIONS
+        _POOL_OPTIONS = options  # forked workers inherit them; only paths are sent
         try:
             with multiprocessing.get_context("fork").Pool(jobs) as pool:
                 return pool.map(_read_records_in_worker, paths, chunksize=max(1, min(32, len(paths) // (jobs * 4))))
         except (OSError, RuntimeError):
             pass  # no processes to be had: read them here
         finally:
-            _POOL_OPTIONS, _POOL_KEEP = None, False
-    return [_read_records(path, options, keep) for path in paths]
+            _POOL_OPTIONS = None
+    return [_read_records(path, options) for path in paths]
+
+
+class RunFiles:
+    """The run's own files whose records the index still lacks: the check reads them, and hands their
+    records over (`learn`) before any H rule runs, so a batch parses each file once.
+
+    Lives on the index in the parent process only (it holds the record cache); workers never see it.
+    """
+
+    def __init__(self, index: HistoryIndex, cache: RecordCache, pending: dict[str, tuple[str, os.stat_result]]) -> None:
+        self.index = index
+        self.cache = cache
+        self.pending = pending  # path as given -> (real path, stat when the run began)
+
+    def __contains__(self, path: str) -> bool:
+        return path in self.pending
+
+    def __len__(self) -> int:
+        return len(self.pending)
+
+    def learn(self, path: str, records: list[Record], unreadable: str | None = None, checked: bool = True) -> None:
+        """Index a pending file's records; `checked` False (a crash, a timeout) keeps them out of the cache."""
+        entry = self.pending.pop(path, None)
+        if entry is None:
+            return
+        for rec in records:
+            self.index.add(rec)
+        if checked:
+            self.cache.put(entry[0], entry[1], records, unreadable or (None if records else "F002"))
+
+    def read_now(self, options: Any, jobs: int = 1) -> None:
+        """Read and index every pending file at once (for a check that cannot hand records over)."""
+        paths = list(self.pending)
+        for path, (records, unreadable) in zip(paths, _read_all(paths, options, jobs)):
+            self.learn(path, records, unreadable)
+        self.close()
+
+    def close(self) -> None:
+        """Every pending file learnt (or given up on): the index is complete; keep its records for next time."""
+        self.pending.clear()
+        self.cache.save()
 
 
 def _with_path(rec: Record, path: str) -> Record:
@@ -212,8 +253,12 @@ def _records_of_registry(path: str, cache: RecordCache) -> list[Record]:
 
 def build_history(history: Iterable[str] = (), registry: Iterable[str] = (), options: Any = None, *,
                   run_files: Iterable[str] = (), use_cache: bool = True, jobs: int = 1,
-                  keep_run_outcomes: bool = False) -> HistoryIndex:
-    """One index for the run: the run's files, history files and registry tables."""
+                  read_run_files: bool = True) -> HistoryIndex:
+    """One index for the run: the run's files, history files and registry tables.
+
+    With `read_run_files` False the run's files are only looked up in the record cache; those not
+    found there are left on `index.run` for the check to read and index (see `RunFiles`).
+    """
     history, registry = list(history), list(registry)
     cache = RecordCache(_fingerprint(options), use_cache)
     index = HistoryIndex(configured=bool(history or registry), sources=tuple(history + registry))
@@ -223,9 +268,20 @@ def build_history(history: Iterable[str] = (), registry: Iterable[str] = (), opt
         # hands its documents over before any rule runs, so it is not read a second time here
         index.deferred_run_file = os.path.realpath(run_files[0])
         run_files = []
-    for records, _ in _records_of_files(run_files, options, cache, jobs, keep=keep_run_outcomes):
-        for rec in records:
-            index.add(rec)
+    if read_run_files:
+        for records, _ in _records_of_files(run_files, options, cache, jobs):
+            for rec in records:
+                index.add(rec)
+    else:
+        pending = {}
+        for path, real, stat, cached in _stat_files(run_files, cache):
+            if cached is not None:
+                for rec in cached[0]:
+                    index.add(rec)
+            else:
+                pending[path] = (real, stat)
+        if pending:
+            index.run = RunFiles(index, cache, pending)
     sources = expand_sources(history)
     for path, (records, unreadable) in zip(sources, _records_of_files(sources, options, cache, jobs)):
         if unreadable:
@@ -253,12 +309,8 @@ def for_run(settings: Any, catalogue: Any, profile: Any, files: list[str], *, le
     if not wanted and not ledger:
         return None
     jobs = getattr(settings, "jobs", 1) or (os.cpu_count() or 1)
-    keep = len(files) > 1
-    if keep:
-        from ..spool import open_spool
-
-        open_spool()  # the check takes back what the pre-pass parsed; closed by the caller's close_spool
+    # the run's files are indexed as the batch reads them for their check: never read twice
     index = build_history(settings.history, settings.registry, reader_options(settings, profile), run_files=files,
-                          use_cache=getattr(settings, "cache", None) is not False, jobs=jobs, keep_run_outcomes=keep)
+                          use_cache=getattr(settings, "cache", None) is not False, jobs=jobs, read_run_files=False)
     index.wanted = wanted  # H500 does not report on a rule the run left out
     return index

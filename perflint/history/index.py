@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import os
 from collections import defaultdict
-from typing import Iterable
+from typing import Any, Iterable
 
-from ..model import DEPT_KINDS, Document
+from ..model import DEPT_KINDS
 from .records import Record, code_key, norm_text, record_from_document
 
 
@@ -36,14 +36,19 @@ class HistoryIndex:
             self.add(rec)
 
     deferred_run_file: str | None = None  # the one file of a one-file run, learnt from the check itself
+    run: Any = None  # a batch's files still to be indexed as they are read (perflint.history.RunFiles)
 
-    def learn_run_file(self, path: str, documents) -> None:
-        """Index the documents of the deferred run file, read by the check that is about to judge them."""
-        real = os.path.realpath(path)
-        if real != self.deferred_run_file:
+    def __getstate__(self) -> dict:
+        state = dict(self.__dict__)
+        state.pop("run", None)  # the parent's to complete; a worker gets the finished index
+        return state
+
+    def learn_run_file(self, path: str, records: Iterable[Record]) -> None:
+        """Index the records of the deferred run file, read by the check that is about to judge them."""
+        if os.path.realpath(path) != self.deferred_run_file:
             return
-        for i, doc in enumerate(documents):
-            self.add(record_from_document(doc, i, real))
+        for rec in records:
+            self.add(rec)
 
     def add(self, rec: Record) -> None:
         ident = rec.ident[:2] if not rec.from_registry else rec.ident
@@ -115,16 +120,12 @@ class HistoryIndex:
         i = self._ident.get((real, sheet, ordinal))
         return self.records[i] if i is not None else None
 
-    def record_of(self, doc: Document) -> Record:
-        """The record of a document being checked (built from the document at hand, once)."""
-        if _last_record[0] is not doc:
-            _last_record[:] = [doc, record_from_document(doc, 0, os.path.realpath(doc.path) if doc.path else "")]
-        return _last_record[1]
-
-
-# (document, its record) of the document being checked: every H rule asks for it in turn. Kept out
-# of the index so that the index stays plain data that pickles.
-_last_record: list = [None, None]
+    def record_of(self, doc) -> Record:
+        """The record of a document being checked: its draft carries it; a bare Document gets one built."""
+        rec = getattr(doc, "record", None)
+        if rec is None:
+            rec = record_from_document(doc, 0, os.path.realpath(doc.path) if doc.path else "")
+        return rec
 
 
 EMPTY = HistoryIndex()

@@ -1,0 +1,129 @@
+"""A batch whose H rules compare its own files reads each file once, in two passes: every file
+read and judged alone (its records indexed, its draft kept), then the drafts finished in order.
+The results must be those of reading every file into the index first and checking each after."""
+from __future__ import annotations
+
+import os
+import signal
+import tempfile
+from pathlib import Path
+
+import pytest
+
+import perflint.batch
+import perflint.readers
+from perflint.api import check_paths
+from perflint.batch import Batch, BatchPlan
+from perflint.catalogue import default_catalogue
+from perflint.config import Config
+from perflint.history import build_history, for_run
+from perflint.profiles import load_profile
+from perflint.run import RunSettings, build_engine, collect_files, reader_options
+from test_batch import make_batch
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ROOT / "samples"
+
+
+def _summary(results):
+    return [(r.path, r.verdict, [(f.code, f.severity, f.location, f.message) for f in r.all_findings()],
+             [(d.verdict, d.grade) for d in r.documents]) for r in results]
+
+
+def _one_pass(files):
+    """The reference: every run file read into the index first, then each file checked."""
+    settings = RunSettings(paths=list(files), config=Config())
+    catalogue = default_catalogue()
+    profile = load_profile("national", catalogue)
+    options = reader_options(settings, profile)
+    index = build_history(options=options, run_files=files, use_cache=False)
+    assert index.run is None and len(index) > 0
+    engine = build_engine(settings, catalogue, profile, index)
+    return [engine.check_file(path, options) for path in files]
+
+
+def _two_pass(files, jobs, cache=False):
+    settings = RunSettings(paths=list(files), config=Config(), jobs=jobs, cache=cache)
+    catalogue = default_catalogue()
+    profile = load_profile("national", catalogue)
+    index = for_run(settings, catalogue, profile, files)
+    pending = len(index.run or ())
+    engine = build_engine(settings, catalogue, profile, index)
+    batch = Batch(engine, BatchPlan(settings, profile, index), reader_options(settings, profile), jobs)
+    seen: list[tuple[int, int]] = []
+    results = list(batch.run(files, reading=lambda done, total: seen.append((done, total))))
+    assert index.run is None or len(index.run) == 0  # every file indexed before any H rule ran
+    return results, pending, seen
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_samples_judged_as_if_every_file_were_indexed_first(jobs):
+    files = collect_files([str(SAMPLES)])
+    expected = _summary(_one_pass(files))
+    assert any(code.startswith("H") for _, _, found, _ in expected for code, *_ in found)  # H rules do fire here
+    results, pending, seen = _two_pass(files, jobs)
+    assert pending == len(files)
+    assert seen[-1] == (len(files), len(files)) and len(seen) == len(files)
+    assert _summary(results) == expected
+
+
+def test_each_file_is_parsed_once(tmp_path, monkeypatch):
+    folder = make_batch(tmp_path)
+    reads: list[str] = []
+    real = perflint.readers.read_path
+
+    def counting(path, options=None):
+        reads.append(os.path.basename(path))
+        return real(path, options)
+
+    monkeypatch.setattr(perflint.readers, "read_path", counting)
+    results = check_paths([str(folder)])
+    files = collect_files([str(folder)])
+    assert sorted(reads) == sorted(os.path.basename(f) for f in files)
+    monkeypatch.setattr(perflint.readers, "read_path", real)
+    assert _summary(results) == _summary(_one_pass(files))
+
+
+def test_warm_record_cache_skips_the_first_pass(tmp_path, monkeypatch):
+    monkeypatch.setenv("PERFLINT_CACHE_DIR", str(tmp_path / "cache"))
+    folder = make_batch(tmp_path)
+    files = collect_files([str(folder)])
+    first, pending, _ = _two_pass(files, 1, cache=True)
+    assert pending == len(files)
+    again, pending, seen = _two_pass(files, 1, cache=True)
+    assert pending == 0 and seen == []  # records from the cache: one pass, each file read by its check
+    assert _summary(again) == _summary(first)
+    (folder / "00_首页.json").write_text((folder / "zz_末尾.json").read_text(encoding="utf-8"), encoding="utf-8")
+    changed, pending, _ = _two_pass(files, 1, cache=True)
+    assert pending == 1
+    assert _summary(changed) == _summary(_one_pass(files))
+
+
+def _crash_prepare_on_marked(engine, path, options):
+    if "不平衡" in os.path.basename(path):
+        os.kill(os.getpid(), signal.SIGKILL)
+    return _real_prepare(engine, path, options)
+
+
+_real_prepare = perflint.batch._prepare
+
+
+def test_a_worker_dying_in_the_first_pass_costs_its_file_only(tmp_path, monkeypatch):
+    folder = make_batch(tmp_path)
+    files = collect_files([str(folder)])
+    monkeypatch.setattr(perflint.batch, "_prepare", _crash_prepare_on_marked)
+    results, _, _ = _two_pass(files, 2)
+    marked = [r for r in results if "不平衡" in os.path.basename(r.path)]
+    assert len(marked) == 2
+    assert all([f.code for f in r.all_findings()] == ["F011"] for r in marked)
+    others = [r for r in results if r not in marked]
+    assert not any(f.code in ("F010", "F011") for r in others for f in r.all_findings())
+    assert [r.path for r in results] == files
+
+
+def test_drafts_leave_nothing_in_the_temporary_folder(tmp_path):
+    folder = make_batch(tmp_path)
+    before = set(os.listdir(tempfile.gettempdir()))
+    results, pending, _ = _two_pass(collect_files([str(folder)]), 2)
+    assert pending and results
+    assert {n for n in set(os.listdir(tempfile.gettempdir())) - before if n.startswith("perflint-")} == set()
