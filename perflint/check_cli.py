@@ -122,7 +122,8 @@ def main(argv: list[str]) -> int:
         return _fail(str(exc))
     files = collect_files(paths, settings.include, settings.exclude, cfg.root)
     own = {os.path.realpath(p) for p in (baseline, args.write_baseline) if p}
-    files = [f for f in files if os.path.realpath(f) not in own]  # the baseline is perflint's file, no submission
+    if own:  # the baseline is perflint's file, no submission
+        files = [f for f in files if os.path.realpath(f) not in own]
     from .checking import run_check
 
     try:

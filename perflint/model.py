@@ -1,7 +1,8 @@
 """The canonical document, findings and locations: the values every stage passes on."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
+from operator import attrgetter
 from types import MappingProxyType
 from collections.abc import Mapping
 from typing import Any, Iterator
@@ -23,6 +24,19 @@ KIND_NAMES_ZH = {
 MAPPINGS = (MappingProxyType, dict)
 
 SEVERITIES = ("error", "warning", "info")
+
+
+def pickled_by_fields(cls: type) -> type:
+    """Pickle a slotted dataclass as the arguments of its constructor. Drafts and results cross
+    between processes and through the caches by the thousand; the generic state of a slotted
+    dataclass looks its fields up on every object and costs several times as much."""
+    names = tuple(f.name for f in fields(cls))
+    values = attrgetter(*names)
+    if len(names) == 1:
+        cls.__reduce__ = lambda self: (cls, (values(self),))
+    else:
+        cls.__reduce__ = lambda self: (cls, values(self))
+    return cls
 
 
 def freeze(value: Any) -> Any:
@@ -69,6 +83,7 @@ def pointer_within(ptr: str, prefix: str) -> bool:
     return prefix in ("", "/") or ptr == prefix or ptr.startswith(prefix.rstrip("/") + "/")
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Cell:
     sheet: str
@@ -78,6 +93,7 @@ class Cell:
         return f"{self.sheet}!{self.cell}"
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Location:
     pointer: str = ""
@@ -100,6 +116,7 @@ class Location:
         return out
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Related:
     """Another document a finding was compared with (cross-document rules)."""
@@ -125,6 +142,7 @@ class Related:
         return out
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Hit:
     """What a rule yields: where, and the values its message template needs."""
@@ -139,6 +157,7 @@ class Hit:
         return cls(ptr, MappingProxyType(args), related, variant)
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Finding:
     code: str
@@ -255,6 +274,7 @@ class Document:
                     yield i, ind
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class DocumentResult:
     """A document after the engine: its findings, verdict and review grade."""
@@ -283,6 +303,7 @@ class DocumentResult:
         }
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class FileResult:
     path: str
@@ -305,6 +326,7 @@ class FileResult:
         }
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class DocumentDraft:
     """A document after every rule that needs no other document.
@@ -333,6 +355,7 @@ class DocumentDraft:
         return locate(self.locations, self.sheet, ptr)
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class FileDraft:
     """A file after reading and every single-document rule: its documents' drafts and file-level findings."""

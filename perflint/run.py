@@ -113,6 +113,8 @@ def collect_files(paths: Iterable[str], include: Iterable[str] = (), exclude: It
     root = root or Path.cwd()
 
     def keep(path: str, explicit: bool) -> bool:
+        if not include and not exclude:
+            return True
         rel = _relative(path, root)
         if exclude and any(glob_match(rel, p) for p in exclude):
             return False

@@ -12,11 +12,12 @@ from dataclasses import dataclass, field
 from collections.abc import Mapping
 from typing import Any
 
-from ..model import DEPT_KINDS, MAPPINGS, PROJECT_KINDS, SELFEVAL_KINDS, TARGET_KINDS, Document
+from ..model import DEPT_KINDS, MAPPINGS, PROJECT_KINDS, SELFEVAL_KINDS, TARGET_KINDS, Document, pickled_by_fields
 
 RECORD_VERSION = 2  # part of every cache shard name: a new layout never reads an old shard
 
 
+@pickled_by_fields
 @dataclass(slots=True)
 class IndicatorRecord:
     level1: str
@@ -28,6 +29,7 @@ class IndicatorRecord:
     pointer: str
 
 
+@pickled_by_fields
 @dataclass(slots=True)
 class Record:
     kind: str

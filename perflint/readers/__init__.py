@@ -85,24 +85,33 @@ def read_path(path: str, options: ReaderOptions | None = None) -> ReadOutcome:
     if suffix not in SUFFIXES:
         return ReadOutcome().fail("F001", variant="suffix", suffix=suffix or "（无）")
     try:
+        # read once: the sniffer and the reader it chooses both work on these bytes
+        with open(path, "rb") as fh:
+            data = fh.read(options.limits.max_file_bytes + 1)
+    except OSError as exc:
+        return ReadOutcome().fail("F001", variant="io", error=exc.strerror or str(exc))
+    if len(data) > options.limits.max_file_bytes:  # grown since it was measured
+        return ReadOutcome().fail("F007", variant="max_file_bytes", limit="max_file_bytes", value=len(data),
+                                  maximum=options.limits.max_file_bytes)
+    try:
         # what the bytes really are decides the reader, not the name: renamed, encrypted and hostile
         # files stop here with a finding before any parser sees them
         from .sniff import sniff
 
-        sniffed = sniff(path, suffix, options.limits)
+        sniffed = sniff(path, suffix, options.limits, data)
         if sniffed.hits:
             return ReadOutcome(hits=sniffed.hits)
         if sniffed.read_as == "json":
             from .json_reader import read_json
 
-            return read_json(path, options)
+            return read_json(path, options, data)
         if sniffed.read_as == "html":
             from .html_table import read_html
 
-            return read_html(path, options, sniffed.encoding, suffix)
+            return read_html(path, options, sniffed.encoding, suffix, data)
         from .excel import read_workbook
 
-        return read_workbook(path, options)
+        return read_workbook(path, options, data, sniffed)
     except Exception as exc:  # a reader bug is reported on the file, never a crashed run
         return ReadOutcome().fail("F001", variant="internal", error=f"{type(exc).__name__}: {exc}")
     except BaseException as exc:

@@ -214,9 +214,10 @@ class _Book:
         pass
 
 
-def read_html(path: str, options: ReaderOptions, encoding: str | None = None, suffix: str = ".xls") -> ReadOutcome:
+def read_html(path: str, options: ReaderOptions, encoding: str | None = None, suffix: str = ".xls",
+              data: bytes | None = None) -> ReadOutcome:
     outcome = ReadOutcome()
-    raw = read_bytes(path, options, outcome)
+    raw = data if data is not None else read_bytes(path, options, outcome)
     if raw is None:
         return outcome
     try:

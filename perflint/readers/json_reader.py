@@ -109,9 +109,10 @@ def parse_json_document(data: object, path: str, outcome: ReadOutcome) -> ReadOu
     return outcome
 
 
-def read_json(path: str, options: ReaderOptions) -> ReadOutcome:
+def read_json(path: str, options: ReaderOptions, data: bytes | None = None) -> ReadOutcome:
+    """`data`: the file's bytes when the caller has read them."""
     outcome = ReadOutcome()
-    raw = read_bytes(path, options, outcome)
+    raw = data if data is not None else read_bytes(path, options, outcome)
     if raw is None:
         return outcome
     if not raw.strip():

@@ -10,11 +10,13 @@ what to do.
 """
 from __future__ import annotations
 
+import io
 import re
 import struct
 import zipfile
 import zlib
 from dataclasses import dataclass, field
+from typing import Iterator
 
 from ..model import Hit
 from . import Limits
@@ -35,26 +37,35 @@ class Sniffed:
     read_as: str | None = None
     hits: list[tuple[str, Hit]] = field(default_factory=list)
     encoding: str | None = None  # for text formats, when known
+    # what the readers need not read again: xlsx parts small enough to be decompressed whole here
+    # (name -> bytes; None for a part that was not), and a legacy workbook's BIFF stream
+    parts: dict[str, bytes | None] | None = None
+    biff: bytes | None = None
 
     def fail(self, code: str, variant: str | None = None, ptr: str = "", **args) -> "Sniffed":
         self.hits.append((code, Hit.at(ptr, variant=variant, **args)))
         return self
 
 
-def sniff(path: str, suffix: str, limits: Limits) -> Sniffed:
-    try:
-        with open(path, "rb") as fh:
-            head = fh.read(_HEAD)
-    except OSError as exc:
-        return Sniffed().fail("F001", "io", error=exc.strerror or str(exc))
+def sniff(path: str, suffix: str, limits: Limits, data: bytes | None = None) -> Sniffed:
+    """`data`: the whole file, when the caller has read it already (it is then not opened again)."""
+    if data is None:
+        try:
+            with open(path, "rb") as fh:
+                head = fh.read(_HEAD)
+        except OSError as exc:
+            return Sniffed().fail("F001", "io", error=exc.strerror or str(exc))
+    else:
+        head = data[:_HEAD]
     if len(head) < _HEAD and not head.strip(b" \t\r\n\x00\xef\xbb\xbf"):
         return Sniffed().fail("F001", "empty")
     if suffix == ".json":
         return _sniff_json(head, suffix)
+    source = path if data is None else io.BytesIO(data)
     if head.startswith(b"PK"):
-        return _sniff_zip(path, suffix, limits)
+        return _sniff_zip(source, suffix, limits)
     if head.startswith(OLE2_MAGIC):
-        return _sniff_ole2(path, suffix, limits)
+        return _sniff_ole2(source, suffix, limits)
     return _sniff_other(head, suffix)
 
 
@@ -69,10 +80,10 @@ def _sniff_json(head: bytes, suffix: str) -> Sniffed:
 
 
 # ---- zip (xlsx, xlsm; also ods, docx and bombs) ----------------------------------------------
-def _sniff_zip(path: str, suffix: str, limits: Limits) -> Sniffed:
+def _sniff_zip(source, suffix: str, limits: Limits) -> Sniffed:
     out = Sniffed()
     try:
-        zf = zipfile.ZipFile(path)
+        zf = zipfile.ZipFile(source)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError, OSError, struct.error) as exc:
         return out.fail("F001", "corrupt_zip", error=_zip_error(exc))
     with zf:
@@ -102,10 +113,12 @@ def _sniff_zip(path: str, suffix: str, limits: Limits) -> Sniffed:
         if what != "xlsx":
             return out.fail("F001", what, suffix=suffix)
         worksheets = []
+        parts: dict[str, bytes | None] = {}
         for i in infos:
             # every part, whatever its name: the parser follows the relationships, not the extension
             if not i.is_dir():
-                problem, root = _xml_prolog(zf, i)
+                problem, root, head = _xml_prolog(zf, i)
+                parts[i.filename] = head if len(head) == i.file_size else None
                 if problem == "corrupt":
                     return out.fail("F001", "corrupt_zip", error=f"{i.filename} 无法解压 / cannot be decompressed")
                 if problem == "count":
@@ -120,7 +133,7 @@ def _sniff_zip(path: str, suffix: str, limits: Limits) -> Sniffed:
             # XFD1048576 would ask for half a terabyte and abort the process, so the extent is
             # counted from the XML first
             try:
-                extent = _sheet_extent(zf, i, limits)
+                extent = _sheet_extent(zf, i, limits, parts.get(i.filename))
             except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError, RuntimeError,
                     ValueError):
                 return out.fail("F001", "corrupt_zip", error=f"{i.filename} 无法解压 / cannot be decompressed")
@@ -130,6 +143,7 @@ def _sniff_zip(path: str, suffix: str, limits: Limits) -> Sniffed:
                 where = {"_sheet": sheet} if sheet else {}
                 return out.fail("F007", limit, limit=limit, value=value, maximum=getattr(limits, limit), **where)
     out.read_as = "xlsx"
+    out.parts = parts
     return out
 
 
@@ -138,12 +152,28 @@ _TOKEN = re.compile(rb"""<(?:[A-Za-z_][\w.-]*:)?(row|c)\b((?:[^>"']|"[^"]*"|'[^'
 _R_ATTR = re.compile(rb"""(?<![\w:.-])r\s*=\s*(?:"([A-Za-z]*)([0-9]*)"|'([A-Za-z]*)([0-9]*)')""")
 
 
-_TAG_START = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(?:row|c)[\s/>]")
-_FIRST_REF = re.compile(rb"""<(?:[A-Za-z_][\w.-]*:)?(?:row|c)\s+r\s*=\s*["']([A-Za-z]*)([0-9]*)["']""")
-_ANY_REF = re.compile(rb"""(?<![\w:.-])r\s*=\s*["']""")
+# every row and cell tag, with the reference it opens with ("", "" when it does not)
+_TAG_REF = re.compile(rb"""<(?:[A-Za-z_][\w.-]*:)?(?:row|c)(?=[\s/>])(?:\s+r\s*=\s*["']([A-Za-z]*)([0-9]*)["'])?""")
+# any r= attribute: (?<![\w:.-])r, written to look back only once an r is found (many times faster)
+_ANY_REF = re.compile(rb"""r(?<![\w:.-]r)\s*=\s*["']""")
 
 
-def _sheet_extent(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits) -> tuple[str, int] | None:
+def _chunks(zf: zipfile.ZipFile, info: zipfile.ZipInfo, whole: bytes | None) -> Iterator[bytes]:
+    """The part in blocks of 1 MB, then b"" (from `whole` when it is already decompressed)."""
+    if whole is not None:
+        yield whole
+        yield b""
+        return
+    with zf.open(info) as fh:
+        while True:
+            chunk = fh.read(1 << 20)
+            yield chunk
+            if not chunk:
+                return
+
+
+def _sheet_extent(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits,
+                  whole: bytes | None = None) -> tuple[str, int] | None:
     """('max_rows' | 'max_columns', how many) if the sheet's cells span more than the limits allow.
 
     A quick pass first: when every row and cell carries its reference (as Excel writes them), the
@@ -151,37 +181,37 @@ def _sheet_extent(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits) ->
     that bound passes a limit, or some element is placed by position, is the sheet walked exactly."""
     rmin = cmin = 1 << 40
     rmax = cmax = -1
-    with zf.open(info) as fh:
-        carry = b""
-        while True:
-            chunk = fh.read(1 << 20)
-            data = carry + chunk
-            cut = data.rfind(b"<") if chunk else len(data)
-            if cut <= 0 and chunk:
-                cut = len(data)
-            block, carry = data[:cut], data[cut:]
-            # text cannot start a tag, so when every row and cell tag opens with its one reference
-            # (and no r= appears anywhere else, as a second one would) the references are the layout
-            refs = _FIRST_REF.findall(block)
-            if not len(refs) == len(_TAG_START.findall(block)) == len(_ANY_REF.findall(block)):
-                return _sheet_extent_exact(zf, info, limits)
-            rows = [int(d) for _, d in refs if d and len(d) <= 9]
-            cols = [_col_index(a) for a, _ in refs if a]
-            if len(rows) != len(refs):
-                return _sheet_extent_exact(zf, info, limits)
-            if rows:
-                rmin, rmax = min(rmin, min(rows)), max(rmax, max(rows))
-            if cols:
-                cmin, cmax = min(cmin, min(cols)), max(cmax, max(cols))
-            if rmax - rmin + 1 > limits.max_rows or cmax - cmin + 1 > limits.max_columns:
-                return _sheet_extent_exact(zf, info, limits)
-            if not chunk:
-                return None
-            if len(carry) > (4 << 20):
-                return _sheet_extent_exact(zf, info, limits)
+    carry = b""
+    for chunk in _chunks(zf, info, whole):
+        data = carry + chunk
+        cut = data.rfind(b"<") if chunk else len(data)
+        if cut <= 0 and chunk:
+            cut = len(data)
+        block, carry = data[:cut], data[cut:]
+        # text cannot start a tag, so when every row and cell tag opens with its one reference
+        # (and no r= appears anywhere else, as a second one would) the references are the layout
+        refs = _TAG_REF.findall(block)
+        if len(refs) != len(_ANY_REF.findall(block)):
+            return _sheet_extent_exact(zf, info, limits, whole)
+        rows = [int(d) for _, d in refs if d and len(d) <= 9]
+        if len(rows) != len(refs):  # a tag without its reference (or a huge one): place it exactly
+            return _sheet_extent_exact(zf, info, limits, whole)
+        cols = [_col_index(a) for a, _ in refs if a]
+        if rows:
+            rmin, rmax = min(rmin, min(rows)), max(rmax, max(rows))
+        if cols:
+            cmin, cmax = min(cmin, min(cols)), max(cmax, max(cols))
+        if rmax - rmin + 1 > limits.max_rows or cmax - cmin + 1 > limits.max_columns:
+            return _sheet_extent_exact(zf, info, limits, whole)
+        if not chunk:
+            return None
+        if len(carry) > (4 << 20):
+            return _sheet_extent_exact(zf, info, limits, whole)
+    return None
 
 
-def _sheet_extent_exact(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits) -> tuple[str, int] | None:
+def _sheet_extent_exact(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits,
+                        whole: bytes | None = None) -> tuple[str, int] | None:
     """The extent as the parser will build it.
 
     Streams the part once, counting only cells with content (calamine ignores empty styled cells),
@@ -190,39 +220,38 @@ def _sheet_extent_exact(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limi
     rmin = cmin = 1 << 40
     rmax = cmax = -1
     carry = b""
-    with zf.open(info) as fh:
-        while True:
-            chunk = fh.read(1 << 20)
-            data = carry + chunk
-            cut = data.rfind(b"<") if chunk else len(data)
-            if cut <= 0 and chunk:
-                cut = len(data)  # no tag start at all: nothing to carry
-            block, carry = data[:cut], data[cut:]
-            for m in _TOKEN.finditer(block):
-                refs = [(a or c, b or d) for a, b, c, d in _R_ATTR.findall(m.group(2))]
-                if m.group(1) == b"row":
-                    nums = [_u32(d, 10) - 1 for letters, d in refs if d and not letters]
-                    row = max(nums) if nums else row + 1
-                    col = -1
-                    continue
-                places = [(_u32(d, 10) - 1, _col_index(letters)) for letters, d in refs if letters and d]
-                if places:  # placed by reference; the row count stays
-                    col = places[-1][1]
-                else:
-                    col += 1
-                    places = [(row, col)]
-                if m.group(3):  # <c …/>: a styled empty cell
-                    continue
-                for at, c in places:  # with duplicate references, every one of them counts
-                    rmin, rmax, cmin, cmax = min(rmin, at), max(rmax, at), min(cmin, c), max(cmax, c)
-                if rmax - rmin + 1 > limits.max_rows:
-                    return "max_rows", rmax - rmin + 1
-                if cmax - cmin + 1 > limits.max_columns:
-                    return "max_columns", cmax - cmin + 1
-            if not chunk:
-                return None
-            if len(carry) > (4 << 20):
-                carry = b""  # a 4 MB tag is no cell; drop it rather than grow
+    for chunk in _chunks(zf, info, whole):
+        data = carry + chunk
+        cut = data.rfind(b"<") if chunk else len(data)
+        if cut <= 0 and chunk:
+            cut = len(data)  # no tag start at all: nothing to carry
+        block, carry = data[:cut], data[cut:]
+        for m in _TOKEN.finditer(block):
+            refs = [(a or c, b or d) for a, b, c, d in _R_ATTR.findall(m.group(2))]
+            if m.group(1) == b"row":
+                nums = [_u32(d, 10) - 1 for letters, d in refs if d and not letters]
+                row = max(nums) if nums else row + 1
+                col = -1
+                continue
+            places = [(_u32(d, 10) - 1, _col_index(letters)) for letters, d in refs if letters and d]
+            if places:  # placed by reference; the row count stays
+                col = places[-1][1]
+            else:
+                col += 1
+                places = [(row, col)]
+            if m.group(3):  # <c …/>: a styled empty cell
+                continue
+            for at, c in places:  # with duplicate references, every one of them counts
+                rmin, rmax, cmin, cmax = min(rmin, at), max(rmax, at), min(cmin, c), max(cmax, c)
+            if rmax - rmin + 1 > limits.max_rows:
+                return "max_rows", rmax - rmin + 1
+            if cmax - cmin + 1 > limits.max_columns:
+                return "max_columns", cmax - cmin + 1
+        if not chunk:
+            return None
+        if len(carry) > (4 << 20):
+            carry = b""  # a 4 MB tag is no cell; drop it rather than grow
+    return None
 
 
 _COLUMNS: dict[bytes, int] = {}
@@ -312,15 +341,19 @@ _PROLOG_SKIP = re.compile(r"\s+|<\?.*?\?>|<!--.*?-->", re.S)
 _ROOT = re.compile(r"<(?:[A-Za-z_][\w.-]*:)?([A-Za-z_][\w.-]*)")
 
 
-def _xml_prolog(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> tuple[str | None, str | None]:
-    """(problem, root element name). Problem: 'entities' if the part declares a DOCTYPE (the only way
-    to declare entities), 'corrupt' if it cannot be read. Only the prolog is decompressed, at most
-    _XML_PROLOG_MAX bytes of it."""
+def _xml_prolog(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> tuple[str | None, str | None, bytes]:
+    """(problem, root element name, the bytes read). Problem: 'entities' if the part declares a
+    DOCTYPE (the only way to declare entities), 'corrupt' if it cannot be read. Only the prolog is
+    decompressed, at most _XML_PROLOG_MAX bytes of it (a small part is thus read whole)."""
     try:
         with zf.open(info) as fh:
             raw = fh.read(_XML_PROLOG_MAX)
     except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError, RuntimeError, ValueError):
-        return "corrupt", None
+        return "corrupt", None, b""
+    return (*_prolog_verdict(raw, info), raw)
+
+
+def _prolog_verdict(raw: bytes, info: zipfile.ZipInfo) -> tuple[str | None, str | None]:
     if not raw:
         return None, None
     text = _decode_xml_head(raw)
@@ -367,10 +400,10 @@ class _Ole2Error(Exception):
     pass
 
 
-def _sniff_ole2(path: str, suffix: str, limits: Limits) -> Sniffed:
+def _sniff_ole2(source, suffix: str, limits: Limits) -> Sniffed:
     out = Sniffed()
     try:
-        with open(path, "rb") as fh:
+        with (open(source, "rb") if isinstance(source, str) else source) as fh:
             cfb = _Cfb(fh)
             names = set(cfb.streams)
             if "encryptedpackage" in names or "encryptioninfo" in names:
@@ -398,6 +431,7 @@ def _sniff_ole2(path: str, suffix: str, limits: Limits) -> Sniffed:
         where = {"_sheet": sheet} if sheet else {}
         return out.fail("F007", limit, limit=limit, value=value, maximum=getattr(limits, limit), **where)
     out.read_as = "xls"  # a legacy workbook (or WPS .et, which is BIFF8 inside) under any Excel name
+    out.biff = stream or None
     return out
 
 

@@ -13,6 +13,7 @@ as a plain fraction (0.96) is recognised when 全年执行数 / 全年预算数 
 """
 from __future__ import annotations
 
+import io
 import os
 import re
 
@@ -33,26 +34,32 @@ _WAIVER_COLUMNS = {
 _CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
-def read_workbook(path: str, options: ReaderOptions) -> ReadOutcome:
+def read_workbook(path: str, options: ReaderOptions, data: bytes | None = None, sniffed=None) -> ReadOutcome:
+    """`data`: the file's bytes, when read already; `sniffed`: what the sniffer decompressed of them."""
     import python_calamine as pc
 
     outcome = ReadOutcome()
     suffix = os.path.splitext(path)[1].lower()
+    if data is None:
+        try:
+            with open(path, "rb") as fh:
+                data = fh.read(options.limits.max_file_bytes + 1)
+        except OSError as exc:
+            return outcome.fail("F001", variant="io", error=exc.strerror or str(exc))
     try:
         # from the bytes, not the name: a legacy .xls renamed .xlsx (or a WPS .et) still reads
-        with open(path, "rb") as fh:
-            wb = pc.CalamineWorkbook.from_filelike(fh)
+        wb = pc.CalamineWorkbook.from_filelike(io.BytesIO(data))
     except pc.PasswordError:
         return outcome.fail("F001", variant="encrypted")
     except Exception as exc:  # calamine's errors (zip, xml, format) all mean: not a readable workbook
-        return outcome.fail("F001", variant="workbook", error=_describe(path, suffix, exc))
+        return outcome.fail("F001", variant="workbook", error=_describe(data, suffix, exc))
     parts = None
     try:
-        if _is_zip(path):  # by content, not name: a renamed workbook still gets its formats read
+        if data[:2] == b"PK":  # by content, not name: a renamed workbook still gets its formats read
             from .xlsxparts import XlsxParts
 
             try:
-                parts = XlsxParts(path, options.limits.max_part_bytes)
+                parts = XlsxParts(data, options.limits.max_part_bytes, getattr(sniffed, "parts", None))
             except PartTooLarge as exc:
                 return outcome.fail("F007", variant="max_part_bytes", limit="max_part_bytes", part=exc.part,
                                     value=exc.size, maximum=options.limits.max_part_bytes)
@@ -62,7 +69,7 @@ def read_workbook(path: str, options: ReaderOptions) -> ReadOutcome:
             from .xlsparts import XlsParts
 
             try:
-                parts = XlsParts(path)
+                parts = XlsParts(data, getattr(sniffed, "biff", None))
             except Exception:  # noqa: BLE001 - as above: the values stand, percent formats are not known
                 parts = None
         return _read_sheets(wb, path, options, outcome, parts)
@@ -72,20 +79,8 @@ def read_workbook(path: str, options: ReaderOptions) -> ReadOutcome:
         wb.close()
 
 
-def _is_zip(path: str) -> bool:
-    try:
-        with open(path, "rb") as fh:
-            return fh.read(2) == b"PK"
-    except OSError:
-        return False
-
-
-def _describe(path: str, suffix: str, exc: Exception) -> str:
-    try:
-        with open(path, "rb") as fh:
-            head = fh.read(8)
-    except OSError:
-        head = b""
+def _describe(data: bytes, suffix: str, exc: Exception) -> str:
+    head = data[:8]
     if suffix in (".xlsx", ".xlsm") and head == _CFB_MAGIC:
         return "文件已加密（设有打开密码），或是另存为 .xlsx 扩展名的旧版 .xls 文件"
     if suffix == ".xls" and head.startswith(b"PK"):

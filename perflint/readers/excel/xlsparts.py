@@ -15,11 +15,14 @@ _ONE_CELL = {0x0203, 0x027E, 0x0006}  # NUMBER, RK, FORMULA: row, col, xf first
 _MULRK = 0x00BD
 
 
-def percent_cells(path: str) -> dict[str, set[tuple[int, int]]]:
-    """Sheet name → (row, col) of its numeric cells with a percent format; {} if none or unreadable."""
+def percent_cells(source: str | bytes) -> dict[str, set[tuple[int, int]]]:
+    """Sheet name → (row, col) of its numeric cells with a percent format; {} if none or unreadable.
+    `source`: the file's path or its bytes."""
+    import io
+
     from ..sniff import _Cfb
 
-    with open(path, "rb") as fh:
+    with (open(source, "rb") if isinstance(source, str) else io.BytesIO(source)) as fh:
         cfb = _Cfb(fh)
         name = "workbook" if "workbook" in cfb.streams else "book"
         data = cfb.read(name)
@@ -74,8 +77,9 @@ def _walk(data: bytes) -> dict[str, set[tuple[int, int]]]:
 class XlsParts:
     """The .xls counterpart of XlsxParts: percent cells per sheet (a .xls always caches formula results)."""
 
-    def __init__(self, path: str) -> None:
-        self._percent = percent_cells(path)
+    def __init__(self, source: str | bytes, biff: bytes | None = None) -> None:
+        """`source`: the file's path or bytes; `biff`: its Workbook stream, when the sniffer read it."""
+        self._percent = _walk(biff) if biff is not None else percent_cells(source)
 
     def extras(self, sheet_name: str):
         from .xlsxparts import SheetExtras

@@ -68,23 +68,39 @@ class SheetExtras:
 
 
 class XlsxParts:
-    def __init__(self, path: str, max_part_bytes: int) -> None:
-        self._zip = zipfile.ZipFile(path)
+    """`source`: the package's path or bytes; `parts`: what the sniffer decompressed of it already
+    (name -> bytes, or None for a part it did not read whole), so a small workbook is not unzipped twice."""
+
+    def __init__(self, source: str | bytes, max_part_bytes: int, parts: dict[str, bytes | None] | None = None) -> None:
+        self._source = source
+        self._zip: zipfile.ZipFile | None = None
         self._max = max_part_bytes
-        self._names = set(self._zip.namelist())
+        self._parts = parts
+        self._names = set(parts) if parts is not None else set(self._open().namelist())
         self.sheet_parts = self._sheet_parts()
         self.percent_styles = self._percent_styles()
 
+    def _open(self) -> zipfile.ZipFile:
+        if self._zip is None:
+            import io
+
+            self._zip = zipfile.ZipFile(self._source if isinstance(self._source, str) else io.BytesIO(self._source))
+        return self._zip
+
     def close(self) -> None:
-        self._zip.close()
+        if self._zip is not None:
+            self._zip.close()
 
     def _read(self, name: str) -> bytes | None:
         if name not in self._names:
             return None
-        size = self._zip.getinfo(name).file_size
+        whole = self._parts.get(name) if self._parts is not None else None
+        if whole is not None:
+            return whole
+        size = self._open().getinfo(name).file_size
         if size > self._max:
             raise PartTooLarge(name, size)
-        return self._zip.read(name)
+        return self._open().read(name)
 
     def _sheet_parts(self) -> dict[str, str]:
         book = self._read("xl/workbook.xml")
