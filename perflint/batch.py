@@ -28,7 +28,7 @@ import sys
 import time
 import traceback
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from multiprocessing.connection import wait
 from typing import Any, Callable, Iterator
 
@@ -55,6 +55,7 @@ class BatchPlan:
     timeout: float | None = None
     check: CheckFn | None = None
     prepare: bool = False  # workers read and judge each file alone and return its draft (first pass)
+    drafts: Any = None  # second pass, forked workers only: the first pass's drafts, finished there
 
 
 def resolve_jobs(jobs: int | None) -> int:
@@ -126,19 +127,21 @@ def _default_check(engine: Engine, path: str, options: Any) -> FileResult:
 
 @dataclass(frozen=True)
 class Prepared:
-    """A first-pass file as a worker sends it: its records for the index, its draft still pickled
-    (the parent stores the bytes as they come and unpickles them when the file's turn comes)."""
+    """A first-pass file as a worker sends it: each document's record for the index, and the draft
+    without them, still pickled (the parent stores the bytes as they come, unpickles them when the
+    file's turn comes and gives the records back, so no record is pickled twice)."""
 
-    records: list
+    records: list  # one per document of the draft, in order (None where it has none)
     unreadable: str | None
     draft: bytes
 
 
 def _prepare(engine: Engine, path: str, options: Any) -> Prepared:
     draft = engine.prepare_file(path, options)
-    records = draft.records
-    unreadable = None if records else ", ".join(sorted({f.code for f in draft.findings})) or None
-    return Prepared(records, unreadable, pickle.dumps(draft, protocol=pickle.HIGHEST_PROTOCOL))
+    records = [d.record for d in draft.documents]
+    unreadable = None if any(records) else ", ".join(sorted({f.code for f in draft.findings})) or None
+    bare = replace(draft, documents=tuple(replace(d, record=None) for d in draft.documents))
+    return Prepared(records, unreadable, pickle.dumps(bare, protocol=pickle.HIGHEST_PROTOCOL))
 
 
 # ---- the worker process --------------------------------------------------------------------
@@ -161,8 +164,19 @@ def _worker_main(conn, plan: BatchPlan) -> None:
         if task is None:
             return
         for index, path in task:
-            result = check_one(engine, path, options, plan.timeout, check)
+            if plan.drafts is not None and index in plan.drafts:
+                result = check_one(engine, path, options, plan.timeout, _finisher(plan.drafts, index))
+            else:
+                result = check_one(engine, path, options, plan.timeout, check)
             conn.send(("done", index, result))
+
+
+def _finisher(drafts: "_Drafts", index: int) -> CheckFn:
+    def finish(engine: Engine, path: str, options: Any) -> FileResult:
+        got = drafts.read(index)
+        return engine.finish_file(got) if isinstance(got, FileDraft) else got
+
+    return finish
 
 
 def _context():
@@ -280,15 +294,18 @@ class _Scheduler:
     def _dispatch(self) -> None:
         now = time.monotonic()
         for w in self.pool.workers:
-            if w.ready and not w.busy and self.pending:
+            # the next chunk goes out while half of the last is still to do: a worker never waits
+            # for the parent to notice it has finished
+            if w.ready and len(w.queue) <= self.chunk // 2 and self.pending:
                 task = [self.pending.popleft() for _ in range(min(self.chunk, len(self.pending)))]
                 try:
                     w.conn.send(task)
                 except OSError:
                     self.pending.extendleft(reversed(task))  # its death shows on the sentinel
                     continue
+                if not w.queue:
+                    w.since = now
                 w.queue.extend(task)
-                w.since = now
 
     def _give_back(self, w: _Worker) -> None:
         self.pending.extendleft(reversed(w.queue))  # the rest of its chunk goes to another worker
@@ -384,16 +401,22 @@ class Batch:
         # starting workers costs more than checking a file or two: a pool only where it pays
         use_pool = self.pool if self.pool is not None else self.jobs > 1 and len(files) > 1
         if use_pool and files:
-            return self._parallel(files, advance, drafts)
+            # forked workers read the drafts from the parent's temporary file and finish them there;
+            # spawned ones could not share it, so then the parent finishes them as their turn comes
+            remote = len(drafts) > 0 and _context().get_start_method() == "fork"
+            plan = replace(self.plan, drafts=drafts) if remote else self.plan
+            return self._parallel(files, advance, drafts, plan)
         return self._sequential(files, advance, drafts)
 
-    def _lookup(self, index: int, path: str, drafts: "_Drafts") -> tuple[str | None, FileResult | None]:
-        """A result without checking the file: from the cache, else by finishing its first-pass draft."""
+    def _lookup(self, index: int, path: str, drafts: "_Drafts",
+                remote: bool = False) -> tuple[str | None, FileResult | None]:
+        """A result without checking the file: from the cache, else by finishing its first-pass
+        draft here (unless `remote`: the pool's workers finish drafts)."""
         key = result = None
         if self.cache is not None:
             key = self.cache.key(path)
             result = self.cache.get(key, path)
-        if index in drafts:
+        if index in drafts and not remote:
             done = drafts.take(index)  # taken even on a cache hit: the spool gives up its slot
             if result is None:
                 result = self.engine.finish_file(done) if isinstance(done, FileDraft) else done
@@ -412,9 +435,10 @@ class Batch:
                 advance(result)
             yield result
 
-    def _parallel(self, files: list[str], advance, drafts: "_Drafts") -> Iterator[FileResult]:
+    def _parallel(self, files: list[str], advance, drafts: "_Drafts", plan: BatchPlan) -> Iterator[FileResult]:
         window = self.window or max(64, self.jobs * 32)
-        sched = _Scheduler(self.engine, self.plan, self.jobs, self.chunk or _chunk_size(len(files), self.jobs))
+        remote = plan.drafts is not None
+        sched = _Scheduler(self.engine, plan, self.jobs, self.chunk or _chunk_size(len(files), self.jobs))
         done: dict[int, FileResult] = {}
         keys: dict[int, str | None] = {}
         submitted = next_out = 0
@@ -423,7 +447,7 @@ class Batch:
             while next_out < total:
                 while submitted < total and len(done) + sched.outstanding < window:
                     path = files[submitted]
-                    key, hit = self._lookup(submitted, path, drafts)
+                    key, hit = self._lookup(submitted, path, drafts, remote)
                     if hit is not None:
                         done[submitted] = hit
                     else:
@@ -453,8 +477,8 @@ class Batch:
             todo = [(i, path) for i, path in enumerate(files) if path in run]
             for count, (i, path, got) in enumerate(self._first_pass(todo), 1):
                 if isinstance(got, Prepared):
-                    run.learn(path, got.records, got.unreadable)
-                    drafts.put(i, got.draft)
+                    run.learn(path, [r for r in got.records if r is not None], got.unreadable)
+                    drafts.put(i, got.draft, got.records)
                 else:  # the file crashed or ran out of time: that is its result
                     run.learn(path, [], checked=False)
                     drafts.put(i, pickle.dumps(got, protocol=pickle.HIGHEST_PROTOCOL))
@@ -488,36 +512,61 @@ class Batch:
 
 
 class _Drafts:
-    """First-pass drafts by file index, pickled in one anonymous temporary file (gone when closed)."""
+    """First-pass drafts by file index, pickled in one anonymous temporary file (gone when closed).
+
+    Written and read at explicit offsets without buffering, so workers forked for the second pass
+    read from the same file (their own copy of the descriptor) without disturbing each other."""
 
     def __init__(self) -> None:
         self._file: Any = None
-        self._slots: dict[int, tuple[int, int]] = {}
+        self._slots: dict[int, tuple[int, int, list | None]] = {}
+        self._held: dict[int, bytes] = {}  # blobs kept in memory when the temporary file cannot take them
         self._end = 0
 
     def __contains__(self, index: int) -> bool:
         return index in self._slots
 
-    def put(self, index: int, blob: bytes) -> None:
-        if self._file is None:
-            import tempfile
+    def __len__(self) -> int:
+        return len(self._slots)
 
-            self._file = tempfile.TemporaryFile(prefix="perflint-")
-        self._file.seek(self._end)
-        self._file.write(blob)
-        self._slots[index] = (self._end, len(blob))
+    def put(self, index: int, blob: bytes, records: list | None = None) -> None:
+        """`records`: the documents' records, kept out of the blob (the index holds them anyway)."""
+        try:
+            if self._file is None:
+                import tempfile
+
+                self._file = tempfile.TemporaryFile(prefix="perflint-", buffering=0)
+            view, at = memoryview(blob), self._end
+            while view:
+                written = os.pwrite(self._file.fileno(), view, at)
+                view, at = view[written:], at + written
+        except OSError:  # no temporary space left: this one stays in memory
+            self._held[index] = blob
+            self._slots[index] = (-1, len(blob), records)
+            return
+        self._slots[index] = (self._end, len(blob), records)
         self._end += len(blob)
 
+    def read(self, index: int) -> FileDraft | FileResult:
+        offset, size, records = self._slots[index]
+        blob = self._held[index] if offset < 0 else os.pread(self._file.fileno(), size, offset)
+        got = pickle.loads(blob)
+        if records:
+            got = replace(got, documents=tuple(replace(d, record=r) for d, r in zip(got.documents, records)))
+        return got
+
     def take(self, index: int) -> FileDraft | FileResult:
-        offset, size = self._slots.pop(index)
-        self._file.seek(offset)
-        return pickle.loads(self._file.read(size))
+        got = self.read(index)
+        del self._slots[index]
+        self._held.pop(index, None)
+        return got
 
     def close(self) -> None:
         if self._file is not None:
             self._file.close()
             self._file = None
         self._slots.clear()
+        self._held.clear()
 
 
 def check_files(files: list[str], settings: Any = None, *, profile: Any = None, history: Any = None, jobs: int = 1,

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -19,6 +20,11 @@ def fold_indicator_name(name: Any) -> str:
     """二级/一级 names are written with or without the trailing 指标: fold to the 指标 form."""
     if not isinstance(name, str):
         return ""
+    return _fold_text(name)
+
+
+@lru_cache(maxsize=4096)  # a few dozen category names, asked for on every indicator by several rules
+def _fold_text(name: str) -> str:
     text = "".join(name.split())
     if not text:
         return ""

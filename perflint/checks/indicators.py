@@ -33,10 +33,25 @@ def _fold(name: Any, ctx, table: str) -> str:
     folded = fold_indicator_name(name)
     aliases = ctx.profile.aliases.get(table) if ctx is not None else None
     if aliases:
-        for alias, canonical in aliases.items():
-            if fold_indicator_name(alias) == folded:
-                return fold_indicator_name(canonical)
+        return _folded_aliases(aliases).get(folded, folded)
     return folded
+
+
+_ALIAS_TABLES: dict[int, tuple[Mapping[str, str], dict[str, str]]] = {}
+
+
+def _folded_aliases(aliases: Mapping[str, str]) -> dict[str, str]:
+    """{folded alias: folded canonical}, worked out once per profile table (the table is kept with
+    its entry, so its id cannot be taken by another while the entry stands)."""
+    entry = _ALIAS_TABLES.get(id(aliases))
+    if entry is None or entry[0] is not aliases:
+        table: dict[str, str] = {}
+        for alias, canonical in aliases.items():
+            table.setdefault(fold_indicator_name(alias), fold_indicator_name(canonical))  # the first alias wins
+        if len(_ALIAS_TABLES) > 64:  # profiles loaded again and again (tests, a long-lived process)
+            _ALIAS_TABLES.clear()
+        entry = _ALIAS_TABLES[id(aliases)] = (aliases, table)
+    return entry[1]
 
 
 def level1(ind: Mapping[str, Any], ctx=None) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import re
 import unicodedata
+from functools import lru_cache
 from dataclasses import dataclass, field
 from collections.abc import Mapping
 from typing import Any
@@ -96,6 +97,11 @@ def norm_text(value: Any) -> str:
     year tokens ("2024年度…") do not make a different project."""
     if not isinstance(value, str):
         return ""
+    return _norm_text(value)
+
+
+@lru_cache(maxsize=1 << 16)  # every comparison of a batch asks again for the same few thousand names
+def _norm_text(value: str) -> str:
     text = unicodedata.normalize("NFKC", value)
     text = _LEADING_CODE.sub("", text)
     text = _YEAR_TOKEN.sub("", text)
@@ -105,10 +111,18 @@ def norm_text(value: Any) -> str:
 def code_key(value: Any) -> str | None:
     if value is None or isinstance(value, bool):
         return None
+    # a JSON document may put anything in a code field: only plain values go through the cache
+    return _cached_code_key(value) if isinstance(value, (str, int, float)) else _code_key(value)
+
+
+def _code_key(value: Any) -> str | None:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     text = unicodedata.normalize("NFKC", str(value)).strip().replace(" ", "").upper()
     return text or None
+
+
+_cached_code_key = lru_cache(maxsize=1 << 16)(_code_key)
 
 
 def name_key(kind: str, department: str | None, name: str | None) -> tuple[str, str] | None:
