@@ -55,7 +55,6 @@ class BatchPlan:
     timeout: float | None = None
     check: CheckFn | None = None
     prepare: bool = False  # workers read and judge each file alone and return its draft (first pass)
-    drafts: Any = None  # second pass, forked workers only: the first pass's drafts, finished there
 
 
 def resolve_jobs(jobs: int | None) -> int:
@@ -164,19 +163,8 @@ def _worker_main(conn, plan: BatchPlan) -> None:
         if task is None:
             return
         for index, path in task:
-            if plan.drafts is not None and index in plan.drafts:
-                result = check_one(engine, path, options, plan.timeout, _finisher(plan.drafts, index))
-            else:
-                result = check_one(engine, path, options, plan.timeout, check)
+            result = check_one(engine, path, options, plan.timeout, check)
             conn.send(("done", index, result))
-
-
-def _finisher(drafts: "_Drafts", index: int) -> CheckFn:
-    def finish(engine: Engine, path: str, options: Any) -> FileResult:
-        got = drafts.read(index)
-        return engine.finish_file(got) if isinstance(got, FileDraft) else got
-
-    return finish
 
 
 def _context():
@@ -401,22 +389,17 @@ class Batch:
         # starting workers costs more than checking a file or two: a pool only where it pays
         use_pool = self.pool if self.pool is not None else self.jobs > 1 and len(files) > 1
         if use_pool and files:
-            # forked workers read the drafts from the parent's temporary file and finish them there;
-            # spawned ones could not share it, so then the parent finishes them as their turn comes
-            remote = len(drafts) > 0 and _context().get_start_method() == "fork"
-            plan = replace(self.plan, drafts=drafts) if remote else self.plan
-            return self._parallel(files, advance, drafts, plan)
+            return self._parallel(files, advance, drafts)
         return self._sequential(files, advance, drafts)
 
-    def _lookup(self, index: int, path: str, drafts: "_Drafts",
-                remote: bool = False) -> tuple[str | None, FileResult | None]:
-        """A result without checking the file: from the cache, else by finishing its first-pass
-        draft here (unless `remote`: the pool's workers finish drafts)."""
+    def _lookup(self, index: int, path: str, drafts: "_Drafts") -> tuple[str | None, FileResult | None]:
+        """A result without checking the file: from the cache, else by finishing its first-pass draft.
+        (Finishing costs less than sending a draft to a worker and its result back.)"""
         key = result = None
         if self.cache is not None:
             key = self.cache.key(path)
             result = self.cache.get(key, path)
-        if index in drafts and not remote:
+        if index in drafts:
             done = drafts.take(index)  # taken even on a cache hit: the spool gives up its slot
             if result is None:
                 result = self.engine.finish_file(done) if isinstance(done, FileDraft) else done
@@ -435,10 +418,9 @@ class Batch:
                 advance(result)
             yield result
 
-    def _parallel(self, files: list[str], advance, drafts: "_Drafts", plan: BatchPlan) -> Iterator[FileResult]:
+    def _parallel(self, files: list[str], advance, drafts: "_Drafts") -> Iterator[FileResult]:
         window = self.window or max(64, self.jobs * 32)
-        remote = plan.drafts is not None
-        sched = _Scheduler(self.engine, plan, self.jobs, self.chunk or _chunk_size(len(files), self.jobs))
+        sched = _Scheduler(self.engine, self.plan, self.jobs, self.chunk or _chunk_size(len(files), self.jobs))
         done: dict[int, FileResult] = {}
         keys: dict[int, str | None] = {}
         submitted = next_out = 0
@@ -447,7 +429,7 @@ class Batch:
             while next_out < total:
                 while submitted < total and len(done) + sched.outstanding < window:
                     path = files[submitted]
-                    key, hit = self._lookup(submitted, path, drafts, remote)
+                    key, hit = self._lookup(submitted, path, drafts)
                     if hit is not None:
                         done[submitted] = hit
                     else:
@@ -512,10 +494,7 @@ class Batch:
 
 
 class _Drafts:
-    """First-pass drafts by file index, pickled in one anonymous temporary file (gone when closed).
-
-    Written and read at explicit offsets without buffering, so workers forked for the second pass
-    read from the same file (their own copy of the descriptor) without disturbing each other."""
+    """First-pass drafts by file index, pickled in one anonymous temporary file (gone when closed)."""
 
     def __init__(self) -> None:
         self._file: Any = None

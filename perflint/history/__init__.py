@@ -92,6 +92,8 @@ class RecordCache:
         return None
 
     def put(self, real: str, stat: os.stat_result, records: list[Record], unreadable: str | None = None) -> None:
+        if not self.enabled:
+            return  # --no-cache: nothing will be saved, so nothing is kept
         folder, name = os.path.split(real)
         self._shard(folder)[name] = (stat.st_size, stat.st_mtime_ns, records, unreadable)
         self._dirty.add(folder)
