@@ -457,15 +457,20 @@ class Batch:
         drafts = _Drafts()
         try:
             todo = [(i, path) for i, path in enumerate(files) if path in run]
+            learnt: dict[int, tuple] = {}
             for count, (i, path, got) in enumerate(self._first_pass(todo), 1):
                 if isinstance(got, Prepared):
-                    run.learn(path, [r for r in got.records if r is not None], got.unreadable)
+                    learnt[i] = (path, [r for r in got.records if r is not None], got.unreadable, True)
                     drafts.put(i, got.draft, got.records)
                 else:  # the file crashed or ran out of time: that is its result
-                    run.learn(path, [], checked=False)
+                    learnt[i] = (path, [], None, False)
                     drafts.put(i, pickle.dumps(got, protocol=pickle.HIGHEST_PROTOCOL))
                 if reading:
                     reading(count, len(todo))
+            # indexed in the order of the files, not of their finishing: what the H rules list (the
+            # other copies of a duplicate…) comes out the same with any number of workers
+            for i in sorted(learnt):
+                run.learn(*learnt.pop(i))
             run.close()  # every file of the run is in the index: the H rules can judge
             yield from self._ordered(files, advance, drafts)
         finally:

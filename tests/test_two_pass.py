@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import signal
 import tempfile
+import time
 from pathlib import Path
 
 import pytest
@@ -26,7 +27,7 @@ SAMPLES = ROOT / "samples"
 
 
 def _summary(results):
-    return [(r.path, r.verdict, [(f.code, f.severity, f.location, f.message) for f in r.all_findings()],
+    return [(r.path, r.verdict, [(f.code, f.severity, f.location, f.message, f.related) for f in r.all_findings()],
              [(d.verdict, d.grade) for d in r.documents]) for r in results]
 
 
@@ -119,6 +120,23 @@ def test_a_worker_dying_in_the_first_pass_costs_its_file_only(tmp_path, monkeypa
     others = [r for r in results if r not in marked]
     assert not any(f.code in ("F010", "F011") for r in others for f in r.all_findings())
     assert [r.path for r in results] == files
+
+
+def _slow_prepare_first(engine, path, options):
+    if os.path.basename(path).startswith("00_"):
+        time.sleep(0.3)
+    return _real_prepare(engine, path, options)
+
+
+def test_the_index_follows_the_order_of_the_files_not_of_their_reading(tmp_path, monkeypatch):
+    folder = make_batch(tmp_path)
+    files = collect_files([str(folder)])
+    assert os.path.basename(files[0]).startswith("00_")  # read last of all by the pool below
+    expected = _summary(_one_pass(files))
+    assert any(f[4] for _, _, found, _ in expected for f in found)  # findings that list other documents
+    monkeypatch.setattr(perflint.batch, "_prepare", _slow_prepare_first)
+    results, _, _ = _two_pass(files, 2)
+    assert _summary(results) == expected
 
 
 def test_drafts_leave_nothing_in_the_temporary_folder(tmp_path):

@@ -196,10 +196,11 @@ class RunFiles:
     Lives on the index in the parent process only (it holds the record cache); workers never see it.
     """
 
-    def __init__(self, index: HistoryIndex, cache: RecordCache, pending: dict[str, tuple[str, os.stat_result]]) -> None:
+    def __init__(self, index: HistoryIndex, cache: RecordCache,
+                 pending: dict[str, tuple[str, os.stat_result, int]]) -> None:
         self.index = index
         self.cache = cache
-        self.pending = pending  # path as given -> (real path, stat when the run began)
+        self.pending = pending  # path as given -> (real path, stat when the run began, place in the run)
 
     def __contains__(self, path: str) -> bool:
         return path in self.pending
@@ -212,8 +213,8 @@ class RunFiles:
         entry = self.pending.pop(path, None)
         if entry is None:
             return
-        for rec in records:
-            self.index.add(rec)
+        for k, rec in enumerate(records):
+            self.index.add(rec, (0, entry[2], k))
         if checked:
             self.cache.put(entry[0], entry[1], records, unreadable or (None if records else "F002"))
 
@@ -271,28 +272,28 @@ def build_history(history: Iterable[str] = (), registry: Iterable[str] = (), opt
         index.deferred_run_file = os.path.realpath(run_files[0])
         run_files = []
     if read_run_files:
-        for records, _ in _records_of_files(run_files, options, cache, jobs):
-            for rec in records:
-                index.add(rec)
+        for n, (records, _) in enumerate(_records_of_files(run_files, options, cache, jobs)):
+            for k, rec in enumerate(records):
+                index.add(rec, (0, n, k))
     else:
         pending = {}
-        for path, real, stat, cached in _stat_files(run_files, cache):
+        for n, (path, real, stat, cached) in enumerate(_stat_files(run_files, cache)):
             if cached is not None:
-                for rec in cached[0]:
-                    index.add(rec)
-            else:
-                pending[path] = (real, stat)
+                for k, rec in enumerate(cached[0]):
+                    index.add(rec, (0, n, k))
+            elif path not in pending:
+                pending[path] = (real, stat, n)
         if pending:
             index.run = RunFiles(index, cache, pending)
     sources = expand_sources(history)
-    for path, (records, unreadable) in zip(sources, _records_of_files(sources, options, cache, jobs)):
+    for n, (path, (records, unreadable)) in enumerate(zip(sources, _records_of_files(sources, options, cache, jobs))):
         if unreadable:
             index.unreadable.append((path, unreadable))  # its absence weakens every "not found"
-        for rec in records:
-            index.add(rec)
-    for path in registry:
-        for rec in _records_of_registry(path, cache):
-            index.add(rec)
+        for k, rec in enumerate(records):
+            index.add(rec, (1, n, k))
+    for n, path in enumerate(registry):
+        for k, rec in enumerate(_records_of_registry(path, cache)):
+            index.add(rec, (2, n, k))
     cache.save()
     index.cache_hits, index.cache_misses = cache.hits, cache.misses
     # what the result cache keys on: a changed history file (or run file) changes every H verdict

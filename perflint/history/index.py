@@ -6,7 +6,7 @@ from collections import defaultdict
 from typing import Any, Iterable
 
 from ..model import DEPT_KINDS
-from .records import Record, code_key, norm_text, record_from_document
+from .records import Record, code_key, norm_text, record_from_document, share_strings
 
 
 class HistoryIndex:
@@ -26,7 +26,11 @@ class HistoryIndex:
         self.unreadable: list[tuple[str, str]] = []  # history files that yielded no document, and why
         self.sources = tuple(sources)
         self.records: list[Record] = []
-        self._seen: set[tuple] = set()
+        # where each record stands among the sources: (0 run files | 1 history | 2 registry, position
+        # of its file, of the document in it). Queries answer in this order, whatever order the
+        # records arrived in (a pool reads files in any order; a cached file is indexed before the rest)
+        self._ranks: list[tuple] = []
+        self._at: dict[tuple, int] = {}  # a file's document (or a registry row) -> its record
         self._ident: dict[tuple, int] = {}
         self._by_code: dict[tuple, list[int]] = defaultdict(list)
         self._by_name: dict[tuple, list[int]] = defaultdict(list)
@@ -47,17 +51,24 @@ class HistoryIndex:
         """Index the records of the deferred run file, read by the check that is about to judge them."""
         if os.path.realpath(path) != self.deferred_run_file:
             return
-        for rec in records:
-            self.add(rec)
+        for k, rec in enumerate(records):
+            self.add(rec, (0, 0, k))
 
-    def add(self, rec: Record) -> None:
+    def add(self, rec: Record, rank: tuple | None = None) -> None:
+        rank = rank if rank is not None else (3, len(self.records))
         ident = rec.ident[:2] if not rec.from_registry else rec.ident
-        if ident in self._seen:  # the same file reached as a run file and as history
+        at = self._at.get(ident)
+        if at is not None:  # the same file reached as a run file and as history: one document,
+            if rank < self._ranks[at]:  # counted where it ranks first
+                self.records[at], self._ranks[at] = share_strings(rec), rank
+                self._ident[rec.ident] = at
             return
-        self._seen.add(ident)
+        share_strings(rec)
         i = len(self.records)
+        self._at[ident] = i
         self._ident[rec.ident] = i
         self.records.append(rec)
+        self._ranks.append(rank)
         if rec.year is not None:
             self._years[rec.kind].add(rec.year)
         if rec.code_key:
@@ -89,12 +100,12 @@ class HistoryIndex:
         mine = me.ident[:2]
         out: list[Record] = []
         if me.code_key:
-            out = [self.records[i] for i in self._by_code.get((kind, me.code_key, year), ())]
+            out = self._ranked(self._by_code.get((kind, me.code_key, year), ()))
             out = [r for r in out if r.ident[:2] != mine and not (documents_only and r.from_registry)]
             if out:
                 return out, False
         if me.name_key:
-            found = [self.records[i] for i in self._by_name.get((kind, me.name_key, year), ())]
+            found = self._ranked(self._by_name.get((kind, me.name_key, year), ()))
             found = [r for r in found if r.ident[:2] != mine and not (documents_only and r.from_registry)]
             # a record with a different code of its own is another project of the same name
             # only within one year; across years codes are re-issued, so names decide there
@@ -107,14 +118,19 @@ class HistoryIndex:
         """Project targets of the department `dept` (a dept record) in `year`: by code, else by name."""
         key = code_key(dept.code)
         if key:
-            found = [self.records[i] for i in self._by_dept.get(("code", key, year), ())]
+            found = self._ranked(self._by_dept.get(("code", key, year), ()))
             if found:
                 return found, False
         name = norm_text(dept.name)
         if name:
-            found = [self.records[i] for i in self._by_dept.get(("name", name, year), ())]
+            found = self._ranked(self._by_dept.get(("name", name, year), ()))
             return found, bool(found)
         return [], False
+
+    def _ranked(self, positions) -> list[Record]:
+        if len(positions) > 1:
+            positions = sorted(positions, key=self._ranks.__getitem__)
+        return [self.records[i] for i in positions]
 
     def by_ident(self, real: str, sheet: str | None, ordinal: int) -> Record | None:
         i = self._ident.get((real, sheet, ordinal))

@@ -86,6 +86,34 @@ class Record:
         return self.path + (f" [{self.sheet}]" if self.sheet else "")
 
 
+# ---- sharing what records repeat ----------------------------------------------------------------
+_SHARED: dict[Any, Any] = {}
+
+
+def _share(value: Any) -> Any:
+    """One object for equal values that thousands of records repeat (pointers, sheet names, cells,
+    category names): the index of a province's batch then costs little per document."""
+    if value is None:
+        return None
+    try:
+        return _SHARED.setdefault(value, value)
+    except TypeError:  # unhashable: keep it as it is
+        return value
+
+
+def share_strings(rec: Record) -> Record:
+    """`rec` with its repeated strings shared (in place: a record is plain data owned by the index)."""
+    if len(_SHARED) > 200_000:  # bounded: names that never repeat must not pile up
+        _SHARED.clear()
+    rec.cells = {_share(p): _share((_share(sheet), _share(cell))) for p, (sheet, cell) in rec.cells.items()}
+    rec.sheet = _share(rec.sheet)
+    rec.department = _share(rec.department)
+    for ind in rec.indicators:
+        ind.level1, ind.level2 = _share(ind.level1), _share(ind.level2)
+        ind.operator, ind.unit, ind.pointer = _share(ind.operator), _share(ind.unit), _share(ind.pointer)
+    return rec
+
+
 # ---- normalisation -----------------------------------------------------------------------------
 _PUNCT = re.compile(r"[\s\u3000（）()【】\[\]“”\"'‘’、，,。.·•\-—–_:：;；/]+")
 _YEAR_TOKEN = re.compile(r"(?:19|20)\d{2}\s*(?:年度|年)?")
