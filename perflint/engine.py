@@ -237,9 +237,9 @@ def _without_echoes(hits: list[tuple[str, Hit]], mistyped: tuple[str, ...]) -> l
     return [(c, h) for c, h in hits if c[0] in "FW" or not any(pointer_within(h.pointer, p) for p in mistyped)]
 
 
-def _draft_locations(locations: Mapping[str, Cell]) -> dict[str, Cell]:
+def _draft_locations(locations: Mapping[str, Cell]) -> dict[str, tuple[str | None, str]]:
     # the indicator rows hold most cells; of them the H rules point at the values only
-    return {p: c for p, c in locations.items()
+    return {p: (c.sheet, c.cell) for p, c in locations.items()
             if not p.startswith("/indicators/") or p.count("/") == 2 or p.endswith(("/value", "/target"))}
 
 

@@ -185,12 +185,15 @@ class Finding:
         return out
 
 
-def locate(locations: Mapping[str, Cell], sheet: str | None, ptr: str) -> Location:
-    """The cell a pointer came from, or the nearest enclosing one that has a cell."""
+def locate(locations: Mapping[str, Cell | tuple], sheet: str | None, ptr: str) -> Location:
+    """The cell a pointer came from, or the nearest enclosing one that has a cell. `locations` holds
+    Cells, or (sheet, cell) pairs (a draft's, which cross processes by the thousand)."""
     probe = ptr
     while True:
         cell = locations.get(probe)
         if cell is not None:
+            if type(cell) is tuple:
+                return Location(ptr, cell[0], cell[1])
             return Location(ptr, cell.sheet, cell.cell)
         if not probe:
             return Location(ptr, sheet, None)
@@ -348,7 +351,7 @@ class DocumentDraft:
     mistyped: tuple[str, ...]  # blocks F003 reports as the wrong type: no rule echoes inside them
     no_indicators: bool
     waivers: tuple[dict, ...] | None
-    locations: Mapping[str, Cell]
+    locations: Mapping[str, tuple[str | None, str]]  # pointer -> (sheet, cell): cheaper to pickle than Cells
     record: Any = None  # its perflint.history Record, when H rules apply to its kind
 
     def locate(self, ptr: str) -> Location:
