@@ -400,7 +400,7 @@ class Batch:
             key = self.cache.key(path)
             result = self.cache.get(key, path)
         if index in drafts:
-            done = drafts.take(index)  # taken even on a cache hit: the spool gives up its slot
+            done = drafts.take(index)  # taken even on a cache hit: the draft is not needed again
             if result is None:
                 result = self.engine.finish_file(done) if isinstance(done, FileDraft) else done
                 if self.cache is not None:
