@@ -16,7 +16,7 @@ import struct
 import zipfile
 import zlib
 from dataclasses import dataclass, field
-from typing import Iterator
+from typing import Iterable, Iterator
 
 from ..model import Hit
 from . import Limits
@@ -158,12 +158,28 @@ _TAG_REF = re.compile(rb"""<(?:[A-Za-z_][\w.-]*:)?(?:row|c)(?=[\s/>])(?:\s+r\s*=
 _ANY_REF = re.compile(rb"""r(?<![\w:.-]r)\s*=\s*["']""")
 
 
-def _chunks(zf: zipfile.ZipFile, info: zipfile.ZipInfo, whole: bytes | None) -> Iterator[bytes]:
-    """The part in blocks of 1 MB, then b"" (from `whole` when it is already decompressed)."""
+def _tag_blocks(zf: zipfile.ZipFile, info: zipfile.ZipInfo, whole: bytes | None) -> Iterator[tuple[bytes, bool]]:
+    """The part in blocks of about 1 MB that end where a tag starts (the rest is carried into the
+    next block), each with whether the carry had to be dropped: a 4 MB tag is no cell. Read from
+    `whole` when the part is already decompressed."""
     if whole is not None:
-        yield whole
-        yield b""
-        return
+        chunks: Iterable[bytes] = (whole, b"")
+    else:
+        chunks = _read_chunks(zf, info)
+    carry = b""
+    for chunk in chunks:
+        data = carry + chunk
+        cut = data.rfind(b"<") if chunk else len(data)
+        if cut <= 0 and chunk:
+            cut = len(data)  # no tag start at all: nothing to carry
+        block, carry = data[:cut], data[cut:]
+        dropped = len(carry) > (4 << 20)
+        if dropped:
+            carry = b""
+        yield block, dropped
+
+
+def _read_chunks(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> Iterator[bytes]:
     with zf.open(info) as fh:
         while True:
             chunk = fh.read(1 << 20)
@@ -181,13 +197,7 @@ def _sheet_extent(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits,
     that bound passes a limit, or some element is placed by position, is the sheet walked exactly."""
     rmin = cmin = 1 << 40
     rmax = cmax = -1
-    carry = b""
-    for chunk in _chunks(zf, info, whole):
-        data = carry + chunk
-        cut = data.rfind(b"<") if chunk else len(data)
-        if cut <= 0 and chunk:
-            cut = len(data)
-        block, carry = data[:cut], data[cut:]
+    for block, dropped in _tag_blocks(zf, info, whole):
         # text cannot start a tag, so when every row and cell tag opens with its one reference
         # (and no r= appears anywhere else, as a second one would) the references are the layout
         refs = _TAG_REF.findall(block)
@@ -201,11 +211,7 @@ def _sheet_extent(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits,
             rmin, rmax = min(rmin, min(rows)), max(rmax, max(rows))
         if cols:
             cmin, cmax = min(cmin, min(cols)), max(cmax, max(cols))
-        if rmax - rmin + 1 > limits.max_rows or cmax - cmin + 1 > limits.max_columns:
-            return _sheet_extent_exact(zf, info, limits, whole)
-        if not chunk:
-            return None
-        if len(carry) > (4 << 20):
+        if rmax - rmin + 1 > limits.max_rows or cmax - cmin + 1 > limits.max_columns or dropped:
             return _sheet_extent_exact(zf, info, limits, whole)
     return None
 
@@ -219,13 +225,7 @@ def _sheet_extent_exact(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limi
     row, col = -1, -1
     rmin = cmin = 1 << 40
     rmax = cmax = -1
-    carry = b""
-    for chunk in _chunks(zf, info, whole):
-        data = carry + chunk
-        cut = data.rfind(b"<") if chunk else len(data)
-        if cut <= 0 and chunk:
-            cut = len(data)  # no tag start at all: nothing to carry
-        block, carry = data[:cut], data[cut:]
+    for block, _ in _tag_blocks(zf, info, whole):
         for m in _TOKEN.finditer(block):
             refs = [(a or c, b or d) for a, b, c, d in _R_ATTR.findall(m.group(2))]
             if m.group(1) == b"row":
@@ -247,10 +247,6 @@ def _sheet_extent_exact(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limi
                 return "max_rows", rmax - rmin + 1
             if cmax - cmin + 1 > limits.max_columns:
                 return "max_columns", cmax - cmin + 1
-        if not chunk:
-            return None
-        if len(carry) > (4 << 20):
-            carry = b""  # a 4 MB tag is no cell; drop it rather than grow
     return None
 
 
