@@ -113,6 +113,20 @@ def _missing_prior_gap(doc, ctx, year) -> Gap:
     return Gap(_owner_ptr(doc), "none" if not index.configured else "selfeval_year", year, _sources(index))
 
 
+def _prior_found(doc, ctx):
+    """For H506 and H507, which judge what last year's self-evaluation says: (me, year, found,
+    by_name), or the Assessment when there is none to judge (not applicable; missing, which is
+    H501's finding where the sources cover that year, else a gap)."""
+    me, year, found, by_name, applies = _prior(doc, ctx)
+    if not applies:
+        return Assessment([], [])
+    if not found:
+        if _index(ctx).covers(_selfeval_kind(doc), year):
+            return Assessment([], [])  # its absence is H501's finding
+        return Assessment([], [_missing_prior_gap(doc, ctx, year)])
+    return me, year, found, by_name
+
+
 def assess_h501(doc, ctx) -> Assessment:
     me, year, found, by_name, applies = _prior(doc, ctx)
     if not applies or found:
@@ -131,13 +145,10 @@ def _prior_grade(rec: Record) -> str | None:
 
 
 def assess_h506(doc, ctx) -> Assessment:
-    me, year, found, by_name, applies = _prior(doc, ctx)
-    if not applies:
-        return Assessment([], [])
-    if not found:
-        if _index(ctx).covers(_selfeval_kind(doc), year):
-            return Assessment([], [])  # its absence is H501's finding
-        return Assessment([], [_missing_prior_gap(doc, ctx, year)])
+    got = _prior_found(doc, ctx)
+    if isinstance(got, Assessment):
+        return got
+    me, year, found, by_name = got
     prior = found[0]
     grade = _prior_grade(prior)
     budget_ptr = "/funds/annual/total" if doc.kind == "project_target" else "/funds/total"
@@ -158,13 +169,10 @@ def assess_h506(doc, ctx) -> Assessment:
 
 
 def assess_h507(doc, ctx) -> Assessment:
-    me, year, found, by_name, applies = _prior(doc, ctx)
-    if not applies:
-        return Assessment([], [])
-    if not found:
-        if _index(ctx).covers(_selfeval_kind(doc), year):
-            return Assessment([], [])
-        return Assessment([], [_missing_prior_gap(doc, ctx, year)])
+    got = _prior_found(doc, ctx)
+    if isinstance(got, Assessment):
+        return got
+    _, year, found, by_name = got
     prior = found[0]
     rate_ptr = "/funds/execution_rate"
     if prior.execution_rate is None:
