@@ -385,10 +385,12 @@ class Batch:
             return self._two_pass(files, run, advance, reading)
         return self._ordered(files, advance, _Drafts())
 
-    def _ordered(self, files: list[str], advance, drafts: "_Drafts") -> Iterator[FileResult]:
+    def _use_pool(self, n: int) -> bool:
         # starting workers costs more than checking a file or two: a pool only where it pays
-        use_pool = self.pool if self.pool is not None else self.jobs > 1 and len(files) > 1
-        if use_pool and files:
+        return bool(n) and (self.pool if self.pool is not None else self.jobs > 1 and n > 1)
+
+    def _ordered(self, files: list[str], advance, drafts: "_Drafts") -> Iterator[FileResult]:
+        if self._use_pool(len(files)):
             return self._parallel(files, advance, drafts)
         return self._sequential(files, advance, drafts)
 
@@ -478,8 +480,7 @@ class Batch:
 
     def _first_pass(self, todo: list[tuple[int, str]]) -> Iterator[tuple[int, str, Any]]:
         """(index, path, Prepared or the FileResult of a crash or timeout), in the order they finish."""
-        use_pool = self.pool if self.pool is not None else self.jobs > 1 and len(todo) > 1
-        if not use_pool:
+        if not self._use_pool(len(todo)):
             for i, path in todo:
                 yield i, path, check_one(self.engine, path, self.options, self.plan.timeout, _prepare)
             return
@@ -531,18 +532,12 @@ class _Drafts:
         self._slots[index] = (self._end, len(blob), records)
         self._end += len(blob)
 
-    def read(self, index: int) -> FileDraft | FileResult:
-        offset, size, records = self._slots[index]
-        blob = self._held[index] if offset < 0 else os.pread(self._file.fileno(), size, offset)
+    def take(self, index: int) -> FileDraft | FileResult:
+        offset, size, records = self._slots.pop(index)
+        blob = self._held.pop(index) if offset < 0 else os.pread(self._file.fileno(), size, offset)
         got = pickle.loads(blob)
         if records:
             got = replace(got, documents=tuple(replace(d, record=r) for d, r in zip(got.documents, records)))
-        return got
-
-    def take(self, index: int) -> FileDraft | FileResult:
-        got = self.read(index)
-        del self._slots[index]
-        self._held.pop(index, None)
         return got
 
     def close(self) -> None:
