@@ -23,6 +23,21 @@ FORMATS = {
 }
 
 
+class UsesCatalogue:
+    """For reports that describe rules (SARIF rule help, HTML and Excel advice): the run's catalogue,
+    or the shipped one, loaded when a rule is first described."""
+
+    _catalogue: Any = None
+
+    @property
+    def catalogue(self):
+        if self._catalogue is None:
+            from ..catalogue import default_catalogue
+
+            self._catalogue = default_catalogue()
+        return self._catalogue
+
+
 def make_formatter(name: str, out: IO[str] | None, path: str | None, meta: ReportMeta, **options: Any):
     module_name, cls_name = FORMATS[name]
     module = importlib.import_module(f"{__name__}.{module_name}")

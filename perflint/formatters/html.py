@@ -14,6 +14,7 @@ from typing import IO, Any
 
 from ..model import FileResult, Finding
 from ..report import ReportMeta, Summary
+from . import UsesCatalogue
 from .labels import SEVERITY, VERDICT, WORDS, advice, document_title, finding_message, grade_label, location_text
 
 _CSS = """
@@ -41,7 +42,7 @@ td.code,td.sev{white-space:nowrap}td.where{white-space:nowrap;font-family:monosp
 """
 
 
-class HtmlFormatter:
+class HtmlFormatter(UsesCatalogue):
     def __init__(self, out: IO[str] | None, path: str | None, meta: ReportMeta, catalogue: Any = None,
                  **_: object) -> None:
         self._own = out is None
@@ -52,14 +53,6 @@ class HtmlFormatter:
         self.body = tempfile.TemporaryFile("w+", encoding="utf-8")
         self.advice: dict[str, str] = {}
         self._n = 0
-
-    @property
-    def catalogue(self):
-        if self._catalogue is None:
-            from ..catalogue import default_catalogue
-
-            self._catalogue = default_catalogue()
-        return self._catalogue
 
     def _advice(self, code: str) -> str:
         if code not in self.advice:

@@ -16,6 +16,7 @@ from urllib.parse import quote
 
 from ..model import FileResult, Finding
 from ..report import ReportMeta, Summary
+from . import UsesCatalogue
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 _LEVEL = {"error": "error", "warning": "warning", "info": "note"}
@@ -32,7 +33,7 @@ def artifact_uri(path: str, root: str | None = None) -> str:
     return quote(os.path.relpath(full, base).replace(os.sep, "/"), safe="/")
 
 
-class SarifFormatter:
+class SarifFormatter(UsesCatalogue):
     def __init__(self, out: IO[str] | None, path: str | None, meta: ReportMeta, catalogue: Any = None,
                  root: str | None = None, **_: object) -> None:
         self._own = out is None
@@ -44,14 +45,6 @@ class SarifFormatter:
         self.rule_index: dict[str, int] = {}
         self._first = True
         self.out.write('{\n  "$schema": "%s",\n  "version": "2.1.0",\n  "runs": [\n    {\n      "results": [' % SARIF_SCHEMA)
-
-    @property
-    def catalogue(self):
-        if self._catalogue is None:
-            from ..catalogue import default_catalogue
-
-            self._catalogue = default_catalogue()
-        return self._catalogue
 
     def _index(self, code: str) -> int:
         if code not in self.rule_index:

@@ -17,6 +17,7 @@ from typing import IO, Any
 
 from ..model import FileResult, Finding
 from ..report import ReportMeta, Summary
+from . import UsesCatalogue
 from .labels import (SEVERITY, VERDICT, WORDS, advice, department_of, finding_message, grade_label,
                      kind_label, location_text)
 
@@ -181,7 +182,7 @@ class _Book:
                 os.remove(tmp)
 
 
-class XlsxFormatter:
+class XlsxFormatter(UsesCatalogue):
     def __init__(self, out: IO[str] | None, path: str | None, meta: ReportMeta, catalogue: Any = None,
                  report_split: str | None = None, **_: object) -> None:
         if not path or Path(path).suffix.lower() not in (".xlsx", ".xlsm"):
@@ -198,14 +199,6 @@ class XlsxFormatter:
         self.split = report_split
         self.main = _Book(path, self.lang, meta)
         self.parts: dict[str, _Book] = {}
-
-    @property
-    def catalogue(self):
-        if self._catalogue is None:
-            from ..catalogue import default_catalogue
-
-            self._catalogue = default_catalogue()
-        return self._catalogue
 
     def file(self, result: FileResult) -> None:
         self.main.add(result, self.catalogue)
