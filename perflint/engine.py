@@ -139,7 +139,7 @@ class Engine:
     def prepare_document(self, doc: Document, ordinal: int = 0, real: str | None = None) -> DocumentDraft:
         """Every rule that needs only this document; the H rules wait for `finish_document`."""
         hits = [(c, h) for c, h in doc.reader_hits if self.wanted(c, doc.path)]
-        for ptr, variant, args in self._schema.validate(doc.kind, doc.data):
+        for ptr, variant, args in self._schema.validate(doc.kind, doc.data if doc.plain is None else doc.plain):
             if self.wanted("F003", doc.path):
                 hits.append(("F003", Hit.at(ptr, variant=variant, **args)))
         hits += self._hits(doc, self._plan(doc.kind)[0])

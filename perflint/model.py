@@ -42,10 +42,13 @@ def pickled_by_fields(cls: type) -> type:
 def freeze(value: Any) -> Any:
     """Deep read-only copy: rules see the document but cannot change it."""
     if isinstance(value, dict):
-        return MappingProxyType({k: freeze(v) for k, v in value.items()})
+        return MappingProxyType({k: freeze(v) if isinstance(v, _CONTAINERS) else v for k, v in value.items()})
     if isinstance(value, list):
-        return tuple(freeze(v) for v in value)
+        return tuple([freeze(v) if isinstance(v, _CONTAINERS) else v for v in value])
     return value
+
+
+_CONTAINERS = (dict, list)
 
 
 def thaw(value: Any) -> Any:
@@ -62,10 +65,12 @@ def escape_pointer_token(token: str | int) -> str:
 
 
 def pointer(*tokens: str | int) -> str:
-    parts = [str(t) for t in tokens]
-    if any("~" in p or "/" in p for p in parts):  # rare: only a name holding ~ or / needs escaping
-        parts = [escape_pointer_token(p) for p in parts]
-    return "/" + "/".join(parts) if parts else ""
+    if not tokens:
+        return ""
+    out = "/" + "/".join(map(str, tokens))
+    if "~" in out or out.count("/") != len(tokens):  # rare: only a name holding ~ or / needs escaping
+        return "/" + "/".join(escape_pointer_token(t) for t in tokens)
+    return out
 
 
 def pointer_tokens(ptr: str) -> list[str]:
@@ -211,12 +216,16 @@ class Document:
     locations: Mapping[str, Cell] = field(default_factory=dict)
     # findings the reader made while building this document (F004, F005, skipped rows…)
     reader_hits: tuple[tuple[str, Hit], ...] = ()
+    # the plain dict the reader built, for the schema validator (which wants dicts and lists: this
+    # spares thawing the frozen copy); rules see `data` only
+    plain: Any = field(default=None, compare=False, repr=False)
 
     @classmethod
     def build(cls, kind: str, data: dict, *, path: str = "", sheet: str | None = None,
               locations: dict[str, Cell] | None = None,
               reader_hits: list[tuple[str, Hit]] | tuple = ()) -> "Document":
-        return cls(kind, freeze(data), path, sheet, MappingProxyType(dict(locations or {})), tuple(reader_hits))
+        return cls(kind, freeze(data), path, sheet, MappingProxyType(dict(locations or {})), tuple(reader_hits),
+                   data if isinstance(data, dict) else None)
 
     def get(self, ptr: str, default: Any = None) -> Any:
         node: Any = self.data

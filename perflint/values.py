@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 import re
+from functools import lru_cache
 from typing import Any
 
 OPERATORS = ("≥", ">", "=", "≤", "<", "定性")
@@ -96,6 +97,11 @@ def split_inline(value: Any) -> tuple[str | None, Any, str | None]:
     """
     if not isinstance(value, str):
         return None, value, None
+    return _split_text(value)
+
+
+@lru_cache(maxsize=8192)  # indicator values repeat across a bureau's returns (≥95%, 100%, 是)
+def _split_text(value: str) -> tuple[str | None, Any, str | None]:
     text = halfwidth(value).strip()
     if not text:
         return None, None, None

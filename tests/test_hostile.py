@@ -497,3 +497,62 @@ def test_the_sniffer_judges_bytes_in_memory_as_it_judges_the_file(corpus):
                         assert data == zf.read(name), (path.name, name)
         compared += 1
     assert compared > len(CASES)
+
+
+def _damaged_copies(tmp_path: Path) -> list[Path]:
+    """A sample workbook damaged in the ways a part can be: a flipped CRC, a cut deflate stream,
+    a local header naming another part, a stored (uncompressed) part."""
+    src = min((ROOT / "samples" / "xlsx").glob("*.xlsx"))
+    data = src.read_bytes()
+    with zipfile.ZipFile(src) as zf:
+        sheet = next(i for i in zf.infolist() if i.filename.startswith("xl/worksheets/"))
+    out = []
+
+    def write(name: str, blob: bytes) -> None:
+        path = tmp_path / name
+        path.write_bytes(blob)
+        out.append(path)
+
+    # the CRC in the sheet's central directory entry (16 bytes into the record)
+    entry = data.find(b"PK\x01\x02")
+    while entry != -1:
+        name_len = int.from_bytes(data[entry + 28:entry + 30], "little")
+        if data[entry + 46:entry + 46 + name_len] == sheet.filename.encode():
+            break
+        entry = data.find(b"PK\x01\x02", entry + 4)
+    assert entry != -1
+    crc = bytearray(data)
+    crc[entry + 16] ^= 0xFF
+    write("bad_crc.xlsx", bytes(crc))
+    # the deflate stream of the sheet cut short (zeroed), sizes unchanged
+    at = sheet.header_offset + 30 + len(sheet.filename) + len(sheet.extra)
+    cut = bytearray(data)
+    cut[at + sheet.compress_size // 2: at + sheet.compress_size] = bytes(sheet.compress_size - sheet.compress_size // 2)
+    write("cut_stream.xlsx", bytes(cut))
+    # the local header names another part
+    renamed = bytearray(data)
+    renamed[sheet.header_offset + 30] = ord("Y")
+    write("renamed_local.xlsx", bytes(renamed))
+    # every part stored, not deflated
+    stored = tmp_path / "stored.xlsx"
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(stored, "w", zipfile.ZIP_STORED) as zout:
+        for info in zin.infolist():
+            zout.writestr(info.filename, zin.read(info))
+    out.append(stored)
+    return out
+
+
+def test_damaged_parts_are_judged_alike_in_memory_and_from_disk(tmp_path):
+    """The in-memory sniffer inflates parts itself; where a part is damaged it must fail as zipfile does."""
+    verdicts = {}
+    for path in _damaged_copies(tmp_path):
+        from_disk = sniff(str(path), ".xlsx", Limits())
+        in_memory = sniff(str(path), ".xlsx", Limits(), path.read_bytes())
+        assert _sniff_summary(in_memory) == _sniff_summary(from_disk), path.name
+        verdicts[path.name] = [(code, hit.variant) for code, hit in in_memory.hits]
+    assert verdicts == {
+        "bad_crc.xlsx": [("F001", "corrupt_zip")],
+        "cut_stream.xlsx": [("F001", "corrupt_zip")],
+        "renamed_local.xlsx": [("F001", "corrupt_zip")],
+        "stored.xlsx": [],
+    }

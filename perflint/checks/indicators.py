@@ -30,19 +30,30 @@ def value_key(doc) -> str:
 
 def _fold(name: Any, ctx, table: str) -> str:
     """The 指标 form of a category name, through the profile's `[aliases.level1]`/`[aliases.level2]`."""
-    folded = fold_indicator_name(name)
     aliases = ctx.profile.aliases.get(table) if ctx is not None else None
-    if aliases:
-        return _folded_aliases(aliases).get(folded, folded)
-    return folded
+    if not aliases:
+        return fold_indicator_name(name)
+    folded = _folded_aliases(aliases)
+    if type(name) is str:
+        try:
+            return folded[name]  # the raw spelling is kept too: asked for on every indicator by several rules
+        except KeyError:
+            pass
+    canon = fold_indicator_name(name)
+    out = folded.get(canon, canon)
+    if type(name) is str and len(folded) < _MAX_FOLDED:
+        folded[name] = out
+    return out
 
 
 _ALIAS_TABLES: dict[int, tuple[Mapping[str, str], dict[str, str]]] = {}
+_MAX_FOLDED = 20_000
 
 
 def _folded_aliases(aliases: Mapping[str, str]) -> dict[str, str]:
     """{folded alias: folded canonical}, worked out once per profile table (the table is kept with
-    its entry, so its id cannot be taken by another while the entry stands)."""
+    its entry, so its id cannot be taken by another while the entry stands); raw spellings asked for
+    are added as they come."""
     entry = _ALIAS_TABLES.get(id(aliases))
     if entry is None or entry[0] is not aliases:
         table: dict[str, str] = {}

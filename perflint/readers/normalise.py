@@ -33,10 +33,13 @@ class Normaliser:
         self.hits: list[tuple[str, Hit]] = []
         self._locate = locate or (lambda ptr: {})
 
-    def f004(self, ptr: str, raw: Any, what: str) -> None:
+    def f004(self, ptr: str | tuple, raw: Any, what: str) -> None:
+        if isinstance(ptr, tuple):
+            ptr = pointer(*ptr)
         self.hits.append(("F004", Hit.at(ptr, field=what, value=str(raw), **self._locate(ptr))))
 
-    def number(self, container: dict, key: str, ptr: str, what: str) -> None:
+    # `ptr`: a pointer, or its tokens (made into one only for a finding: most values are fine)
+    def number(self, container: dict, key: str, ptr: str | tuple, what: str) -> None:
         raw = container.get(key)
         if raw is None or isinstance(raw, (int, float)) and not isinstance(raw, bool):
             return
@@ -46,7 +49,7 @@ class Normaliser:
             self.f004(ptr, raw, what)
             container[key] = None
 
-    def indicator_value(self, ind: dict, key: str, ptr: str, what: str) -> None:
+    def indicator_value(self, ind: dict, key: str, ptr: str | tuple, what: str) -> None:
         raw = ind.get(key)
         if not isinstance(raw, str):
             return
@@ -75,14 +78,14 @@ class Normaliser:
             for token in path[:-1]:
                 parent = parent.get(token) if isinstance(parent, dict) else None
             if isinstance(parent, dict) and path[-1] in parent:
-                self.number(parent, path[-1], pointer(*path), path[-1])
+                self.number(parent, path[-1], path, path[-1])
                 if path in _INTEGER_FIELDS and isinstance(parent.get(path[-1]), float) and parent[path[-1]].is_integer():
                     parent[path[-1]] = int(parent[path[-1]])
         tasks = data.get("tasks")
         if isinstance(tasks, list):
             for i, task in enumerate(tasks):
                 if isinstance(task, dict):
-                    self.number(task, "amount", pointer("tasks", i, "amount"), "amount")
+                    self.number(task, "amount", ("tasks", i, "amount"), "amount")
         inds = data.get("indicators")
         if isinstance(inds, list):
             for i, ind in enumerate(inds):
@@ -91,9 +94,9 @@ class Normaliser:
                 if isinstance(ind.get("operator"), str):
                     ind["operator"] = normalise_operator(ind["operator"])
                 for key in ("value", "target", "actual"):
-                    self.indicator_value(ind, key, pointer("indicators", i, key), key)
+                    self.indicator_value(ind, key, ("indicators", i, key), key)
                 for key in ("weight", "score"):
-                    self.number(ind, key, pointer("indicators", i, key), key)
+                    self.number(ind, key, ("indicators", i, key), key)
                 for key in ("level1", "level2", "name", "unit"):
                     if isinstance(ind.get(key), str):
                         ind[key] = ind[key].strip()

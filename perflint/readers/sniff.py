@@ -82,6 +82,7 @@ def _sniff_json(head: bytes, suffix: str) -> Sniffed:
 # ---- zip (xlsx, xlsm; also ods, docx and bombs) ----------------------------------------------
 def _sniff_zip(source, suffix: str, limits: Limits) -> Sniffed:
     out = Sniffed()
+    whole = source.getvalue() if isinstance(source, io.BytesIO) else None
     try:
         zf = zipfile.ZipFile(source)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError, OSError, struct.error) as exc:
@@ -117,7 +118,7 @@ def _sniff_zip(source, suffix: str, limits: Limits) -> Sniffed:
         for i in infos:
             # every part, whatever its name: the parser follows the relationships, not the extension
             if not i.is_dir():
-                problem, root, head = _xml_prolog(zf, i)
+                problem, root, head = _xml_prolog(zf, i, whole)
                 parts[i.filename] = head if len(head) == i.file_size else None
                 if problem == "corrupt":
                     return out.fail("F001", "corrupt_zip", error=f"{i.filename} 无法解压 / cannot be decompressed")
@@ -337,16 +338,65 @@ _PROLOG_SKIP = re.compile(r"\s+|<\?.*?\?>|<!--.*?-->", re.S)
 _ROOT = re.compile(r"<(?:[A-Za-z_][\w.-]*:)?([A-Za-z_][\w.-]*)")
 
 
-def _xml_prolog(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> tuple[str | None, str | None, bytes]:
+def _xml_prolog(zf: zipfile.ZipFile, info: zipfile.ZipInfo,
+                whole: bytes | None = None) -> tuple[str | None, str | None, bytes]:
     """(problem, root element name, the bytes read). Problem: 'entities' if the part declares a
     DOCTYPE (the only way to declare entities), 'corrupt' if it cannot be read. Only the prolog is
-    decompressed, at most _XML_PROLOG_MAX bytes of it (a small part is thus read whole)."""
-    try:
-        with zf.open(info) as fh:
-            raw = fh.read(_XML_PROLOG_MAX)
-    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError, RuntimeError, ValueError):
+    decompressed, at most _XML_PROLOG_MAX bytes of it (a small part is thus read whole).
+    `whole`: the archive's bytes, when they are in memory."""
+    raw = _inflate_head(whole, info) if whole is not None else None
+    if raw is None:
+        try:
+            with zf.open(info) as fh:
+                raw = fh.read(_XML_PROLOG_MAX)
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError, RuntimeError, ValueError):
+            return "corrupt", None, b""
+    elif raw is _CORRUPT:
         return "corrupt", None, b""
     return (*_prolog_verdict(raw, info), raw)
+
+
+_CORRUPT = b"corrupt"
+_LOCAL = struct.Struct("<4s22xHH")  # signature … name length, extra length
+
+
+def _raw_name(info: zipfile.ZipInfo) -> bytes | None:
+    try:
+        return info.orig_filename.encode("utf-8" if info.flag_bits & 0x800 else "cp437")
+    except UnicodeEncodeError:
+        return None
+
+
+def _inflate_head(data: bytes, info: zipfile.ZipInfo) -> bytes | None:
+    """What `zf.open(info).read(_XML_PROLOG_MAX)` returns, taken straight from the archive's bytes
+    (zipfile's per-part file object costs more than inflating a 10 KB part). The same checks: the
+    local header is there, the stream inflates, a part read whole has its declared size and CRC.
+    None where this is not the plain case (stored or deflated, no encryption): zipfile reads it.
+    _CORRUPT where zipfile would fail."""
+    if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED) or info.flag_bits & 0x1:
+        return None
+    at = info.header_offset
+    if at < 0 or at + _LOCAL.size > len(data):
+        return None
+    magic, name_len, extra_len = _LOCAL.unpack_from(data, at)
+    start = at + _LOCAL.size
+    if magic != b"PK\x03\x04" or data[start:start + name_len] != _raw_name(info):
+        return None  # zipfile tells what is wrong
+    start += name_len + extra_len
+    body = data[start:start + info.compress_size]
+    want = min(info.file_size, _XML_PROLOG_MAX)
+    if info.compress_type == zipfile.ZIP_STORED:
+        raw = body[:want]
+    else:
+        try:
+            raw = zlib.decompressobj(-15).decompress(body, want) if want else b""
+        except zlib.error:
+            return _CORRUPT
+    if len(raw) < want:
+        return _CORRUPT  # the stream ends before its declared size: zipfile raises EOFError
+    if want == info.file_size and zlib.crc32(raw) != info.CRC:
+        return _CORRUPT
+    return raw
 
 
 def _prolog_verdict(raw: bytes, info: zipfile.ZipInfo) -> tuple[str | None, str | None]:

@@ -7,12 +7,9 @@ from functools import lru_cache
 from typing import Any, Iterable
 
 from ...model import Cell
-from .labels import LabelBook, normalise_label
+from .labels import LabelBook
 
-_MAX_LABEL_CHARS = 40  # longer text is content (a goal, an explanation), never a label
-_INLINE = re.compile(r"^\s*([^:：\n]{1,20}?)\s*[:：]\s*(\S.*)$", re.S)
 BELOW_LABELS = frozenset({"中期目标", "年度目标", "预期目标", "实际完成情况"})
-_NEVER_INLINE = frozenset({"度量单位"})  # 单位：元 is the sheet's unit note, not a 度量单位 value
 
 
 @lru_cache(maxsize=None)  # bounded by the sheet width limit; asked for on every located value
@@ -29,13 +26,8 @@ def a1(row: int, col: int) -> str:
     return f"{col_letters(col)}{row + 1}"
 
 
-_NOT_APPLICABLE = re.compile(r"^[\s\-－—–_/／\\]+$")
-
-
 def _clean(value: Any) -> Any:
-    if isinstance(value, str):
-        # blank, or a dash or slash that says "not applicable": an empty cell either way
-        return None if not value.strip() or _NOT_APPLICABLE.match(value) else value
+    """A value that is no string as the forms mean it (strings: LabelBook.classify)."""
     if isinstance(value, float):
         return int(value) if value.is_integer() and abs(value) < 1e15 else value
     if isinstance(value, _dt.datetime):
@@ -61,43 +53,39 @@ class Grid:
         self.texts: dict[tuple[int, int], str] = {}  # normalised text of every short string cell
         self.inline: dict[tuple[int, int], str] = {}  # label cells that also hold their value
         r0, c0 = origin
-        lookup = book.lookup
+        classify = book.classify
+        cells, texts, labels, notes, inline, by_label = \
+            self.cells, self.texts, self.labels, self.notes, self.inline, self.by_label
         last_row = -1
         for i, row in enumerate(rows):
             r = r0 + i
             for j, value in enumerate(row):
                 if value == "" or value is None:
                     continue
+                if type(value) is str:
+                    info = classify(value)
+                    if info is None:
+                        continue  # blank, or a dash or slash that says "not applicable"
+                    key = (r, c0 + j)
+                    cells[key] = value
+                    last_row = r
+                    norm, canon, note, held = info
+                    if norm is not None:
+                        texts[key] = norm
+                    if canon is not None:
+                        labels[key] = canon
+                        if note:
+                            notes[key] = note
+                        if held is not None:
+                            inline[key] = held
+                        by_label.setdefault(canon, []).append(key)
+                    continue
                 value = _clean(value)
                 if value is None:
                     continue
                 key = (r, c0 + j)
-                self.cells[key] = value
+                cells[key] = value
                 last_row = r
-                if not isinstance(value, str):
-                    continue
-                canon = None
-                if len(value) <= _MAX_LABEL_CHARS * 2:
-                    norm, note = normalise_label(value)
-                    if len(norm) <= _MAX_LABEL_CHARS:
-                        self.texts[key] = norm
-                        canon = lookup(norm)
-                        if canon is not None:
-                            self.labels[key] = canon
-                            if note:
-                                self.notes[key] = note
-                            self.by_label.setdefault(canon, []).append(key)
-                if canon is None and ("：" in value[:24] or ":" in value[:24]):
-                    m = _INLINE.match(value)  # 项目名称：义务教育学生营养改善计划, label and value in one cell
-                    if m:
-                        head, note = normalise_label(m.group(1))
-                        canon = lookup(head)
-                        if canon is not None and canon not in _NEVER_INLINE:
-                            self.labels[key] = canon
-                            self.inline[key] = m.group(2).strip()
-                            if note:
-                                self.notes[key] = note
-                            self.by_label.setdefault(canon, []).append(key)
         self.last_row = last_row
         # merged ranges: top-left → bottom-right, and each covered cell → its top-left
         self.merge_end: dict[tuple[int, int], tuple[int, int]] = {}

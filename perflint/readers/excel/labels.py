@@ -17,6 +17,12 @@ _SPACE = re.compile(r"\s+")
 _TRAILING_NOTE = re.compile(r"^(.+?)\(([^()]*)\)$")
 _LEADING = re.compile(r"^(?:其中[:：]?|[0-9]+[.、]|[一二三四五六七八九十]+、|[(][0-9一二三四五六七八九十]+[)])")
 _COLONS = ":："
+_MAX_LABEL_CHARS = 40  # longer text is content (a goal, an explanation), never a label
+_INLINE = re.compile(r"^\s*([^:：\n]{1,20}?)\s*[:：]\s*(\S.*)$", re.S)
+_NEVER_INLINE = frozenset({"度量单位"})  # 单位：元 is the sheet's unit note, not a 度量单位 value
+_NOT_APPLICABLE = re.compile(r"^[\s\-－—–_/／\\]+$")
+_CACHED_CHARS = _MAX_LABEL_CHARS * 2
+_CACHE_SIZE = 50_000
 
 
 def normalise_label(text: object) -> tuple[str, str | None]:
@@ -62,6 +68,42 @@ class LabelBook:
                 self.problems.append(f"{alias} → {canon}")
                 continue
             self._map[normalise_label(str(alias))[0]] = target
+
+        self._seen: dict[str, tuple | None] = {}
+
+    def classify(self, value: str) -> tuple[str | None, str | None, str | None, str | None] | None:
+        """What a string cell is: None for blank or not applicable (a lone dash or slash), else
+        (normalised text if short enough to be a label, canonical label, its note, the value a label
+        cell holds after its colon: 项目名称：义务教育学生营养改善计划). Every sheet of a bureau's
+        returns repeats the same labels and phrases, so short texts are answered once."""
+        if len(value) > _CACHED_CHARS:
+            return self._classify(value)
+        try:
+            return self._seen[value]
+        except KeyError:
+            pass
+        if len(self._seen) >= _CACHE_SIZE:
+            self._seen.clear()
+        out = self._seen[value] = self._classify(value)
+        return out
+
+    def _classify(self, value: str) -> tuple[str | None, str | None, str | None, str | None] | None:
+        if not value.strip() or _NOT_APPLICABLE.match(value):
+            return None
+        text = canon = note = None
+        if len(value) <= _CACHED_CHARS:
+            norm, note = _normalise(value)
+            if len(norm) <= _MAX_LABEL_CHARS:
+                text = norm
+                canon = self._map.get(norm)
+        if canon is None and ("：" in value[:24] or ":" in value[:24]):
+            m = _INLINE.match(value)
+            if m:
+                head, head_note = _normalise(m.group(1))
+                found = self._map.get(head)
+                if found is not None and found not in _NEVER_INLINE:
+                    return text, found, head_note, m.group(2).strip()
+        return text, canon, (note if canon is not None else None), None
 
     def lookup(self, normalised: str) -> str | None:
         return self._map.get(normalised)
