@@ -48,7 +48,32 @@ class _Formatter(string.Formatter):
 
 
 _FORMATTERS = {"zh": _Formatter("zh"), "en": _Formatter("en")}
+_PARSED: dict[str, tuple | None] = {}
+
+
+def _parse(template: str) -> tuple | None:
+    """The template as (literal, field name, spec) parts, once per template; None where a field
+    asks for more than a plain name with a spec (a conversion, an attribute, an index, a nested
+    spec): string.Formatter renders those."""
+    parts = []
+    for literal, name, spec, conversion in _FORMATTERS["zh"].parse(template):
+        if name is not None and (conversion or not name.isidentifier() or "{" in (spec or "")):
+            return None
+        parts.append((literal, name, spec or ""))
+    return tuple(parts)
 
 
 def render(template: str, args: Mapping[str, Any], lang: str = "zh") -> str:
-    return _FORMATTERS.get(lang, _FORMATTERS["zh"]).vformat(template, (), args)
+    formatter = _FORMATTERS.get(lang, _FORMATTERS["zh"])
+    try:
+        parts = _PARSED[template]
+    except KeyError:
+        parts = _PARSED[template] = _parse(template) if len(_PARSED) < 4096 else None
+    if parts is None:
+        return formatter.vformat(template, (), args)
+    out = []
+    for literal, name, spec in parts:
+        out.append(literal)
+        if name is not None:
+            out.append(formatter.format_field(args[name] if name in args else "{" + name + "}", spec))
+    return "".join(out)

@@ -101,6 +101,26 @@ def test_messages_render_amounts_as_officers_write_them():
     assert render("{x:pct}", {"x": 96.5}, "zh") == "96.50%"
 
 
+def test_every_template_renders_as_string_formatter_renders_it():
+    """`render` answers plain fields from a parsed template; it must say exactly what the full
+    string.Formatter says, for every message of the catalogue, with and without its values."""
+    from perflint.messages import _FORMATTERS
+
+    values = [1300, 96.5, 0, None, "示例区教育局", ["A201", "A202"], True]
+    checked = 0
+    for meta in CAT.rules.values():
+        tables = [meta.message, *meta.variants.values()]
+        for table in tables:
+            for lang, template in table.items():
+                names = [n for _, n, _, _ in _FORMATTERS[lang].parse(template) if n]
+                for i, value in enumerate(values):
+                    args = {n: value for n in names[i % 2::2] or names}  # some fields left unset too
+                    assert render(template, args, lang) == _FORMATTERS[lang].vformat(template, (), args), template
+                    checked += 1
+    assert checked > 500
+    assert render("{x!r} {{x}}", {"x": "a"}) == "'a' {x}"  # what the fast path leaves to the formatter
+
+
 def test_readme_rule_table_is_the_catalogue():
     """The README's table is generated from the catalogue; regenerate with `perflint rules --format markdown`."""
     from perflint.explain import markdown_table

@@ -14,22 +14,36 @@ from ..report import REPORT_VERSION, ReportMeta, Summary
 
 
 _dumps = json.JSONEncoder(ensure_ascii=False).encode
+_KEYS: dict[str, str] = {}  # a report repeats the same few dozen keys: each encoded once
+
+
+def _key(k: str) -> str:
+    out = _KEYS.get(k)
+    if out is None:
+        out = _dumps(k)
+        if len(_KEYS) < 1000:
+            _KEYS[k] = out
+    return out
 
 
 def layout(value: Any, pad: str, key: str | None = None) -> str:
     """`value` as JSON at indentation `pad`: objects and lists over lines, a list of findings one per line."""
-    if isinstance(value, dict) and value:
+    if type(value) is dict and value:
         inner = pad + "  "
-        body = ",\n".join(f"{inner}{_dumps(k)}: {layout(v, inner, k)}" for k, v in value.items())
+        body = ",\n".join([f"{inner}{_key(k)}: {layout(v, inner, k) if type(v) in _NESTED else _dumps(v)}"
+                            for k, v in value.items()])
         return "{\n" + body + "\n" + pad + "}"
-    if isinstance(value, list) and value:
+    if type(value) is list and value:
         inner = pad + "  "
         if key == "findings":
-            body = ",\n".join(inner + _dumps(v) for v in value)
+            body = ",\n".join([inner + _dumps(v) for v in value])
         else:
-            body = ",\n".join(inner + layout(v, inner) for v in value)
+            body = ",\n".join([inner + layout(v, inner) for v in value])
         return "[\n" + body + "\n" + pad + "]"
     return _dumps(value)
+
+
+_NESTED = (dict, list)
 
 
 class JsonFormatter:
