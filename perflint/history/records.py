@@ -105,12 +105,21 @@ def share_strings(rec: Record) -> Record:
     """`rec` with its repeated strings shared (in place: a record is plain data owned by the index)."""
     if len(_SHARED) > 200_000:  # bounded: names that never repeat must not pile up
         _SHARED.clear()
-    rec.cells = {_share(p): _share((_share(sheet), _share(cell))) for p, (sheet, cell) in rec.cells.items()}
+    one = _SHARED.setdefault  # called inline: this runs for every record of a province's batch
+    # a (sheet, cell) pair is shared whole: the same layout puts the same field in the same cell
+    try:
+        rec.cells = {one(p, p): one(where, where) for p, where in rec.cells.items()}
+    except TypeError:  # a cell given as a list (a record built by hand): kept as it is
+        rec.cells = {_share(p): _share(where) for p, where in rec.cells.items()}
     rec.sheet = _share(rec.sheet)
     rec.department = _share(rec.department)
     for ind in rec.indicators:
-        ind.level1, ind.level2 = _share(ind.level1), _share(ind.level2)
-        ind.operator, ind.unit, ind.pointer = _share(ind.operator), _share(ind.unit), _share(ind.pointer)
+        ind.level1, ind.level2, ind.pointer = one(ind.level1, ind.level1), one(ind.level2, ind.level2), \
+            one(ind.pointer, ind.pointer)
+        if ind.operator is not None:
+            ind.operator = one(ind.operator, ind.operator)
+        if ind.unit is not None:
+            ind.unit = one(ind.unit, ind.unit)
     return rec
 
 

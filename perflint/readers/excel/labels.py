@@ -22,7 +22,7 @@ _INLINE = re.compile(r"^\s*([^:：\n]{1,20}?)\s*[:：]\s*(\S.*)$", re.S)
 _NEVER_INLINE = frozenset({"度量单位"})  # 单位：元 is the sheet's unit note, not a 度量单位 value
 _NOT_APPLICABLE = re.compile(r"^[\s\-－—–_/／\\]+$")
 _CACHED_CHARS = _MAX_LABEL_CHARS * 2
-_CACHE_SIZE = 50_000
+_CACHE_SIZE = 20_000  # a few MB at most; names that never repeat clear it now and then
 
 
 def normalise_label(text: object) -> tuple[str, str | None]:
@@ -68,7 +68,6 @@ class LabelBook:
                 self.problems.append(f"{alias} → {canon}")
                 continue
             self._map[normalise_label(str(alias))[0]] = target
-
         self._seen: dict[str, tuple | None] = {}
 
     def classify(self, value: str) -> tuple[str | None, str | None, str | None, str | None] | None:
