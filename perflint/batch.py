@@ -261,7 +261,7 @@ class _Waiter:
         import select
 
         self._poll = select.poll() if hasattr(select, "poll") else None
-        self._mask = getattr(select, "POLLIN", 1)  # not the default, which adds "ready to write"
+        self._mask = select.POLLIN if self._poll is not None else 0  # not poll's default, which adds "ready to write"
         self._fds: dict[int, tuple[_Worker, bool]] = {}  # fd -> (worker, whether it is its sentinel)
 
     def ready(self, workers: list[_Worker], timeout: float | None) -> list[tuple[_Worker, bool]]:

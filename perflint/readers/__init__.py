@@ -84,12 +84,10 @@ def read_path(path: str, options: ReaderOptions | None = None) -> ReadOutcome:
                                   maximum=options.limits.max_file_bytes)
     if suffix not in SUFFIXES:
         return ReadOutcome().fail("F001", variant="suffix", suffix=suffix or "（无）")
-    try:
-        # read once: the sniffer and the reader it chooses both work on these bytes
-        with open(path, "rb") as fh:
-            data = fh.read(options.limits.max_file_bytes + 1)
-    except OSError as exc:
-        return ReadOutcome().fail("F001", variant="io", error=exc.strerror or str(exc))
+    outcome = ReadOutcome()
+    data = read_bytes(path, options, outcome)  # read once: the sniffer and its chosen reader share the bytes
+    if data is None:
+        return outcome
     if len(data) > options.limits.max_file_bytes:  # grown since it was measured
         return ReadOutcome().fail("F007", variant="max_file_bytes", limit="max_file_bytes", value=len(data),
                                   maximum=options.limits.max_file_bytes)

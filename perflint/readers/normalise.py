@@ -33,23 +33,22 @@ class Normaliser:
         self.hits: list[tuple[str, Hit]] = []
         self._locate = locate or (lambda ptr: {})
 
-    def f004(self, ptr: str | tuple, raw: Any, what: str) -> None:
-        if isinstance(ptr, tuple):
-            ptr = pointer(*ptr)
+    # `tokens` of the value's pointer: made into one only for a finding (most values are fine)
+    def f004(self, tokens: tuple, raw: Any, what: str) -> None:
+        ptr = pointer(*tokens)
         self.hits.append(("F004", Hit.at(ptr, field=what, value=str(raw), **self._locate(ptr))))
 
-    # `ptr`: a pointer, or its tokens (made into one only for a finding: most values are fine)
-    def number(self, container: dict, key: str, ptr: str | tuple, what: str) -> None:
+    def number(self, container: dict, key: str, tokens: tuple, what: str) -> None:
         raw = container.get(key)
         if raw is None or isinstance(raw, (int, float)) and not isinstance(raw, bool):
             return
         try:
             container[key] = parse_number(raw)
         except NotANumber:
-            self.f004(ptr, raw, what)
+            self.f004(tokens, raw, what)
             container[key] = None
 
-    def indicator_value(self, ind: dict, key: str, ptr: str | tuple, what: str) -> None:
+    def indicator_value(self, ind: dict, key: str, tokens: tuple, what: str) -> None:
         raw = ind.get(key)
         if not isinstance(raw, str):
             return
@@ -61,13 +60,13 @@ class Normaliser:
         quantitative = normalise_operator(ind.get("operator")) not in (None, "定性") or op is not None
         if isinstance(value, (int, float)):
             if unit and _DIGIT_LOOKALIKE_UNIT.match(unit):  # `1OO`: letters standing in for digits
-                self.f004(ptr, raw, what)
+                self.f004(tokens, raw, what)
                 ind[key] = None
                 return
             ind[key] = value
         elif quantitative and isinstance(value, str) and any(ch.isdigit() for ch in halfwidth(value)) \
                 and _VAGUE_NUMBER.search(value):
-            self.f004(ptr, raw, what)
+            self.f004(tokens, raw, what)
             ind[key] = None
         else:
             ind[key] = value

@@ -18,7 +18,7 @@ import os
 import re
 
 from ...model import Cell, Document, Hit
-from .. import ReaderOptions, ReadOutcome
+from .. import ReaderOptions, ReadOutcome, read_bytes
 from ..normalise import Normaliser
 from .forms import SheetForm, detect
 from .grid import Grid, a1
@@ -40,12 +40,9 @@ def read_workbook(path: str, options: ReaderOptions, data: bytes | None = None, 
 
     outcome = ReadOutcome()
     suffix = os.path.splitext(path)[1].lower()
+    data = data if data is not None else read_bytes(path, options, outcome)
     if data is None:
-        try:
-            with open(path, "rb") as fh:
-                data = fh.read(options.limits.max_file_bytes + 1)
-        except OSError as exc:
-            return outcome.fail("F001", variant="io", error=exc.strerror or str(exc))
+        return outcome
     try:
         # from the bytes, not the name: a legacy .xls renamed .xlsx (or a WPS .et) still reads
         wb = pc.CalamineWorkbook.from_filelike(io.BytesIO(data))

@@ -104,9 +104,6 @@ class LabelBook:
                     return text, found, head_note, m.group(2).strip()
         return text, canon, (note if canon is not None else None), None
 
-    def lookup(self, normalised: str) -> str | None:
-        return self._map.get(normalised)
-
     def __call__(self, text: object) -> tuple[str | None, str | None]:
         """(canonical label or None, note) for a cell value."""
         key, note = normalise_label(text)
