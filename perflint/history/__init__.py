@@ -19,7 +19,7 @@ import pickle
 from typing import Any, Iterable
 
 from ..data import DataError, write_atomically
-from .index import EMPTY, HistoryIndex
+from .index import EMPTY, HISTORY, REGISTRY, RUN, HistoryIndex
 from .records import RECORD_VERSION, Record, record_from_document
 
 __all__ = ["EMPTY", "HistoryIndex", "Record", "build_history", "for_run", "expand_sources"]
@@ -213,8 +213,7 @@ class RunFiles:
         entry = self.pending.pop(path, None)
         if entry is None:
             return
-        for k, rec in enumerate(records):
-            self.index.add(rec, (0, entry[2], k))
+        self.index.add_file(records, RUN, entry[2])
         if checked:
             self.cache.put(entry[0], entry[1], records, unreadable or (None if records else "F002"))
 
@@ -273,14 +272,12 @@ def build_history(history: Iterable[str] = (), registry: Iterable[str] = (), opt
         run_files = []
     if read_run_files:
         for n, (records, _) in enumerate(_records_of_files(run_files, options, cache, jobs)):
-            for k, rec in enumerate(records):
-                index.add(rec, (0, n, k))
+            index.add_file(records, RUN, n)
     else:
         pending = {}
         for n, (path, real, stat, cached) in enumerate(_stat_files(run_files, cache)):
             if cached is not None:
-                for k, rec in enumerate(cached[0]):
-                    index.add(rec, (0, n, k))
+                index.add_file(cached[0], RUN, n)
             elif path not in pending:
                 pending[path] = (real, stat, n)
         if pending:
@@ -289,11 +286,9 @@ def build_history(history: Iterable[str] = (), registry: Iterable[str] = (), opt
     for n, (path, (records, unreadable)) in enumerate(zip(sources, _records_of_files(sources, options, cache, jobs))):
         if unreadable:
             index.unreadable.append((path, unreadable))  # its absence weakens every "not found"
-        for k, rec in enumerate(records):
-            index.add(rec, (1, n, k))
+        index.add_file(records, HISTORY, n)
     for n, path in enumerate(registry):
-        for k, rec in enumerate(_records_of_registry(path, cache)):
-            index.add(rec, (2, n, k))
+        index.add_file(_records_of_registry(path, cache), REGISTRY, n)
     cache.save()
     index.cache_hits, index.cache_misses = cache.hits, cache.misses
     # what the result cache keys on: a changed history file (or run file) changes every H verdict

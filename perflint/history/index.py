@@ -9,6 +9,8 @@ from ..model import DEPT_KINDS
 from .records import Record, code_key, norm_text, record_from_document, share_strings
 
 
+RUN, HISTORY, REGISTRY = 0, 1, 2  # the sources of records, in the order queries answer them
+
 class HistoryIndex:
     """Every record the run can compare with: the run's own documents, history files, registry rows.
 
@@ -26,7 +28,7 @@ class HistoryIndex:
         self.unreadable: list[tuple[str, str]] = []  # history files that yielded no document, and why
         self.sources = tuple(sources)
         self.records: list[Record] = []
-        # where each record stands among the sources: (0 run files | 1 history | 2 registry, position
+        # where each record stands among the sources: (RUN | HISTORY | REGISTRY, position
         # of its file, of the document in it). Queries answer in this order, whatever order the
         # records arrived in (a pool reads files in any order; a cached file is indexed before the rest)
         self._ranks: list[tuple] = []
@@ -51,8 +53,13 @@ class HistoryIndex:
         """Index the records of the deferred run file, read by the check that is about to judge them."""
         if os.path.realpath(path) != self.deferred_run_file:
             return
+        self.add_file(records, RUN, 0)
+
+    def add_file(self, records: Iterable[Record], source: int, position: int) -> None:
+        """The records of one file (or registry table): `source` RUN, HISTORY or REGISTRY, `position`
+        its place among that source's files; its documents rank in their order within it."""
         for k, rec in enumerate(records):
-            self.add(rec, (0, 0, k))
+            self.add(rec, (source, position, k))
 
     def add(self, rec: Record, rank: tuple | None = None) -> None:
         rank = rank if rank is not None else (3, len(self.records))
