@@ -20,6 +20,7 @@ waivers, verdict). Nothing is parsed twice and nothing but the index grows with 
 """
 from __future__ import annotations
 
+import gc
 import multiprocessing as mp
 import os
 import pickle
@@ -28,12 +29,13 @@ import sys
 import time
 import traceback
 from collections import deque
-from dataclasses import dataclass, field, replace
+from operator import attrgetter
+from dataclasses import dataclass, field, fields
 from multiprocessing.connection import wait
 from typing import Any, Callable, Iterator
 
 from .engine import Engine, finish_file
-from .model import FileDraft, FileResult, Hit
+from .model import DocumentDraft, FileDraft, FileResult, Hit
 
 # a check function: (engine, path, reader options) -> FileResult; None means engine.check_file
 CheckFn = Callable[[Engine, str, Any], FileResult]
@@ -135,11 +137,16 @@ class Prepared:
     draft: bytes
 
 
+# a draft crosses as its fields, each document's without its record (the last field): the parent
+# builds each document once, record included, when the file's turn comes
+_UNRECORDED = attrgetter(*[f.name for f in fields(DocumentDraft) if f.name != "record"])
+
+
 def _prepare(engine: Engine, path: str, options: Any) -> Prepared:
     draft = engine.prepare_file(path, options)
     records = [d.record for d in draft.documents]
     unreadable = None if any(records) else ", ".join(sorted({f.code for f in draft.findings})) or None
-    bare = replace(draft, documents=tuple(replace(d, record=None) for d in draft.documents))
+    bare = (draft.path, [_UNRECORDED(d) for d in draft.documents], draft.findings, draft.seconds)
     return Prepared(records, unreadable, pickle.dumps(bare, protocol=pickle.HIGHEST_PROTOCOL))
 
 
@@ -415,7 +422,9 @@ class Batch:
             run.read_now(self.options, self.jobs)  # a custom check returns whole results: index first
             run = None
         if run:
-            return self._two_pass(files, run, advance, reading)
+            return _frozen_heap(self._two_pass(files, run, advance, reading))
+        if self._use_pool(len(files)):
+            return _frozen_heap(self._ordered(files, advance, _Drafts()))
         return self._ordered(files, advance, _Drafts())
 
     def _use_pool(self, n: int) -> bool:
@@ -529,6 +538,18 @@ class Batch:
             sched.close()
 
 
+def _frozen_heap(results: Iterator[FileResult]) -> Iterator[FileResult]:
+    """`results`, with what the process held before the batch (modules, catalogue, engine) left out
+    of the collector's full passes: a batch's index grows by the thousand objects, and each full
+    pass would walk the start-up heap again. Frozen before the workers fork, it also stays shared
+    with them instead of being copied page by page as the collector touches it."""
+    gc.freeze()
+    try:
+        yield from results
+    finally:
+        gc.unfreeze()
+
+
 class _Drafts:
     """First-pass drafts by file index, pickled in one anonymous temporary file (gone when closed)."""
 
@@ -566,9 +587,11 @@ class _Drafts:
         offset, size, records = self._slots.pop(index)
         blob = self._held.pop(index) if offset < 0 else os.pread(self._file.fileno(), size, offset)
         got = pickle.loads(blob)
-        if records:
-            got = replace(got, documents=tuple(replace(d, record=r) for d, r in zip(got.documents, records)))
-        return got
+        if type(got) is not tuple:
+            return got  # a file's result already (a crash, a timeout)
+        path, documents, findings, seconds = got
+        records = records or [None] * len(documents)
+        return FileDraft(path, tuple([DocumentDraft(*d, record=r) for d, r in zip(documents, records)]), findings, seconds)
 
     def close(self) -> None:
         if self._file is not None:

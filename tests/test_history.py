@@ -100,6 +100,42 @@ def test_the_same_file_as_run_file_and_history_is_one_document(tmp_path):
     assert findings(results, "H505") == []
 
 
+def test_a_file_reached_through_symlinks_is_one_document(tmp_path):
+    """Run files through a linked folder or a linked file are the history's file, not its duplicate."""
+    target = write(tmp_path / "r", "t.json", base_document("project_target"))
+    other = apply_patch(base_document("project_target"), [{"set": "/project/code", "value": "511703259999"},
+                                                          {"set": "/project/name", "value": "另一个项目"}])
+    write(tmp_path / "r", "other.json", other)
+    (tmp_path / "linked").symlink_to(tmp_path / "r", target_is_directory=True)
+    (tmp_path / "alias.json").symlink_to(target)
+    for run_file in (tmp_path / "linked" / "t.json", tmp_path / "alias.json"):
+        results = check_paths([str(run_file), str(tmp_path / "linked" / "other.json")], history=[str(tmp_path / "r")])
+        assert len(results) == 2 and findings(results, "H505") == []
+    # the same documents as two copies are duplicates: the check above is not vacuous
+    write(tmp_path / "copy", "t.json", base_document("project_target"))
+    results = check_paths([str(tmp_path / "copy" / "t.json"), str(tmp_path / "linked" / "other.json")],
+                          history=[str(tmp_path / "r")])
+    assert [f.code for f in findings(results, "H505")] == ["H505"]
+
+
+def test_files_are_known_by_their_real_paths_however_reached(tmp_path, monkeypatch):
+    """The record cache keys on the real path: folders resolved once per batch give what realpath gives."""
+    from perflint.history import RecordCache, _stat_files
+
+    (tmp_path / "a" / "b").mkdir(parents=True)
+    (tmp_path / "a" / "b" / "f.json").write_text("{}", encoding="utf-8")
+    (tmp_path / "link").symlink_to(tmp_path / "a", target_is_directory=True)
+    (tmp_path / "a" / "alias.json").symlink_to(tmp_path / "a" / "b" / "f.json")
+    (tmp_path / "a" / "dangling.json").symlink_to(tmp_path / "nowhere.json")
+    monkeypatch.chdir(tmp_path)
+    paths = ["link/b/f.json", "a/alias.json", "a/b/../b/f.json", str(tmp_path / "link" / "b" / "f.json"), "a/b/.",
+             "a/dangling.json", "missing.json"]
+    stated = _stat_files(paths, RecordCache("test", False))
+    assert [real for _, real, _, _ in stated] == [os.path.realpath(p) for p in paths]
+    assert [stat is not None for _, _, stat, _ in stated] == [True] * 5 + [False] * 2
+    assert stated[1][2].st_ino == stated[0][2].st_ino  # the linked file's own stat, not the link's
+
+
 def test_run_documents_are_a_source_without_any_history(tmp_path):
     """A self-evaluation and its target sheet in one batch are compared with no --history at all."""
     selfeval = base_document("project_selfeval")

@@ -145,3 +145,32 @@ def test_drafts_leave_nothing_in_the_temporary_folder(tmp_path):
     results, pending, _ = _two_pass(collect_files([str(folder)]), 2)
     assert pending and results
     assert {n for n in set(os.listdir(tempfile.gettempdir())) - before if n.startswith("perflint-")} == set()
+
+
+def test_a_draft_comes_back_from_the_temporary_file_as_it_was_prepared():
+    """Drafts cross as their fields, records apart: each comes back equal to the engine's draft."""
+    from dataclasses import replace
+
+    from perflint.batch import _Drafts, _prepare
+
+    files = collect_files([str(SAMPLES)])
+    settings = RunSettings(paths=list(files), config=Config())
+    catalogue = default_catalogue()
+    profile = load_profile("national", catalogue)
+    options = reader_options(settings, profile)
+    engine = build_engine(settings, catalogue, profile, None)
+    engine.keep_records = True
+    drafts = _Drafts()
+    try:
+        for i, path in enumerate(files):
+            prepared = _prepare(engine, path, options)
+            drafts.put(i, prepared.draft, prepared.records)
+        with_records = 0
+        for i, path in enumerate(files):
+            expected = engine.prepare_file(path, options)
+            got = drafts.take(i)
+            assert replace(got, seconds=0.0) == replace(expected, seconds=0.0), path
+            with_records += sum(1 for d in got.documents if d.record is not None)
+        assert with_records > 0
+    finally:
+        drafts.close()

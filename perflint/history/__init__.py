@@ -16,7 +16,8 @@ import glob
 import hashlib
 import os
 import pickle
-from typing import Any, Iterable
+from stat import S_ISLNK
+from typing import Any, Iterable, Iterator
 
 from ..data import DataError, write_atomically
 from .index import EMPTY, HISTORY, REGISTRY, RUN, HistoryIndex
@@ -140,13 +141,30 @@ def _read_records_in_worker(path: str) -> tuple[list[Record], str | None]:
     return _read_records(path, _POOL_OPTIONS)
 
 
+def _real_paths(paths: list[str]) -> Iterator[tuple[str, str]]:
+    """(path, its real path if the file itself is no symlink): each folder is resolved once, where
+    realpath would check every component of every path of a province's batch again."""
+    folders: dict[str, str] = {}
+    for path in paths:
+        head, tail = os.path.split(path)
+        if tail in ("", os.curdir, os.pardir):
+            yield path, os.path.realpath(path)
+            continue
+        real = folders.get(head)
+        if real is None:
+            real = folders[head] = os.path.realpath(head or os.curdir)
+        yield path, os.path.join(real, tail)
+
+
 def _stat_files(paths: list[str], cache: RecordCache) -> list[tuple[str, str, os.stat_result | None, Any]]:
     """(path, real path, stat or None, cached (records, unreadable) or None or the error) for each file."""
     out = []
-    for path in paths:
-        real = os.path.realpath(path)
+    for path, real in _real_paths(paths):
         try:
-            stat = os.stat(real)
+            stat = os.lstat(real)
+            if S_ISLNK(stat.st_mode):
+                real = os.path.realpath(real)
+                stat = os.stat(real)
         except OSError as exc:
             out.append((path, real, None, ([], exc.strerror or str(exc))))
             continue
