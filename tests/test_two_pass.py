@@ -174,3 +174,79 @@ def test_a_draft_comes_back_from_the_temporary_file_as_it_was_prepared():
         assert with_records > 0
     finally:
         drafts.close()
+
+
+# ---- the second pass shared with a helper process --------------------------------------------------
+
+@pytest.fixture
+def shared(monkeypatch):
+    """Share the second pass from the first draft on (a real run waits for a few hundred), and count
+    the results that came from the helper."""
+    monkeypatch.setattr(perflint.batch, "_SHARE_FROM", 1)
+    received: list[int] = []
+    take = perflint.batch._SharedFinish.take
+
+    def counting(self, index):
+        theirs = index in self.theirs
+        got = take(self, index)
+        if theirs and self.theirs and isinstance(got, perflint.batch.FileResult):
+            received.append(index)
+        return got
+
+    monkeypatch.setattr(perflint.batch._SharedFinish, "take", counting)
+    return received
+
+
+def test_a_helper_finishing_two_files_in_three_changes_no_result(shared):
+    files = collect_files([str(SAMPLES)])
+    expected = _summary(_one_pass(files))
+    results, _, _ = _two_pass(files, 2)
+    assert _summary(results) == expected
+    assert len(shared) >= len(files) // 2  # the helper did finish its share
+
+
+def test_a_helper_that_dies_leaves_the_rest_to_the_main_process(shared, monkeypatch):
+    files = collect_files([str(SAMPLES)])
+    expected = _summary(_one_pass(files))
+    finish = perflint.batch._finish_part
+
+    def dying(conn, engine, drafts, indexes):
+        finish(conn, engine, drafts, indexes[:5])  # five results, then the process is gone
+        os._exit(1)
+
+    monkeypatch.setattr(perflint.batch, "_finish_part", dying)
+    results, _, _ = _two_pass(files, 2)
+    assert _summary(results) == expected
+    assert 0 < len(shared) <= 5
+
+
+def test_a_helper_out_of_step_is_not_trusted(shared, monkeypatch):
+    files = collect_files([str(SAMPLES)])
+    expected = _summary(_one_pass(files))
+    finish = perflint.batch._finish_part
+
+    def skipping(conn, engine, drafts, indexes):
+        finish(conn, engine, drafts, indexes[:3] + indexes[4:])  # one result missing: the next is out of step
+
+    monkeypatch.setattr(perflint.batch, "_finish_part", skipping)
+    results, _, _ = _two_pass(files, 2)
+    assert _summary(results) == expected
+    assert len(shared) == 3
+
+
+def test_a_run_stopped_early_leaves_no_helper_and_says_nothing(shared, capfd):
+    import multiprocessing
+
+    files = collect_files([str(SAMPLES)])
+    settings = RunSettings(paths=list(files), config=Config(), jobs=2, cache=False)
+    catalogue = default_catalogue()
+    profile = load_profile("national", catalogue)
+    index = for_run(settings, catalogue, profile, files)
+    engine = build_engine(settings, catalogue, profile, index)
+    batch = Batch(engine, BatchPlan(settings, profile, index), reader_options(settings, profile), 2)
+    results = batch.run(files)
+    first = [next(results) for _ in range(3)]
+    results.close()
+    assert len(first) == 3
+    assert multiprocessing.active_children() == []
+    assert capfd.readouterr().err == ""
