@@ -274,9 +274,11 @@ class _Waiter:
     def __init__(self) -> None:
         import select
 
-        self._poll = select.poll() if hasattr(select, "poll") else None
+        self._new_poll = getattr(select, "poll", None)
+        self._poll = self._new_poll() if self._new_poll is not None else None
         self._mask = select.POLLIN if self._poll is not None else 0  # not poll's default, which adds "ready to write"
         self._fds: dict[int, tuple[_Worker, bool]] = {}  # fd -> (worker, whether it is its sentinel)
+        self._single: dict[int, Any] = {}  # fd -> a poll object for that pipe alone
 
     def ready(self, workers: list[_Worker], timeout: float | None) -> list[tuple[_Worker, bool]]:
         if self._poll is None:
@@ -295,6 +297,19 @@ class _Waiter:
         events = self._poll.poll(None if timeout is None else max(0, int(timeout * 1000 + 0.999)))
         got = [self._fds[fd] for fd, _ in events if fd in self._fds]
         return sorted(got, key=lambda wt: wt[1])  # messages first: a worker's last results before its end
+
+    def waiting(self, w: _Worker) -> bool:
+        """Whether another message from `w` can be received at once."""
+        if self._poll is None:
+            return w.conn.poll()
+        fd = w.conn.fileno()
+        one = self._single.get(fd)
+        if one is None:
+            if len(self._single) > 64:  # workers replaced after crashes: forget the old pipes
+                self._single.clear()
+            one = self._single[fd] = self._new_poll()
+            one.register(fd, self._mask)
+        return bool(one.poll(0))
 
 
 class _Scheduler:
@@ -375,7 +390,7 @@ class _Scheduler:
                             w.queue.popleft()
                         w.since = time.monotonic()
                         out.append((index, result))
-                    if not w.conn.poll():
+                    if not self._waiter.waiting(w):
                         break
             except (EOFError, OSError):
                 ended = ended or not w.process.is_alive()

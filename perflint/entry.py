@@ -11,10 +11,19 @@ def _run() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "check":
         from .check_cli import main as check_main
 
-        sys.exit(check_main(sys.argv[2:]))
+        _exit_now(check_main(sys.argv[2:]))
     from .cli import app
 
     app(prog_name="perflint")
+
+
+def _exit_now(code: int | None) -> None:
+    """End the process without tearing the interpreter down. Every report is closed and every cache
+    saved by now; the standard streams are flushed here. Freeing a province's index and caches object
+    by object at exit took 60-80 ms, as long as checking thirty workbooks (mypy ends the same way)."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code if isinstance(code, int) else 0)
 
 
 def main() -> None:

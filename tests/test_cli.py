@@ -88,6 +88,19 @@ def test_argparse_errors_exit_2(repo):
     assert proc.returncode == 2 and "--fail-on" in proc.stderr and proc.stdout == ""
 
 
+@pytest.mark.parametrize("files, code", [(["clean.json"], 0), (["faulty.json", "clean.json"], 1)])
+def test_a_whole_process_writes_every_report_before_it_ends(repo, files, code):
+    """The command ends without tearing the interpreter down: stdout, the reports and the exit code
+    must all be complete by then, piped output included."""
+    proc = subprocess.run([sys.executable, "-m", "perflint", "check", *files, "--format", "json", "-o",
+                           "sarif:out.sarif", "-o", "text:out.txt", "--no-cache"],
+                          cwd=repo, capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert proc.returncode == code, proc.stderr
+    assert [f["path"] for f in json.loads(proc.stdout)["files"]] == files
+    assert json.loads((repo / "out.sarif").read_text(encoding="utf-8"))["runs"]
+    assert (repo / "out.txt").read_text(encoding="utf-8").rstrip().splitlines()[-1].startswith("汇总")
+
+
 # ---- the JSON report ------------------------------------------------------------------------
 
 def test_json_report_shape(repo, capsys):
@@ -196,7 +209,8 @@ HEAVY = ("pandas", "pandera", "openpyxl", "jsonschema", "numpy", "pyarrow")
 
 def test_one_valid_json_file_imports_nothing_heavy(repo):
     probe = (
-        "import sys, runpy\n"
+        "import os, sys, runpy\n"
+        "os._exit = sys.exit  # the command ends the process at once; here it returns to the probe\n"
         "sys.argv = ['perflint', 'check', 'clean.json', '--no-cache']\n"
         "try:\n"
         "    runpy.run_module('perflint', run_name='__main__')\n"

@@ -274,7 +274,7 @@ def test_samples_show_each_h_rule_firing_and_passing():
 
 
 def test_one_file_check_with_history_does_not_load_pandas():
-    probe = ("import sys, runpy; sys.argv=['perflint','check','samples/returns/2025_中小学教师培训_项目目标表.json',"
+    probe = ("import os, sys, runpy; os._exit = sys.exit; sys.argv=['perflint','check','samples/returns/2025_中小学教师培训_项目目标表.json',"
              "'--history','samples/archive','--format','json'];\n"
              "try:\n runpy.run_module('perflint', run_name='__main__')\n"
              "except SystemExit: pass\n"
