@@ -193,6 +193,7 @@ class _Worker:
     queue: deque = field(default_factory=deque)  # (index, path) sent and not yet answered
     since: float = 0.0  # when the file at the head of the queue started
     ready: bool = False
+    poller: Any = None  # a poll object for its pipe alone (see _Waiter.waiting)
 
     @property
     def busy(self) -> bool:
@@ -279,7 +280,6 @@ class _Waiter:
         self._poll = self._new_poll() if self._new_poll is not None else None
         self._mask = select.POLLIN if self._poll is not None else 0  # not poll's default, which adds "ready to write"
         self._fds: dict[int, tuple[_Worker, bool]] = {}  # fd -> (worker, whether it is its sentinel)
-        self._single: dict[int, Any] = {}  # fd -> a poll object for that pipe alone
 
     def ready(self, workers: list[_Worker], timeout: float | None) -> list[tuple[_Worker, bool]]:
         if self._poll is None:
@@ -303,14 +303,10 @@ class _Waiter:
         """Whether another message from `w` can be received at once."""
         if self._poll is None:
             return w.conn.poll()
-        fd = w.conn.fileno()
-        one = self._single.get(fd)
-        if one is None:
-            if len(self._single) > 64:  # workers replaced after crashes: forget the old pipes
-                self._single.clear()
-            one = self._single[fd] = self._new_poll()
-            one.register(fd, self._mask)
-        return bool(one.poll(0))
+        if w.poller is None:
+            w.poller = self._new_poll()
+            w.poller.register(w.conn.fileno(), self._mask)
+        return bool(w.poller.poll(0))
 
 
 class _Scheduler:
@@ -450,9 +446,7 @@ class Batch:
             run = None
         if run:
             return _frozen_heap(self._two_pass(files, run, advance, reading))
-        if self._use_pool(len(files)):
-            return _frozen_heap(self._ordered(files, advance, _Drafts()))
-        return self._ordered(files, advance, _Drafts())
+        return _frozen_heap(self._ordered(files, advance, _Drafts()))
 
     def _use_pool(self, n: int) -> bool:
         # starting workers costs more than checking a file or two: a pool only where it pays
@@ -473,7 +467,7 @@ class Batch:
         if index in drafts:
             done = drafts.take(index)  # taken even on a cache hit: the draft is not needed again
             if result is None:
-                result = self.engine.finish_file(done) if isinstance(done, FileDraft) else done
+                result = _finished(self.engine, done)
                 if self.cache is not None:
                     self.cache.put(key, result)
         return key, result
@@ -567,6 +561,11 @@ class Batch:
             sched.close()
 
 
+def _finished(engine: Engine, done: FileDraft | FileResult) -> FileResult:
+    """A taken draft finished; a crash or timeout of the first pass is already its file's result."""
+    return engine.finish_file(done) if isinstance(done, FileDraft) else done
+
+
 _SHARE_FROM = 200  # drafts in a run before a second process helps to finish them (it costs a fork)
 
 
@@ -574,8 +573,7 @@ def _finish_part(conn, engine: Engine, drafts: "_Drafts", indexes: list[int]) ->
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     try:
         for index in indexes:
-            done = drafts.take(index)
-            result = engine.finish_file(done) if isinstance(done, FileDraft) else done
+            result = _finished(engine, drafts.take(index))
             conn.send_bytes(pickle.dumps((index, result), protocol=pickle.HIGHEST_PROTOCOL))
     except Exception:  # the parent stopped reading, or a file it will finish itself (and meet the same error)
         pass
