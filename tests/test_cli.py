@@ -204,7 +204,8 @@ def test_github_annotations_are_chosen_automatically(repo, monkeypatch, capsys):
 
 # ---- the one-file path stays light ----------------------------------------------------------
 
-HEAVY = ("pandas", "pandera", "openpyxl", "jsonschema", "numpy", "pyarrow")
+HEAVY = ("pandas", "pandera", "openpyxl", "jsonschema", "numpy", "pyarrow",
+         "multiprocessing")  # not heavy, but 10 ms of start-up for a pool one file never starts
 
 
 def test_one_valid_json_file_imports_nothing_heavy(repo):

@@ -191,19 +191,21 @@ def _records_of_files(paths: list[str], options: Any, cache: RecordCache,
 
 
 def _read_all(paths: list[str], options: Any, jobs: int) -> list[tuple[list[Record], str | None]]:
-    import multiprocessing
-
     # many history files: on several cores, read them in parallel
-    if jobs > 1 and len(paths) >= 16 and "fork" in multiprocessing.get_all_start_methods():
-        global _POOL_OPTIONS
-        _POOL_OPTIONS = options  # forked workers inherit them; only paths are sent
-        try:
-            with multiprocessing.get_context("fork").Pool(jobs) as pool:
-                return pool.map(_read_records_in_worker, paths, chunksize=max(1, min(32, len(paths) // (jobs * 4))))
-        except (OSError, RuntimeError):
-            pass  # no processes to be had: read them here
-        finally:
-            _POOL_OPTIONS = None
+    if jobs > 1 and len(paths) >= 16:
+        import multiprocessing
+
+        if "fork" in multiprocessing.get_all_start_methods():
+            global _POOL_OPTIONS
+            _POOL_OPTIONS = options  # forked workers inherit them; only paths are sent
+            try:
+                with multiprocessing.get_context("fork").Pool(jobs) as pool:
+                    return pool.map(_read_records_in_worker, paths,
+                                    chunksize=max(1, min(32, len(paths) // (jobs * 4))))
+            except (OSError, RuntimeError):
+                pass  # no processes to be had: read them here
+            finally:
+                _POOL_OPTIONS = None
     return [_read_records(path, options) for path in paths]
 
 
