@@ -34,6 +34,7 @@ from dataclasses import dataclass, field, fields
 from typing import Any, Callable, Iterator
 
 from .engine import Engine, finish_file
+from .history.records import unreadable_reason
 from .model import DocumentDraft, FileDraft, FileResult, Hit
 
 # a check function: (engine, path, reader options) -> FileResult; None means engine.check_file
@@ -144,7 +145,7 @@ _UNRECORDED = attrgetter(*[f.name for f in fields(DocumentDraft) if f.name != "r
 def _prepare(engine: Engine, path: str, options: Any) -> Prepared:
     draft = engine.prepare_file(path, options)
     records = [d.record for d in draft.documents]
-    unreadable = None if any(records) else ", ".join(sorted({f.code for f in draft.findings})) or None
+    unreadable = None if any(records) else unreadable_reason(f.code for f in draft.findings)
     bare = (draft.path, [_UNRECORDED(d) for d in draft.documents], draft.findings, draft.seconds)
     return Prepared(records, unreadable, pickle.dumps(bare, protocol=pickle.HIGHEST_PROTOCOL))
 

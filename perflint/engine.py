@@ -142,12 +142,13 @@ class Engine:
         for ptr, variant, args in self._schema.validate(doc.kind, doc.data if doc.plain is None else doc.plain):
             if self.wanted("F003", doc.path):
                 hits.append(("F003", Hit.at(ptr, variant=variant, **args)))
-        hits += self._hits(doc, self._plan(doc.kind)[0])
+        single, late = self._plan(doc.kind)
+        hits += self._hits(doc, single)
         # a block of the wrong type (indicators written as a table, funds as text) is F003's to
         # report; what the rules then say inside it ("no 产出指标") is only an echo of that
         mistyped = tuple(h.pointer for c, h in hits if c == "F003" and h.variant == "type")
         record = None
-        if self.keep_records or self._plan(doc.kind)[1]:
+        if self.keep_records or late:
             from .history.records import record_from_document
 
             record = record_from_document(doc, ordinal, real if real is not None

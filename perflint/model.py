@@ -190,16 +190,16 @@ class Finding:
         return out
 
 
-def locate(locations: Mapping[str, Cell | tuple], sheet: str | None, ptr: str) -> Location:
+def locate(locations: Mapping[str, Cell | tuple | list], sheet: str | None, ptr: str) -> Location:
     """The cell a pointer came from, or the nearest enclosing one that has a cell. `locations` holds
-    Cells, or (sheet, cell) pairs (a draft's, which cross processes by the thousand)."""
+    Cells, or (sheet, cell) pairs (a draft's or an index record's, which cross processes by the thousand)."""
     probe = ptr
     while True:
         cell = locations.get(probe)
         if cell is not None:
-            if type(cell) is tuple:
-                return Location(ptr, cell[0], cell[1])
-            return Location(ptr, cell.sheet, cell.cell)
+            if type(cell) is Cell:
+                return Location(ptr, cell.sheet, cell.cell)
+            return Location(ptr, cell[0], cell[1])
         if not probe:
             return Location(ptr, sheet, None)
         probe = pointer_parent(probe)

@@ -21,7 +21,7 @@ from typing import Any, Iterable, Iterator
 
 from ..data import DataError, write_atomically
 from .index import EMPTY, HISTORY, REGISTRY, RUN, HistoryIndex
-from .records import RECORD_VERSION, Record, record_from_document
+from .records import RECORD_VERSION, Record, record_from_document, unreadable_reason
 
 __all__ = ["EMPTY", "HistoryIndex", "Record", "build_history", "for_run", "expand_sources"]
 
@@ -130,7 +130,7 @@ def _read_records(path: str, options: Any) -> tuple[list[Record], str | None]:
     records = [record_from_document(doc, i, real) for i, doc in enumerate(outcome.documents)]
     unreadable = None
     if not records:
-        unreadable = ", ".join(sorted({code for code, _ in outcome.hits})) or "F002"
+        unreadable = unreadable_reason(code for code, _ in outcome.hits)
     return records, unreadable
 
 

@@ -11,9 +11,10 @@ import unicodedata
 from functools import lru_cache
 from dataclasses import dataclass, field
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Iterable
 
-from ..model import DEPT_KINDS, MAPPINGS, PROJECT_KINDS, SELFEVAL_KINDS, TARGET_KINDS, Document, pickled_by_fields
+from ..model import (DEPT_KINDS, MAPPINGS, PROJECT_KINDS, SELFEVAL_KINDS, TARGET_KINDS, Document, locate,
+                     pickled_by_fields)
 
 RECORD_VERSION = 2  # part of every cache shard name: a new layout never reads an old shard
 
@@ -72,18 +73,19 @@ class Record:
 
     def where(self, ptr: str) -> tuple[str | None, str | None]:
         """(sheet, cell) a pointer came from, or the nearest enclosing one that has a cell."""
-        probe = ptr
-        while True:
-            if probe in self.cells:
-                return self.cells[probe]
-            if not probe:
-                return (self.sheet, None)
-            probe = probe.rsplit("/", 1)[0]
+        found = locate(self.cells, self.sheet, ptr)
+        return found.sheet, found.cell
 
     def describe(self) -> str:
         if self.from_registry:
             return f"{self.path} 第{self.row}行"
         return self.path + (f" [{self.sheet}]" if self.sheet else "")
+
+
+def unreadable_reason(codes: Iterable[str]) -> str:
+    """Why a file gave the index no record, as the H rules report it: the codes of its file-level
+    findings (F001 unsafe, F002 unreadable...), or F002 where there are none."""
+    return ", ".join(sorted(set(codes))) or "F002"
 
 
 # ---- sharing what records repeat ----------------------------------------------------------------
