@@ -16,13 +16,13 @@ from collections.abc import Mapping
 from typing import Any, Iterable, Sequence
 
 from .model import KIND_NAMES_ZH, KINDS, SELFEVAL_KINDS
+from .vocabulary import OPERATORS, vocabulary
 
 LAYOUTS = ("reference", "national", "provincial")
 
-LEVEL1 = ("产出指标", "成本指标", "效益指标", "满意度指标")
-LEVEL2 = ("数量指标", "质量指标", "时效指标", "成本指标", "经济成本指标", "社会成本指标", "生态环境成本指标",
-          "经济效益指标", "社会效益指标", "生态效益指标", "可持续影响指标", "服务对象满意度指标")
-OPERATORS = ("≥", ">", "=", "≤", "<", "定性")
+# the dropdowns offer the level names of rules/aliases.toml, the vocabulary the reader reads with
+LEVEL1 = vocabulary().level1
+LEVEL2 = vocabulary().level2
 ATTRIBUTES = ("新增", "延续")
 EX_ANTE = ("已开展", "未开展")
 GRADES = ("优", "良", "中", "差")

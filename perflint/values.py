@@ -9,32 +9,11 @@ import re
 from functools import lru_cache
 from typing import Any
 
-OPERATORS = ("≥", ">", "=", "≤", "<", "定性")
-POSITIVE = ("≥", ">")
-REVERSE = ("≤", "<")
+from .vocabulary import OPERATORS, POSITIVE, REVERSE, operator_of, prefix_operators, suffix_operators  # noqa: F401
 
 _FULLWIDTH = str.maketrans({chr(c): chr(c - 0xFEE0) for c in range(0xFF01, 0xFF5F)} | {"\u3000": " "})
-
-# longest spellings first so that 大于等于 wins over 大于
-_OPERATOR_SPELLINGS = sorted({
-    "≥": "≥", ">=": "≥", "=>": "≥", "≧": "≥", "大于等于": "≥", "大于或等于": "≥", "不低于": "≥", "不少于": "≥",
-    "不小于": "≥", "至少": "≥", "以上": "≥",
-    ">": ">", "大于": ">", "高于": ">", "多于": ">", "超过": ">",
-    "=": "=", "==": "=", "等于": "=",
-    "≤": "≤", "<=": "≤", "=<": "≤", "≦": "≤", "小于等于": "≤", "小于或等于": "≤", "不高于": "≤", "不超过": "≤",
-    "不大于": "≤", "不多于": "≤", "以内": "≤", "以下": "≤",
-    "<": "<", "小于": "<", "低于": "<", "少于": "<",
-    "定性": "定性", "定性指标": "定性",
-    # provincial forms' 指标性质 column names the direction instead of the sign
-    "正向": "≥", "正向指标": "≥", "反向": "≤", "反向指标": "≤",
-    # 定量 says only "a number follows": the sign is the one written with the value (≥95%), if any
-    "定量": None, "定量指标": None,
-}.items(), key=lambda kv: -len(kv[0]))
-_OPERATOR_MAP = dict(_OPERATOR_SPELLINGS)
-_PREFIX_OPERATORS = [(k, v) for k, v in _OPERATOR_SPELLINGS
-                     if v is not None and k not in ("以上", "以内", "以下", "定性", "定性指标", "正向", "正向指标",
-                                                      "反向", "反向指标")]
-_SUFFIX_OPERATORS = [("以上", "≥"), ("以内", "≤"), ("以下", "≤")]
+# the small-form and full-width signs NFKC would fold, for values whose units NFKC must not touch (㎡)
+_SIGNS = str.maketrans({"﹦": "=", "﹤": "<", "﹥": ">", "﹢": "+", "﹣": "-"})
 
 _NUMBER_RE = re.compile(r"^[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)?(?:\.\d+)?$")
 _LEADING_NUMBER_RE = re.compile(r"^([+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|[+-]?\.\d+)\s*(.*)$")
@@ -81,12 +60,37 @@ def parse_number(value: Any, *, percent_fraction: bool = False) -> float | int |
     return int(number) if number.is_integer() and "." not in text else number
 
 
+_AMOUNT_UNIT = re.compile(r"^(.*?)\(?(亿元|万元|千元|元|亿|万)\)?$")
+_UNIT_FACTOR = {"亿元": 10000, "亿": 10000, "万元": 1, "万": 1, "千元": 0.1, "元": 0.0001}
+
+
+def parse_amount(value: Any) -> float | int | None:
+    """An amount in 万元: a number, or a number with its unit in the cell (`10000万元`, `1.2亿元`,
+    `12,000元`, `43.2（万元）`), converted. NotANumber for anything else."""
+    try:
+        return parse_number(value)
+    except NotANumber:
+        if not isinstance(value, str):
+            raise
+    m = _AMOUNT_UNIT.match(halfwidth(value).strip().replace(" ", ""))
+    if not m or not m.group(1):
+        raise NotANumber(value)
+    number = parse_number(m.group(1))
+    if number is None or m.group(1).endswith("%"):
+        raise NotANumber(value)
+    factor = _UNIT_FACTOR[m.group(2)]
+    return number * factor if factor == 1 else round(number * factor, 6)
+
+
 def normalise_operator(value: Any) -> str | None:
-    """The canonical operator for a spelling, None for blank, the stripped text if unknown."""
+    """The canonical operator for a spelling (rules/aliases.toml [operators]), None for blank or 定量,
+    the stripped text if unknown."""
     if is_blank(value):
         return None
-    text = halfwidth(str(value)).strip().replace(" ", "")
-    return _OPERATOR_MAP.get(text, text)
+    known, canon = operator_of(str(value))
+    if known:
+        return canon
+    return halfwidth(str(value)).strip().replace(" ", "")
 
 
 def split_inline(value: Any) -> tuple[str | None, Any, str | None]:
@@ -102,16 +106,16 @@ def split_inline(value: Any) -> tuple[str | None, Any, str | None]:
 
 @lru_cache(maxsize=8192)  # indicator values repeat across a bureau's returns (≥95%, 100%, 是)
 def _split_text(value: str) -> tuple[str | None, Any, str | None]:
-    text = halfwidth(value).strip()
+    text = halfwidth(value).translate(_SIGNS).strip()
     if not text:
         return None, None, None
     op = None
-    for spelling, canon in _PREFIX_OPERATORS:
+    for spelling, canon in prefix_operators():
         if text.startswith(spelling):
             op, text = canon, text[len(spelling):].strip()
             break
     if op is None:
-        for spelling, canon in _SUFFIX_OPERATORS:
+        for spelling, canon in suffix_operators():
             if text.endswith(spelling) and _LEADING_NUMBER_RE.match(text[: -len(spelling)].strip()):
                 op, text = canon, text[: -len(spelling)].strip()
                 break

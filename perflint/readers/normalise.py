@@ -10,7 +10,8 @@ import re
 from typing import Any, Callable
 
 from ..model import Hit, pointer
-from ..values import NotANumber, halfwidth, normalise_operator, parse_number, split_inline
+from ..values import NotANumber, halfwidth, normalise_operator, parse_amount, parse_number, split_inline
+from ..vocabulary import level_name
 
 _AMOUNT_FIELDS = {
     "project_target": [("project", "prior_year_budget")]
@@ -22,14 +23,18 @@ _AMOUNT_FIELDS = {
     "dept_selfeval": [("funds", k) for k in ("initial", "adjusted", "executed", "weight", "execution_rate", "score")]
     + [("total_score",)],
 }
+# money, as opposed to weights, rates and scores: a unit written in the cell (1.2亿元) is converted
+_MONEY_KEYS = frozenset({"total", "fiscal", "other", "basic", "project", "initial", "adjusted", "executed",
+                         "prior_year_budget", "amount"})
 _INTEGER_FIELDS = [("fiscal_year",), ("project", "period", "start"), ("project", "period", "end")]
 _VAGUE_NUMBER = re.compile(r"(约|大约|大概|左右|上下|接近|估计)")
 _DIGIT_LOOKALIKE_UNIT = re.compile(r"^[OoIlZS]+")
 
 
 class Normaliser:
-    def __init__(self, kind: str, locate: Callable[[str], dict] | None = None) -> None:
+    def __init__(self, kind: str, locate: Callable[[str], dict] | None = None, reported: frozenset = frozenset()) -> None:
         self.kind = kind
+        self.reported = reported  # pointers a reader has already reported (a formula without a value)
         self.hits: list[tuple[str, Hit]] = []
         self._locate = locate or (lambda ptr: {})
 
@@ -38,12 +43,12 @@ class Normaliser:
         ptr = pointer(*tokens)
         self.hits.append(("F004", Hit.at(ptr, field=what, value=str(raw), **self._locate(ptr))))
 
-    def number(self, container: dict, key: str, tokens: tuple, what: str) -> None:
+    def number(self, container: dict, key: str, tokens: tuple, what: str, money: bool = False) -> None:
         raw = container.get(key)
         if raw is None or isinstance(raw, (int, float)) and not isinstance(raw, bool):
             return
         try:
-            container[key] = parse_number(raw)
+            container[key] = parse_amount(raw) if money else parse_number(raw)
         except NotANumber:
             self.f004(tokens, raw, what)
             container[key] = None
@@ -71,20 +76,46 @@ class Normaliser:
         else:
             ind[key] = value
 
+    def blank_amounts(self, data: dict, blank: list[tuple]) -> None:
+        """A required amount left blank is F003 at its cell: never a zero, never a pass. Which amounts
+        are required is the schema's `required`; those of an optional block (中期资金, a 上年结转
+        row) only once something in that block is filled."""
+        for path in blank:
+            rule = _required_amounts(self.kind).get(path)
+            if rule is None:
+                continue
+            field, block_required = rule
+            parent = data
+            for token in path[:-1]:
+                parent = parent.get(token) if isinstance(parent, dict) else None
+            if not isinstance(parent, dict) or parent.get(path[-1]) is not None:
+                continue
+            if not block_required and not any(isinstance(v, (int, float)) for v in parent.values()):
+                continue
+            ptr = pointer(*path)
+            if ptr in self.reported:
+                continue
+            self.hits.append(("F003", Hit.at(ptr, variant="blank", field=field, **self._locate(ptr))))
+
     def run(self, data: dict) -> dict:
+        blank = []
         for path in _AMOUNT_FIELDS.get(self.kind, ()) + _INTEGER_FIELDS:
             parent = data
             for token in path[:-1]:
                 parent = parent.get(token) if isinstance(parent, dict) else None
             if isinstance(parent, dict) and path[-1] in parent:
-                self.number(parent, path[-1], path, path[-1])
+                raw = parent[path[-1]]
+                if raw is None or isinstance(raw, str) and not raw.strip():
+                    blank.append(path)
+                self.number(parent, path[-1], path, path[-1], money=path[-1] in _MONEY_KEYS)
                 if path in _INTEGER_FIELDS and isinstance(parent.get(path[-1]), float) and parent[path[-1]].is_integer():
                     parent[path[-1]] = int(parent[path[-1]])
+        self.blank_amounts(data, blank)
         tasks = data.get("tasks")
         if isinstance(tasks, list):
             for i, task in enumerate(tasks):
                 if isinstance(task, dict):
-                    self.number(task, "amount", ("tasks", i, "amount"), "amount")
+                    self.number(task, "amount", ("tasks", i, "amount"), "amount", money=True)
         inds = data.get("indicators")
         if isinstance(inds, list):
             for i, ind in enumerate(inds):
@@ -99,4 +130,43 @@ class Normaliser:
                 for key in ("level1", "level2", "name", "unit"):
                     if isinstance(ind.get(key), str):
                         ind[key] = ind[key].strip()
+                for key in ("level1", "level2"):  # 一、产出指标, 产出指标(50分), 产出值 → 产出指标
+                    if isinstance(ind.get(key), str) and ind[key]:
+                        ind[key] = level_name(ind[key])
         return data
+
+
+_REQUIRED: dict[str, dict[tuple, tuple[str, bool]]] = {}
+
+
+def _required_amounts(kind: str) -> dict[tuple, tuple[str, bool]]:
+    """{amount path: (its title, whether its block is required too)} for the amounts the schema
+    requires, worked out once per kind."""
+    out = _REQUIRED.get(kind)
+    if out is not None:
+        return out
+    from ..schema import load_schema
+
+    out = {}
+    try:
+        schema = load_schema(kind)
+    except (OSError, ValueError):
+        schema = {}
+    for path in _AMOUNT_FIELDS.get(kind, ()):
+        node, titles, block_required, ok = schema, [], True, True
+        for depth, token in enumerate(path):
+            required = token in (node.get("required") or ())
+            node = (node.get("properties") or {}).get(token)
+            if not isinstance(node, dict):
+                ok = False
+                break
+            titles.append(re.sub(r"^其中[:：]", "", str(node.get("title", token))))
+            if depth == len(path) - 1:
+                ok = required
+            elif depth > 0 and not required:
+                block_required = False
+        if ok:
+            field = titles[-1] if len(titles) < 3 or titles[-1] == titles[-2] else f"{titles[-2]}·{titles[-1]}"
+            out[path] = (field, block_required)
+    _REQUIRED[kind] = out
+    return out

@@ -160,9 +160,11 @@ class SheetForm:
         if found and cell is not None:
             out[key] = self.text(cell)
 
-    def set_amount(self, out: dict, key: str, canon: str, ptr: str) -> None:
+    def set_amount(self, out: dict, key: str, canon: str, ptr: str, required: bool = False) -> None:
+        """A blank optional amount is left out; a required one whose label is there but whose cell
+        is blank is None, so that it is reported blank at its cell rather than missing."""
         found, label, cell = self.field(canon, ptr)
-        if found and cell is not None:
+        if found and (cell is not None or required):
             out[key] = self.amount(cell, self._yuan_for(label))
 
     def _yuan_for(self, label: tuple[int, int] | None) -> bool:
@@ -329,7 +331,7 @@ class SheetForm:
         funds: dict[str, Any] = {}
         for key, canon in (("total", "年度资金总额"), ("fiscal", "当年财政拨款"), ("other", "其他资金"),
                            ("basic", "基本支出"), ("project", "项目支出")):
-            self.set_amount(funds, key, canon, f"/funds/{key}")
+            self.set_amount(funds, key, canon, f"/funds/{key}", required=key in ("total", "fiscal"))
         return funds
 
     _GRID_COLUMNS = (("initial", "年初预算数"), ("adjusted", "全年预算数"), ("executed", "全年执行数"),
@@ -422,7 +424,7 @@ class SheetForm:
         funds: dict[str, Any] = {}
         for key, canon in self._GRID_COLUMNS:
             found, label, cell = self.field(canon, f"/funds/{key}")
-            if found and cell is not None:
+            if found and (cell is not None or key in ("initial", "adjusted", "executed")):
                 if key == "execution_rate":
                     funds[key] = self.measure(cell)
                 elif key in ("weight", "score"):

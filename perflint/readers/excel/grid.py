@@ -9,7 +9,6 @@ from typing import Any, Iterable
 from ...model import Cell
 from .labels import LabelBook
 
-BELOW_LABELS = frozenset({"中期目标", "年度目标", "预期目标", "实际完成情况"})
 
 
 @lru_cache(maxsize=None)  # bounded by the sheet width limit; asked for on every located value
@@ -148,8 +147,16 @@ class Grid:
         return end[0] if end else key[0]
 
     def right_of(self, key: tuple[int, int]) -> tuple[tuple[int, int] | None, bool]:
-        """(the next non-empty cell to the right, whether a label stood in the way)."""
+        """(the next non-empty cell to the right, whether the label's value area ends there empty).
+
+        A label's value is never another label, and a blank value area is blank: when the cell
+        right after the label is an empty merged range, or the next non-empty cell is a label, the
+        field is blank and nothing further along the row is its value."""
         r, c = key
+        after = self.span_end_col(key) + 1
+        first = (r, after)
+        if first not in self.cells and (first in self.merge_end or first in self.covered):
+            return None, True  # the label's own (merged) value cell, left empty
         for cc in self.row_cols(r):
             if cc <= c:
                 continue
@@ -174,28 +181,42 @@ class Grid:
 
     def value_cell(self, key: tuple[int, int]) -> tuple[int, int] | None:
         """The value of a label: to its right; below it only for the blocks that put their text
-        there (goals), or when another label stands to its right (a header row over its values).
-        A label with nothing to its right does not take whatever heading the next row starts with."""
+        there (goals), or when the label stands in a header row over a row of values. A label whose
+        value area is blank has no value: it never takes the next label, nor the heading below."""
         if key in self.inline:
             return key
         right, blocked = self.right_of(key)
         if right is not None:
             return right
-        if blocked or self.labels.get(key) in BELOW_LABELS or self._after_label(key):
+        if self.labels.get(key) in self.book.below:
+            r, c = key
+            first = (r, self.span_end_col(key) + 1)
+            if first not in self.cells and (first in self.merge_end or first in self.covered):
+                return None  # a goal written to the right of its label, in a merged area left blank
+            return self.below(key)
+        if self._heads_column(key):
             return self.below(key)
         return None
 
-    def _after_label(self, key: tuple[int, int]) -> bool:
-        """The last of a row of labels (资金总额 | 财政拨款 | … | 项目支出) heads a column too."""
+    def _heads_column(self, key: tuple[int, int]) -> bool:
+        """A header row over its values (资金总额 | 财政拨款 | … | 项目支出, amounts in the row
+        below): every cell of the label's row is a label, and the row below holds no label right of
+        the row's first label."""
         r, c = key
-        left = [cc for cc in self.row_cols(r) if cc < c]
-        return bool(left) and (r, left[-1]) in self.labels
+        cols = self.row_cols(r)
+        if len(cols) < 2 or any((r, cc) not in self.labels for cc in cols):
+            return False
+        below = self.span_end_row(key) + 1
+        first = min((cc for cc in cols if self.labels.get((r, cc)) not in self.book.headings), default=c)
+        return not any((below, cc) in self.labels for cc in self.row_cols(below) if cc >= first)
 
     def blank_target(self, key: tuple[int, int]) -> tuple[int, int]:
         """Where the value of an unfilled label belongs: right after it, or under it where the text
         goes below (goals) or the next cell is another label."""
         nxt = (key[0], self.span_end_col(key) + 1)
-        if nxt in self.labels or self.labels.get(key) in BELOW_LABELS:
+        if nxt in self.merge_end and nxt not in self.cells:
+            return nxt  # its own merged value area, left blank
+        if nxt in self.labels or self.labels.get(key) in self.book.below:
             return self.span_end_row(key) + 1, key[1]
         return nxt
 
@@ -214,8 +235,19 @@ class Grid:
 
 
 _YEAR_IN_TITLE = re.compile(r"((?:19|20)\d{2})\s*年度")
+_YEAR_OF_TABLE = re.compile(r"((?:19|20)\d{2})\s*年(?!\s*\d{1,2}\s*月)")
+_PERIOD_IN_TITLE = re.compile(r"(?:19|20)\d{2}\D{0,3}?[-－—–~～至到]\D{0,3}?(?:19|20)\d{2}年?")
 
 
 def title_year(text: str) -> int | None:
+    """The year of a title: （2025年度）, 2025年度…, or 2025年…表 (2023年项目支出绩效目标申报表);
+    not a period (2022年-2026年) nor a date (2025年6月)."""
     m = _YEAR_IN_TITLE.search(text)
-    return int(m.group(1)) if m else None
+    if m:
+        return int(m.group(1))
+    if "表" in text:
+        text = _PERIOD_IN_TITLE.sub("", text)
+        m = _YEAR_OF_TABLE.search(text)
+        if m and "表" in text[m.end():]:
+            return int(m.group(1))
+    return None

@@ -3,13 +3,14 @@
 `normalise_label` removes what never distinguishes two labels (width, spaces, a trailing colon,
 a leading 其中：) and sets a trailing parenthetical aside as a note (（万元）, （A）, （2025年-2027年）).
 `LabelBook` maps the normalised text to a canonical label through rules/aliases.toml and the
-profile's `[aliases.labels]` table.
+profile's `[aliases.labels]` table; block headings (rules/aliases.toml [headings]) are labels
+that name no field, so that they are never read as a value.
 """
 from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import Mapping
+from typing import Mapping, Sequence
 
 from ...values import halfwidth
 
@@ -19,7 +20,6 @@ _LEADING = re.compile(r"^(?:其中[:：]?|[0-9]+[.、]|[一二三四五六七八
 _COLONS = ":："
 _MAX_LABEL_CHARS = 40  # longer text is content (a goal, an explanation), never a label
 _INLINE = re.compile(r"^\s*([^:：\n]{1,20}?)\s*[:：]\s*(\S.*)$", re.S)
-_NEVER_INLINE = frozenset({"度量单位"})  # 单位：元 is the sheet's unit note, not a 度量单位 value
 _NOT_APPLICABLE = re.compile(r"^[\s\-－—–_/／\\]+$")
 _CACHED_CHARS = _MAX_LABEL_CHARS * 2
 _CACHE_SIZE = 20_000  # a few MB at most; names that never repeat clear it now and then
@@ -52,9 +52,14 @@ class AliasError(ValueError):
 class LabelBook:
     """Canonical label of a normalised cell text, or None if the text is no label."""
 
-    def __init__(self, table: Mapping[str, list[str]], extra: Mapping[str, str] | None = None) -> None:
+    def __init__(self, table: Mapping[str, Sequence[str]], extra: Mapping[str, str] | None = None, *,
+                 headings: Sequence[str] = (), below: Sequence[str] = (), never_inline: Sequence[str] = ()) -> None:
         self.canonical = frozenset(normalise_label(k)[0] for k in table)
-        self._map: dict[str, str] = {}
+        # block headings are labels (never a value) that name no field
+        self.headings = frozenset(normalise_label(h)[0] for h in headings) - self.canonical
+        self.below = frozenset(below)  # labels whose text is written under them
+        self.never_inline = frozenset(never_inline)  # 单位：元 is the sheet's unit note, not a 度量单位 value
+        self._map: dict[str, str] = {h: h for h in self.headings}
         for canon, spellings in table.items():
             key = normalise_label(canon)[0]
             self._map[key] = key
@@ -100,7 +105,7 @@ class LabelBook:
             if m:
                 head, head_note = _normalise(m.group(1))
                 found = self._map.get(head)
-                if found is not None and found not in _NEVER_INLINE:
+                if found is not None and found not in self.never_inline and found not in self.headings:
                     return text, found, head_note, m.group(2).strip()
         return text, canon, (note if canon is not None else None), None
 
@@ -108,19 +113,6 @@ class LabelBook:
         """(canonical label or None, note) for a cell value."""
         key, note = normalise_label(text)
         return self._map.get(key), note
-
-
-@lru_cache(maxsize=1)
-def _shipped() -> dict[str, list[str]]:
-    from ...data import DataError, data_dir, load_toml
-
-    path = data_dir("rules") / "aliases.toml"
-    raw = load_toml(path)
-    labels = raw.get("labels")
-    if not isinstance(labels, dict) or any(
-            not isinstance(v, list) or any(not isinstance(a, str) for a in v) for v in labels.values()):
-        raise DataError(path, "labels", "must be a table of canonical label = [aliases]")
-    return labels
 
 
 _BOOKS: dict[tuple, LabelBook] = {}
@@ -132,5 +124,9 @@ def label_book(profile_aliases: Mapping[str, Mapping[str, str]] | None = None) -
     key = tuple(sorted(extra.items()))
     book = _BOOKS.get(key)
     if book is None:
-        book = _BOOKS[key] = LabelBook(_shipped(), extra)
+        from ...vocabulary import layout, vocabulary
+
+        voc = vocabulary()
+        book = _BOOKS[key] = LabelBook(voc.labels, extra, headings=voc.headings, below=layout("below"),
+                                       never_inline=layout("never_inline"))
     return book

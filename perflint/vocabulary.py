@@ -1,0 +1,205 @@
+"""The label knowledge of perflint, as data: rules/aliases.toml, loaded and checked once.
+
+One place for how forms spell things: label aliases, block headings, indicator level names and the
+decorations forms add to them, operator spellings, template placeholders and layout hints. The
+workbook reader reads forms with it, `perflint template` writes them with it, the shared value
+parsing (values.py) reads operators with it. Nothing is loaded until first asked for: a one-file
+check runs as a pre-commit hook.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any, Mapping
+
+# the six operators of the canonical model (FORMS.md); their spellings are data
+OPERATORS = ("≥", ">", "=", "≤", "<", "定性")
+POSITIVE = ("≥", ">")
+REVERSE = ("≤", "<")
+
+_TABLES = ("labels", "headings", "levels", "operators", "placeholders", "layout")
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    labels: Mapping[str, tuple[str, ...]]       # canonical label → other spellings
+    headings: tuple[str, ...]
+    level1: tuple[str, ...]
+    level2: tuple[str, ...]
+    ordinal_prefix: re.Pattern
+    weight_suffix: re.Pattern
+    trailing: tuple[str, ...]
+    value_suffix: str
+    operators: Mapping[str, str | None]         # spelling (NFKC, no spaces) → canonical, None for 定量
+    suffix_operators: tuple[tuple[str, str], ...]
+    cell_only_operators: frozenset[str]
+    placeholder_names: frozenset[str]
+    placeholder_patterns: tuple[re.Pattern, ...]
+    layout: Mapping[str, tuple[str, ...]]
+
+    @property
+    def level_names(self) -> frozenset[str]:
+        return frozenset(self.level1 + self.level2)
+
+
+def _path():
+    from .data import data_dir
+
+    return data_dir("rules") / "aliases.toml"
+
+
+@lru_cache(maxsize=1)
+def vocabulary() -> Vocabulary:
+    """The shipped vocabulary; a broken rules/aliases.toml is a DataError naming the file and key."""
+    from .data import DataError, load_toml
+
+    path = _path()
+    raw = load_toml(path)
+    unknown = set(raw) - set(_TABLES)
+    if unknown:
+        raise DataError(path, sorted(unknown)[0], f"unknown table (allowed: {', '.join(_TABLES)})")
+
+    def table(name: str) -> dict:
+        value = raw.get(name, {})
+        if not isinstance(value, dict):
+            raise DataError(path, name, "must be a table")
+        return value
+
+    def strings(where: str, value: Any) -> tuple[str, ...]:
+        if not isinstance(value, list) or any(not isinstance(v, str) or not v.strip() for v in value):
+            raise DataError(path, where, "must be a list of non-empty strings")
+        return tuple(value)
+
+    def pattern(where: str, value: Any) -> re.Pattern:
+        if not isinstance(value, str):
+            raise DataError(path, where, "must be a regular expression (a string)")
+        try:
+            return re.compile(value)
+        except re.error as exc:
+            raise DataError(path, where, f"not a valid regular expression: {exc}") from None
+
+    labels = {}
+    for canon, spellings in table("labels").items():
+        labels[canon] = strings(f"labels.{canon}", spellings)
+    headings = strings("headings.names", table("headings").get("names", []))
+    lv = table("levels")
+    ops_raw = dict(table("operators"))
+    none = strings("operators.none", ops_raw.pop("none", []))
+    suffix = ops_raw.pop("suffix", {})
+    if not isinstance(suffix, dict) or any(v not in OPERATORS for v in suffix.values()):
+        raise DataError(path, "operators.suffix", f"must map spellings to one of {' '.join(OPERATORS)}")
+    cell_only = strings("operators.cell_only", ops_raw.pop("cell_only", []))
+    operators: dict[str, str | None] = {}
+    for canon, spellings in ops_raw.items():
+        if canon not in OPERATORS:
+            raise DataError(path, f"operators.{canon}", f"not one of the operators {' '.join(OPERATORS)}")
+        for s in strings(f"operators.{canon}", spellings):
+            operators.setdefault(fold_operator_text(s), canon)
+    for s in none:
+        operators.setdefault(fold_operator_text(s), None)
+    ph = table("placeholders")
+    layout = {k: strings(f"layout.{k}", v) for k, v in table("layout").items()}
+    return Vocabulary(
+        labels=labels, headings=headings,
+        level1=strings("levels.level1", lv.get("level1", [])), level2=strings("levels.level2", lv.get("level2", [])),
+        ordinal_prefix=pattern("levels.ordinal_prefix", lv.get("ordinal_prefix", "(?!)")),
+        weight_suffix=pattern("levels.weight_suffix", lv.get("weight_suffix", "(?!)")),
+        trailing=strings("levels.trailing", lv.get("trailing", [])),
+        value_suffix=str(lv.get("value_suffix", "")),
+        operators=operators,
+        suffix_operators=tuple((fold_operator_text(k), v) for k, v in suffix.items()),
+        cell_only_operators=frozenset(fold_operator_text(s) for s in cell_only),
+        placeholder_names=frozenset(fold_text(s) for s in strings("placeholders.names", ph.get("names", []))),
+        placeholder_patterns=tuple(pattern(f"placeholders.patterns[{i}]", p)
+                                   for i, p in enumerate(ph.get("patterns", []))),
+        layout=layout,
+    )
+
+
+def layout(key: str) -> tuple[str, ...]:
+    return vocabulary().layout.get(key, ())
+
+
+# ---- text folding -----------------------------------------------------------------------------
+@lru_cache(maxsize=8192)
+def fold_text(text: str) -> str:
+    """NFKC (full-width, ﹦, ＞, …), spaces and line breaks removed."""
+    return "".join(unicodedata.normalize("NFKC", text).split())
+
+
+def fold_operator_text(text: str) -> str:
+    return fold_text(text)
+
+
+# ---- operators --------------------------------------------------------------------------------
+def operator_of(text: str) -> tuple[bool, str | None]:
+    """(known, canonical) for a whole 指标性质 cell; unknown text gives (False, None)."""
+    t = fold_text(text)
+    ops = vocabulary().operators
+    if t in ops:
+        return True, ops[t]
+    return False, None
+
+
+@lru_cache(maxsize=1)
+def prefix_operators() -> tuple[tuple[str, str], ...]:
+    """Spellings that may open a value (≥95%, 不低于90%), longest first so 大于等于 wins over 大于."""
+    voc = vocabulary()
+    items = [(k, v) for k, v in voc.operators.items()
+             if v is not None and k not in voc.cell_only_operators and k not in dict(voc.suffix_operators)]
+    return tuple(sorted(items, key=lambda kv: -len(kv[0])))
+
+
+def suffix_operators() -> tuple[tuple[str, str], ...]:
+    return vocabulary().suffix_operators
+
+
+# ---- levels -----------------------------------------------------------------------------------
+@lru_cache(maxsize=4096)
+def level_name(text: str) -> str:
+    """A 一级/二级 cell as the tree names it: 一、产出指标, 产出指标(50分), 产出指标（50）,
+    服务对象满意度指标等 and 产出值 all give the plain name. Text that is no decorated level name is
+    returned without its spaces only."""
+    voc = vocabulary()
+    t = fold_text(text)
+    if not t:
+        return t
+    known = voc.level_names
+    m = voc.ordinal_prefix.match(t)
+    if m and len(t) > m.end():
+        t = t[m.end():]
+    for _ in range(2):  # 产出指标(50分)等, 产出指标等(50分)
+        m = voc.weight_suffix.search(t)
+        if m and m.start() > 0:
+            t = t[:m.start()]
+        for word in voc.trailing:
+            if t.endswith(word) and len(t) > len(word):
+                stem = t[: -len(word)]
+                if stem.endswith("指标") or stem in known or stem + "指标" in known:
+                    t = stem
+    suffix = voc.value_suffix
+    if suffix and t.endswith(suffix) and len(t) > len(suffix):
+        stem = t[: -len(suffix)]
+        if stem + "指标" in known:
+            t = stem + "指标"
+    return t
+
+
+# ---- placeholders -----------------------------------------------------------------------------
+def is_placeholder_name(text: Any) -> bool:
+    """A template's spare 三级 text: 指标2, 指标2：, ……, …, /, —, 无."""
+    if not isinstance(text, str):
+        return False
+    voc = vocabulary()
+    t = fold_text(text).rstrip(":")
+    if not t:
+        return True
+    return t in voc.placeholder_names or any(p.search(t) for p in voc.placeholder_patterns)
+
+
+# ---- the label table a profile extends --------------------------------------------------------
+def alias_line(spelling: str, canonical: str) -> str:
+    """The line that teaches perflint a spelling, as a profile's [aliases.labels] entry."""
+    return f'"{spelling}" = "{canonical}"'
