@@ -50,6 +50,7 @@ class AppConfig:
     workers: int = 2
     request: RequestLimits = field(default_factory=RequestLimits)
     check_timeout: float = 900.0  # seconds for one upload's whole check, past the per-file limit
+    upload_root: str | None = None  # where each upload's private folder is made (default: the system's temp)
 
     @property
     def limits(self) -> Limits:
@@ -251,7 +252,7 @@ def _rule_json(meta: Any) -> dict:
 
 async def _receive(request: Request, config: AppConfig) -> tuple[Folder | None, Response | None]:
     """The request's files in a new private folder, or the answer that refuses them."""
-    folder = Folder(tempfile.mkdtemp(prefix="perflint-serve-"), config.limits, config.request)
+    folder = Folder(tempfile.mkdtemp(prefix="perflint-serve-", dir=config.upload_root), config.limits, config.request)
     form = None
     try:
         try:

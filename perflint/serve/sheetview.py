@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
-from typing import Any, Iterable
+from typing import Any
 
 MAX_ROWS = 400
 MAX_COLS = 60
@@ -13,7 +13,7 @@ MAX_SHEETS = 20
 MAX_TEXT = 2000  # characters of one cell shown
 
 
-def workbook_view(path: str, limits: Any, locations: Iterable[Any] = ()) -> list[dict] | None:
+def workbook_view(path: str, limits: Any = None) -> list[dict] | None:
     """[{name, rows, cols, cells: [[row, col, text, numeric]], merges: [[r1, c1, r2, c2]], truncated}],
     0-based; None when the file is no workbook or cannot be drawn."""
     suffix = path.rsplit(".", 1)[-1].lower()

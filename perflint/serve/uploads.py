@@ -122,9 +122,10 @@ class Folder:
             if inner is None:
                 raise UploadRefused(400, f"压缩包“{label}”中的路径不安全：{name[:100]}",
                                     f"the archive {label!r} holds an unsafe path: {name[:100]}")
+            raw_parts = [p for p in re.split(r"[\\/]+", name) if p]
+            if any(p.startswith((".", "__MACOSX")) for p in raw_parts) or raw_parts[-1].startswith("~$"):
+                continue  # as a folder walk skips them
             leaf = inner.rsplit("/", 1)[-1]
-            if any(p.startswith((".", "__MACOSX")) for p in inner.split("/")) or leaf.startswith("~$"):
-                continue
             if os.path.splitext(leaf)[1].lower() not in SUFFIXES:
                 continue
             chosen.append((inner, info))

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 _STATE: dict[str, Any] = {}
+# a file the sniffer refused (or whose check ran out of time or crashed) is never opened again to be drawn
+_UNSAFE_TO_DRAW = frozenset({"F001", "F007", "F010", "F011"})
 
 
 @dataclass(frozen=True)
@@ -103,7 +105,7 @@ def check_upload(job: str, folder: str, names: list[str], lang: str = "zh", grid
         fmt.file(result)
         if xlsx is not None:
             xlsx.file(result)
-        if grids:
+        if grids and not any(f.code in _UNSAFE_TO_DRAW for f in result.findings):
             located[result.path] = [f.location for f in result.all_findings()]
     fmt.close(summary)
     answer: dict[str, Any] = {"report": _strip(out.getvalue(), prefix), "departments": _departments(summary)}
@@ -115,8 +117,8 @@ def check_upload(job: str, folder: str, names: list[str], lang: str = "zh", grid
     if grids:
         from .sheetview import workbook_view
 
-        answer["grids"] = {name: workbook_view(os.path.join(folder, name), run.limits, located.get(name, []))
-                           for name in names}
+        views = {name: workbook_view(os.path.join(folder, name), run.limits) for name in names if name in located}
+        answer["grids"] = {name: view for name, view in views.items() if view}
     return answer
 
 
