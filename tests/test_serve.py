@@ -433,3 +433,21 @@ def test_a_one_file_check_never_imports_the_web_framework(tmp_path):
     r = subprocess.run([sys.executable, "-c", code, str(JSON_FILE)], capture_output=True, text=True, cwd=ROOT,
                        env=dict(os.environ, PYTHONPATH=str(ROOT)), timeout=120)
     assert r.returncode == 0, r.stderr
+
+
+def test_marked_up_workbook_download(client):
+    from openpyxl import load_workbook
+
+    try:
+        import perflint.annotate  # noqa: F401
+    except ImportError:  # this perflint has no annotator: the page offers no such download
+        assert client.get("/api/config").json()["annotate"] is False
+        assert client.post("/api/annotate", files=upload(RETURNED_XLSX)).status_code == 501
+        return
+    assert client.get("/api/config").json()["annotate"] is True
+    r = client.post("/api/annotate", files=upload(RETURNED_XLSX))
+    assert r.status_code == 200, r.text
+    assert ".审核.xlsx" in r.headers["content-disposition"] or "%E5%AE%A1%E6%A0%B8.xlsx" in r.headers["content-disposition"]
+    wb = load_workbook(io.BytesIO(r.content))
+    assert len(wb.sheetnames) > 1
+    assert client.post("/api/annotate", files=upload(RETURNED_XLSX, XLS)).status_code == 400

@@ -27,7 +27,7 @@ from starlette.staticfiles import StaticFiles
 from .. import __version__
 from ..readers import Limits
 from .uploads import Folder, RequestLimits, UploadRefused
-from .work import ServeSettings, check_upload, init_worker, warm
+from .work import ServeSettings, annotate_upload, check_upload, init_worker, warm
 
 STATIC = Path(__file__).parent / "static"
 TOKEN_ENV = "PERFLINT_SERVE_TOKEN"
@@ -221,6 +221,27 @@ def create_app(config: AppConfig | None = None) -> FastAPI:
             shutil.rmtree(folder.path, ignore_errors=True)
         name = "审核意见.xlsx" if lang == "zh" else "review.xlsx"
         return Response(answer["xlsx"], headers={"Content-Disposition": _attachment(name)},
+                        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+    @app.post("/api/annotate", summary="The marked-up copy of one uploaded workbook (as `--annotate` writes it)",
+              openapi_extra=_UPLOAD_SCHEMA, response_class=Response)
+    async def api_annotate(request: Request, lang: str = Query("zh", pattern="^(zh|en)$")) -> Response:
+        if _annotator() is None:
+            return _error(501, "此版本的 perflint 不能生成批注版工作簿", "this perflint cannot mark up workbooks")
+        folder, refused = await _receive(request, config)
+        if refused is not None:
+            return refused
+        try:
+            if len(folder.names) != 1:
+                return _error(400, "请只上传一个工作簿", "upload exactly one workbook")
+            answer = await state["checker"].run(annotate_upload, folder.path, folder.names[0], lang)
+        except Exception as exc:  # noqa: BLE001
+            return _failed(exc)
+        finally:
+            shutil.rmtree(folder.path, ignore_errors=True)
+        if "error" in answer:
+            return _error(422, answer["error"]["zh"], answer["error"]["en"])
+        return Response(answer["data"], headers={"Content-Disposition": _attachment(answer["filename"])},
                         media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -63,21 +63,11 @@ def check_upload(job: str, folder: str, names: list[str], lang: str = "zh", grid
     the report are the names as uploaded, never the private folder's.
     """
     from .. import __version__
-    from ..batch import Batch, BatchPlan
     from ..formatters.json_report import JsonFormatter
-    from ..history import for_run
     from ..report import ReportMeta, Summary
-    from ..run import build_engine, reader_options
 
-    settings: ServeSettings = _STATE["settings"]
     catalogue, profile = _STATE["policy"]
     files = [os.path.join(folder, n) for n in names]
-    run = _run_settings(settings, files, lang)
-    history = for_run(run, catalogue, profile, files)
-    if history is not None and getattr(history, "run", None) is not None:
-        _forget(history.run)
-    engine = build_engine(run, catalogue, profile, history)
-    batch = Batch(engine, BatchPlan(run, profile, history, run.timeout or None), reader_options(run, profile))
     meta = ReportMeta(__version__, profile.name, lang)
     out = io.StringIO()
     fmt = JsonFormatter(out, None, meta)
@@ -99,7 +89,8 @@ def check_upload(job: str, folder: str, names: list[str], lang: str = "zh", grid
         if queue is not None and job:
             queue.put((job, done[0], len(files), result.verdict))
 
-    for result in batch.run(files, advance):
+    run, results = _check(files, lang, advance)
+    for result in results:
         result = _renamed(result, prefix)
         summary.add(result)
         fmt.file(result)
@@ -120,6 +111,40 @@ def check_upload(job: str, folder: str, names: list[str], lang: str = "zh", grid
         views = {name: workbook_view(os.path.join(folder, name), run.limits) for name in names if name in located}
         answer["grids"] = {name: view for name, view in views.items() if view}
     return answer
+
+
+def _check(files: list[str], lang: str, advance: Any = None) -> tuple[Any, Any]:
+    """The run's settings and its results, in order: one run, so the H rules compare the upload's
+    files with each other and with the server's history."""
+    from ..batch import Batch, BatchPlan
+    from ..history import for_run
+    from ..run import build_engine, reader_options
+
+    settings: ServeSettings = _STATE["settings"]
+    catalogue, profile = _STATE["policy"]
+    run = _run_settings(settings, files, lang)
+    history = for_run(run, catalogue, profile, files)
+    if history is not None and getattr(history, "run", None) is not None:
+        _forget(history.run)
+    engine = build_engine(run, catalogue, profile, history)
+    batch = Batch(engine, BatchPlan(run, profile, history, run.timeout or None), reader_options(run, profile))
+    return run, batch.run(files, advance)
+
+
+def annotate_upload(folder: str, name: str, lang: str = "zh") -> dict:
+    """The marked-up copy of one uploaded workbook, as `perflint check --annotate` writes it:
+    {"data": xlsx bytes, "filename": its name} or {"error": {"zh", "en"}}."""
+    from .. import annotate
+
+    path = os.path.join(folder, name)
+    _, results = _check([path], lang)
+    result = next(iter(results))
+    try:
+        data = annotate.annotate_workbook(path, result, lang, catalogue=_STATE["policy"][0],
+                                          name=os.path.basename(name))
+    except annotate.AnnotateError as exc:
+        return {"error": {"zh": f"无法生成批注版工作簿：{exc}", "en": f"cannot mark up the workbook: {exc}"}}
+    return {"data": data, "filename": annotate.annotated_name(os.path.basename(name))}
 
 
 def _forget(run_files: Any) -> None:

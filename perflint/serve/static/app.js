@@ -296,7 +296,7 @@
     const head = el("div", { class: "detail-head" },
       el("span", { class: `badge big ${file.verdict}`, text: t("verdict")[file.verdict] }),
       el("h2", { text: file.path }));
-    if (state.config && state.config.annotate && /\.(xlsx|xlsm)$/i.test(file.path)) {
+    if (state.config && state.config.annotate && /\.(xlsx|xlsm|xls)$/i.test(file.path) && !file.path.includes("/")) {
       const original = state.files.find((f) => f.name === file.path.split("/").pop());
       if (original) {
         const b = el("button", { type: "button", class: "secondary extra-download", text: t("dl_annotated") });
