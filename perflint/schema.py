@@ -118,7 +118,7 @@ def field_label(kind: str | None, ptr: str, lang: str = "zh") -> str:
             continue
         node = node.get("properties", {}).get(token, {}) if isinstance(node, dict) else {}
         if lang == "zh":
-            parts.append(str(node.get("title") or token))
+            parts.append(str(node.get("title") or token).removeprefix("其中："))
         else:
             parts.append(_EN_WORDS.get(token, token.replace("_", " ")))
     if tokens[0] == "indicators" and len(tokens) == 2:
