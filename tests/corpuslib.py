@@ -172,9 +172,15 @@ class Seen:
     message: str
 
     def matches(self, code: str, location: str) -> bool:
-        """A cell location matches the finding's cell; a pointer matches the finding's pointer, whatever
-        enclosing cell the reader shows it at (a field the form lacks has no cell of its own)."""
-        return code == self.code and location in ((self.cell,) if "!" in location else (self.pointer,))
+        """A cell location matches the finding's cell. A pointer names something the form lacks, which
+        has no cell of its own: it matches the finding's pointer whatever cell the reader shows it at,
+        or a block above it that is missing as a whole (F003 at /funds/annual for a form with no
+        年度资金总额 row says the same as at /funds/annual/total)."""
+        if code != self.code:
+            return False
+        if "!" in location:
+            return location == self.cell
+        return location == self.pointer or bool(self.pointer) and location.startswith(self.pointer + "/")
 
 
 def seen(findings) -> list[Seen]:
