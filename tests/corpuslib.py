@@ -127,7 +127,9 @@ def write(form: Form, folder: Path, fmt: str = "xlsx") -> Path:
             for r, row in enumerate(sheet["rows"], start=1):
                 for c, value in enumerate(row, start=1):
                     if value != "":
-                        ws.cell(row=r, column=c, value=value)
+                        cell = ws.cell(row=r, column=c, value=value)
+                        if isinstance(value, str) and value.startswith("="):
+                            cell.data_type = "s"  # text as typed (=100百分比), never a formula
             for m in sheet.get("merges", []):
                 ws.merge_cells(m)
         wb.save(path)
