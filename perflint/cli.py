@@ -100,14 +100,16 @@ def convert(
     to: str = typer.Option("json", "--to", help="Target format: json."),
     out_dir: Optional[Path] = typer.Option(None, "-d", "--out-dir", help="Folder for the output (default: beside each input)."),
     profile: str = typer.Option("national", "--profile", help="Profile whose label aliases to use."),
+    explain: bool = typer.Option(False, "--explain", help="Print how each sheet was read (each field, its cell and "
+                                 "label; the labels not placed) instead of writing JSON."),
 ) -> None:
     """Write each document of each file as canonical JSON (one file per document)."""
     if to != "json":
         raise _fail("--to supports json")
-    from .convert import convert_files
+    from .convert import convert_files, explain_files
 
     try:
-        code = convert_files(files, out_dir, profile)
+        code = explain_files(files, profile) if explain else convert_files(files, out_dir, profile)
     except DataError as exc:
         raise _fail(str(exc))
     raise typer.Exit(code)

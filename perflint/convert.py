@@ -157,3 +157,61 @@ def convert_files(files: Iterable[str], out_dir: str | os.PathLike | None, profi
             written.add(target.resolve())
             out.write(f"{target}\n")
     return code
+
+
+def explain_files(files: Iterable[str], profile: str = "national", *, stdout: TextIO | None = None,
+                  stderr: TextIO | None = None) -> int:
+    """`perflint convert --explain`: for each sheet, each canonical field with the cell it came from
+    and the label that led there, the labels the reader could not place, and the fields it could
+    not find. Writes nothing."""
+    from .catalogue import default_catalogue
+    from .profiles import load_profile
+    from .readers import ReaderOptions, read_path
+
+    out, err = stdout or sys.stdout, stderr or sys.stderr
+    prof = load_profile(profile, default_catalogue())
+    options = ReaderOptions(aliases=prof.aliases, explain=True)
+    code = 0
+    for path in files:
+        if not os.path.isfile(path):
+            err.write(f"perflint: {path}: no such file\n")
+            code = 1
+            continue
+        outcome = read_path(path, options)
+        out.write(f"{path}\n")
+        docs = {doc.sheet: doc for doc in outcome.documents}
+        if not outcome.explanations:
+            if outcome.documents:
+                out.write("  JSON 文档：字段即其键，无需对照标签\n")
+            else:
+                out.write("  未读出任何表（见 perflint check 的 F 类结果）\n")
+                code = 1
+        for sheet in outcome.explanations:
+            doc = docs.get(sheet["sheet"])
+            if sheet["kind"] is None:
+                out.write(f"  工作表“{sheet['sheet']}”：不是四类表之一，已跳过\n")
+            else:
+                out.write(f"  工作表“{sheet['sheet']}”：{sheet['kind']}\n")
+            for item in sorted(sheet["fields"], key=lambda f: _pointer_order(f["pointer"])):
+                value = doc.get(item["pointer"]) if doc is not None else None
+                if isinstance(value, (Mapping, tuple)):
+                    continue  # a block: its fields are listed one by one
+                labels = " × ".join(f"{lab['text']}（{lab['cell']}）" for lab in item["labels"]) or "（按位置）"
+                out.write(f"    {item['pointer']:<34} {item['cell']:<6} ← {labels} = {_short(value)}\n")
+            for ptr, canon in sheet["missing"].items():
+                out.write(f"    {ptr:<34} 未找到标签“{canon}”\n")
+            if sheet["unplaced"]:
+                seen = "、".join(f"{u['text']}（{u['cell']}）" for u in sheet["unplaced"])
+                out.write(f"    未能放置的标签：{seen}\n")
+    return code
+
+
+def _pointer_order(ptr: str) -> tuple:
+    return tuple((0, int(t), "") if t.isdigit() else (1, 0, t) for t in pointer_tokens(ptr))
+
+
+def _short(value: Any) -> str:
+    if value is None:
+        return "（空）"
+    text = str(value).replace("\n", " ")
+    return text if len(text) <= 30 else text[:29] + "…"

@@ -109,6 +109,15 @@ class Engine:
             if key.endswith("_ref") and isinstance(value, str) and value.startswith("/"):
                 args[key] = _reference(doc, value, location, self.lang)
         message = render(meta.template(self.lang, hit.variant), args, self.lang)
+        hints = getattr(doc, "hints", None)
+        if hints:  # a field the reader could not find: what it saw instead
+            probe = hit.pointer
+            while probe.count("/") > 1 and probe not in hints:
+                probe = probe.rsplit("/", 1)[0]
+            if probe in hints:
+                from .vocabulary import render_hint
+
+                message += render_hint(hints[probe], self.lang)
         return Finding(code, meta.slug, self.profile.severity.get(code, meta.severity), message, location,
                        args, hit.related)
 

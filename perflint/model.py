@@ -219,13 +219,16 @@ class Document:
     # the plain dict the reader built, for the schema validator (which wants dicts and lists: this
     # spares thawing the frozen copy); rules see `data` only
     plain: Any = field(default=None, compare=False, repr=False)
+    # for a field the reader could not find: the labels it saw that might be it, and the alias
+    # line that would teach it (appended to the message of the finding at that pointer)
+    hints: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def build(cls, kind: str, data: dict, *, path: str = "", sheet: str | None = None,
               locations: dict[str, Cell] | None = None,
-              reader_hits: list[tuple[str, Hit]] | tuple = ()) -> "Document":
+              reader_hits: list[tuple[str, Hit]] | tuple = (), hints: Mapping[str, Any] | None = None) -> "Document":
         return cls(kind, freeze(data), path, sheet, MappingProxyType(dict(locations or {})), tuple(reader_hits),
-                   data if isinstance(data, dict) else None)
+                   data if isinstance(data, dict) else None, hints or {})
 
     def get(self, ptr: str, default: Any = None) -> Any:
         node: Any = self.data

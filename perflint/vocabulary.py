@@ -203,3 +203,22 @@ def is_placeholder_name(text: Any) -> bool:
 def alias_line(spelling: str, canonical: str) -> str:
     """The line that teaches perflint a spelling, as a profile's [aliases.labels] entry."""
     return f'"{spelling}" = "{canonical}"'
+
+
+def render_hint(hint: Mapping[str, Any], lang: str = "zh") -> str:
+    """The sentence added to a finding on a field whose label the reader did not find."""
+    seen = hint.get("seen") or []
+    label = hint.get("label", "")
+    if lang == "en":
+        out = f" (no label \"{label}\" found"
+        out += f"; labels seen: {', '.join(seen)}" if seen else ""
+        if hint.get("line"):
+            out += f"; if {hint.get('cell')} means it, add to a profile's [aliases.labels]: {hint['line']} " \
+                   f"(or add the spelling to \"{label}\" in rules/aliases.toml [labels])"
+        return out + ")"
+    out = f"（未找到“{label}”标签"
+    out += f"；该表中未识别的标签：{'、'.join(seen)}" if seen else ""
+    if hint.get("line"):
+        out += f"；如 {hint.get('cell')} 即此项，请在 profile 的 [aliases.labels] 中加一行 {hint['line']}" \
+               f"（或将其加入 rules/aliases.toml [labels] 中“{label}”的别名）"
+    return out + "）"

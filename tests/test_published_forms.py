@@ -165,3 +165,193 @@ def test_perflints_own_sample_with_a_blank_annual_total_is_returned(tmp_path):
     assert ("F003", f"{ws.title}!{target.coordinate}") in findings(path)
     assert verdict(path) == "return"
     shutil.rmtree(tmp_path, ignore_errors=True)
+
+
+# ---- decorated levels ---------------------------------------------------------------------------
+def test_decorated_level_names_are_the_plain_levels(tmp_path):
+    path = sheet(tmp_path, A13="一、产出指标(50分)", B13="数量值", B14="质量指标（20）", A16="效益指标等",
+                 A17="满意度指标（10分）", B17="服务对象满意度指标等")
+    assert findings(path) == set()
+    levels = [(i["level1"], i["level2"]) for i in document(path).data["indicators"]]
+    assert levels == [("产出指标", "数量指标"), ("产出指标", "质量指标"), ("产出指标", "时效指标"),
+                      ("效益指标", "社会效益指标"), ("满意度指标", "服务对象满意度指标")]
+
+
+def test_levels_written_with_value_for_indicator(tmp_path):
+    path = sheet(tmp_path, A13="产出值", A16="效益值", A17="满意度值")
+    assert findings(path) == set()
+
+
+# ---- operators in every spelling ----------------------------------------------------------------
+@pytest.mark.parametrize("spelling, canon", [("﹦", "="), ("═", "="), ("≧", "≥"), ("＞＝", "≥"), ("大于等于", "≥"),
+                                             ("不低于", "≥"), ("不少于", "≥"), ("≦", "≤"), ("不高于", "≤"),
+                                             ("不超过", "≤"), ("＜", "<")])
+def test_operator_spellings_in_the_operator_column(spelling, canon, tmp_path):
+    path = sheet(tmp_path, D13=spelling)
+    assert document(path).data["indicators"][0]["operator"] == canon
+    expected = set() if canon in ("≥", "=") else None
+    if expected is not None:
+        assert findings(path) == expected
+
+
+@pytest.mark.parametrize("text, op, value", [("═120", "=", 120), ("≧120", "≥", 120), ("﹦120", "=", 120),
+                                             ("120以上", "≥", 120), ("不少于120", "≥", 120)])
+def test_operator_spellings_inline_with_the_value(text, op, value, tmp_path):
+    path = sheet(tmp_path, D13="", E13=text)
+    ind = document(path).data["indicators"][0]
+    assert (ind["operator"], ind["value"], ind["unit"]) == (op, value, "公里")
+    assert findings(path) == set()
+
+
+# ---- the wrong column ---------------------------------------------------------------------------
+def test_long_term_values_beside_the_annual_ones_are_not_read(tmp_path):
+    rows, merges = project_target()
+    for row in rows[11:]:
+        row.insert(4, "")  # an empty 中长期指标值 column before 指标值
+    rows[11][4], rows[11][5] = "中长期指标值", "年度指标值"
+    path = write(rows, tmp_path / "long.xlsx", merges)
+    assert findings(path) == set()
+    assert [i["value"] for i in document(path).data["indicators"]] == [120, 85, "2025年12月", "明显改善", 90]
+
+
+def test_an_all_blank_column_never_wins_over_a_filled_one(tmp_path):
+    rows, merges = project_target()
+    for row in rows[11:]:
+        row.insert(4, "")
+    rows[11][4], rows[11][5] = "指标值", "指标值"
+    path = write(rows, tmp_path / "twice.xlsx", merges)
+    assert findings(path) == set()
+    assert document(path).data["indicators"][0]["value"] == 120
+
+
+# ---- labels of other provinces ------------------------------------------------------------------
+def test_other_provinces_labels_read_clean(tmp_path):
+    path = sheet(tmp_path, A3="项目支出名称", A4="主管部门及编码", E4="项目执行单位", E10="本年度绩效目标",
+                 C12="指标内容", E12="指标值及单位")
+    assert findings(path) == set()
+    doc = document(path)
+    assert doc.data["project"]["implementing_unit"] == "示例区公路养护中心"
+    assert doc.data["goals"]["annual"] == "2025年完成120公里农村公路日常养护"
+
+
+@pytest.mark.parametrize("label", ["项目主管部门", "主管部门及其编码", "主管单位"])
+def test_department_aliases(label, tmp_path):
+    assert findings(sheet(tmp_path, A4=label)) == set()
+
+
+def test_a_plainly_performance_form_with_other_labels_is_no_f002(tmp_path):
+    path = sheet(tmp_path, A1="2025年度乡村公路养护项目绩效目标", A3="项目全称", A4="项目主管部门", E4="项目实施单位", C12="指标内容")
+    assert findings(path) == set()
+
+
+def test_a_form_without_its_level_columns_is_read_and_says_what_is_missing(tmp_path):
+    rows, merges = project_target()
+    for row in rows[11:]:
+        del row[0:2]  # no 一级/二级 columns at all
+    path = write(rows, tmp_path / "nolevels.xlsx", tuple(m for m in merges if m != "A13:A15"))
+    found = findings(path)
+    assert ("F002", SHEET) not in found and not any(code == "F002" for code, _ in found)
+    assert ("I301", "Sheet1!A12") in found  # the table's first header cell
+    assert len(document(path).data["indicators"]) == 5
+
+
+# ---- years, amounts, placeholders, units --------------------------------------------------------
+@pytest.mark.parametrize("title, year", [("2023年项目支出绩效目标申报表", 2023), ("项目支出绩效目标表（2024年度）", 2024),
+                                         ("某县2025年度项目支出绩效目标表", 2025)])
+def test_the_year_of_the_title(title, year, tmp_path):
+    path = sheet(tmp_path, A1=title, F5=f"{year - 1}-{year + 1}", E15=f"{year}年12月")
+    assert document(path).data["fiscal_year"] == year
+    assert findings(path) == set()
+
+
+def test_the_year_from_an_evaluation_year_label(tmp_path):
+    path = sheet(tmp_path, A1="项目支出绩效目标申报表", A18="评价年度", B18="2025年")
+    assert document(path).data["fiscal_year"] == 2025
+
+
+@pytest.mark.parametrize("cell, wan", [("300万元", 300), ("0.03亿元", 300), ("3,000,000元", 300), ("300（万元）", 300)])
+def test_amounts_with_their_unit_in_the_cell(cell, wan, tmp_path):
+    path = sheet(tmp_path, F7=cell, F8=cell)
+    assert document(path).data["funds"]["annual"]["total"] == pytest.approx(wan)
+    assert findings(path) == set()
+
+
+def test_ten_thousand_wan_is_no_f004(tmp_path):
+    path = sheet(tmp_path, C7="10000万元", C8="10000万元", F7=300)
+    assert document(path).data["funds"]["medium_term"]["total"] == 10000
+    assert findings(path) == set()
+
+
+def test_a_sheet_in_yuan_converts_every_amount(tmp_path):
+    path = sheet(tmp_path, F2="金额单位：元", B6=3000000, C7=9000000, C8=9000000, F7=3000000, F8=3000000)
+    funds = document(path).data["funds"]
+    assert (funds["medium_term"]["total"], funds["annual"]["total"]) == (pytest.approx(900), pytest.approx(300))
+    assert document(path).data["project"]["prior_year_budget"] == pytest.approx(300)
+    assert findings(path) == set()
+
+
+@pytest.mark.parametrize("spare", ["指标1", "指标2:", "指标2：", "……", "…", "/", "—", "无"])
+def test_template_spare_rows_are_skipped(spare, tmp_path):
+    rows, merges = project_target(C18=spare)
+    path = write(rows, tmp_path / "spare.xlsx", merges + ("A17:A18", "B17:B18"))
+    assert findings(path) == set()
+    assert len(document(path).data["indicators"]) == 5
+
+
+# ---- what the reader could not place ------------------------------------------------------------
+def _all(path: Path, lang: str = "zh"):
+    (result,) = check_paths([str(path)], lang=lang)
+    return list(result.all_findings())
+
+
+def test_an_unrecognised_label_is_where_the_missing_field_points_with_the_alias_to_add(tmp_path):
+    path = sheet(tmp_path, E4="项目承担单位")
+    assert findings(path) == {("B103", "Sheet1!E4")}  # the unknown label, not an unrelated cell
+    (b103,) = [f for f in _all(path) if f.code == "B103"]
+    assert "项目承担单位（E4）" in b103.message
+    assert '"项目承担单位" = "实施单位"' in b103.message
+    (en,) = [f for f in _all(path, "en") if f.code == "B103"]
+    assert '"项目承担单位" = "实施单位"' in en.message and "labels seen" in en.message
+
+
+def test_the_hinted_alias_line_in_a_profile_fixes_the_form(tmp_path):
+    path = sheet(tmp_path, E4="项目承担单位")
+    profile = tmp_path / "county.toml"
+    profile.write_text('extends = "national"\n[aliases.labels]\n"项目承担单位" = "实施单位"\n', encoding="utf-8")
+    (result,) = check_paths([str(path)], profile=str(profile))
+    assert not [f for f in result.all_findings() if f.code == "B103"]
+
+
+def test_a_missing_department_names_the_labels_seen(tmp_path):
+    path = sheet(tmp_path, A4="主办部门")
+    assert findings(path) == {("B102", "Sheet1!A4")}
+    (b102,) = [f for f in _all(path) if f.code == "B102"]
+    assert "主办部门（A4）" in b102.message and '"主办部门" = "主管部门"' in b102.message
+
+
+def test_convert_explain_prints_each_field_its_cell_and_label_and_the_labels_not_placed(tmp_path):
+    import io
+
+    from perflint.convert import explain_files
+
+    path = sheet(tmp_path, E4="项目承担单位", A2="联系人", B2="张三")
+    out = io.StringIO()
+    assert explain_files([str(path)], stdout=out) == 0
+    text = out.getvalue()
+    assert "/project/name" in text and "B3" in text and "← 项目名称（A3） = 乡村公路日常养护" in text
+    assert "/funds/annual/total                F7     ← 年度资金总额（E7） = 300" in text
+    assert "/indicators/0/value                E13    ← 指标值（E12） = 120" in text
+    assert "未找到标签“实施单位”" in text
+    assert "未能放置的标签：" in text and "项目承担单位（E4）" in text and "联系人（A2）" in text
+    assert not list(tmp_path.glob("*.json"))  # --explain writes nothing
+
+
+def test_convert_explain_on_the_command_line(tmp_path):
+    from typer.testing import CliRunner
+
+    from perflint.cli import app
+
+    path = sheet(tmp_path)
+    result = CliRunner().invoke(app, ["convert", "--explain", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "/project/department/name" in result.output and "← 主管部门（A4）" in result.output

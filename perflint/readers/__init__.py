@@ -47,12 +47,14 @@ class Limits:
 class ReaderOptions:
     limits: Limits = field(default_factory=Limits)
     aliases: Mapping[str, Mapping[str, str]] = field(default_factory=dict)  # extra label aliases from the profile
+    explain: bool = False  # keep how each sheet was read (perflint convert --explain)
 
 
 @dataclass
 class ReadOutcome:
     documents: list[Document] = field(default_factory=list)
     hits: list[tuple[str, Hit]] = field(default_factory=list)  # file-level
+    explanations: list[dict] = field(default_factory=list)  # per sheet, with ReaderOptions(explain=True)
 
     def fail(self, code: str, ptr: str = "", variant: str | None = None, **args) -> "ReadOutcome":
         self.hits.append((code, Hit.at(ptr, variant=variant, **args)))

@@ -23,6 +23,7 @@ from ..normalise import Normaliser
 from .forms import SheetForm, detect
 from .grid import Grid, a1
 from .labels import label_book, normalise_label
+from .trace import explain, missing_hints, skipped_sheet
 from .xlsxparts import PartTooLarge
 
 WAIVER_SHEETS = ("perflint", "审核豁免")
@@ -96,7 +97,7 @@ def _read_sheets(wb, path: str, options: ReaderOptions, outcome: ReadOutcome, pa
     names = [m.name for m in metas]
     waivers: list[tuple[dict, Cell]] = []
     waiver_sheets = [n for n in names if normalise_label(n)[0].lower() in WAIVER_SHEETS]
-    found: list[tuple[str, SheetForm, dict, list]] = []
+    found: list[tuple[str, SheetForm, dict, list, dict]] = []
     skipped: list[tuple[str, str]] = []  # (sheet, why)
     for meta in metas:
         name = meta.name
@@ -128,6 +129,8 @@ def _read_sheets(wb, path: str, options: ReaderOptions, outcome: ReadOutcome, pa
         if kind is None:
             if not hidden:
                 skipped.append((name, "blank" if not grid.cells else "other"))
+                if options.explain:
+                    outcome.explanations.append(skipped_sheet(grid))
             continue
         extras = None
         if parts is not None:
@@ -147,11 +150,14 @@ def _read_sheets(wb, path: str, options: ReaderOptions, outcome: ReadOutcome, pa
         except Exception as exc:  # noqa: BLE001 - a reader bug on one sheet leaves the others readable
             outcome.fail("F001", variant="internal", error=f"工作表“{name}”：{type(exc).__name__}: {exc}")
             continue
+        hints = missing_hints(form)
+        if options.explain:
+            outcome.explanations.append(dict(explain(form), kind=kind))
         f005 = []
         if extras is not None:
             for key, formula in sorted(extras.formulas.items()):
                 f005.append(("F005", Hit.at(form.used.get(key, ""), formula=formula, _sheet=name, _cell=a1(*key))))
-        found.append((name, form, data, f005))
+        found.append((name, form, data, f005, hints))
     if not found:
         if any(code in ("F001", "F007") for code, _ in outcome.hits):
             return outcome  # the sheet that could not be read may well be the form: say only that
@@ -159,7 +165,7 @@ def _read_sheets(wb, path: str, options: ReaderOptions, outcome: ReadOutcome, pa
         return outcome.fail("F002", variant="no_form", sheets=checked)
     for name, why in skipped:
         outcome.fail("F008", variant=None if why == "other" else why, sheet=name, _sheet=name)
-    for name, form, data, f005 in found:
+    for name, form, data, f005, hints in found:
         mine = [(w, c) for w, c in waivers if _waiver_for(w, name, names, found)]
         if mine:
             data["waivers"] = [w for w, _ in mine]
@@ -168,7 +174,7 @@ def _read_sheets(wb, path: str, options: ReaderOptions, outcome: ReadOutcome, pa
         norm = Normaliser(form.kind, reported=frozenset(h.pointer for _, h in f005))
         data = norm.run(data)
         outcome.documents.append(Document.build(form.kind, data, path=path, sheet=name, locations=form.locations,
-                                                reader_hits=form.hits + f005 + norm.hits))
+                                                reader_hits=form.hits + f005 + norm.hits, hints=hints))
     return outcome
 
 
@@ -187,7 +193,7 @@ def _waiver_for(waiver: dict, sheet: str, sheets: list[str], forms: list) -> boo
     m = _BARE_CELL.match(where)
     if m and len(forms) > 1:
         ref = f"{m.group(1).upper()}{m.group(2)}"
-        owners = [name for name, form, _, hits in forms
+        owners = [name for name, form, _, hits, _h in forms
                   if any(c.cell == ref for c in form.locations.values())
                   or any(h.args.get("_cell") == ref for _, h in form.hits + hits)]
         return sheet in owners if owners else sheet == forms[0][0]

@@ -6,17 +6,15 @@ from typing import Any
 
 from ...model import Cell, Hit, pointer
 from ...values import NotANumber, halfwidth, parse_number, split_inline
+from ...vocabulary import is_placeholder_name, layout
 from .grid import Grid, a1, title_year
 
 _TITLE_ROWS = 8
-_PLACEHOLDER = re.compile(r"^(?:(?:三级)?指标(?:名称)?\d*|[…．.。·\-—_]+|\d+|无|待填|请填写.*)$")
-_ENDS_TABLE = ("总分", "合计", "总计", "评价结论", "自评结论", "评价等级", "自评等级")
-_ENDS_PREFIX = ("评价结论", "自评结论", "合计:", "总分:", "总计:", "填表人", "填报人", "单位负责人", "审核人")
 _DEPT_CODE = re.compile(r"^\s*[\[【(（]?\s*(\d{6,})\s*[\]】)）]?\s*[-－—_:：、]?\s*(.*)$", re.S)
 _PERIOD = re.compile(r"((?:19|20)\d{2})\D{0,4}?(?:-|－|—|–|~|～|至|到)\D{0,3}?((?:19|20)\d{2})")
 _ONE_YEAR = re.compile(r"^((?:19|20)\d{2})年?$")
-_YUAN = re.compile(r"(?:^|[(])(?:金额)?单位[:]?元\)?$")
-_YUAN_HEAD = re.compile(r"^(?:项目资金|资金情况|预算资金|资金|金额)\(元\)$")
+# 单位：元, 金额单位：元, （单位：元）, 资金单位:人民币元, also at the end of a line holding other notes
+_YUAN = re.compile(r"(?:^|[(,，;；\s]|金额|资金)单位[:]?(?:人民币)?元(?:\)|$|[,，;；\s])")
 
 IND_COLUMNS = {
     "一级指标": "level1", "二级指标": "level2", "三级指标": "name", "指标性质": "operator",
@@ -57,33 +55,65 @@ def kind_of_title(t: str) -> str | None:
 
 
 def indicator_header(grid: Grid) -> int | None:
+    """The header row of the indicator table: 一级指标 with 三级指标 (or 指标名称) in one row; else,
+    for a form whose levels are missing, 三级指标 with another indicator column (二级指标, 指标值…)."""
     for key in grid.by_label.get("一级指标", ()):
         r = key[0]
         if any(grid.labels.get((r, c)) == "三级指标" for c in grid.row_cols(r)):
             return r
+    for key in grid.by_label.get("三级指标", ()):
+        r = key[0]
+        others = {grid.labels.get((r, c)) for c in grid.row_cols(r)} & _HEADER_PARTNERS
+        if others:
+            return r
     return None
 
 
+_HEADER_PARTNERS = frozenset({"一级指标", "二级指标", "指标性质", "年度指标值", "度量单位", "实际完成值", "中长期指标值"})
+
+
 def detect(grid: Grid) -> tuple[str | None, tuple[int, int] | None]:
-    """(kind, title cell) of a sheet, or (None, None) when it is none of the four forms."""
+    """(kind, title cell) of a sheet, or (None, None) when it is none of the four forms.
+
+    A sheet that is plainly a performance form (a title or label saying 绩效目标 / 绩效自评, and an
+    indicator table) is read as one even when its identity labels or levels are missing or
+    misspelt: the rules then say what is missing, rather than F002."""
     title, kind = find_title(grid)
     header = indicator_header(grid)
     identity = sum(1 for lab in _IDENTITY if lab in grid.by_label)
     if kind:
         return (kind, title) if header is not None or identity >= 2 else (None, None)
-    if header is None or identity == 0:
+    if header is None:
         return None, None
-    dept = "项目名称" not in grid.by_label and "部门名称" in grid.by_label
-    selfeval = any(lab in grid.by_label for lab in _SELFEVAL_MARKS)
+    words = _form_words(grid)
+    if identity == 0 and words is None:
+        return None, None
+    dept = "项目名称" not in grid.by_label and ("部门名称" in grid.by_label or bool(words and words[1]))
+    selfeval = any(lab in grid.by_label for lab in _SELFEVAL_MARKS) or bool(words and words[0])
     return f"{'dept' if dept else 'project'}_{'selfeval' if selfeval else 'target'}", None
 
 
+def _form_words(grid: Grid) -> tuple[bool, bool] | None:
+    """(self-evaluation, department) when a title-like cell says 绩效目标/绩效自评/…, else None."""
+    words = layout("form_words")
+    for r in grid.rows()[:_TITLE_ROWS]:
+        for c in grid.row_cols(r):
+            value = grid.cells[(r, c)]
+            if isinstance(value, str) and len(value) <= 80:
+                t = re.sub(r"\s+", "", halfwidth(value))
+                if any(w in t for w in words) and "说明" not in t:
+                    return ("自评" in t or "评价" in t), ("整体" in t or ("部门" in t and "项目" not in t))
+    return None
+
+
 def sheet_in_yuan(grid: Grid) -> bool:
-    for norm in grid.texts.values():
-        if "元" in norm and (_YUAN.search(norm) or _YUAN_HEAD.match(norm)):
+    """A sheet-wide 单位：元 note, or a funds heading or total in 元 (项目资金（元）, 资金总额（元）)."""
+    for key, norm in grid.texts.items():
+        if "元" in norm and "单位" in norm and _YUAN.search(halfwidth(str(grid.cells[key])).replace(" ", "")):
             return True
     for key, note in grid.notes.items():
-        if note == "元" and grid.labels.get(key) in ("中期资金总额", "年度资金总额"):
+        if note in ("元", "单位:元", "单位：元") and (grid.labels.get(key) in ("中期资金总额", "年度资金总额")
+                                                 or grid.labels.get(key) in grid.book.headings):
             return True
     return False
 
@@ -104,6 +134,9 @@ class SheetForm:
         self.used: dict[tuple[int, int], str] = {}  # cell → pointer, for findings on cells (F005)
         self.guess_percent = guess_percent
         self.selfeval = kind.endswith("selfeval")
+        self.sources: dict[str, tuple[int, int]] = {}  # pointer → the label cell that led to its value
+        self.missing: dict[str, str] = {}  # pointer → the canonical label that was nowhere on the sheet
+        self.table: tuple[int, int] | None = None  # first and last row of the indicator table
 
     # -- helpers
     def at(self, ptr: str, key: tuple[int, int] | None) -> None:
@@ -144,7 +177,9 @@ class SheetForm:
         """(label found, label cell, value cell) and the location of the value (or of its blank cell)."""
         label, value = self.g.find(canon)
         if label is None:
+            self.missing.setdefault(ptr, canon)
             return False, None, None
+        self.sources[ptr] = label
         self.at(ptr, value if value is not None else self.g.blank_target(label))
         # the enclosing block (/project, /funds/annual…) is where its first label stands, so that a
         # finding on a missing sibling still points into the form
@@ -243,7 +278,9 @@ class SheetForm:
         p: dict[str, Any] = {}
         self.set_text(p, "code", "项目编码", "/project/code")
         self.set_text(p, "name", "项目名称", "/project/name")
-        found, _, cell = self.field("主管部门", "/project/department")
+        # a project form without 主管部门 may name its 预算单位/部门名称 instead
+        owner = "主管部门" if "主管部门" in self.g.by_label or "部门名称" not in self.g.by_label else "部门名称"
+        found, _, cell = self.field(owner, "/project/department")
         if found:
             code, name = split_code(self.text(cell))
             p["department"] = {"code": code, "name": name}
@@ -283,6 +320,7 @@ class SheetForm:
         out: dict[str, Any] = {}
         yuan = self._yuan_for(h)
         self.at(ptr, h)
+        self.sources[ptr + "/total"] = h
         near = [k for canon in ("当年财政拨款", "其他资金") for k in g.by_label.get(canon, ())
                 if h[0] < k[0] <= h[0] + 4]
         # pair layout: the 其中 rows sit under the head, in its column; otherwise the heads run
@@ -310,6 +348,7 @@ class SheetForm:
                 continue
             out[key] = self.amount(cell, yuan)
             self.at(f"{ptr}/{key}", cell or g.blank_target(sub))
+            self.sources[f"{ptr}/{key}"] = sub
         return out
 
     def _meet(self, row_label: str, head: tuple[int, int], exclude=None) -> tuple[int, int] | None:
@@ -493,6 +532,8 @@ class SheetForm:
         if self.kind == "dept_target":
             pairs = (("annual", "年度目标"),)
         for key, canon in pairs:
+            if key == "expected" and canon not in self.g.by_label and "年度目标" in self.g.by_label:
+                canon = "年度目标"  # a self-evaluation that calls the expected goal 项目年度目标
             self.set_text(goals, key, canon, f"/goals/{key}")
         return goals
 
@@ -523,6 +564,7 @@ class SheetForm:
         if sub and len(sub) * 2 >= len(g.row_cols(nxt)):
             cols.update(sub)
             last_header = max(last_header, nxt)
+        self._filled_candidate(cols, header, last_header)
         if self.selfeval and "value" in cols:
             cols["target"] = cols.pop("value")
         first = g.cell((header, cols.get("level1", 0)))
@@ -535,7 +577,9 @@ class SheetForm:
         c1, c2, cn = cols.get("level1"), cols.get("level2"), cols.get("name")
         name_col = cn if cn is not None else cmin
         total_row = None
+        self.table = (header, last_header)
         for r in range(last_header + 1, g.last_row + 1):
+            self.table = (header, r)
             row = [c for c in g.row_cols(r) if cmin <= c <= cmax]
             if any(self._ends_table((r, c)) for c in g.row_cols(r) if c <= name_col):
                 total_row = r
@@ -564,7 +608,7 @@ class SheetForm:
             name_cell = (r, cn) if cn is not None else None
             name = self.text(name_cell)
             numbers = [cols[k] for k in ("value", "target", "actual", "weight", "score") if k in cols]
-            if (name is None or _PLACEHOLDER.match(re.sub(r"\s+", "", halfwidth(name)))) and \
+            if (name is None or is_placeholder_name(name)) and \
                     not any((r, c) in g.cells for c in numbers):
                 self.skip_row(r, cn if cn is not None else row[0], name or "")
                 continue
@@ -612,12 +656,33 @@ class SheetForm:
             out.append(ind)
         return out, total_row, cols.get("score")
 
+    def _filled_candidate(self, cols: dict[str, int], header: int, last_header: int) -> None:
+        """Two columns of the same meaning (two 指标值 columns, a split header): an all-blank one
+        never wins over a filled one."""
+        g = self.g
+        seen: dict[str, list[int]] = {}
+        for r in range(header, last_header + 1):
+            for c in g.row_cols(r):
+                name = IND_COLUMNS.get(g.labels.get((r, c), ""))
+                if name and c not in seen.setdefault(name, []):
+                    seen[name].append(c)
+        rows = [r for r in g.rows() if last_header < r <= last_header + 200]
+        for name, candidates in seen.items():
+            if len(candidates) < 2 or name not in cols:
+                continue
+            if any((r, cols[name]) in g.cells for r in rows):
+                continue
+            filled = [c for c in candidates if any((r, c) in g.cells for r in rows)]
+            if filled:
+                cols[name] = filled[0]
+
     def _ends_table(self, key: tuple[int, int]) -> bool:
         """总分 / 合计 / 评价结论 in the columns up to the indicator names closes the table."""
         text = self.g.texts.get(key)
         if text is None:
             return False
-        return text in _ENDS_TABLE or self.g.labels.get(key) == "总分" or text.startswith(_ENDS_PREFIX)
+        return text in layout("table_ends") or self.g.labels.get(key) == "总分" \
+            or text.startswith(layout("table_ends_prefix"))
 
     def skip_row(self, r: int, col: int, name: str) -> None:
         ref = a1(r, col)

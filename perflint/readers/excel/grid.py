@@ -234,7 +234,7 @@ class Grid:
         return (exact or hits)[0], None
 
 
-_YEAR_IN_TITLE = re.compile(r"((?:19|20)\d{2})\s*年度")
+_YEAR_IN_TITLE = re.compile(r"((?:19|20)\d{2})\s*[)）]?\s*年度")
 _YEAR_OF_TABLE = re.compile(r"((?:19|20)\d{2})\s*年(?!\s*\d{1,2}\s*月)")
 _PERIOD_IN_TITLE = re.compile(r"(?:19|20)\d{2}\D{0,3}?[-－—–~～至到]\D{0,3}?(?:19|20)\d{2}年?")
 
