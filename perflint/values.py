@@ -60,7 +60,8 @@ def parse_number(value: Any, *, percent_fraction: bool = False) -> float | int |
     return int(number) if number.is_integer() and "." not in text else number
 
 
-_AMOUNT_UNIT = re.compile(r"^(.*?)\(?(亿元|万元|千元|元|亿|万)\)?$")
+# a unit after the number (in brackets or not), then perhaps a bracketed breakdown: 854万(其中…)
+_AMOUNT_UNIT = re.compile(r"^(.*?)\(?(亿元|万元|千元|元|亿|万)\)?(?:\([^()]*\))?$")
 _UNIT_FACTOR = {"亿元": 10000, "亿": 10000, "万元": 1, "万": 1, "千元": 0.1, "元": 0.0001}
 
 

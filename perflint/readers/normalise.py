@@ -57,6 +57,10 @@ class Normaliser:
         raw = ind.get(key)
         if not isinstance(raw, str):
             return
+        if raw.strip() in _bare_units():  # only the unit, the number never filled in
+            ind.setdefault("unit", raw.strip()) if not ind.get("unit") else None
+            ind[key] = None
+            return
         op, value, unit = split_inline(raw)
         if op and not ind.get("operator"):
             ind["operator"] = op
@@ -139,9 +143,28 @@ class Normaliser:
 _REQUIRED: dict[str, dict[tuple, tuple[str, bool]]] = {}
 
 
+def _bare_units() -> frozenset[str]:
+    from ..vocabulary import layout
+
+    return frozenset(layout("bare_units"))
+
+
+# Amounts that may not be left blank where their label stands (FORMS.md: 年度资金总额, 财政拨款,
+# 全年预算数, 全年执行数): a blank cell is F003 at that cell. A form that has no such row at all
+# is the schema's to judge (it requires only the totals); the amounts of an optional block
+# (中期资金) are required only once something in that block is filled.
+_BLANK_REQUIRED = {
+    "project_target": [("funds", "annual", "total"), ("funds", "annual", "fiscal"),
+                       ("funds", "medium_term", "total"), ("funds", "medium_term", "fiscal")],
+    "dept_target": [("funds", "total"), ("funds", "fiscal")],
+    "project_selfeval": [("funds", row, col) for row in ("total", "fiscal_current") for col in ("adjusted", "executed")],
+    "dept_selfeval": [("funds", "adjusted"), ("funds", "executed")],
+}
+_OPTIONAL_BLOCKS = frozenset({("funds", "medium_term")})
+
+
 def _required_amounts(kind: str) -> dict[tuple, tuple[str, bool]]:
-    """{amount path: (its title, whether its block is required too)} for the amounts the schema
-    requires, worked out once per kind."""
+    """{amount path: (its title from the schema, whether its block is required too)}, once per kind."""
     out = _REQUIRED.get(kind)
     if out is not None:
         return out
@@ -152,21 +175,12 @@ def _required_amounts(kind: str) -> dict[tuple, tuple[str, bool]]:
         schema = load_schema(kind)
     except (OSError, ValueError):
         schema = {}
-    for path in _AMOUNT_FIELDS.get(kind, ()):
-        node, titles, block_required, ok = schema, [], True, True
-        for depth, token in enumerate(path):
-            required = token in (node.get("required") or ())
-            node = (node.get("properties") or {}).get(token)
-            if not isinstance(node, dict):
-                ok = False
-                break
-            titles.append(re.sub(r"^其中[:：]", "", str(node.get("title", token))))
-            if depth == len(path) - 1:
-                ok = required
-            elif depth > 0 and not required:
-                block_required = False
-        if ok:
-            field = titles[-1] if len(titles) < 3 or titles[-1] == titles[-2] else f"{titles[-2]}·{titles[-1]}"
-            out[path] = (field, block_required)
+    for path in _BLANK_REQUIRED.get(kind, ()):
+        node, titles = schema, []
+        for token in path:
+            node = (node.get("properties") or {}).get(token) if isinstance(node, dict) else None
+            titles.append(re.sub(r"^其中[:：]", "", str((node or {}).get("title", token))))
+        field = titles[-1] if len(titles) < 3 or titles[-1] == titles[-2] else f"{titles[-2]}·{titles[-1]}"
+        out[path] = (field, path[:-1] not in _OPTIONAL_BLOCKS)
     _REQUIRED[kind] = out
     return out

@@ -11,7 +11,7 @@ from .grid import Grid, a1, title_year
 
 _TITLE_ROWS = 8
 _DEPT_CODE = re.compile(r"^\s*[\[【(（]?\s*(\d{6,})\s*[\]】)）]?\s*[-－—_:：、]?\s*(.*)$", re.S)
-_PERIOD = re.compile(r"((?:19|20)\d{2})\D{0,4}?(?:-|－|—|–|~|～|至|到)\D{0,3}?((?:19|20)\d{2})")
+_PERIOD = re.compile(r"((?:19|20)\d{2})[^-－—–~～至到]{0,6}?(?:-|－|—|–|~|～|至|到)\D{0,3}?((?:19|20)\d{2})")
 _ONE_YEAR = re.compile(r"^((?:19|20)\d{2})年?$")
 # 单位：元, 金额单位：元, （单位：元）, 资金单位:人民币元, also at the end of a line holding other notes
 _YUAN = re.compile(r"(?:^|[(,，;；\s]|金额|资金)单位[:]?(?:人民币)?元(?:\)|$|[,，;；\s])")
