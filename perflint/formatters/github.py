@@ -12,13 +12,15 @@ from typing import IO
 
 from ..model import FileResult, Finding
 from ..report import ReportMeta, Summary
+from ..output import open_output
+from .safe import strip_controls
 from .labels import VERDICT, WORDS, counts_text, finding_message, unverified_text
 
 _LEVEL = {"error": "error", "warning": "warning", "info": "notice"}
 
 
 def escape_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return strip_controls(text).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
 def escape_property(text: str) -> str:
@@ -29,7 +31,7 @@ class GithubFormatter:
     def __init__(self, out: IO[str] | None, path: str | None, meta: ReportMeta, quiet: bool = False,
                  **_: object) -> None:
         self._own = out is None
-        self.out = out if out is not None else open(path, "w", encoding="utf-8")
+        self.out = out if out is not None else open_output(path)
         self.lang = meta.lang
         self.quiet = quiet
 

@@ -9,12 +9,13 @@ from __future__ import annotations
 import datetime as _dt
 import shutil
 import tempfile
-from html import escape
 from typing import IO, Any
 
 from ..model import FileResult, Finding
 from ..report import ReportMeta, Summary
+from ..output import open_output
 from . import UsesCatalogue
+from .safe import html_text as escape
 from .labels import (SEVERITY, VERDICT, WORDS, advice, document_title, finding_message, grade_label, location_text,
                      unverified_text)
 
@@ -47,7 +48,7 @@ class HtmlFormatter(UsesCatalogue):
     def __init__(self, out: IO[str] | None, path: str | None, meta: ReportMeta, catalogue: Any = None,
                  **_: object) -> None:
         self._own = out is None
-        self.out = out if out is not None else open(path, "w", encoding="utf-8")
+        self.out = out if out is not None else open_output(path)
         self.meta = meta
         self.lang = meta.lang
         self._catalogue = catalogue
@@ -74,7 +75,7 @@ class HtmlFormatter(UsesCatalogue):
                 f'<td class="sev sev-{f.severity}">{escape(SEVERITY[lang][f.severity])}</td>'
                 f'<td class="where">{escape(location_text(f.location, lang))}</td>'
                 f'<td class="why">{escape(finding_message(f, lang))}</td>'
-                f'<td class="advice">{escape(self._advice(f.code))}</td></tr>')
+                f'<td class="advice">{escape(advice(self.catalogue.rules.get(f.code), self.lang, f))}</td></tr>')
         rows.append("</table>")
         return "".join(rows)
 

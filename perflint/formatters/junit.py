@@ -13,6 +13,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 from ..model import FileResult, Finding
 from ..report import ReportMeta, Summary
+from ..output import open_output
 from .labels import SEVERITY, VERDICT, WORDS, document_title, finding_message, grade_label
 
 
@@ -31,7 +32,7 @@ def _attr(value) -> str:
 class JunitFormatter:
     def __init__(self, out: IO[str] | None, path: str | None, meta: ReportMeta, **_: object) -> None:
         self._own = out is None
-        self.out = out if out is not None else open(path, "w", encoding="utf-8")
+        self.out = out if out is not None else open_output(path)
         self.lang = meta.lang
         self.out.write('<?xml version="1.0" encoding="UTF-8"?>\n')
         self.out.write(f'<testsuites name={_attr("perflint")}>\n')

@@ -16,6 +16,7 @@ from urllib.parse import quote
 
 from ..model import FileResult, Finding
 from ..report import ReportMeta, Summary
+from ..output import open_output
 from . import UsesCatalogue
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -37,7 +38,7 @@ class SarifFormatter(UsesCatalogue):
     def __init__(self, out: IO[str] | None, path: str | None, meta: ReportMeta, catalogue: Any = None,
                  root: str | None = None, **_: object) -> None:
         self._own = out is None
-        self.out = out if out is not None else open(path, "w", encoding="utf-8")
+        self.out = out if out is not None else open_output(path)
         self.meta = meta
         self.lang = meta.lang
         self.root = os.path.abspath(root or os.getcwd())
