@@ -346,9 +346,12 @@ class SheetForm:
                 cell = g.right_of(sub)[0]
             if sub is None:
                 continue
-            out[key] = self.amount(cell, yuan)
             self.at(f"{ptr}/{key}", cell or g.blank_target(sub))
-            self.sources[f"{ptr}/{key}"] = sub
+            if not grid_mode:
+                self.sources[f"{ptr}/{key}"] = sub
+            if cell is None and key == "other":
+                continue  # a blank optional amount is simply absent
+            out[key] = self.amount(cell, yuan)
         return out
 
     def _meet(self, row_label: str, head: tuple[int, int], exclude=None) -> tuple[int, int] | None:
