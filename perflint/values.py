@@ -17,6 +17,8 @@ _SIGNS = str.maketrans({"﹦": "=", "﹤": "<", "﹥": ">", "﹢": "+", "﹣": "
 
 _NUMBER_RE = re.compile(r"^[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)?(?:\.\d+)?$")
 _LEADING_NUMBER_RE = re.compile(r"^([+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|[+-]?\.\d+)\s*(.*)$")
+# a month with no year (9月前, 11月底前, 7月): a point in the fiscal year, never a quantity of 月
+_MONTH_RE = re.compile(r"^\s*(\d{1,2})\s*月\s*(?:份)?\s*(?:底|末|中旬|上旬|下旬|初)?\s*(?:前|之前|以前|内|止)?\s*$")
 _DATE_RE = re.compile(r"(\d{4})\s*年\s*(?:(\d{1,2})\s*月)?(?:\s*(\d{1,2})\s*日)?|(\d{4})[-/.](\d{1,2})(?:[-/.](\d{1,2}))?")
 
 
@@ -121,6 +123,8 @@ def _split_text(value: str) -> tuple[str | None, Any, str | None]:
                 op, text = canon, text[: -len(spelling)].strip()
                 break
     m = _LEADING_NUMBER_RE.match(text.replace(" ", "") if op else text)
+    if m and _MONTH_RE.match(text) and 1 <= int(m.group(1).split(".")[0] or 0) <= 12 and "." not in m.group(1):
+        return op, text, None  # 9月前: a deadline in the year, kept as text like 2024年9月
     if m and not _DATE_RE.match(text):
         number_text, unit = m.group(1), m.group(2).strip()
         try:
@@ -147,6 +151,9 @@ def extract_date(value: Any) -> tuple[int, int, int] | None:
         return None
     m = _DATE_RE.search(halfwidth(value))
     if not m:
+        mm = _MONTH_RE.match(re.sub(r"^(?:[^\d\u4e00-\u9fff]|不晚于|不迟于|早于)*", "", halfwidth(value)))
+        if mm and 1 <= int(mm.group(1)) <= 12:
+            return 0, int(mm.group(1)), 31  # the year unsaid: comparable with another month of it
         return None
     year = int(m.group(1) or m.group(4))
     month = int(m.group(2) or m.group(5) or 12)

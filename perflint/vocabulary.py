@@ -38,6 +38,7 @@ class Vocabulary:
     placeholder_names: frozenset[str]
     placeholder_patterns: tuple[re.Pattern, ...]
     layout: Mapping[str, tuple[str, ...]]
+    parent: Mapping[str, str] = None  # 二级 written in the 一级 column → its 一级
 
     @property
     def level_names(self) -> frozenset[str]:
@@ -115,7 +116,21 @@ def vocabulary() -> Vocabulary:
         placeholder_patterns=tuple(pattern(f"placeholders.patterns[{i}]", p)
                                    for i, p in enumerate(ph.get("patterns", []))),
         layout=layout,
+        parent=_parents(path, lv.get("parent", {})),
     )
+
+
+def _parents(path, raw: Any) -> dict[str, str]:
+    from .data import DataError
+
+    if not isinstance(raw, dict) or any(not isinstance(v, str) for v in raw.values()):
+        raise DataError(path, "levels.parent", "must map a 二级 name to its 一级 name")
+    return {fold_text(k): v for k, v in raw.items()}
+
+
+def level_parent(name: str) -> str | None:
+    """The 一级 of a 二级 name written in the 一级 column, if the vocabulary knows it."""
+    return vocabulary().parent.get(fold_text(name))
 
 
 def layout(key: str) -> tuple[str, ...]:

@@ -11,7 +11,7 @@ from typing import Any, Callable
 
 from ..model import Hit, pointer
 from ..values import NotANumber, halfwidth, normalise_operator, parse_amount, parse_number, split_inline
-from ..vocabulary import level_name
+from ..vocabulary import level_name, level_parent
 
 _AMOUNT_FIELDS = {
     "project_target": [("project", "prior_year_budget")]
@@ -64,6 +64,10 @@ class Normaliser:
         op, value, unit = split_inline(raw)
         if op and not ind.get("operator"):
             ind["operator"] = op
+        if op and isinstance(value, str) and value.strip() in _bare_units():  # ≧ %: no number
+            ind.setdefault("unit", value.strip()) if not ind.get("unit") else None
+            ind[key] = None
+            return
         if unit and not ind.get("unit"):
             ind["unit"] = unit
         quantitative = normalise_operator(ind.get("operator")) not in (None, "定性") or op is not None
@@ -137,6 +141,9 @@ class Normaliser:
                 for key in ("level1", "level2"):  # 一、产出指标, 产出指标(50分), 产出值 → 产出指标
                     if isinstance(ind.get(key), str) and ind[key]:
                         ind[key] = level_name(ind[key])
+                l1 = ind.get("level1")
+                if isinstance(l1, str) and l1 and ind.get("level2") in (None, "", l1) and level_parent(l1):
+                    ind["level1"], ind["level2"] = level_parent(l1), l1
         return data
 
 

@@ -537,8 +537,14 @@ class SheetForm:
         for key, canon in pairs:
             if key == "expected" and canon not in self.g.by_label and "年度目标" in self.g.by_label:
                 canon = "年度目标"  # a self-evaluation that calls the expected goal 项目年度目标
+            if key == "annual" and canon not in self.g.by_label and self._one_goal():
+                canon = "中期目标"  # a form with one goal only, headed 总体目标: it is the year's goal
             self.set_text(goals, key, canon, f"/goals/{key}")
         return goals
+
+    def _one_goal(self) -> bool:
+        heads = self.g.by_label.get("中期目标", ())
+        return len(heads) == 1 and self.g.texts.get(heads[0]) == "总体目标" and "中期目标" not in self.g.texts.values()
 
     # -- indicators
     def indicators(self) -> tuple[list, int | None, int | None]:
