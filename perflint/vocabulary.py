@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Mapping
 
@@ -22,8 +21,10 @@ REVERSE = ("≤", "<")
 _TABLES = ("labels", "headings", "levels", "operators", "placeholders", "layout")
 
 
-@dataclass(frozen=True)
 class Vocabulary:
+    """The loaded tables (a plain class: a dataclass costs more to define than the check path
+    should pay before any form needs it)."""
+
     labels: Mapping[str, tuple[str, ...]]       # canonical label → other spellings
     headings: tuple[str, ...]
     level1: tuple[str, ...]
@@ -38,7 +39,10 @@ class Vocabulary:
     placeholder_names: frozenset[str]
     placeholder_patterns: tuple[re.Pattern, ...]
     layout: Mapping[str, tuple[str, ...]]
-    parent: Mapping[str, str] = None  # 二级 written in the 一级 column → its 一级
+    parent: Mapping[str, str]  # 二级 written in the 一级 column → its 一级
+
+    def __init__(self, **tables: Any) -> None:
+        self.__dict__.update(tables)
 
     @property
     def level_names(self) -> frozenset[str]:
