@@ -138,6 +138,8 @@ class Normaliser:
                 for key in ("level1", "level2", "name", "unit"):
                     if isinstance(ind.get(key), str):
                         ind[key] = ind[key].strip()
+                if isinstance(ind.get("unit"), str) and ind["unit"] in _percent_units():
+                    ind["unit"] = "%"
                 for key in ("level1", "level2"):  # 一、产出指标, 产出指标(50分), 产出值 → 产出指标
                     if isinstance(ind.get(key), str) and ind[key]:
                         ind[key] = level_name(ind[key])
@@ -148,6 +150,12 @@ class Normaliser:
 
 
 _REQUIRED: dict[str, dict[tuple, tuple[str, bool]]] = {}
+
+
+def _percent_units() -> frozenset[str]:
+    from ..vocabulary import layout
+
+    return frozenset(layout("percent_units"))
 
 
 def _bare_units() -> frozenset[str]:
