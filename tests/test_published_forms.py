@@ -355,3 +355,20 @@ def test_convert_explain_on_the_command_line(tmp_path):
     result = CliRunner().invoke(app, ["convert", "--explain", str(path)])
     assert result.exit_code == 0, result.output
     assert "/project/department/name" in result.output and "← 主管部门（A4）" in result.output
+
+
+@pytest.mark.parametrize("text, period", [("2025年1月至12月", (2025, 2025)), ("2025年4月-2026年2月", (2025, 2026)),
+                                          ("2024年-2026年", (2024, 2026))])
+def test_periods_written_with_months(text, period, tmp_path):
+    path = sheet(tmp_path, F5=text)
+    p = document(path).data["project"]["period"]
+    assert (p["start"], p["end"]) == period
+    assert not [f for f in findings(path) if f[0] == "F004"]
+
+
+@pytest.mark.parametrize("target, actual", [("9月前", "7月"), ("11月底前", "10月")])
+def test_a_month_deadline_is_a_date_not_a_quantity(target, actual):
+    from perflint.values import extract_date, split_inline
+
+    assert split_inline(target) == (None, target, None)
+    assert extract_date(actual) < extract_date(target)

@@ -745,10 +745,14 @@ def parse_period(value: Any) -> dict:
     m = _PERIOD.search(text)
     if m:
         return {"start": int(m.group(1)), "end": int(m.group(2))}
-    m = _ONE_YEAR.match(text)
+    m = _ONE_YEAR.match(text) or _MONTHS_OF_A_YEAR.match(text)
     if m:
         return {"start": int(m.group(1)), "end": int(m.group(1))}
     return {"start": value.strip(), "end": None}
+
+
+# months of one year: 2023年1月至12月, 2023年1-12月, 2023.1-2023.12 is caught by _PERIOD
+_MONTHS_OF_A_YEAR = re.compile(r"^((?:19|20)\d{2})年\d{1,2}月?(?:-|－|—|–|~|～|至|到)\d{1,2}月(?:底|末)?$")
 
 
 def ex_ante(text: str | None) -> str | None:
