@@ -39,7 +39,7 @@ def _run(settings: RunSettings, catalogue: Catalogue, profile: Profile, files: l
 
         known = load_baseline(baseline)
     plan = BatchPlan(settings, profile, history, settings.timeout or None)
-    batch = Batch(engine, plan, reader_options(settings, profile), resolve_jobs(settings.jobs),
+    batch = Batch(engine, plan, reader_options(settings, profile), min(resolve_jobs(settings.jobs), max(1, len(files))),
                   _open_cache(settings, profile, history))
     summary = Summary()
     with _progress(len(files), settings.lang) as advance:
