@@ -161,6 +161,10 @@ def _run_inputs(files: list[str], settings, cfg, profile, baseline: str | None) 
 
 def main(argv: list[str]) -> int:
     args = build_parser().parse_args(argv)
+    try:  # a file name that is not UTF-8 is shown escaped, never a crash halfway through the output
+        sys.stdout.reconfigure(errors="backslashreplace")  # type: ignore[union-attr]
+    except (AttributeError, ValueError):
+        pass
     problem = _check_options(args)
     if problem:
         return _fail(problem)

@@ -19,9 +19,47 @@ from .run import RunSettings, build_engine, reader_options
 def run_check(settings: RunSettings, catalogue: Catalogue, profile: Profile, files: list[str], fmt: str,
               outputs: list[tuple[str, str]], *, quiet: bool = False, report_split: str | None = None,
               ledger: str | None = None, baseline: str | None = None, write_baseline: str | None = None) -> int:
+    from .output import discard_pending
+
     meta = ReportMeta(__version__, profile.name, settings.lang, settings.fail_on)
-    return _run(settings, catalogue, profile, files, fmt, outputs, meta, quiet=quiet, report_split=report_split,
-                ledger=ledger, baseline=baseline, write_baseline=write_baseline)
+    try:
+        return _run(settings, catalogue, profile, files, fmt, outputs, meta, quiet=quiet, report_split=report_split,
+                    ledger=ledger, baseline=baseline, write_baseline=write_baseline)
+    except BaseException:
+        discard_pending()  # an interrupt or a crash leaves no partial report: the old files stay as they were
+        raise
+
+
+EXIT_PIPE = 141  # 128 + SIGPIPE: what a shell reports for a command whose reader went away
+
+
+class _Stdout:
+    """The formatter writing to stdout. When its reader leaves (`perflint check … | head -1`) it falls
+    silent; the run goes on only if it still has files to write."""
+
+    def __init__(self, formatter: Any) -> None:
+        self.formatter = formatter
+        self.gone = False
+
+    def _guard(self, call, arg) -> None:
+        if self.gone:
+            return
+        try:
+            call(arg)
+        except BrokenPipeError:
+            self.gone = True
+            try:  # whatever is still buffered goes nowhere, and no later flush fails
+                devnull = os.open(os.devnull, os.O_WRONLY)
+                os.dup2(devnull, sys.stdout.fileno())
+                os.close(devnull)
+            except (OSError, ValueError):
+                pass
+
+    def file(self, result) -> None:
+        self._guard(self.formatter.file, result)
+
+    def close(self, summary) -> None:
+        self._guard(self.formatter.close, summary)
 
 
 def _run(settings: RunSettings, catalogue: Catalogue, profile: Profile, files: list[str], fmt: str,
@@ -45,8 +83,8 @@ def _run(settings: RunSettings, catalogue: Catalogue, profile: Profile, files: l
     with _progress(len(files), settings.lang) as advance:
         # formatters are made inside the progress display so that their terminal output goes above it
         root = report_root(files)
-        formatters: list[Any] = [make_formatter(fmt, sys.stdout, None, meta, quiet=quiet, catalogue=catalogue,
-                                                root=root)]
+        stdout = _Stdout(make_formatter(fmt, sys.stdout, None, meta, quiet=quiet, catalogue=catalogue, root=root))
+        formatters: list[Any] = [stdout]
         for out_fmt, path in outputs:
             try:
                 formatters.append(make_formatter(out_fmt, None, path, meta, quiet=False, report_split=report_split,
@@ -67,16 +105,22 @@ def _run(settings: RunSettings, catalogue: Catalogue, profile: Profile, files: l
             summary.add(result)
             for f in formatters:
                 f.file(result)
+            if stdout.gone and len(formatters) == 1:
+                raise BrokenPipeError  # nobody reads the rest, and no file waits for it
     failed: list[str] = []
     for f in formatters:
         try:
             f.close(summary)
-        except BrokenPipeError:
-            raise  # the reader of stdout has gone (`| head`): nothing to report, see entry.main
         except OSError as exc:  # e.g. the workbook is open in Excel: the other reports still get written
-            failed.append(f"{getattr(f, 'path', None) or exc.filename or ''}: {exc.strerror or exc}")
+            failed.append(f"{exc.filename or getattr(f, 'path', None) or ''}: {exc.strerror or exc}")
+        except DataError as exc:
+            failed.append(str(exc))
+        failed.extend(getattr(f, "failures", ()))  # e.g. one department's workbook of several
     if failed:
-        raise DataError("report", "", "could not be written: " + "; ".join(failed))
+        raise DataError("report", "", "could not be written (the files already there are unchanged): "
+                        + "; ".join(failed))
+    if stdout.gone:
+        return EXIT_PIPE
     return summary.exit_code(settings.fail_on)
 
 

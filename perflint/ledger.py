@@ -175,6 +175,8 @@ def write_ledger(rows: list[dict[str, Any]], path: str, tolerance: float = 0.01)
     from .formatters.safe import cell_text, csv_cell, neutralise_formulas
     from .output import open_output
 
+    # a control character or a non-UTF-8 file name's byte cannot go into any of the three formats
+    rows = [{k: cell_text(v) for k, v in row.items()} for row in rows]
     df = build_table(rows, tolerance)
     suffix = os.path.splitext(path)[1].lower()
     text = [c for c in df.columns if df[c].dtype == object]
