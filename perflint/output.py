@@ -16,6 +16,7 @@ from typing import IO, Any
 _FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0) \
     | getattr(os, "O_BINARY", 0)
 _PENDING: "set[AtomicFile]" = set()  # open temporary files, discarded on an interrupt
+_fdopen = os.fdopen  # the tests put a full disk here
 
 
 class OutputError(OSError):
@@ -46,7 +47,7 @@ class AtomicFile:
             break
         else:  # pragma: no cover - a hundred collisions of 48 random bits
             raise OutputError(17, "no free temporary name", self.path)
-        raw = os.fdopen(fd, "wb")
+        raw = _fdopen(fd, "wb")
         self.fh: Any = raw if binary else io.TextIOWrapper(raw, encoding="utf-8", errors="backslashreplace",
                                                            newline="")
         self.closed = False
