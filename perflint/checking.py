@@ -80,6 +80,7 @@ def _run(settings: RunSettings, catalogue: Catalogue, profile: Profile, files: l
     batch = Batch(engine, plan, reader_options(settings, profile), min(resolve_jobs(settings.jobs), max(1, len(files))),
                   _open_cache(settings, profile, history))
     summary = Summary()
+    failed: list[str] = []
     with _progress(len(files), settings.lang) as advance:
         # formatters are made inside the progress display so that their terminal output goes above it
         root = report_root(files)
@@ -103,11 +104,14 @@ def _run(settings: RunSettings, catalogue: Catalogue, profile: Profile, files: l
             if known is not None:
                 result = known.filter(result)  # only findings the baseline does not record
             summary.add(result)
-            for f in formatters:
-                f.file(result)
+            for f in list(formatters):
+                try:
+                    f.file(result)
+                except OSError as exc:  # a full disk under one report: drop it (its old file stays), go on
+                    failed.append(f"{exc.filename or getattr(f, 'path', None) or ''}: {exc.strerror or exc}")
+                    formatters.remove(f)
             if stdout.gone and len(formatters) == 1:
                 raise BrokenPipeError  # nobody reads the rest, and no file waits for it
-    failed: list[str] = []
     for f in formatters:
         try:
             f.close(summary)

@@ -51,17 +51,30 @@ class AtomicFile:
         self.fh: Any = raw if binary else io.TextIOWrapper(raw, encoding="utf-8", errors="backslashreplace",
                                                            newline="")
         self.closed = False
+        self.error: OutputError | None = None
         _PENDING.add(self)
 
-    # the file-object surface the writers use
+    # the file-object surface the writers use; a failed write (a full disk) drops the file at once
     def write(self, data: Any) -> int:
-        return self.fh.write(data)
+        try:
+            return self.fh.write(data)
+        except OSError as exc:
+            self._failed(exc)
 
     def writelines(self, lines: Any) -> None:
-        self.fh.writelines(lines)
+        for line in lines:
+            self.write(line)
 
     def flush(self) -> None:
-        self.fh.flush()
+        try:
+            self.fh.flush()
+        except OSError as exc:
+            self._failed(exc)
+
+    def _failed(self, exc: OSError) -> None:
+        self.discard()
+        self.error = OutputError(exc.errno, exc.strerror or str(exc), self.path)
+        raise self.error from None
 
     def seek(self, *args: Any) -> int:
         return self.fh.seek(*args)
@@ -91,6 +104,8 @@ class AtomicFile:
     def close(self) -> None:
         """Complete the file: flush it to disk and rename it into place. On failure nothing changes at
         `path` and the temporary file is removed; the error names `path`."""
+        if self.error is not None:  # a write failed earlier, and someone went on regardless
+            raise self.error
         if self.closed:
             return
         try:
