@@ -144,7 +144,7 @@ def _run_inputs(files: list[str], settings, cfg, profile, baseline: str | None) 
     for f in files:
         inputs.setdefault(os.path.realpath(f), "a submission being checked")
     try:
-        for f in expand_sources(settings.history):
+        for f in expand_sources(settings.history, warn=False):
             inputs.setdefault(os.path.realpath(f), "a --history file")
     except DataError:
         pass  # reported when the history is built

@@ -526,3 +526,9 @@ def test_a_cache_folder_others_can_write_is_not_used(repo, capsys, monkeypatch):
     assert list(shared.iterdir()) == []  # nothing read from it, nothing written to it
     code, out2, err = run(["in", "--format", "json"], capsys)
     assert out2 == out
+
+
+def test_an_empty_history_folder_is_named(repo, capsys):
+    (repo / "archive").mkdir()
+    code, out, err = run(["in/faulty.json", "--history", "archive", "--format", "json"], capsys)
+    assert code == 1 and "--history archive" in err and "no submission" in err

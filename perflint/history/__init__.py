@@ -29,15 +29,22 @@ __all__ = ["EMPTY", "HistoryIndex", "Record", "build_history", "for_run", "expan
 H_CODES = ("H500", "H501", "H502", "H503", "H504", "H505", "H506", "H507", "H508")
 
 
-def expand_sources(paths: Iterable[str], what: str = "--history") -> list[str]:
-    """Files of folders (recursive, as `perflint check` finds them), files, and globs."""
+def expand_sources(paths: Iterable[str], what: str = "--history", warn: bool = True) -> list[str]:
+    """Files of folders (recursive, as `perflint check` finds them), files, and globs. A folder that
+    yields nothing (or cannot be read) is named on stderr: an empty archive must not pass silently."""
     from ..readers import SUFFIXES
     from ..run import collect_files
 
     out: list[str] = []
     for given in paths:
         if os.path.isdir(given) or os.path.isfile(given):
-            out.extend(collect_files([given]))
+            problems: list[tuple[str, str]] = []
+            out.extend(collect_files([given], problems=problems))
+            if warn:
+                for where, why in problems:
+                    import sys
+
+                    sys.stderr.write(f"perflint: {what} {where}: {why}\n")
             continue
         matched = sorted(glob.glob(given, recursive=True))
         if not matched:
