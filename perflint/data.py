@@ -48,4 +48,4 @@ def write_atomically(path: str | Path, data: bytes, *, make_parents: bool = Fals
     "not cached"."""
     from .output import write_file
 
-    write_file(path, data, make_parents=make_parents)
+    write_file(path, data, make_parents=make_parents, durable=False)  # a cache entry: lost at worst

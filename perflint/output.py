@@ -31,8 +31,10 @@ class AtomicFile:
     name that is not UTF-8) is written as a backslash escape rather than failing the whole file.
     """
 
-    def __init__(self, path: str | os.PathLike, binary: bool = False, *, make_parents: bool = False) -> None:
+    def __init__(self, path: str | os.PathLike, binary: bool = False, *, make_parents: bool = False,
+                 durable: bool = True) -> None:
         self.path = os.fspath(path)
+        self.durable = durable  # flushed to the disk before the rename (reports); a cache entry need not be
         folder = os.path.dirname(os.path.abspath(self.path))
         if make_parents:
             os.makedirs(folder, exist_ok=True)
@@ -110,7 +112,8 @@ class AtomicFile:
             return
         try:
             self.fh.flush()
-            os.fsync(self.fh.fileno())
+            if self.durable:
+                os.fsync(self.fh.fileno())
             self.fh.close()
             os.replace(self.tmp, self.path)
         except OSError as exc:
@@ -158,9 +161,16 @@ def open_output(path: str | os.PathLike, binary: bool = False, *, make_parents: 
         raise OutputError(exc.errno, exc.strerror or str(exc), os.fspath(path)) from None
 
 
-def write_file(path: str | os.PathLike, data: bytes | str, *, make_parents: bool = False) -> None:
+def write_file(path: str | os.PathLike, data: bytes | str, *, make_parents: bool = False,
+               durable: bool = True) -> None:
     """Write `data` (bytes, or text as UTF-8) to `path` whole or not at all."""
-    with open_output(path, isinstance(data, bytes), make_parents=make_parents) as fh:
+    try:
+        fh = AtomicFile(path, isinstance(data, bytes), make_parents=make_parents, durable=durable)
+    except OutputError:
+        raise
+    except OSError as exc:
+        raise OutputError(exc.errno, exc.strerror or str(exc), os.fspath(path)) from None
+    with fh:
         fh.write(data)
 
 

@@ -39,7 +39,7 @@ def private_cache_dir() -> Path | None:
     Cached pickles and compiled validator code are executed when loaded, so they are read only from
     a folder owned by the user and writable by nobody else. Otherwise perflint warns once and runs
     without its caches (slower, never wrong). A folder not made yet is made by this user on first
-    write, so it counts as private.
+    write: it is made here, readable and writable by this user only, whatever the umask.
     """
     root = cache_dir()
     key = str(root)
@@ -50,6 +50,10 @@ def private_cache_dir() -> Path | None:
             info = os.stat(root)
         except FileNotFoundError:
             info = None
+            try:
+                os.makedirs(root, mode=0o700, exist_ok=True)
+            except OSError:
+                pass  # nothing there to load; writes will fail and count as "not cached"
         except OSError:
             trusted = False
             why = "cannot be examined"
