@@ -55,7 +55,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _fail(message: str) -> int:
-    sys.stderr.write(f"perflint: {message}\n")
+    from .formatters.safe import one_line
+
+    sys.stderr.write(f"perflint: {one_line(message)}\n")  # paths in it may hold anything
     return EXIT_USAGE
 
 
@@ -214,8 +216,10 @@ def main(argv: list[str]) -> int:
         own.add(os.path.realpath(args.write_baseline))
     if own:  # the baseline is perflint's file, no submission
         files = [f for f in files if os.path.realpath(f) not in own]
+    from .formatters.safe import one_line
+
     for where, why in problems:  # nothing passes silently
-        sys.stderr.write(f"perflint: {where}: {why}\n")
+        sys.stderr.write(f"perflint: {one_line(where)}: {why}\n")
     if not files:
         if not problems and paths and all(os.path.isfile(p) for p in paths):
             # every file named (by a pre-commit hook) is excluded by the config: nothing is asked of us
