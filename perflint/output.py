@@ -39,8 +39,10 @@ class AtomicFile:
         if make_parents:
             os.makedirs(folder, exist_ok=True)
         self.tmp = ""
+        # the target's name, cut to 120 bytes so that the temporary name fits where the target does
+        stem = os.fsencode(os.path.basename(self.path))[:120].decode("utf-8", "ignore") or "out"
         for _ in range(100):
-            tmp = os.path.join(folder, f".{os.path.basename(self.path)[:100]}.{secrets.token_hex(6)}.tmp")
+            tmp = os.path.join(folder, f".{stem}.{secrets.token_hex(6)}.tmp")
             try:
                 fd = os.open(tmp, _FLAGS, 0o666)  # the umask applies, as for any file the user writes
             except FileExistsError:
