@@ -111,16 +111,26 @@ def _outputs_of(args: argparse.Namespace, outputs: list[tuple[str, str]]) -> lis
     return named
 
 
-def _is_baseline(path: str) -> bool:
-    """Is the file at `path` a perflint baseline (which a run may replace), not a submission?"""
+def _is_own(path: str) -> bool:
+    """Is the file at `path` one perflint wrote earlier (a baseline, a JSON or SARIF report), which a
+    run may replace and never checks as a submission?"""
     import json
 
+    if not path.lower().endswith((".json", ".sarif")):
+        return False
     try:
         with open(path, "rb") as fh:
             raw = json.loads(fh.read())
     except (OSError, ValueError):
         return False
-    return isinstance(raw, dict) and "baseline_version" in raw
+    if not isinstance(raw, dict):
+        return False
+    if "baseline_version" in raw or ("report_version" in raw and "perflint" in raw):
+        return True
+    try:
+        return raw["runs"][0]["tool"]["driver"]["name"] == "perflint"
+    except (KeyError, IndexError, TypeError):
+        return False
 
 
 def _check_output_paths(named: list[tuple[str, str]], inputs: dict[str, str]) -> str | None:
@@ -133,7 +143,7 @@ def _check_output_paths(named: list[tuple[str, str]], inputs: dict[str, str]) ->
         if real in seen:
             return f"{option} {path}: {seen[real]} writes the same file"
         seen[real] = option
-        if real in inputs and not (option == "--write-baseline" and _is_baseline(real)):
+        if real in inputs:
             return f"{option} {path}: would overwrite {inputs[real]}, which this run reads (nothing was written)"
     return None
 
@@ -212,9 +222,10 @@ def main(argv: list[str]) -> int:
     problems: list[tuple[str, str]] = []
     files = collect_files(paths, settings.include, settings.exclude, cfg.root, problems)
     own = {os.path.realpath(p) for p in (baseline,) if p}
-    if args.write_baseline and _is_baseline(args.write_baseline):
-        own.add(os.path.realpath(args.write_baseline))
-    if own:  # the baseline is perflint's file, no submission
+    for _, path in _outputs_of(args, outputs):
+        if _is_own(path):  # an earlier run's baseline or report where this one writes its own
+            own.add(os.path.realpath(path))
+    if own:  # perflint's own files are no submissions
         files = [f for f in files if os.path.realpath(f) not in own]
     from .formatters.safe import one_line
 
@@ -226,9 +237,11 @@ def main(argv: list[str]) -> int:
             sys.stderr.write("perflint: every file given is excluded by the config's include/exclude\n")
             return EXIT_PASS
         return _fail("no file was checked: " + ", ".join(paths))
-    problem = _check_output_paths(_outputs_of(args, outputs), _run_inputs(files, settings, cfg, profile, baseline))
-    if problem:
-        return _fail(problem)
+    named = _outputs_of(args, outputs)
+    if named:  # (the inputs are gathered only when there is something to protect them from)
+        problem = _check_output_paths(named, _run_inputs(files, settings, cfg, profile, baseline))
+        if problem:
+            return _fail(problem)
     from .checking import run_check
 
     try:

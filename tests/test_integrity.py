@@ -532,3 +532,11 @@ def test_an_empty_history_folder_is_named(repo, capsys):
     (repo / "archive").mkdir()
     code, out, err = run(["in/faulty.json", "--history", "archive", "--format", "json"], capsys)
     assert code == 1 and "--history archive" in err and "no submission" in err
+
+
+@pytest.mark.parametrize("fmt", ["json", "sarif"])
+def test_an_earlier_report_in_the_checked_folder_is_replaced_not_checked(repo, capsys, fmt):
+    for _ in range(2):
+        code, out, err = run(["in", "--format", "json", "-o", f"{fmt}:in/report.{fmt}"], capsys)
+        assert code == 1, err
+        assert sorted(f["path"] for f in json.loads(out)["files"]) == ["in/clean.json", "in/faulty.json"]
