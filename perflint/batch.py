@@ -579,8 +579,11 @@ _SHARE_FROM = 200  # drafts in a run before a second process helps to finish the
 _OURS_EVERY = 3  # of the drafts in file order, this process finishes one in this many, the helper the rest
 
 
-def _finish_part(conn, engine: Engine, drafts: "_Drafts", indexes: list[int], parent: int | None = None) -> None:
-    die_with_parent(parent if parent is not None else os.getppid())
+_HELPER_PARENT = 0  # set by the parent just before it forks the helper
+
+
+def _finish_part(conn, engine: Engine, drafts: "_Drafts", indexes: list[int]) -> None:
+    die_with_parent(_HELPER_PARENT or os.getppid())
     try:
         for index in indexes:
             result = _finished(engine, drafts.take(index))
@@ -618,7 +621,9 @@ class _SharedFinish:
         except OSError:
             return drafts
         gc.freeze()  # the index too: the helper reads it without copying pages the collector would touch
-        process = ctx.Process(target=_finish_part, args=(child, engine, drafts, theirs, os.getpid()), daemon=True,
+        global _HELPER_PARENT
+        _HELPER_PARENT = os.getpid()  # the forked helper inherits it, and ends when this process does
+        process = ctx.Process(target=_finish_part, args=(child, engine, drafts, theirs), daemon=True,
                               name="perflint-finisher")
         try:
             process.start()
