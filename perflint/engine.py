@@ -105,6 +105,9 @@ class Engine:
         if hit.args.get("_sheet") is not None or hit.args.get("_cell") is not None:
             location = Location(hit.pointer, hit.args.get("_sheet"), hit.args.get("_cell"))
         args = {k: v for k, v in hit.args.items() if not k.startswith("_")}
+        for key, value in args.items():
+            if key.endswith("_ref") and isinstance(value, str) and value.startswith("/"):
+                args[key] = _reference(doc, value, location, self.lang)
         message = render(meta.template(self.lang, hit.variant), args, self.lang)
         return Finding(code, meta.slug, self.profile.severity.get(code, meta.severity), message, location,
                        args, hit.related)
@@ -163,12 +166,17 @@ class Engine:
     def finish_document(self, draft: DocumentDraft) -> DocumentResult:
         """The H rules (against the run's whole index), waivers, verdict and grade."""
         late = _without_echoes(self._hits(draft, self._plan(draft.kind)[1]), draft.mistyped)
-        findings = list(draft.findings) + [self.stamp(code, hit, draft) for code, hit in late]
+        # a hit marked `_unverified` names a rule that no document could answer without a history
+        # source: said once for the run (the summary), not as a finding on every document
+        unverified = tuple((h.args["rule"], self.catalogue[h.args["rule"]].slug, tuple(h.args.get("year") or ()))
+                           for _, h in late if h.args.get("_unverified"))
+        findings = list(draft.findings) + [self.stamp(code, hit, draft) for code, hit in late
+                                           if not hit.args.get("_unverified")]
         findings = self.apply_waivers(draft, findings)
         findings.sort(key=_finding_order)
         verdict, grade = judge(findings, no_indicators=draft.no_indicators)
         return DocumentResult(draft.kind, draft.sheet, draft.fiscal_year, draft.code, draft.name,
-                              draft.department_name, tuple(findings), verdict, grade)
+                              draft.department_name, tuple(findings), verdict, grade, unverified)
 
     def check_document(self, doc: Document) -> DocumentResult:
         return self.finish_document(self.prepare_document(doc))
@@ -230,6 +238,25 @@ class Engine:
         if learn is not None:  # the one file of a one-file run: in the index before its H rules run
             learn(path, draft.records)
         return self.finish_file(draft)
+
+
+def _reference(doc: Any, ptr: str, near: Location, lang: str) -> str:
+    """A field a rule names for the advice (`total_ref="/funds/annual/total"`), as people find it:
+    its cell (with the sheet when it is not the finding's), else its name on the form."""
+    found = locations_get(doc.locations, ptr) if doc is not None else None
+    if found is not None:
+        sheet, cell = found
+        return cell if sheet in (None, near.sheet) else f"{sheet}!{cell}"
+    from .schema import field_label
+
+    return field_label(getattr(doc, "kind", None), ptr, lang)
+
+
+def locations_get(locations: Mapping[str, Any], ptr: str) -> tuple[str | None, str] | None:
+    cell = locations.get(ptr)
+    if cell is None:
+        return None
+    return (cell.sheet, cell.cell) if type(cell) is Cell else (cell[0], cell[1])
 
 
 def _without_echoes(hits: list[tuple[str, Hit]], mistyped: tuple[str, ...]) -> list[tuple[str, Hit]]:

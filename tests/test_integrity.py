@@ -120,7 +120,7 @@ def test_a_planted_symlink_at_a_temporary_name_is_never_written_through(repo, ca
 class _FullDisk(io.RawIOBase):
     """A file on a disk that fills up after a few bytes."""
 
-    def __init__(self, fd: int, room: int = 300) -> None:
+    def __init__(self, fd: int, room: int = 64) -> None:
         self.fd, self.room = fd, room
 
     def writable(self) -> bool:

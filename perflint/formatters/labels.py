@@ -69,14 +69,23 @@ def kind_label(kind: str | None, lang: str) -> str:
     return KIND_NAMES_ZH.get(kind, kind) if lang == "zh" else kind
 
 
-def advice(meta, lang: str) -> str:
-    """What to do about a finding, from the catalogue: its rationale (or summary) and policy basis."""
+def advice(meta, lang: str, finding: Finding | None = None) -> str:
+    """整改建议: what to do about a finding. The rule's advice template over the finding's values
+    (where perflint computed the expected figure, it says it: "E8 应为 1300.00（= 1250.00 + 50.00）"),
+    else the rule's summary as the thing to put right."""
     if meta is None:
         return ""
-    text = (meta.rationale.get(lang) or meta.rationale.get("zh") or meta.summary.get(lang) or meta.summary.get("zh") or "")
-    if meta.source:
-        text += f"（{WORDS['zh']['source']}：{meta.source}）" if lang == "zh" else f" ({WORDS['en']['source']}: {meta.source})"
-    return text
+    template = meta.advice.get(lang) or meta.advice.get("zh") if meta.advice else ""
+    if template:
+        from ..messages import render
+
+        import string
+
+        args = dict(finding.args) if finding is not None else {}
+        names = {name for _, name, _, _ in string.Formatter().parse(template) if name}
+        if names <= args.keys():  # else a finding stamped before its rule passed these values (an old cache)
+            return render(template, args, lang)
+    return meta.summary.get(lang) or meta.summary.get("zh") or ""
 
 
 def department_of(result: FileResult, lang: str = "zh") -> str:
@@ -92,3 +101,44 @@ def location_text(location, lang: str) -> str:
     if not location.sheet and not location.pointer:
         return "（整个文件）" if lang == "zh" else "(whole file)"
     return location.display()
+
+
+def counts_text(summary, lang: str) -> str:
+    """Files and documents, each by verdict: a workbook holds several forms, and a file that yields
+    none is a returned file without a document, so the two never add up to one count."""
+    if lang == "zh":
+        return (f"文件 {summary.files}（通过 {summary.files_passed}，退回 {summary.files_returned}），"
+                f"文档 {summary.documents}（通过 {summary.documents_passed}，退回 {summary.documents_returned}）")
+    return (f"{summary.files} files ({summary.files_passed} passed, {summary.files_returned} returned), "
+            f"{summary.documents} documents ({summary.documents_passed} passed, {summary.documents_returned} returned)")
+
+
+def unverified_text(summary, lang: str) -> str:
+    """The one line naming the H rules no document could answer without a history source, or ""."""
+    rules = summary.unverified_rules()
+    if not rules:
+        return ""
+    years = sorted({y for r in rules for y in r["years"]}, key=str)
+    if lang == "zh":
+        codes = "、".join(r["code"] for r in rules)
+        within = f"也没有可对照的 {'、'.join(map(str, years))} 年度文件" if years else "也没有可对照的文件"
+        return (f"未核验 {codes}：未配置历史来源（--history、--registry 或配置文件中的 history），"
+                f"本次检查的文件中{within}")
+    codes = ", ".join(r["code"] for r in rules)
+    within = f"hold no {', '.join(map(str, years))} documents to compare with" if years else \
+        "hold nothing to compare with"
+    return (f"Not verified {codes}: no history source is configured (--history, --registry or history in the "
+            f"config) and the files checked {within}")
+
+
+def unverified_message(entry: dict, lang: str) -> str:
+    """Why one rule of `summary.unverified` went unanswered, in words."""
+    years = entry.get("years") or []
+    if lang == "zh":
+        within = f"也没有可对照的 {'、'.join(map(str, years))} 年度文件" if years else "也没有可对照的文件"
+        return (f"无法核验 {entry['code']}：未配置历史来源（--history、--registry 或配置文件中的 history），"
+                f"本次检查的文件中{within}")
+    within = f"hold no {', '.join(map(str, years))} documents to compare with" if years else \
+        "hold nothing to compare with"
+    return (f"Cannot verify {entry['code']}: no history source is configured (--history, --registry or history "
+            f"in the config) and the files checked {within}")
