@@ -18,15 +18,16 @@ from .run import RunSettings, build_engine, reader_options
 
 def run_check(settings: RunSettings, catalogue: Catalogue, profile: Profile, files: list[str], fmt: str,
               outputs: list[tuple[str, str]], *, quiet: bool = False, report_split: str | None = None,
-              ledger: str | None = None, baseline: str | None = None, write_baseline: str | None = None) -> int:
+              ledger: str | None = None, baseline: str | None = None, write_baseline: str | None = None,
+              sarif_info: bool = False) -> int:
     meta = ReportMeta(__version__, profile.name, settings.lang, settings.fail_on)
     return _run(settings, catalogue, profile, files, fmt, outputs, meta, quiet=quiet, report_split=report_split,
-                ledger=ledger, baseline=baseline, write_baseline=write_baseline)
+                ledger=ledger, baseline=baseline, write_baseline=write_baseline, sarif_info=sarif_info)
 
 
 def _run(settings: RunSettings, catalogue: Catalogue, profile: Profile, files: list[str], fmt: str,
          outputs: list[tuple[str, str]], meta: ReportMeta, *, quiet: bool, report_split: str | None,
-         ledger: str | None, baseline: str | None, write_baseline: str | None) -> int:
+         ledger: str | None, baseline: str | None, write_baseline: str | None, sarif_info: bool = False) -> int:
     from .batch import Batch, BatchPlan, resolve_jobs
     from .history import for_run
 
@@ -46,11 +47,11 @@ def _run(settings: RunSettings, catalogue: Catalogue, profile: Profile, files: l
         # formatters are made inside the progress display so that their terminal output goes above it
         root = report_root(files)
         formatters: list[Any] = [make_formatter(fmt, sys.stdout, None, meta, quiet=quiet, catalogue=catalogue,
-                                                root=root)]
+                                                root=root, sarif_info=sarif_info)]
         for out_fmt, path in outputs:
             try:
                 formatters.append(make_formatter(out_fmt, None, path, meta, quiet=False, report_split=report_split,
-                                                 catalogue=catalogue, root=root))
+                                                 catalogue=catalogue, root=root, sarif_info=sarif_info))
             except OSError as exc:  # a report that cannot be written stops the run before any file is read
                 raise DataError(path, "", f"cannot write the {out_fmt} report: {exc.strerror or exc}") from None
         if write_baseline:
