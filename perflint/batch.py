@@ -175,7 +175,7 @@ def _worker_main(conn, plan: BatchPlan) -> None:
 
 
 def _mp():
-    # imported when a second process is wanted: 10 ms of start-up a one-file check does not need
+    # imported only when a second process is wanted: a one-file check never pays for it
     import multiprocessing
 
     return multiprocessing
@@ -263,9 +263,8 @@ def _describe_exit(code: int | None) -> str:
 
 
 # the parent wakes at most this often (seconds) and takes every result waiting: with as many workers
-# as cores, each wake-up takes a core from a worker (measured: a third of the parent's time in a -j 2
-# first pass went to waking up), and a worker's next chunk is sent while half of the last one (tens
-# of milliseconds of work) is still to do
+# as cores, each wake-up takes a core from a worker (bench/README.md has the measurement), and a
+# worker's next chunk is sent while half of the last one is still to do
 _COALESCE = 0.006
 
 
@@ -594,10 +593,9 @@ class _SharedFinish:
     """The second pass on two cores: a process forked once the index is complete (it has the index,
     the engine and the drafts' file without any of them being sent) finishes two files of every
     three and sends their results in order; this process finishes the third, receives the others and
-    writes the report. Receiving a result costs a fraction of finishing it (about 15 µs against 80 in
-    the helper, sending included), but writing each file's report adds about 25 µs to this side. As
-    measured, taking one file in three ends both together; one in four or five left this process
-    waiting for the helper.
+    writes the report. Receiving a result costs a fraction of finishing it, but writing each file's
+    report adds to this side, so this process takes one file in three (bench/README.md has the
+    measured split).
 
     If the helper dies, this process finishes what it had not sent: its drafts are still here."""
 

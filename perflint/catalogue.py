@@ -186,7 +186,7 @@ def load_catalogue(directory: Path | None = None) -> Catalogue:
 
 @lru_cache(maxsize=1)
 def default_catalogue() -> Catalogue:
-    """The shipped catalogue, kept pickled in the cache: parsing the TOML costs ~20 ms a run."""
+    """The shipped catalogue, kept pickled in the cache: parsing the TOML every run is a large share of a one-file check."""
     import pickle
 
     from . import __version__

@@ -20,7 +20,7 @@ def _run() -> None:
 def _exit_now(code: int | None) -> None:
     """End the process without tearing the interpreter down. Every report is closed and every cache
     saved by now; the standard streams are flushed here. Freeing a province's index and caches object
-    by object at exit took 60-80 ms, as long as checking thirty workbooks (mypy ends the same way)."""
+    by object at exit costs as long as checking dozens of workbooks (mypy ends the same way)."""
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(code if isinstance(code, int) else 0)

@@ -62,7 +62,7 @@ def _fast_validator(kind: str):
 
 
 def _code_of(path: Path):
-    """The validator's code object, kept marshalled beside its source (compiling it costs ~4 ms a run)."""
+    """The validator's code object, kept marshalled beside its source (compiling it again every run costs more than a whole check of a JSON file)."""
     compiled = path.with_suffix(f".{sys.implementation.cache_tag}.marshal")
     try:
         return marshal.loads(compiled.read_bytes())

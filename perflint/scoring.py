@@ -52,7 +52,7 @@ def _number(x: Any) -> float | None:
 def direction(operator: Any, target: Any = None) -> str | None:
     """The scoring direction of an indicator; None when its operator is not one of the six.
 
-    A number written with no operator is scored as positive (FORMS.md); text with no operator
+    A number written with no operator is scored as positive (the national scoring rules); text with no operator
     is a qualitative target.
     """
     if operator is None or (isinstance(operator, str) and not operator.strip()):

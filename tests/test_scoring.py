@@ -1,4 +1,4 @@
-"""The scoring formulas of FORMS.md at their band edges."""
+"""The national scoring formulas at their band edges."""
 from __future__ import annotations
 
 import pytest

@@ -14,7 +14,7 @@ FISCAL_YEAR_MIN, FISCAL_YEAR_MAX = 2000, 2100
 # What officers write into a cell they have nothing to put in; such a cell is as empty as a blank one.
 _EMPTY_MARKS = frozenset({"", "-", "--", "—", "——", "/", "\\", "无", "…", "……", "...", "......"})
 
-# 项目属性 as the forms write it (FORMS.md): the two canonical values and the spellings in use.
+# 项目属性 as the forms write it: the two canonical values and the spellings in use.
 # 经常性项目 recur every year and so continue; 一次性项目 are new by nature.
 ATTRIBUTES = {
     "新增": "new", "新增项目": "new", "一次性项目": "new",

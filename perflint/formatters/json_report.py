@@ -1,6 +1,6 @@
-"""The JSON report of CLI.md (report_version 1), written file by file as results arrive.
+"""The JSON report (report_version 1, the contract in the README), written file by file as results arrive.
 
-Laid out as in CLI.md: files and documents open over lines, each finding on one line (easy to
+Laid out for reading: files and documents open over lines, each finding on one line (easy to
 read, grep and diff). Every line is made by the C encoder: Python's indenting encoder costs more
 than the rest of a bureau run's output together.
 """

@@ -254,7 +254,7 @@ def record_from_document(doc: Document, ordinal: int = 0, real: str | None = Non
 
 
 def grade_of(score: float | None) -> str | None:
-    """The self-evaluation grade bands of FORMS.md (优 ≥ 90, 良 ≥ 80, 中 ≥ 60, 差 < 60)."""
+    """The self-evaluation grade bands (财预〔2020〕10号) (优 ≥ 90, 良 ≥ 80, 中 ≥ 60, 差 < 60)."""
     if score is None:
         return None
     return "优" if score >= 90 else "良" if score >= 80 else "中" if score >= 60 else "差"

@@ -369,7 +369,7 @@ def _raw_name(info: zipfile.ZipInfo) -> bytes | None:
 
 def _inflate_head(data: bytes, info: zipfile.ZipInfo) -> bytes | None:
     """What `zf.open(info).read(_XML_PROLOG_MAX)` returns, taken straight from the archive's bytes
-    (zipfile's per-part file object costs more than inflating a 10 KB part). The same checks: the
+    (zipfile's per-part file object costs more than inflating a small part). The same checks: the
     local header is there, the stream inflates, a part read whole has its declared size and CRC.
     None where this is not the plain case (stored or deflated, no encryption): zipfile reads it.
     _CORRUPT where zipfile would fail."""
