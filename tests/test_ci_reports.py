@@ -149,3 +149,21 @@ def test_github_job_summary_is_plain_text():
     row = [ln for ln in md.splitlines() if "a\\|b.json" in ln][0]
     assert not re.search(r"(?<!\\)[<>\[\]*]", row) and "\\<img" in row and "\\[点我\\](http://x)" in row and "\\*\\*粗\\*\\*" in row
     assert "第二行" in row and row.count("|") - row.count("\\|") == 4, "one row of three cells"
+
+
+def test_help_lists_every_format_and_the_workbook_is_refused_alike(capsys, tmp_path):
+    from perflint.check_cli import build_parser
+
+    text = build_parser().format_help()
+    for name in ("rich", "text", "json", "sarif", "junit", "github", "html", "--report", "--sarif-info"):
+        assert name in text, name
+    sample = str(SAMPLES / "json")
+    assert check_main([sample, "--isolated", "--format", "xlsx"]) == 2
+    by_format = capsys.readouterr().err
+    assert check_main([sample, "--isolated", "-o", f"xlsx:{tmp_path / 'r.xlsx'}"]) == 2
+    by_output = capsys.readouterr().err
+    reason = "the 审核意见 workbook is not a --format or -o format: write it with --report FILE.xlsx"
+    assert reason in by_format and reason in by_output
+    assert not (tmp_path / "r.xlsx").exists()
+    assert check_main([sample, "--isolated", "--format", "nope"]) == 2
+    assert "unknown format 'nope'" in capsys.readouterr().err
