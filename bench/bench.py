@@ -38,7 +38,8 @@ GENERATOR_VERSION = "3"
 
 TARGETS = {
     "one_file_s": 0.15,          # one-file check, median wall
-    "batch_vs_floor_j2": 8.0,    # batch wall at -j 2 over the bare calamine read
+    "one_file_vs_frictionless": 0.30,  # one-file check over `frictionless validate` of the same workbook
+    "batch_vs_floor_j2": 5.0,    # batch wall at -j 2 over the bare calamine read
     "j2_speedup": 1.7,           # throughput -j 2 over -j 1
     "peak_mb": 250.0,            # peak memory (whole process tree) for the full corpus
 }
@@ -217,6 +218,35 @@ def one_file(path: Path, repeat: int) -> float:
     return statistics.median(run_measured(cmd)[0] for _ in range(repeat))
 
 
+def frictionless_cmd() -> list[str] | None:
+    """`frictionless` installed beside this Python (`pip install frictionless`), else the one on PATH."""
+    beside = Path(sys.executable).with_name("frictionless.exe" if os.name == "nt" else "frictionless")
+    if beside.is_file():
+        return [str(beside)]
+    found = shutil.which("frictionless")
+    return [found] if found else None
+
+
+def versus_frictionless(path: Path, repeat: int) -> tuple[float, list[float]] | None:
+    """A one-file check over `frictionless validate` of the same workbook: the two run back to back
+    in each pair, which goes first alternating, and the ratio is the median of the pairs' own
+    ratios (as for the batch rounds). None where frictionless is not installed."""
+    validator = frictionless_cmd()
+    if validator is None:
+        return None
+    ours = perflint_cmd() + ["check", str(path), "--no-cache", "--format", "text"]
+    theirs = validator + ["validate", str(path)]
+    run_measured(ours), run_measured(theirs)  # warm both
+    ratios = []
+    for first, _ in round_orders(repeat):
+        if first == 1:
+            mine, other = run_measured(ours)[0], run_measured(theirs)[0]
+        else:
+            other, mine = run_measured(theirs)[0], run_measured(ours)[0]
+        ratios.append(mine / other)
+    return statistics.median(ratios), ratios
+
+
 def batch(folder: Path, jobs: int) -> tuple[float, float]:
     cmd = perflint_cmd() + ["check", str(folder), "--no-cache", "-j", str(jobs), "--format", "json"]
     wall, peak, _ = run_measured(cmd, sample_memory=True)
@@ -254,6 +284,9 @@ def main() -> int:
     results["python_startup_s"] = statistics.median(run_measured(python)[0] for _ in range(args.repeat))
     results["one_file_json_s"] = one_file(json_one, args.repeat)
     results["one_file_xlsx_s"] = one_file(xlsx_one, args.repeat)
+    versus = versus_frictionless(xlsx_one, args.repeat)
+    results["one_file_vs_frictionless"] = versus[0] if versus else None
+    results["one_file_vs_frictionless_pairs"] = versus[1] if versus else []
     floors = [floor_read(files)]
     walls: dict[int, list[float]] = {1: [], 2: []}
     peaks: dict[int, list[float]] = {1: [], 2: []}
@@ -288,6 +321,7 @@ def main() -> int:
 
     checks = {
         "one_file_s": max(results["one_file_json_s"], results["one_file_xlsx_s"]) <= TARGETS["one_file_s"],
+        "one_file_vs_frictionless": versus is not None and versus[0] <= TARGETS["one_file_vs_frictionless"],
         "batch_vs_floor_j2": results["batch_vs_floor_j2"] <= TARGETS["batch_vs_floor_j2"],
         "j2_speedup": results["j2_speedup"] >= TARGETS["j2_speedup"],
         "peak_mb": results["peak_mb"] <= TARGETS["peak_mb"],
@@ -297,7 +331,11 @@ def main() -> int:
     (args.out / "results.json").write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
 
     def ok(key: str) -> str:
+        if key == "one_file_vs_frictionless" and versus is None:
+            return "NOT MEASURED (pip install frictionless)"
         return "ok" if checks[key] else "MISSED"
+
+    vs = (f"{versus[0]:.2f}× (pairs {min(versus[1]):.2f}–{max(versus[1]):.2f}×)" if versus else "not measured")
 
     print(f"machine: {results['machine']['cpu']}, {results['machine']['cores']} cores, Python {results['machine']['python']}")
     print(f"corpus: {len(files)} workbooks ({folder})")
@@ -307,6 +345,8 @@ def main() -> int:
     print(f"python start-up alone (median of {args.repeat}): {results['python_startup_s']:.3f} s")
     print(f"one-file check (median of {args.repeat}): json {results['one_file_json_s']:.3f} s, "
           f"xlsx {results['one_file_xlsx_s']:.3f} s  [target ≤ {TARGETS['one_file_s']} s: {ok('one_file_s')}]")
+    print(f"one-file check / `frictionless validate` of the same workbook (median of {args.repeat} pairs): {vs}  "
+          f"[target ≤ {TARGETS['one_file_vs_frictionless']}×: {ok('one_file_vs_frictionless')}]")
     print(f"floor, python-calamine read alone: {floor:.2f} s ({results['floor_files_per_s']:.0f} files/s); "
           f"repeated each round, it took {min(floors):.2f}–{max(floors):.2f} s: this machine's own noise, "
           f"{results['machine_noise']:.0%}")
@@ -333,13 +373,14 @@ def main() -> int:
             print(f"| what `perflint` on PATH ({shim[0]}) adds to a call, not counted below | {shim[1]:.3f} s | |")
         print(f"| one-file check, JSON (median of {args.repeat}) | {results['one_file_json_s']:.3f} s | ≤ 0.15 s |")
         print(f"| one-file check, xlsx (median of {args.repeat}) | {results['one_file_xlsx_s']:.3f} s | ≤ 0.15 s |")
+        print(f"| one-file check / `frictionless validate`, same workbook (median of {args.repeat} pairs) | {vs} | ≤ 0.30× |")
         print(f"| python-calamine read alone, {len(files)} workbooks (fastest of {len(floors)}) | {floor:.2f} s "
               f"({results['floor_files_per_s']:.0f} files/s; slowest {max(floors):.2f} s, noise {results['machine_noise']:.0%}) | floor |")
         for jobs in (1, 2):
             runs = results[f"j{jobs}_runs_s"]
             print(f"| perflint -j {jobs}, median of {n} | {results[f'j{jobs}_s']:.2f} s ({results[f'j{jobs}_files_per_s']:.0f} files/s, "
                   f"{results[f'j{jobs}_s'] / floor:.1f}× floor; runs {min(runs):.2f}–{max(runs):.2f} s) | "
-                  f"{'≤ 8× floor' if jobs == 2 else ''} |")
+                  f"{'≤ 5× floor' if jobs == 2 else ''} |")
         print(f"| -j 2 speed-up, median of the rounds' ratios | {results['j2_speedup']:.2f}× (rounds {min(rounds):.2f}–{max(rounds):.2f}×) | ≥ 1.7× |")
         print(f"| peak memory, {len(files)} files / {results['small_files']} files | {results['peak_mb']:.0f} MB / {small_peak:.0f} MB | ≤ 250 MB, flat |")
     return 0 if all(checks.values()) else 1

@@ -64,10 +64,9 @@ class BaselineWriter:
             entries.append(entry)
         doc = {"perflint": __version__, "baseline_version": BASELINE_VERSION, "findings": entries}
         text = json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_name(self.path.name + ".tmp")
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, self.path)  # never leave a half-written baseline behind
+        from .output import write_file
+
+        write_file(self.path, text, make_parents=True)  # whole or not at all, never through a planted symlink
         load_baseline.cache_clear()
 
 

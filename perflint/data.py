@@ -1,7 +1,6 @@
 """Where the shipped data (rule catalogue, profiles, schemas) lives, installed or in a checkout."""
 from __future__ import annotations
 
-import os
 import tomllib
 from pathlib import Path
 
@@ -38,15 +37,9 @@ def load_toml(path: Path) -> dict:
 
 
 def write_atomically(path: str | Path, data: bytes, *, make_parents: bool = False) -> None:
-    """Write through a temporary file and a rename, so a reader (another run, a worker) never sees
-    half a file. Raises OSError; the caches that use it treat that as "not cached"."""
-    path = Path(path)
-    if make_parents:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        tmp.write_bytes(data)
-        os.replace(tmp, path)
-    except OSError:
-        tmp.unlink(missing_ok=True)
-        raise
+    """Write through a fresh temporary file and a rename (see perflint.output), so a reader (another
+    run, a worker) never sees half a file. Raises OSError; the caches that use it treat that as
+    "not cached"."""
+    from .output import write_file
+
+    write_file(path, data, make_parents=make_parents)

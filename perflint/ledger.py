@@ -172,15 +172,28 @@ def build_table(rows: list[dict[str, Any]], tolerance: float = 0.01):
 def write_ledger(rows: list[dict[str, Any]], path: str, tolerance: float = 0.01) -> None:
     from .data import DataError
 
+    from .formatters.safe import cell_text, csv_cell, neutralise_formulas
+    from .output import open_output
+
     df = build_table(rows, tolerance)
     suffix = os.path.splitext(path)[1].lower()
+    text = [c for c in df.columns if df[c].dtype == object]
     try:
-        os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-        if suffix == ".csv":
-            df.to_csv(path, index=False, encoding="utf-8-sig")  # with BOM: Excel and WPS open it as UTF-8
-        elif suffix == ".xlsx":
-            df.rename(columns=LABELS_ZH).to_excel(path, index=False, sheet_name="台账")
-        else:
-            df.to_parquet(path, index=False)
+        # written whole or not at all (see perflint.output)
+        with open_output(path, binary=True, make_parents=True) as fh:
+            if suffix == ".csv":
+                # text from submissions never starts a formula when a spreadsheet opens the file (OWASP)
+                df[text] = df[text].map(csv_cell)
+                fh.write(df.to_csv(index=False).encode("utf-8-sig"))  # with BOM: Excel and WPS read UTF-8
+            elif suffix == ".xlsx":
+                import pandas as pd
+
+                df[text] = df[text].map(cell_text)
+                with pd.ExcelWriter(fh, engine="openpyxl") as writer:
+                    df.rename(columns=LABELS_ZH).to_excel(writer, index=False, sheet_name="台账")
+                    for ws in writer.book.worksheets:
+                        neutralise_formulas(ws)  # a department named "=HYPERLINK(…)" stays text
+            else:
+                df.to_parquet(fh, index=False)
     except OSError as exc:
         raise DataError("--ledger", path, f"cannot write the ledger: {exc.strerror or exc}") from None

@@ -718,7 +718,10 @@ def _render_xlsx(sheets: list[Sheet], path: str) -> None:
                 dv.add(f"{get_column_letter(c1)}{r1}:{get_column_letter(c2)}{r2}")
             ws.add_data_validation(dv)
         ws.sheet_view.showGridLines = spec.name in ("填报说明",)
-    wb.save(path)
+    from .output import open_output
+
+    with open_output(path, binary=True) as fh:  # whole or not at all
+        wb.save(fh)
 
 
 def _render_xls(sheets: list[Sheet], path: str) -> None:
@@ -763,7 +766,10 @@ def _render_xls(sheets: list[Sheet], path: str) -> None:
             row = ws.row(r - 1)
             row.height_mismatch = True
             row.height = int(h * 20)
-    wb.save(path)
+    from .output import open_output
+
+    with open_output(path, binary=True) as fh:  # whole or not at all
+        wb.save(fh)
 
 
 def waiver_sheet(forms: Sequence[tuple[Mapping[str, Any], Sheet]], name: str = "审核豁免") -> Sheet | None:

@@ -20,6 +20,8 @@ from typing import IO
 
 from ..model import FileResult, Finding
 from ..report import ReportMeta, Summary
+from ..output import open_output
+from .safe import strip_controls
 from .labels import VERDICT, WORDS, finding_message
 from .places import Positions, repo_path, repository_root
 
@@ -30,7 +32,7 @@ MAX_FILES = 500  # returned files listed in the job summary (it holds 1 MiB)
 
 
 def escape_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return strip_controls(text).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
 def escape_property(text: str) -> str:
@@ -41,7 +43,7 @@ class GithubFormatter:
     def __init__(self, out: IO[str] | None, path: str | None, meta: ReportMeta, quiet: bool = False,
                  **_: object) -> None:
         self._own = out is None
-        self.out = out if out is not None else open(path, "w", encoding="utf-8")
+        self.out = out if out is not None else open_output(path)
         self.lang = meta.lang
         self.quiet = quiet
         self.root = repository_root()

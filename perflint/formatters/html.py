@@ -9,12 +9,13 @@ from __future__ import annotations
 import datetime as _dt
 import shutil
 import tempfile
-from html import escape
 from typing import IO, Any
 
 from ..model import FileResult, Finding
 from ..report import ReportMeta, Summary
+from ..output import open_output
 from . import UsesCatalogue
+from .safe import html_text as escape
 from .labels import SEVERITY, VERDICT, WORDS, advice, document_title, finding_message, grade_label, location_text
 
 _CSS = """
@@ -46,7 +47,7 @@ class HtmlFormatter(UsesCatalogue):
     def __init__(self, out: IO[str] | None, path: str | None, meta: ReportMeta, catalogue: Any = None,
                  **_: object) -> None:
         self._own = out is None
-        self.out = out if out is not None else open(path, "w", encoding="utf-8")
+        self.out = out if out is not None else open_output(path)
         self.meta = meta
         self.lang = meta.lang
         self._catalogue = catalogue

@@ -11,6 +11,7 @@ from typing import IO, Any
 
 from ..model import FileResult
 from ..report import REPORT_VERSION, ReportMeta, Summary
+from ..output import open_output
 
 
 _dumps = json.JSONEncoder(ensure_ascii=False).encode
@@ -49,7 +50,7 @@ _NESTED = (dict, list)
 class JsonFormatter:
     def __init__(self, out: IO[str] | None, path: str | None, meta: ReportMeta, **_: object) -> None:
         self._own = out is None
-        self.out = out if out is not None else open(path, "w", encoding="utf-8")
+        self.out = out if out is not None else open_output(path)
         head = {"perflint": meta.version, "report_version": REPORT_VERSION, "profile": meta.profile}
         self.out.write(json.dumps(head, ensure_ascii=False, indent=2)[:-2] + ',\n  "files": [')
         self._first = True

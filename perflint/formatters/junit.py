@@ -17,6 +17,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 from ..model import FileResult, Finding
 from ..report import ReportMeta, Summary
+from ..output import open_output
 from .labels import SEVERITY, VERDICT, WORDS, finding_message, grade_label, kind_label
 
 
@@ -35,7 +36,7 @@ def _attr(value) -> str:
 class JunitFormatter:
     def __init__(self, out: IO[str] | None, path: str | None, meta: ReportMeta, **_: object) -> None:
         self._own = out is None
-        self.out = out if out is not None else open(path, "w", encoding="utf-8")
+        self.out = out if out is not None else open_output(path)
         self.lang = meta.lang
         self.suites = tempfile.TemporaryFile("w+", encoding="utf-8")
         self.tests = self.failures = 0

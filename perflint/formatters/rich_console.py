@@ -9,6 +9,8 @@ from rich.text import Text
 
 from ..model import FileResult
 from ..report import ReportMeta, Summary
+from ..output import open_output
+from .safe import rich_text, terminal_text
 from .labels import SEVERITY, VERDICT, WORDS, document_title, finding_message, grade_label, quiet_skip
 
 _STYLE = {"pass": "bold white on green", "return": "bold white on red"}
@@ -18,7 +20,7 @@ _SEV_STYLE = {"error": "red", "warning": "yellow", "info": "cyan"}
 class RichFormatter:
     def __init__(self, out: IO[str] | None, path: str | None, meta: ReportMeta, quiet: bool = False,
                  console: Console | None = None, **_: object) -> None:
-        self._fh = open(path, "w", encoding="utf-8") if out is None and path else None
+        self._fh = open_output(path) if out is None and path else None
         self.console = console or Console(file=self._fh or out, highlight=False, soft_wrap=False)
         self.lang = meta.lang
         self.quiet = quiet
@@ -32,19 +34,19 @@ class RichFormatter:
         table.add_column(w["message"])
         for f in findings:
             sev = Text(SEVERITY[self.lang][f.severity], style="dim" if f.waived else _SEV_STYLE[f.severity])
-            table.add_row(f.code, sev, f.location.display(), finding_message(f, self.lang))
+            table.add_row(f.code, sev, rich_text(f.location.display()), rich_text(finding_message(f, self.lang)))
         return table
 
     def file(self, result: FileResult) -> None:
         if self.quiet and quiet_skip(result):
             return
         c, lang, w = self.console, self.lang, WORDS[self.lang]
-        c.print(Text(f" {VERDICT[lang][result.verdict]} ", style=_STYLE[result.verdict]), Text(result.path, style="bold"))
+        c.print(Text(f" {VERDICT[lang][result.verdict]} ", style=_STYLE[result.verdict]), rich_text(result.path, style="bold"))
         if result.findings:
             c.print(self._table(result.findings))
         for doc in result.documents:
             head = Text(f"  {VERDICT[lang][doc.verdict]} ", style="green" if doc.verdict == "pass" else "red")
-            head.append(f"{document_title(doc, lang)}  {w['grade']}: {grade_label(doc.grade, lang)}")
+            head.append(f"{terminal_text(document_title(doc, lang))}  {w['grade']}: {grade_label(doc.grade, lang)}")
             c.print(head)
             if doc.findings:
                 c.print(self._table(doc.findings))
@@ -75,7 +77,7 @@ class RichFormatter:
             for dep in sorted(summary.by_department):
                 n = summary.by_department[dep]
                 name = dep if lang == "zh" or dep != "（未填部门）" else w["no_department"]
-                deps.add_row(name, str(n["pass"] + n["return"]), Text(str(n["pass"]), style="green"),
+                deps.add_row(rich_text(name), str(n["pass"] + n["return"]), Text(str(n["pass"]), style="green"),
                              Text(str(n["return"]), style="red" if n["return"] else ""), str(n["findings"]))
             c.print(deps)
         if summary.by_rule:
@@ -91,7 +93,7 @@ class RichFormatter:
             slow.add_column(w["file"])
             slow.add_column(w["seconds"], justify="right")
             for seconds, path in summary.slowest[:5]:
-                slow.add_row(path, f"{seconds:.2f}")
+                slow.add_row(rich_text(path), f"{seconds:.2f}")
             c.print(slow)
         if self._fh:
             self._fh.close()

@@ -25,6 +25,7 @@ from typing import IO, Any
 from .. import DISTRIBUTION, REPOSITORY
 from ..model import FileResult, Finding
 from ..report import ReportMeta, Summary
+from ..output import open_output
 from . import UsesCatalogue
 from .places import Positions, artifact_uri, repository_root
 
@@ -48,7 +49,7 @@ class SarifFormatter(UsesCatalogue):
     def __init__(self, out: IO[str] | None, path: str | None, meta: ReportMeta, catalogue: Any = None,
                  sarif_info: bool = False, **_: object) -> None:
         self._own = out is None
-        self.out = out if out is not None else open(path, "w", encoding="utf-8")
+        self.out = out if out is not None else open_output(path)
         self.meta = meta
         self.lang = meta.lang
         self.root = repository_root()

@@ -5,13 +5,15 @@ from typing import IO
 
 from ..model import FileResult
 from ..report import ReportMeta, Summary
+from ..output import open_output
+from .safe import one_line
 from .labels import SEVERITY, VERDICT, WORDS, document_title, finding_message, grade_label, quiet_skip
 
 
 class TextFormatter:
     def __init__(self, out: IO[str] | None, path: str | None, meta: ReportMeta, quiet: bool = False, **_: object) -> None:
         self._own = out is None
-        self.out = out if out is not None else open(path, "w", encoding="utf-8")
+        self.out = out if out is not None else open_output(path)
         self.lang = meta.lang
         self.quiet = quiet
 
@@ -22,15 +24,15 @@ class TextFormatter:
         if self.quiet and quiet_skip(result):
             return
         lang = self.lang
-        self._line(f"{result.path}: {VERDICT[lang][result.verdict]}")
+        self._line(f"{one_line(result.path)}: {VERDICT[lang][result.verdict]}")
         for f in result.findings:
-            self._line(f"  {f.location.display()}: {f.code} {SEVERITY[lang][f.severity]} {finding_message(f, lang)}")
+            self._line(f"  {one_line(f.location.display())}: {f.code} {SEVERITY[lang][f.severity]} {one_line(finding_message(f, lang))}")
         for doc in result.documents:
-            self._line(f"  {document_title(doc, lang)}: {VERDICT[lang][doc.verdict]}"
+            self._line(f"  {one_line(document_title(doc, lang))}: {VERDICT[lang][doc.verdict]}"
                        f"（{WORDS[lang]['grade']} {grade_label(doc.grade, lang)}）" if lang == "zh" else
-                       f"  {document_title(doc, lang)}: {VERDICT[lang][doc.verdict]} ({WORDS[lang]['grade']} {grade_label(doc.grade, lang)})")
+                       f"  {one_line(document_title(doc, lang))}: {VERDICT[lang][doc.verdict]} ({WORDS[lang]['grade']} {grade_label(doc.grade, lang)})")
             for f in doc.findings:
-                self._line(f"    {f.location.display()}: {f.code} {SEVERITY[lang][f.severity]} {finding_message(f, lang)}")
+                self._line(f"    {one_line(f.location.display())}: {f.code} {SEVERITY[lang][f.severity]} {one_line(finding_message(f, lang))}")
 
     def close(self, summary: Summary) -> None:
         lang = self.lang

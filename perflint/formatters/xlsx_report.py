@@ -16,8 +16,10 @@ from pathlib import Path
 from typing import IO, Any
 
 from ..model import FileResult, Finding
+from ..output import open_output
 from ..report import ReportMeta, Summary
 from . import UsesCatalogue
+from .safe import cell_text, text_cell
 from .labels import (SEVERITY, VERDICT, WORDS, advice, department_of, finding_message, grade_label,
                      kind_label, location_text)
 
@@ -81,13 +83,8 @@ class _Book:
 
     def _cell(self, ws, value: Any, *, head: bool = False, wrap: bool = False, style=None):
         from openpyxl.cell import WriteOnlyCell
-        from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-        if isinstance(value, str):
-            value = ILLEGAL_CHARACTERS_RE.sub("", value)
-        cell = WriteOnlyCell(ws, value=value)
-        if isinstance(value, str) and value.startswith("="):
-            cell.data_type = "s"  # text from a submission is never a formula in the report
+        cell = text_cell(WriteOnlyCell(ws), value)  # text from a submission is never a formula in the report
         key = "head" if head else ("return" if style is not None else ("wrap" if wrap else "top"))
         template = self._styles.get(key)
         if template is None:  # each look of cell is registered with the workbook once, then copied
@@ -140,7 +137,7 @@ class _Book:
         ws, s = self.ws_summary, self.summary
         bold = lambda x: self._cell(ws, x, head=True)  # noqa: E731
         ws.append([self._cell(ws, w["title"], style=self._bold)])
-        ws.append([w["profile"], self.meta.profile])
+        ws.append([w["profile"], self._cell(ws, self.meta.profile)])
         ws.append([w["generated"], _dt.datetime.now().strftime("%Y-%m-%d %H:%M")])
         ws.append([])
         ws.append([bold(w["department"]), bold(w["documents"]), bold(v["pass"]), bold(v["return"]),
@@ -151,7 +148,7 @@ class _Book:
             row = [c["pass"] + c["return"], c["pass"], c["return"], c["findings"]]
             totals = [a + b for a, b in zip(totals, row)]
             name = dep if lang == "zh" or dep != "（未填部门）" else w["no_department"]
-            ws.append([name, *row])
+            ws.append([self._cell(ws, name), *row])
         ws.append([bold(w["total"]), *[bold(n) for n in totals]])
         ws.append([])
         ws.append([w["files"], s.files])
@@ -163,7 +160,7 @@ class _Book:
             for code, n in s.by_rule.most_common(20):
                 meta = catalogue.rules.get(code) if catalogue is not None else None
                 text = (meta.summary.get(lang) or meta.summary["zh"]) if meta else s.rule_slugs.get(code, "")
-                ws.append([code, n, None, None, None, text])
+                ws.append([code, n, None, None, None, cell_text(text)])
 
     def close(self, catalogue: Any) -> None:
         from openpyxl.utils import get_column_letter
@@ -173,13 +170,8 @@ class _Book:
             last = get_column_letter(len(columns[self.lang]))
             ws.auto_filter.ref = f"A1:{last}{self.rows[ws.title]}"
         # saved beside the target and moved into place: a failed save never leaves half a workbook
-        tmp = os.path.join(os.path.dirname(os.path.abspath(self.path)), f".{os.path.basename(self.path)}.{os.getpid()}.tmp")
-        try:
-            self.wb.save(tmp)
-            os.replace(tmp, self.path)
-        finally:
-            if os.path.exists(tmp):
-                os.remove(tmp)
+        with open_output(self.path, binary=True) as fh:
+            self.wb.save(fh)
 
 
 class XlsxFormatter(UsesCatalogue):
