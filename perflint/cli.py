@@ -1,4 +1,4 @@
-"""The command line: perflint check | rules | rule | template | convert | cache."""
+"""The command line: perflint check | rules | rule | template | convert | serve | cache."""
 from __future__ import annotations
 
 import sys
@@ -111,6 +111,25 @@ def convert(
     except DataError as exc:
         raise _fail(str(exc))
     raise typer.Exit(code)
+
+
+@app.command()
+def serve(
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on; any other than this machine needs a token."),
+    port: int = typer.Option(8765, "--port", help="Port to listen on."),
+    profile: str = typer.Option("national", "--profile", help="Profile name or path to a .toml profile."),
+    history: List[str] = typer.Option([], "--history", help="Earlier submissions for the H rules (repeatable)."),
+    registry: List[str] = typer.Option([], "--registry", help="Registry table (CSV or xlsx) for the H rules (repeatable)."),
+    open_browser: bool = typer.Option(False, "--open", help="Open the page in the browser."),
+    token: Optional[str] = typer.Option(None, "--token", help="Access token (default: $PERFLINT_SERVE_TOKEN; "
+                                        "made up and printed when listening beyond this machine)."),
+    workers: int = typer.Option(2, "--workers", help="Worker processes that run the checks."),
+    timeout: float = typer.Option(60.0, "--timeout", help="Seconds allowed per file before it gets a finding."),
+) -> None:
+    """The checks as a web page (拖入工作簿即可检查) and an HTTP API. Needs: pip install 'perflint[serve]'."""
+    from .serve import serve as run_server
+
+    raise typer.Exit(run_server(host, port, profile, history, registry, open_browser, token, workers, timeout))
 
 
 cache_app = typer.Typer(help="The result and history caches.", no_args_is_help=True)

@@ -1,0 +1,413 @@
+"""The web app of `perflint serve`: the page, and the HTTP API it uses.
+
+Checks run in a pool of worker processes (spawned, each holding the catalogue and profile), so the
+event loop only moves bytes. Every upload lives in a private folder (0700) removed when its response
+is done; the record cache never sees it. The API answers with the JSON report of CLI.md.
+"""
+from __future__ import annotations
+
+import asyncio
+import hmac
+import json
+import os
+import shutil
+import tempfile
+import threading
+import uuid
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+from urllib.parse import quote
+
+from fastapi import FastAPI, Query, Request
+from fastapi.responses import JSONResponse, Response, StreamingResponse
+from starlette.staticfiles import StaticFiles
+
+from .. import __version__
+from ..readers import Limits
+from .uploads import Folder, RequestLimits, UploadRefused
+from .work import ServeSettings, annotate_upload, check_upload, init_worker, warm
+
+STATIC = Path(__file__).parent / "static"
+TOKEN_ENV = "PERFLINT_SERVE_TOKEN"
+TOKEN_HEADER = "x-perflint-token"
+# the page's own files only: no inline script or style, nothing from another origin
+PAGE_CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+            "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; "
+            "frame-ancestors 'none'")
+# the framework's API explorer loads Swagger UI from its CDN: only there, and only for it
+DOCS_CSP = ("default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
+            "style-src 'self' https://cdn.jsdelivr.net; img-src 'self' data: https://fastapi.tiangolo.com; "
+            "object-src 'none'; base-uri 'none'; frame-ancestors 'none'")
+_OPEN = ("/", "/api/config", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/favicon.ico")
+
+
+@dataclass
+class AppConfig:
+    settings: ServeSettings = field(default_factory=ServeSettings)
+    token: str | None = None  # required on every API call when set
+    workers: int = 2
+    request: RequestLimits = field(default_factory=RequestLimits)
+    check_timeout: float = 900.0  # seconds for one upload's whole check, past the per-file limit
+    upload_root: str | None = None  # where each upload's private folder is made (default: the system's temp)
+
+    @property
+    def limits(self) -> Limits:
+        return self.settings.limits or Limits()
+
+
+class _TooLarge(Exception):
+    pass
+
+
+class Checker:
+    """The process pool, and the progress its workers report through one queue."""
+
+    def __init__(self, config: AppConfig) -> None:
+        self.config = config
+        self._listeners: dict[str, Callable[[tuple], None]] = {}
+        self._start()
+
+    def _start(self) -> None:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        ctx = multiprocessing.get_context("spawn")  # no fork of a process running an event loop and threads
+        self.queue = ctx.Queue()
+        self.pool = ProcessPoolExecutor(self.config.workers, mp_context=ctx, initializer=init_worker,
+                                        initargs=(self.config.settings, self.queue))
+        self._reader = threading.Thread(target=self._relay, args=(self.queue,), daemon=True, name="perflint-progress")
+        self._reader.start()
+
+    def _relay(self, queue: Any) -> None:
+        while True:
+            try:
+                item = queue.get()
+            except (EOFError, OSError, ValueError):
+                return
+            if item is None:
+                return
+            listener = self._listeners.get(item[0])
+            if listener is not None:
+                listener(item)
+
+    def warm(self) -> None:
+        """Start every worker now (each loads the rules once), not on the first upload."""
+        futures = [self.pool.submit(warm) for _ in range(self.config.workers)]
+        for f in futures:
+            f.result()
+
+    async def run(self, fn: Callable, *args: Any) -> Any:
+        from concurrent.futures.process import BrokenProcessPool
+
+        loop = asyncio.get_running_loop()
+        try:
+            return await asyncio.wait_for(loop.run_in_executor(self.pool, fn, *args), self.config.check_timeout)
+        except BrokenProcessPool:
+            self.close()
+            self._start()  # a worker that died (out of memory, killed) takes only its request with it
+            raise
+
+    def listen(self, job: str, callback: Callable[[tuple], None]) -> None:
+        self._listeners[job] = callback
+
+    def forget(self, job: str) -> None:
+        self._listeners.pop(job, None)
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=False, cancel_futures=True)
+        try:
+            self.queue.put(None)
+        except (OSError, ValueError):
+            pass
+
+
+def _error(status: int, zh: str, en: str) -> JSONResponse:
+    return JSONResponse({"error": {"zh": zh, "en": en}}, status_code=status)
+
+
+def _attachment(name: str) -> str:
+    ascii_name = "".join(c if c.isascii() and c.isalnum() or c in "._-" else "_" for c in name)
+    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
+
+
+def create_app(config: AppConfig | None = None) -> FastAPI:
+    config = config or AppConfig()
+    state: dict[str, Any] = {}
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        checker = Checker(config)
+        state["checker"] = checker
+        await asyncio.get_running_loop().run_in_executor(None, checker.warm)
+        try:
+            yield
+        finally:
+            checker.close()
+
+    app = FastAPI(title="perflint", version=__version__, lifespan=lifespan,
+                  description="预算绩效申报材料合规检查 · compliance checks for budget performance submissions. "
+                              "POST /api/check returns the JSON report of `perflint check --format json`.")
+    app.add_middleware(_Guard, config=config)
+
+    from ..catalogue import default_catalogue
+
+    catalogue = default_catalogue()
+
+    @app.get("/", include_in_schema=False)
+    async def page() -> Response:
+        return Response((STATIC / "index.html").read_bytes(), media_type="text/html; charset=utf-8")
+
+    @app.get("/api/config", summary="What the page needs to know: token, limits, policy")
+    async def api_config() -> dict:
+        limits = config.limits
+        s = config.settings
+        return {"perflint": __version__, "profile": s.profile, "token_required": bool(config.token),
+                "history": bool(s.history or s.registry), "annotate": _annotator() is not None,
+                "limits": {"max_file_bytes": limits.max_file_bytes, "max_request_bytes": config.request.max_request_bytes,
+                           "max_files": config.request.max_files, "timeout_seconds": s.timeout}}
+
+    @app.get("/api/rules", summary="The rule catalogue")
+    async def api_rules() -> list[dict]:
+        return [_rule_json(m) for m in catalogue.rules.values()]
+
+    @app.get("/api/rules/{code}", summary="One rule, by code (A201) or slug")
+    async def api_rule(code: str) -> Response:
+        found = catalogue.resolve(code.strip())
+        found = found.upper() if found.upper() in catalogue.rules else found
+        meta = catalogue.rules.get(found)
+        if meta is None:
+            return _error(404, f"未知规则：{code[:40]}", f"unknown rule: {code[:40]}")
+        return JSONResponse(_rule_json(meta))
+
+    @app.post("/api/check", summary="Check uploaded submissions (multipart field `files`, repeatable)",
+              openapi_extra=_UPLOAD_SCHEMA)
+    async def api_check(request: Request, lang: str = Query("zh", pattern="^(zh|en)$"),
+                        view: bool = Query(False, description="add by-department counts and each workbook's "
+                                                              "sheets as the page draws them: "
+                                                              "{report, departments, grids}"),
+                        stream: bool = Query(False, description="answer as server-sent events: progress, "
+                                                                "then the result")) -> Response:
+        folder, refused = await _receive(request, config)
+        if refused is not None:
+            return refused
+        checker: Checker = state["checker"]
+        job = uuid.uuid4().hex
+        if stream:
+            return StreamingResponse(_events(checker, job, folder, lang, view), media_type="text/event-stream",
+                                     headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
+        try:
+            answer = await checker.run(check_upload, job, folder.path, folder.names, lang, view)
+        except Exception as exc:  # noqa: BLE001 - a failed check is an answer, not a dropped connection
+            return _failed(exc)
+        finally:
+            shutil.rmtree(folder.path, ignore_errors=True)
+        if not view:
+            return Response(answer["report"], media_type="application/json")
+        return JSONResponse(_view(answer))
+
+    @app.post("/api/report", summary="The 审核意见 workbook of uploaded submissions", openapi_extra=_UPLOAD_SCHEMA,
+              response_class=Response)
+    async def api_report(request: Request, lang: str = Query("zh", pattern="^(zh|en)$")) -> Response:
+        folder, refused = await _receive(request, config)
+        if refused is not None:
+            return refused
+        try:
+            answer = await state["checker"].run(check_upload, "", folder.path, folder.names, lang, False, True)
+        except Exception as exc:  # noqa: BLE001
+            return _failed(exc)
+        finally:
+            shutil.rmtree(folder.path, ignore_errors=True)
+        name = "审核意见.xlsx" if lang == "zh" else "review.xlsx"
+        return Response(answer["xlsx"], headers={"Content-Disposition": _attachment(name)},
+                        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+    @app.post("/api/annotate", summary="The marked-up copy of one uploaded workbook (as `--annotate` writes it)",
+              openapi_extra=_UPLOAD_SCHEMA, response_class=Response)
+    async def api_annotate(request: Request, lang: str = Query("zh", pattern="^(zh|en)$")) -> Response:
+        if _annotator() is None:
+            return _error(501, "此版本的 perflint 不能生成批注版工作簿", "this perflint cannot mark up workbooks")
+        folder, refused = await _receive(request, config)
+        if refused is not None:
+            return refused
+        try:
+            if len(folder.names) != 1:
+                return _error(400, "请只上传一个工作簿", "upload exactly one workbook")
+            answer = await state["checker"].run(annotate_upload, folder.path, folder.names[0], lang)
+        except Exception as exc:  # noqa: BLE001
+            return _failed(exc)
+        finally:
+            shutil.rmtree(folder.path, ignore_errors=True)
+        if "error" in answer:
+            return _error(422, answer["error"]["zh"], answer["error"]["en"])
+        return Response(answer["data"], headers={"Content-Disposition": _attachment(answer["filename"])},
+                        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    return app
+
+
+_UPLOAD_SCHEMA = {"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
+    "type": "object", "required": ["files"],
+    "properties": {"files": {"type": "array", "items": {"type": "string", "format": "binary"},
+                             "description": "workbooks (.xlsx .xlsm .xls), JSON files, or zip archives of folders"}}}}}}}
+
+
+def _annotator() -> Any:
+    try:
+        from .. import annotate
+    except ImportError:
+        return None
+    return annotate
+
+
+def _rule_json(meta: Any) -> dict:
+    from ..formatters.labels import advice
+
+    return {"code": meta.code, "slug": meta.slug, "severity": meta.severity, "family": meta.family,
+            "kinds": list(meta.kinds), "summary": dict(meta.summary), "rationale": dict(meta.rationale),
+            "source": meta.source, "advice": {"zh": advice(meta, "zh"), "en": advice(meta, "en")},
+            "parameters": list(meta.params)}
+
+
+async def _receive(request: Request, config: AppConfig) -> tuple[Folder | None, Response | None]:
+    """The request's files in a new private folder, or the answer that refuses them."""
+    folder = Folder(tempfile.mkdtemp(prefix="perflint-serve-", dir=config.upload_root), config.limits, config.request)
+    form = None
+    try:
+        try:
+            form = await request.form(max_files=config.request.max_files, max_fields=20)
+        except _TooLarge:
+            raise _oversize(config)
+        except Exception as exc:  # the multipart parser's own refusals (too many files, a broken body)
+            if isinstance(exc.__cause__, _TooLarge) or isinstance(exc.__context__, _TooLarge):
+                raise _oversize(config)
+            raise UploadRefused(400, f"无法读取上传内容：{getattr(exc, 'detail', exc)}",
+                                f"cannot read the upload: {getattr(exc, 'detail', exc)}")
+        uploads = [f for f in form.getlist("files") if hasattr(f, "read")]
+        if not uploads:
+            raise UploadRefused(400, "没有收到文件：请在字段 files 中上传工作簿、JSON 或 zip",
+                                "no files: upload workbooks, JSON files or zip archives in the field `files`")
+        for up in uploads:
+            data = await up.read(config.limits.max_file_bytes + 1 if not (up.filename or "").lower().endswith(".zip")
+                                 else config.request.max_request_bytes + 1)
+            folder.add(up.filename or "未命名", data)
+        return folder, None
+    except UploadRefused as exc:
+        shutil.rmtree(folder.path, ignore_errors=True)
+        return None, _error(exc.status, exc.zh, exc.en)
+    except BaseException:
+        shutil.rmtree(folder.path, ignore_errors=True)
+        raise
+    finally:
+        if form is not None:
+            await form.close()
+
+
+def _oversize(config: AppConfig) -> UploadRefused:
+    mb = config.request.max_request_bytes / 1024 / 1024
+    return UploadRefused(413, f"上传内容超过 {mb:.0f} MB 上限，请分批检查", f"the upload exceeds {mb:.0f} MB: check it in batches")
+
+
+def _failed(exc: BaseException) -> Response:
+    if isinstance(exc, asyncio.TimeoutError):
+        return _error(504, "检查超时，请减少一次上传的文件", "the check took too long: upload fewer files at once")
+    return _error(500, f"检查未能完成：{type(exc).__name__}", f"the check could not finish: {type(exc).__name__}")
+
+
+def _view(answer: dict) -> dict:
+    return {"report": json.loads(answer["report"]), "departments": answer["departments"],
+            "grids": answer.get("grids") or {}}
+
+
+def _sse(event: str, data: Any) -> bytes:
+    return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False, separators=(',', ':'))}\n\n".encode()
+
+
+async def _events(checker: Checker, job: str, folder: Folder, lang: str, view: bool):
+    """Progress while the workers check, then the result, as server-sent events over the POST's answer."""
+    loop = asyncio.get_running_loop()
+    queue: asyncio.Queue = asyncio.Queue()
+    checker.listen(job, lambda item: loop.call_soon_threadsafe(queue.put_nowait, item))
+    try:
+        yield _sse("start", {"files": len(folder.names)})
+        task = asyncio.ensure_future(checker.run(check_upload, job, folder.path, folder.names, lang, view))
+        while not task.done():
+            getter = asyncio.ensure_future(queue.get())
+            done, _ = await asyncio.wait({task, getter}, return_when=asyncio.FIRST_COMPLETED)
+            if getter in done:
+                _, n, total, verdict = getter.result()
+                yield _sse("progress", {"done": n, "files": total, "verdict": verdict})
+            else:
+                getter.cancel()
+        try:
+            answer = task.result()
+        except Exception as exc:  # noqa: BLE001
+            body = json.loads(_failed(exc).body)
+            yield _sse("error", body)
+            return
+        yield _sse("result", _view(answer) if view else json.loads(answer["report"]))
+    finally:
+        checker.forget(job)
+        shutil.rmtree(folder.path, ignore_errors=True)
+
+
+class _Guard:
+    """Every answer: security headers, no caching of results; the API: the access token, the size limit."""
+
+    def __init__(self, app: Any, config: AppConfig) -> None:
+        self.app = app
+        self.config = config
+
+    async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path = scope.get("path", "")
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
+        csp = DOCS_CSP if path.startswith("/docs") else PAGE_CSP
+
+        async def send_with_headers(message: dict) -> None:
+            if message["type"] == "http.response.start":
+                extra = [(b"content-security-policy", csp.encode()), (b"x-content-type-options", b"nosniff"),
+                         (b"referrer-policy", b"no-referrer"), (b"x-frame-options", b"DENY"),
+                         (b"cross-origin-opener-policy", b"same-origin"),
+                         (b"cross-origin-resource-policy", b"same-origin")]
+                if path.startswith("/api/"):
+                    extra.append((b"cache-control", b"no-store"))
+                elif not any(k.lower() == b"cache-control" for k, _ in message.get("headers", [])):
+                    extra.append((b"cache-control", b"no-cache"))
+                message = {**message, "headers": [*message.get("headers", []), *extra]}
+            await send(message)
+
+        if self.config.token and path.startswith("/api/") and path not in _OPEN:
+            given = headers.get(TOKEN_HEADER) or ""
+            auth = headers.get("authorization", "")
+            if auth.lower().startswith("bearer "):
+                given = auth[7:].strip()
+            if not hmac.compare_digest(given.encode(), self.config.token.encode()):
+                await _error(401, "需要访问令牌：请输入服务器管理员提供的令牌", "an access token is needed: "
+                             "enter the one the server's administrator gave you")(scope, receive, send_with_headers)
+                return
+        if scope.get("method") == "POST":
+            allowed = self.config.request.max_request_bytes + 1024 * 1024  # multipart framing
+            declared = headers.get("content-length")
+            if declared and declared.isdigit() and int(declared) > allowed:
+                mb = self.config.request.max_request_bytes / 1024 / 1024
+                await _error(413, f"上传内容超过 {mb:.0f} MB 上限，请分批检查",
+                             f"the upload exceeds {mb:.0f} MB: check it in batches")(scope, receive, send_with_headers)
+                return
+            seen = [0]
+
+            async def counted() -> dict:
+                message = await receive()
+                if message["type"] == "http.request":
+                    seen[0] += len(message.get("body", b""))
+                    if seen[0] > allowed:
+                        raise _TooLarge()
+                return message
+
+            await self.app(scope, counted, send_with_headers)
+            return
+        await self.app(scope, receive, send_with_headers)

@@ -1,0 +1,179 @@
+"""What the server's worker processes do: check an upload's files, draw their sheets, write the
+审核意见 workbook. Nothing here imports the web framework; the worker keeps the catalogue and the
+profile from its start, and builds an engine per request (its language, its files' H-rule index)."""
+from __future__ import annotations
+
+import io
+import os
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+_STATE: dict[str, Any] = {}
+# a file the sniffer refused (or whose check ran out of time or crashed) is never opened again to be drawn
+_UNSAFE_TO_DRAW = frozenset({"F001", "F007", "F010", "F011"})
+
+
+@dataclass(frozen=True)
+class ServeSettings:
+    """The server's policy, fixed at start: every request is checked with it."""
+
+    profile: str = "national"
+    history: tuple[str, ...] = ()
+    registry: tuple[str, ...] = ()
+    timeout: float = 60.0  # seconds per file (F010 past it)
+    limits: Any = None  # perflint.readers.Limits; None: the defaults (the F007 limits)
+    config_root: str | None = None
+    extra: dict = field(default_factory=dict)
+
+
+def init_worker(settings: ServeSettings, progress: Any = None) -> None:
+    """Pool initializer: load the policy once per worker process."""
+    from ..run import RunSettings, load_policy
+
+    _STATE["settings"] = settings
+    _STATE["progress"] = progress
+    run = _run_settings(settings, [], "zh")
+    _STATE["policy"] = load_policy(run)
+
+
+def warm() -> int:
+    """A no-op task that makes the pool start its workers (and load the rules) before the first upload."""
+    from ..checks import load_rules
+
+    load_rules(_STATE["policy"][0])
+    return os.getpid()
+
+
+def _run_settings(settings: ServeSettings, files: list[str], lang: str):
+    from ..readers import Limits
+    from ..run import RunSettings
+
+    return RunSettings(paths=list(files), profile=settings.profile, lang=lang, history=list(settings.history),
+                       registry=list(settings.registry), timeout=settings.timeout,
+                       limits=settings.limits or Limits(), jobs=1)
+
+
+def check_upload(job: str, folder: str, names: list[str], lang: str = "zh", grids: bool = False,
+                 report_xlsx: bool = False) -> dict:
+    """Check the files `names` (relative to `folder`) as one run.
+
+    Returns {"report": the JSON report text of CLI.md, "departments": by-department counts,
+    "grids": {name: sheets} when asked, "xlsx": the 审核意见 workbook's bytes when asked}. Paths in
+    the report are the names as uploaded, never the private folder's.
+    """
+    from .. import __version__
+    from ..formatters.json_report import JsonFormatter
+    from ..report import ReportMeta, Summary
+
+    catalogue, profile = _STATE["policy"]
+    files = [os.path.join(folder, n) for n in names]
+    meta = ReportMeta(__version__, profile.name, lang)
+    out = io.StringIO()
+    fmt = JsonFormatter(out, None, meta)
+    xlsx = None
+    xlsx_path = None
+    if report_xlsx:
+        from ..formatters.xlsx_report import XlsxFormatter
+
+        xlsx_path = os.path.join(folder, ".审核意见.xlsx")
+        xlsx = XlsxFormatter(None, xlsx_path, meta, catalogue=catalogue)
+    summary = Summary()
+    prefix = folder.rstrip(os.sep) + os.sep
+    located: dict[str, list] = {}
+    queue = _STATE.get("progress")
+    done = [0]
+
+    def advance(result) -> None:
+        done[0] += 1
+        if queue is not None and job:
+            queue.put((job, done[0], len(files), result.verdict))
+
+    run, results = _check(files, lang, advance)
+    for result in results:
+        result = _renamed(result, prefix)
+        summary.add(result)
+        fmt.file(result)
+        if xlsx is not None:
+            xlsx.file(result)
+        if grids and not any(f.code in _UNSAFE_TO_DRAW for f in result.findings):
+            located[result.path] = [f.location for f in result.all_findings()]
+    fmt.close(summary)
+    answer: dict[str, Any] = {"report": _strip(out.getvalue(), prefix), "departments": _departments(summary)}
+    if xlsx is not None:
+        xlsx.close(summary)
+        with open(xlsx_path, "rb") as fh:
+            answer["xlsx"] = fh.read()
+        os.remove(xlsx_path)
+    if grids:
+        from .sheetview import workbook_view
+
+        views = {name: workbook_view(os.path.join(folder, name), run.limits) for name in names if name in located}
+        answer["grids"] = {name: view for name, view in views.items() if view}
+    return answer
+
+
+def _check(files: list[str], lang: str, advance: Any = None) -> tuple[Any, Any]:
+    """The run's settings and its results, in order: one run, so the H rules compare the upload's
+    files with each other and with the server's history."""
+    from ..batch import Batch, BatchPlan
+    from ..history import for_run
+    from ..run import build_engine, reader_options
+
+    settings: ServeSettings = _STATE["settings"]
+    catalogue, profile = _STATE["policy"]
+    run = _run_settings(settings, files, lang)
+    history = for_run(run, catalogue, profile, files)
+    if history is not None and getattr(history, "run", None) is not None:
+        _forget(history.run)
+    engine = build_engine(run, catalogue, profile, history)
+    batch = Batch(engine, BatchPlan(run, profile, history, run.timeout or None), reader_options(run, profile))
+    return run, batch.run(files, advance)
+
+
+def annotate_upload(folder: str, name: str, lang: str = "zh") -> dict:
+    """The marked-up copy of one uploaded workbook, as `perflint check --annotate` writes it:
+    {"data": xlsx bytes, "filename": its name} or {"error": {"zh", "en"}}."""
+    from .. import annotate
+
+    path = os.path.join(folder, name)
+    _, results = _check([path], lang)
+    result = next(iter(results))
+    try:
+        data = annotate.annotate_workbook(path, result, lang, catalogue=_STATE["policy"][0],
+                                          name=os.path.basename(name))
+    except annotate.AnnotateError as exc:
+        return {"error": {"zh": f"无法生成批注版工作簿：{exc}", "en": f"cannot mark up the workbook: {exc}"}}
+    return {"data": data, "filename": annotate.annotated_name(os.path.basename(name))}
+
+
+def _forget(run_files: Any) -> None:
+    """An upload's records never go to the history cache: nothing of a submission is kept."""
+    from ..history import RecordCache
+
+    run_files.cache = RecordCache(run_files.cache.fingerprint, enabled=False)
+
+
+def _renamed(result: Any, prefix: str) -> Any:
+    import dataclasses
+
+    if result.path.startswith(prefix):
+        return dataclasses.replace(result, path=result.path[len(prefix):].replace(os.sep, "/"))
+    return result
+
+
+def _strip(text: str, prefix: str) -> str:
+    """The private folder out of every path in the report (related documents, messages)."""
+    import json
+
+    escaped = json.dumps(prefix, ensure_ascii=False)[1:-1]
+    return text.replace(escaped, "")
+
+
+def _departments(summary: Any) -> list[dict]:
+    rows = []
+    for name in sorted(summary.by_department):
+        c = summary.by_department[name]
+        rows.append({"department": name, "documents": c["pass"] + c["return"], "pass": c["pass"],
+                     "return": c["return"], "findings": c["findings"]})
+    return rows
