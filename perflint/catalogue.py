@@ -15,7 +15,7 @@ FAMILIES = ("F", "B", "A", "I", "S", "H", "W")
 CODE_RE = re.compile(r"^[A-Z][0-9]{3}$")
 ORIGINS = ("rule", "reader", "engine")
 _RULE_KEYS = {"slug", "severity", "kinds", "origin", "params", "summary", "rationale", "source",
-              "message", "variants", "example"}
+              "message", "variants", "example", "advice"}
 _PARAM_TYPES = {"number": (int, float), "integer": (int,), "string": (str,), "boolean": (bool,)}
 
 
@@ -54,6 +54,8 @@ class RuleMeta:
     message: Mapping[str, str]
     variants: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     example: Mapping[str, str] = field(default_factory=dict)
+    # 整改建议: what the submitter should do, a template over the hit's args like the message
+    advice: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def family(self) -> str:
@@ -157,6 +159,7 @@ def _load_rule(src: str, code: str, spec: Any, parameters: Mapping[str, Paramete
         message=_text_pair(src, f"{code}.message", spec["message"]),
         variants=variants,
         example=dict(example),
+        advice=_text_pair(src, f"{code}.advice", spec.get("advice"), required=False),
     )
 
 

@@ -50,6 +50,12 @@ def build_parser() -> argparse.ArgumentParser:
     add("--timeout", type=float, help="seconds allowed per file before it gets a finding")
     add("--report", metavar="FILE.xlsx", help="write the 审核意见 workbook to send back")
     add("--report-split", choices=("department",), help="department: one report workbook per department")
+    add("--report-detail", choices=("department", "full"),
+        help="department (default): what a department is sent (file names, no info notes, no H500 or run notes);"
+             " full: everything, for the bureau's own copy")
+    add("--annotate", metavar="DIR", help="write a marked-up copy of every workbook checked into DIR (NAME.审核.xlsx)")
+    add("--min-severity", choices=("info", "warning", "error"),
+        help="hide findings below this severity (JSON and SARIF leave them out too; their summary counts all)")
     add("--ledger", metavar="PATH", help="write the batch ledger (.csv, .xlsx or .parquet)")
     add("--baseline", metavar="FILE", help="report only findings not recorded in this baseline")
     add("--write-baseline", metavar="FILE", help="record today's findings as the baseline")
@@ -146,7 +152,10 @@ def main(argv: list[str]) -> int:
     try:
         code = run_check(settings, catalogue, profile, files, fmt, outputs, quiet=args.quiet,
                          report_split=args.report_split, ledger=args.ledger, baseline=baseline,
-                         write_baseline=args.write_baseline, sarif_info=args.sarif_info)
+                         write_baseline=args.write_baseline, annotate=args.annotate,
+                         report_detail=args.report_detail or cfg.get("report_detail") or "department",
+                         min_severity=args.min_severity or cfg.get("min_severity") or "info",
+                         bureau=cfg.get("bureau"), sarif_info=args.sarif_info)
     except DataError as exc:
         return _fail(str(exc))
     if args.write_baseline and code == EXIT_RETURN:

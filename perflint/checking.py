@@ -19,15 +19,19 @@ from .run import RunSettings, build_engine, reader_options
 def run_check(settings: RunSettings, catalogue: Catalogue, profile: Profile, files: list[str], fmt: str,
               outputs: list[tuple[str, str]], *, quiet: bool = False, report_split: str | None = None,
               ledger: str | None = None, baseline: str | None = None, write_baseline: str | None = None,
-              sarif_info: bool = False) -> int:
-    meta = ReportMeta(__version__, profile.name, settings.lang, settings.fail_on)
+              annotate: str | None = None, report_detail: str = "department", min_severity: str = "info",
+              bureau: str | None = None, sarif_info: bool = False) -> int:
+    meta = ReportMeta(__version__, profile.name, settings.lang, settings.fail_on, detail=report_detail,
+                      min_severity=min_severity, bureau=bureau)
     return _run(settings, catalogue, profile, files, fmt, outputs, meta, quiet=quiet, report_split=report_split,
-                ledger=ledger, baseline=baseline, write_baseline=write_baseline, sarif_info=sarif_info)
+                ledger=ledger, baseline=baseline, write_baseline=write_baseline, annotate=annotate,
+                sarif_info=sarif_info)
 
 
 def _run(settings: RunSettings, catalogue: Catalogue, profile: Profile, files: list[str], fmt: str,
          outputs: list[tuple[str, str]], meta: ReportMeta, *, quiet: bool, report_split: str | None,
-         ledger: str | None, baseline: str | None, write_baseline: str | None, sarif_info: bool = False) -> int:
+         ledger: str | None, baseline: str | None, write_baseline: str | None, annotate: str | None = None,
+         sarif_info: bool = False) -> int:
     from .batch import Batch, BatchPlan, resolve_jobs
     from .history import for_run
 
@@ -61,7 +65,14 @@ def _run(settings: RunSettings, catalogue: Catalogue, profile: Profile, files: l
         if ledger:
             from .ledger import LedgerWriter
 
-            formatters.append(LedgerWriter(ledger, history, profile))
+            formatters.append(LedgerWriter(ledger, history, profile, lang=settings.lang))
+        if annotate:
+            from .annotate import AnnotateWriter
+
+            try:
+                formatters.append(AnnotateWriter(annotate, settings.lang, catalogue, meta.detail))
+            except OSError as exc:
+                raise DataError(annotate, "", f"cannot write the marked-up copies: {exc.strerror or exc}") from None
         for result in batch.run(files, advance, getattr(advance, "reading", None)):
             if known is not None:
                 result = known.filter(result)  # only findings the baseline does not record
@@ -78,7 +89,28 @@ def _run(settings: RunSettings, catalogue: Catalogue, profile: Profile, files: l
             failed.append(f"{getattr(f, 'path', None) or exc.filename or ''}: {exc.strerror or exc}")
     if failed:
         raise DataError("report", "", "could not be written: " + "; ".join(failed))
+    _say_written(formatters[1:], [p for _, p in outputs], settings.lang)
     return summary.exit_code(settings.fail_on)
+
+
+def _say_written(formatters: list[Any], given: list[str], lang: str) -> None:
+    """After the run, one line per report file written, naming it (on stderr: stdout may be a report)."""
+    zh = lang == "zh"
+    lines = []
+    for i, f in enumerate(formatters):
+        paths = getattr(f, "written", None)
+        if paths is None:
+            paths = [given[i] if i < len(given) else getattr(f, "path", None)]
+        if type(f).__name__ == "AnnotateWriter":
+            if paths:
+                lines.append(f"已写出 {len(paths)} 份标注副本：{f.path}" if zh else
+                             f"wrote {len(paths)} marked-up cop{'y' if len(paths) == 1 else 'ies'}: {f.path}")
+            continue
+        for p in paths:
+            if p:
+                lines.append(f"已写出：{p}" if zh else f"wrote {p}")
+    if lines:
+        sys.stderr.write("".join(f"perflint: {line}\n" for line in lines))
 
 
 def report_root(files: list[str]) -> str:

@@ -19,11 +19,12 @@ CONFIG_KEYS = {
     "profile": str, "select": list, "ignore": list, "lang": str, "format": str, "fail_on": str,
     "history": list, "registry": list, "include": list, "exclude": list, "per_path_ignores": dict,
     "limits": dict, "waivers": bool, "jobs": int, "timeout": (int, float), "cache": bool,
-    "baseline": str, "paths": list,
+    "baseline": str, "paths": list, "bureau": str, "report_detail": str, "min_severity": str,
 }
 _STRING_LISTS = ("select", "ignore", "history", "registry", "include", "exclude", "paths")
 _CHOICES = {"lang": ("zh", "en"), "fail_on": ("error", "warning", "never"),
-            "format": ("rich", "text", "json", "sarif", "junit", "github", "html")}
+            "format": ("rich", "text", "json", "sarif", "junit", "github", "html"),
+            "report_detail": ("department", "full"), "min_severity": ("info", "warning", "error")}
 
 
 @dataclass(frozen=True)

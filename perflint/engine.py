@@ -105,6 +105,9 @@ class Engine:
         if hit.args.get("_sheet") is not None or hit.args.get("_cell") is not None:
             location = Location(hit.pointer, hit.args.get("_sheet"), hit.args.get("_cell"))
         args = {k: v for k, v in hit.args.items() if not k.startswith("_")}
+        for key, value in args.items():
+            if key.endswith("_ref") and isinstance(value, str) and value.startswith("/"):
+                args[key] = _reference(doc, value, location, self.lang)
         message = render(meta.template(self.lang, hit.variant), args, self.lang)
         return Finding(code, meta.slug, self.profile.severity.get(code, meta.severity), message, location,
                        args, hit.related)
@@ -230,6 +233,25 @@ class Engine:
         if learn is not None:  # the one file of a one-file run: in the index before its H rules run
             learn(path, draft.records)
         return self.finish_file(draft)
+
+
+def _reference(doc: Any, ptr: str, near: Location, lang: str) -> str:
+    """A field a rule names for the advice (`total_ref="/funds/annual/total"`), as people find it:
+    its cell (with the sheet when it is not the finding's), else its name on the form."""
+    found = locations_get(doc.locations, ptr) if doc is not None else None
+    if found is not None:
+        sheet, cell = found
+        return cell if sheet in (None, near.sheet) else f"{sheet}!{cell}"
+    from .schema import field_label
+
+    return field_label(getattr(doc, "kind", None), ptr, lang)
+
+
+def locations_get(locations: Mapping[str, Any], ptr: str) -> tuple[str | None, str] | None:
+    cell = locations.get(ptr)
+    if cell is None:
+        return None
+    return (cell.sheet, cell.cell) if type(cell) is Cell else (cell[0], cell[1])
 
 
 def _without_echoes(hits: list[tuple[str, Hit]], mistyped: tuple[str, ...]) -> list[tuple[str, Hit]]:

@@ -33,13 +33,14 @@ CHECK_DEPT_TOTALS = "H508 dept-projects-exceed"
 class LedgerWriter:
     """A formatter-shaped collector: `file(result)` per file, `close(summary)` writes the table."""
 
-    def __init__(self, path: str, history: Any = None, profile: Any = None) -> None:
+    def __init__(self, path: str, history: Any = None, profile: Any = None, lang: str = "zh") -> None:
         suffix = os.path.splitext(path)[1].lower()
         if suffix not in (".csv", ".xlsx", ".parquet"):
             from .data import DataError
 
             raise DataError("--ledger", path, "the ledger is written as .csv, .xlsx or .parquet")
         self.path = path
+        self.lang = lang
         self.history = history
         self.tolerance = profile.parameters.get("amount_tolerance", 0.01) if profile is not None else 0.01
         self.rows: list[dict[str, Any]] = []

@@ -16,6 +16,9 @@ class ReportMeta:
     profile: str
     lang: str = "zh"
     fail_on: str = "error"
+    detail: str = "department"  # the 审核意见 workbook: what a department is sent, or "full" for the bureau
+    min_severity: str = "info"  # findings below it are hidden (JSON and SARIF: left out, still counted)
+    bureau: str | None = None  # the bureau's name on the report's cover sheets (config `bureau`)
 
 
 @dataclass

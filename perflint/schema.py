@@ -88,6 +88,51 @@ def _plain(data: Any) -> Any:
     return thaw(data) if isinstance(data, (MappingProxyType, tuple)) else data
 
 
+_EN_WORDS = {"funds": "funds", "annual": "annual", "medium_term": "medium-term", "total": "total",
+             "fiscal": "fiscal appropriation", "fiscal_current": "current appropriation", "carryover": "carry-over",
+             "other": "other funds", "initial": "initial budget", "adjusted": "adjusted budget",
+             "executed": "executed", "execution_rate": "execution rate", "score": "score", "weight": "weight",
+             "total_score": "total score", "grade": "grade", "indicators": "indicator", "level1": "level 1",
+             "level2": "level 2", "name": "name", "operator": "operator", "target": "target value",
+             "actual": "actual value", "unit": "unit", "deviation": "deviation reason", "project": "project",
+             "department": "department", "code": "code", "implementing_unit": "implementing unit",
+             "goals": "goals", "tasks": "tasks", "fiscal_year": "fiscal year", "period": "period",
+             "attribute": "attribute", "ex_ante": "ex-ante assessment", "waivers": "waiver"}
+
+
+def field_label(kind: str | None, ptr: str, lang: str = "zh") -> str:
+    """A field as people read it: /indicators/0/score → 指标 1 · 得分 (indicator 1 · score); the
+    names of the canonical model's titles in its JSON Schema."""
+    from .model import KINDS, pointer_tokens
+
+    tokens = pointer_tokens(ptr)
+    if not tokens:
+        return "（整个文档）" if lang == "zh" else "(whole document)"
+    schema: dict = load_schema(kind) if kind in KINDS else {}
+    node: dict = schema
+    parts: list[str] = []
+    for token in tokens:
+        if token.isdigit() and isinstance(node.get("items"), dict):
+            node = node["items"]
+            parts[-1:] = [f"{'指标' if lang == 'zh' and tokens[0] == 'indicators' else (parts[-1] if parts else '')} {int(token) + 1}".strip()]
+            continue
+        node = node.get("properties", {}).get(token, {}) if isinstance(node, dict) else {}
+        if lang == "zh":
+            parts.append(str(node.get("title") or token).removeprefix("其中："))
+        else:
+            parts.append(_EN_WORDS.get(token, token.replace("_", " ")))
+    if tokens[0] == "indicators" and len(tokens) == 2:
+        return parts[-1]
+    # 项目资金（万元） · 年度资金总额 · 全年执行数: the block names above a field help only inside grids
+    if len(parts) > 2 and tokens[0] != "indicators":
+        parts = parts[-2:]
+    out: list[str] = []
+    for p in parts:
+        if p and (not out or out[-1] != p):
+            out.append(p)
+    return " · ".join(out)
+
+
 def _title(schema: dict, path: list) -> str:
     node = schema
     title = schema.get("title", "")

@@ -69,14 +69,15 @@ def _pointers(node, prefix=""):
     yield prefix
     if isinstance(node, dict):
         for k, v in node.items():
-            yield from _pointers(v, f"{prefix}/{k}")
+            # generated keys may hold "/" or "~": escaped as in a JSON Pointer, or the walk below loses its way
+            yield from _pointers(v, f"{prefix}/{k.replace('~', '~0').replace('/', '~1')}")
     elif isinstance(node, list):
         for i, v in enumerate(node):
             yield from _pointers(v, f"{prefix}/{i}")
 
 
 def _set(doc, ptr, value, remove=False):
-    tokens = ptr.split("/")[1:]
+    tokens = [t.replace("~1", "/").replace("~0", "~") for t in ptr.split("/")[1:]]
     node = doc
     for t in tokens[:-1]:
         node = node[int(t)] if isinstance(node, list) else node[t]

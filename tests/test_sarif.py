@@ -254,3 +254,9 @@ def test_paths_outside_any_repository_keep_their_way_up(tmp_path, monkeypatch):
 
     assert artifact_uri(str(tmp_path / "x" / "y.json"), str(tmp_path / "a")) == "../x/y.json"
     assert artifact_uri(str(tmp_path / "a" / "表 1.json"), str(tmp_path / "a")) == "%E8%A1%A8%201.json"
+
+
+def test_min_severity_leaves_findings_out_of_sarif_too(tmp_path):
+    errors = _sarif(tmp_path, str(SAMPLES), "--min-severity", "error", "--sarif-info", name="errors.sarif")
+    levels = {r["level"] for r in _results(errors)}
+    assert levels == {"error"}

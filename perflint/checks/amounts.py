@@ -49,7 +49,9 @@ def _sources_balance(doc, ctx, block: str):
         return
     total, (fiscal, other) = found
     if differs(total, fiscal + other, ctx.param("amount_tolerance")):
-        yield Hit.at(f"/funds/{block}/total", total=total, fiscal=fiscal, other=other, diff=total - fiscal - other)
+        yield Hit.at(f"/funds/{block}/total", total=total, fiscal=fiscal, other=other, diff=total - fiscal - other,
+                     expected=fiscal + other, total_ref=f"/funds/{block}/total", fiscal_ref=f"/funds/{block}/fiscal",
+                     other_ref=f"/funds/{block}/other")
 
 
 @rule("A201")
@@ -82,7 +84,9 @@ def selfeval_funds_unbalanced(doc, ctx):
         total, (fiscal, carryover, other) = found
         if differs(total, fiscal + carryover + other, tolerance):
             yield Hit.at(f"/funds/total/{col}", column=label, total=total, fiscal=fiscal, carryover=carryover,
-                         other=other, diff=total - fiscal - carryover - other)
+                         other=other, diff=total - fiscal - carryover - other, expected=fiscal + carryover + other,
+                         total_ref=f"/funds/total/{col}", fiscal_ref=f"/funds/fiscal_current/{col}",
+                         carryover_ref=f"/funds/carryover/{col}", other_ref=f"/funds/other/{col}")
 
 
 def _budget_pointers(doc) -> tuple[str, str]:
@@ -130,7 +134,8 @@ def execution_rate_mismatch(doc, ctx):
         return
     computed = executed / adjusted * 100
     if abs(declared - computed) > rounding_of(raw) + 1e-9:
-        yield Hit.at("/funds/execution_rate", declared=_written(raw), computed=computed, executed=executed, adjusted=adjusted)
+        yield Hit.at("/funds/execution_rate", declared=_written(raw), computed=computed, executed=executed, adjusted=adjusted,
+                     rate_ref="/funds/execution_rate")
 
 
 # Labels of the amount fields as the forms print them, for A207's message.

@@ -74,7 +74,7 @@ class HtmlFormatter(UsesCatalogue):
                 f'<td class="sev sev-{f.severity}">{escape(SEVERITY[lang][f.severity])}</td>'
                 f'<td class="where">{escape(location_text(f.location, lang))}</td>'
                 f'<td class="why">{escape(finding_message(f, lang))}</td>'
-                f'<td class="advice">{escape(self._advice(f.code))}</td></tr>')
+                f'<td class="advice">{escape(advice(self.catalogue.rules.get(f.code), self.lang, f))}</td></tr>')
         rows.append("</table>")
         return "".join(rows)
 

@@ -69,14 +69,23 @@ def kind_label(kind: str | None, lang: str) -> str:
     return KIND_NAMES_ZH.get(kind, kind) if lang == "zh" else kind
 
 
-def advice(meta, lang: str) -> str:
-    """What to do about a finding, from the catalogue: its rationale (or summary) and policy basis."""
+def advice(meta, lang: str, finding: Finding | None = None) -> str:
+    """整改建议: what to do about a finding. The rule's advice template over the finding's values
+    (where perflint computed the expected figure, it says it: "E8 应为 1300.00（= 1250.00 + 50.00）"),
+    else the rule's summary as the thing to put right."""
     if meta is None:
         return ""
-    text = (meta.rationale.get(lang) or meta.rationale.get("zh") or meta.summary.get(lang) or meta.summary.get("zh") or "")
-    if meta.source:
-        text += f"（{WORDS['zh']['source']}：{meta.source}）" if lang == "zh" else f" ({WORDS['en']['source']}: {meta.source})"
-    return text
+    template = meta.advice.get(lang) or meta.advice.get("zh") if meta.advice else ""
+    if template:
+        from ..messages import render
+
+        import string
+
+        args = dict(finding.args) if finding is not None else {}
+        names = {name for _, name, _, _ in string.Formatter().parse(template) if name}
+        if names <= args.keys():  # else a finding stamped before its rule passed these values (an old cache)
+            return render(template, args, lang)
+    return meta.summary.get(lang) or meta.summary.get("zh") or ""
 
 
 def department_of(result: FileResult, lang: str = "zh") -> str:

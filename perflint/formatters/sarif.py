@@ -31,6 +31,7 @@ from .places import Positions, artifact_uri, repository_root
 
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 _LEVEL = {"error": "error", "warning": "warning", "info": "note"}
+_RANK = {"info": 0, "warning": 1, "error": 2}
 _INFO_URI = f"https://pypi.org/project/{DISTRIBUTION}/"
 FINGERPRINT = "perflint/v1"
 
@@ -122,6 +123,8 @@ class SarifFormatter(UsesCatalogue):
         return out
 
     def _wanted(self, f: Finding) -> bool:
+        if _RANK.get(f.severity, 1) < _RANK.get(getattr(self.meta, "min_severity", "info"), 0):
+            return False  # hidden by --min-severity
         return self.with_info or f.severity != "info"
 
     def file(self, result: FileResult) -> None:

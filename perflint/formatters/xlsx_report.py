@@ -130,7 +130,7 @@ class _Book:
         meta = catalogue.rules.get(f.code) if catalogue is not None else None
         self._row(self.ws_findings, [result.path, (doc.department if doc else None) or "", project,
                                      kind_label(doc.kind, lang) if doc else "", VERDICT[lang][verdict], f.code,
-                                     severity, location_text(f.location, lang), finding_message(f, lang), advice(meta, lang)])
+                                     severity, location_text(f.location, lang), finding_message(f, lang), advice(meta, lang, f)])
 
     def _write_summary(self, catalogue: Any) -> None:
         lang, w, v = self.lang, WORDS[self.lang], VERDICT[self.lang]

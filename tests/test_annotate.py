@@ -1,0 +1,135 @@
+"""`--annotate DIR`: the submitter's own workbook with its problem cells marked."""
+from __future__ import annotations
+
+import hashlib
+import io
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+from perflint.annotate import FILL, annotate_workbook, annotated_name
+from perflint.api import check_paths
+from perflint.check_cli import main as check_main
+from perflint.model import FileResult, Finding, Location
+
+SAMPLES = Path(__file__).resolve().parent.parent / "samples"
+XLSX = SAMPLES / "xlsx" / "2024_城镇老旧小区改造_项目支出绩效自评表.xlsx"
+XLSM = SAMPLES / "xlsx" / "2025_城乡供水一体化_绩效目标表.xlsm"
+XLS = SAMPLES / "xls" / "2025_农村公路养护工程_绩效目标申报表.xls"
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _shown(result: FileResult) -> list[Finding]:
+    return [f for f in result.all_findings() if f.severity != "info" and f.code != "H500"]
+
+
+@pytest.mark.parametrize("source", [XLSX, XLSM, XLS], ids=["xlsx", "xlsm", "xls"])
+def test_every_finding_cell_is_filled_and_commented(source, tmp_path):
+    before = _digest(source)
+    result = check_paths([str(source)])[0]
+    assert _shown(result), "the sample must have findings for this test to mean anything"
+    wb = load_workbook(io.BytesIO(annotate_workbook(source, result)))
+    assert _digest(source) == before  # the original is only read
+    assert wb.sheetnames[0] == "审核意见" and wb.active.title == "审核意见"
+    cells = 0
+    for f in _shown(result):
+        if not f.location.cell:
+            continue
+        cell = wb[f.location.sheet][f.location.cell]
+        if type(cell).__name__ == "MergedCell":  # marked at the first cell of its merged range
+            rng = next(r for r in wb[f.location.sheet].merged_cells.ranges if f.location.cell in r)
+            cell = wb[f.location.sheet].cell(rng.min_row, rng.min_col)
+        assert cell.comment is not None and f.code in cell.comment.text and f.message in cell.comment.text
+        assert "整改建议" in cell.comment.text
+        if not f.waived:
+            assert cell.fill.fgColor.rgb.endswith(FILL["error"] if any(
+                g.severity == "error" and g.location.cell == f.location.cell for g in _shown(result)) else FILL[f.severity])
+        cells += 1
+    assert cells
+    review = wb["审核意见"]
+    rows = list(review.iter_rows(values_only=True))
+    assert rows[2][:2] == ("审核结论", "退回" if result.verdict == "return" else "通过")
+    codes = [r[2] for r in rows if r and isinstance(r[0], int)]
+    assert sorted(codes) == sorted(f.code for f in _shown(result))
+    links = [c.hyperlink.location for row in review.iter_rows() for c in row if c.hyperlink is not None]
+    assert any(f"!{f.location.cell}" in link for link in links for f in _shown(result) if f.location.cell)
+
+
+def test_the_original_sheets_values_merges_formats_and_widths_are_kept():
+    result = check_paths([str(XLSX)])[0]
+    original = load_workbook(XLSX)
+    copy = load_workbook(io.BytesIO(annotate_workbook(XLSX, result)))
+    assert copy.sheetnames[1:] == original.sheetnames
+    for ws in original.worksheets:
+        cw = copy[ws.title]
+        assert {str(r) for r in ws.merged_cells.ranges} == {str(r) for r in cw.merged_cells.ranges}
+        for row in ws.iter_rows():
+            for c in row:
+                if type(c).__name__ == "MergedCell":
+                    continue
+                twin = cw[c.coordinate]
+                assert (twin.value, twin.number_format) == (c.value, c.number_format)
+        for key, dim in ws.column_dimensions.items():
+            assert cw.column_dimensions[key].width == dim.width
+
+
+def test_an_xls_gives_an_xlsx_with_its_values_and_merges():
+    from python_calamine import CalamineWorkbook
+
+    result = check_paths([str(XLS)])[0]
+    data = annotate_workbook(XLS, result)
+    assert data[:2] == b"PK" and annotated_name(str(XLS)).endswith("绩效目标申报表.审核.xlsx")
+    copy = load_workbook(io.BytesIO(data))
+    book = CalamineWorkbook.from_path(str(XLS))
+    name = book.sheet_names[0]
+    sheet = book.get_sheet_by_name(name)
+    rows = sheet.to_python(skip_empty_area=False)
+    for r, row in enumerate(rows, 1):
+        for c, value in enumerate(row, 1):
+            if value not in ("", None):
+                assert copy[name].cell(r, c).value == value
+    assert len(copy[name].merged_cells.ranges) == len(sheet.merged_cell_ranges)
+
+
+def test_a_finding_without_a_cell_is_listed_with_where_the_field_was_expected():
+    result = check_paths([str(XLSX)])[0]
+    doc = result.documents[0]
+    missing = Finding("B104", "missing-project-code", "warning", "项目编码为空", Location("/project/code", doc.sheet, None))
+    result = FileResult(result.path, (type(doc)(*[getattr(doc, f) for f in doc.__slots__[:6]],
+                                                 doc.findings + (missing,), doc.verdict, doc.grade),),
+                        result.findings, result.verdict)
+    wb = load_workbook(io.BytesIO(annotate_workbook(XLSX, result)))
+    row = next(r for r in wb["审核意见"].iter_rows(values_only=True) if r[2] == "B104")
+    assert "应填于" in row[3] and "项目编码" in row[3] and doc.sheet in row[3]
+
+
+def test_cli_writes_a_copy_per_workbook_and_says_once_that_json_gets_none(tmp_path, capsys):
+    src = tmp_path / "in"
+    src.mkdir()
+    for p in (XLSX, XLS, SAMPLES / "json" / "2024_学前教育幼儿资助_项目自评表_得分不符.json",
+              SAMPLES / "json" / "2024_城乡居民医保补助_项目自评表_超预算执行.json"):
+        (src / p.name).write_bytes(p.read_bytes())
+    before = {p.name: _digest(p) for p in src.iterdir()}
+    out = tmp_path / "marked"
+    code = check_main([str(src), "--annotate", str(out), "--format", "text", "--no-cache"])
+    assert code == 1
+    assert sorted(p.name for p in out.iterdir()) == sorted([annotated_name(XLSX.name), annotated_name(XLS.name)])
+    assert {p.name: _digest(p) for p in src.iterdir()} == before
+    err = capsys.readouterr().err
+    assert err.count("JSON") == 1 and "2 份 JSON" in err
+    assert "已写出 2 份标注副本" in err
+
+
+def test_submission_text_in_a_comment_is_never_a_formula(tmp_path):
+    result = check_paths([str(XLSX)])[0]
+    doc = result.documents[0]
+    evil = Finding("B101", "missing-name", "error", "=HYPERLINK(\"http://x\")\x07", Location("/project/name", doc.sheet, "B3"))
+    result = FileResult(result.path, (type(doc)(*[getattr(doc, f) for f in doc.__slots__[:6]],
+                                                 (evil,), "return", "中"),), (), "return")
+    wb = load_workbook(io.BytesIO(annotate_workbook(XLSX, result)))
+    cells = [c for row in wb["审核意见"].iter_rows() for c in row if isinstance(c.value, str) and "HYPERLINK" in c.value]
+    assert cells and all(c.data_type == "s" and "\x07" not in c.value for c in cells)
