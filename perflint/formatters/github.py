@@ -22,7 +22,7 @@ from ..model import FileResult, Finding
 from ..report import ReportMeta, Summary
 from ..output import open_output
 from .safe import strip_controls
-from .labels import VERDICT, WORDS, finding_message
+from .labels import VERDICT, WORDS, counts_text, finding_message, unverified_text
 from .places import Positions, repo_path, repository_root
 
 _LEVEL = {"error": "error", "warning": "warning", "info": "notice"}
@@ -100,16 +100,13 @@ class GithubFormatter:
             for _, command in sorted(self._kept[level], reverse=True):
                 self.out.write(command)
                 shown += 1
-        if lang == "zh":
-            line = (f"perflint：{summary.files} 个文件，{summary.documents} 份文档；"
-                    f"{VERDICT[lang]['pass']} {summary.passed}，{VERDICT[lang]['return']} {summary.returned}")
-            if self.annotatable > shown:
-                line += f"；标注了 {shown} 条问题（共 {self.annotatable} 条错误和提醒），其余见作业摘要"
-        else:
-            line = (f"perflint: {summary.files} files, {summary.documents} documents; "
-                    f"{summary.passed} passed, {summary.returned} returned")
-            if self.annotatable > shown:
-                line += f"; {shown} of {self.annotatable} errors and warnings annotated, the rest in the job summary"
+        line = f"perflint：{counts_text(summary, lang)}" if lang == "zh" else f"perflint: {counts_text(summary, lang)}"
+        if self.annotatable > shown:
+            line += (f"；标注了 {shown} 条问题（共 {self.annotatable} 条错误和提醒），其余见作业摘要" if lang == "zh" else
+                     f"; {shown} of {self.annotatable} errors and warnings annotated, the rest in the job summary")
+        unverified = unverified_text(summary, lang)
+        if unverified:
+            line += "\n" + unverified
         self.out.write(line + "\n")
         self.out.flush()
         step = os.environ.get("GITHUB_STEP_SUMMARY")
@@ -125,9 +122,12 @@ class GithubFormatter:
     def markdown(self, summary: Summary, shown: int) -> str:
         lang = self.lang
         w, v = WORDS[lang], VERDICT[lang]
-        rows = ["## perflint\n", f"| {w['files']} | {w['documents']} | {v['pass']} | {v['return']} |",
-                "|---:|---:|---:|---:|",
-                f"| {summary.files} | {summary.documents} | {summary.passed} | {summary.returned} |\n"]
+        rows = ["## perflint\n", f"| | {w['total']} | {v['pass']} | {v['return']} |", "|---|---:|---:|---:|",
+                f"| {w['files']} | {summary.files} | {summary.files_passed} | {summary.files_returned} |",
+                f"| {w['documents']} | {summary.documents} | {summary.documents_passed} | {summary.documents_returned} |\n"]
+        unverified = unverified_text(summary, lang)
+        if unverified:
+            rows.append(_cell(unverified) + "\n")
         if self.annotatable > shown:
             rows.append((f"文件旁标注了 {shown} 条（GitHub 每步最多显示 10 条错误和 10 条提醒），共 {self.annotatable} 条错误和提醒；"
                          "下表列出每个退回的文件及其主要问题。\n") if lang == "zh" else
