@@ -197,9 +197,10 @@ def locate(locations: Mapping[str, Cell | tuple | list], sheet: str | None, ptr:
     while True:
         cell = locations.get(probe)
         if cell is not None:
+            # a cell "" says: this sheet, no one cell (a field the reader found no place for)
             if type(cell) is Cell:
-                return Location(ptr, cell.sheet, cell.cell)
-            return Location(ptr, cell[0], cell[1])
+                return Location(ptr, cell.sheet, cell.cell or None)
+            return Location(ptr, cell[0], cell[1] or None)
         if not probe:
             return Location(ptr, sheet, None)
         probe = pointer_parent(probe)

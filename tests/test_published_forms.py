@@ -372,3 +372,12 @@ def test_a_month_deadline_is_a_date_not_a_quantity(target, actual):
 
     assert split_inline(target) == (None, target, None)
     assert extract_date(actual) < extract_date(target)
+
+
+def test_a_field_with_no_place_on_the_sheet_points_at_the_sheet(tmp_path):
+    import json
+
+    path = sheet(tmp_path, E4="", F4="")  # no 实施单位 label and nothing like it
+    (b103,) = [f for f in _all(path) if f.code == "B103"]
+    assert (b103.location.sheet, b103.location.cell) == (SHEET, None)
+    assert "cell" not in json.loads(json.dumps(b103.to_json()))["location"]
