@@ -47,11 +47,16 @@ def document_title(doc, lang: str) -> str:
     return " ".join(str(p) for p in parts)
 
 
-def finding_message(f: Finding, lang: str) -> str:
+def finding_message(f: Finding, lang: str, names_only: bool = False) -> str:
+    """The message with the documents it was compared with; `names_only` for what a department is
+    sent: their file names, not the bureau's folders."""
     text = f.message
     if f.related:
-        text += f"（{WORDS[lang]['related']}：{'; '.join(r.display() for r in f.related)}）" if lang == "zh" else \
-            f" ({WORDS[lang]['related']}: {'; '.join(r.display() for r in f.related)})"
+        import os
+
+        shown = "; ".join(os.path.basename(r.path) + (f" {r.display()[len(r.path):].strip()}" if r.display() != r.path else "")
+                          if names_only else r.display() for r in f.related)
+        text += f"（{WORDS[lang]['related']}：{shown}）" if lang == "zh" else f" ({WORDS[lang]['related']}: {shown})"
     if f.waived:
         text += f" [{WORDS[lang]['waived']}: {f.waiver_reason}]"
     return text
@@ -94,6 +99,19 @@ def department_of(result: FileResult, lang: str = "zh") -> str:
         if doc.department:
             return doc.department
     return WORDS[lang]["no_department"] if lang != "zh" else "（未填部门）"
+
+
+def readable_location(location, kind: str | None, lang: str) -> str:
+    """Where a finding is, for people: the cell of a workbook (表!E9), else the field's name on
+    the form (指标 1 · 得分); the pointer stays for tooltips and machine formats."""
+    if location.sheet and location.cell:
+        return f"{location.sheet}!{location.cell}"
+    if not location.pointer:
+        return location.sheet or ("（整个文件）" if lang == "zh" else "(whole file)")
+    from ..schema import field_label
+
+    label = field_label(kind, location.pointer, lang)
+    return f"{location.sheet} · {label}" if location.sheet else label
 
 
 def location_text(location, lang: str) -> str:
