@@ -14,7 +14,7 @@ WORDS = {
            "returned": "退回", "top_rules": "最常见问题", "seconds": "秒", "by_department": "按部门",
            "fiscal_year": "年度", "project_code": "项目编码", "file_findings": "文件级问题", "no_department": "（未填部门）",
            "title": "预算绩效审核意见", "generated": "生成", "profile": "审核口径", "source": "依据", "count": "次数",
-           "total": "合计", "rule": "规则", "file_level": "文件本身"},
+           "total": "合计", "rule": "规则", "file_level": "文件本身", "slug": "名称"},
     "en": {"grade": "review grade", "file": "file", "findings": "findings", "waived": "waived", "summary": "Summary",
            "files": "files", "documents": "documents", "by_rule": "by rule", "no_findings": "no findings",
            "document": "document", "code": "code", "severity": "severity", "location": "location", "message": "message",
@@ -24,13 +24,13 @@ WORDS = {
            "fiscal_year": "year", "project_code": "project code", "file_findings": "file-level findings",
            "no_department": "(no department)", "title": "Budget performance review", "generated": "generated",
            "profile": "profile", "source": "basis", "count": "count", "total": "total", "rule": "rule",
-           "file_level": "the file itself"},
+           "file_level": "the file itself", "slug": "name"},
 }
 GRADE_EN = {"优": "excellent", "良": "good", "中": "fair", "差": "poor"}
 
 
 def grade_label(grade: str, lang: str) -> str:
-    return grade if lang == "zh" else f"{grade} ({GRADE_EN.get(grade, grade)})"
+    return grade if lang == "zh" else GRADE_EN.get(grade, grade)
 
 
 def document_title(doc, lang: str) -> str:
