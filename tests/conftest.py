@@ -7,3 +7,14 @@ sys.path.insert(0, str(Path(__file__).parent))
 sys.path.insert(0, str(ROOT))
 # keep test runs from touching the user's cache
 os.environ.setdefault("PERFLINT_CACHE_DIR", str(ROOT / ".pytest_cache" / "perflint"))
+
+
+def pytest_terminal_summary(terminalreporter):
+    """One line on the real-form corpus (tests/test_corpus.py): the share of forms read exactly."""
+    from corpuslib import RESULTS
+
+    results = terminalreporter.config.stash.get(RESULTS, None)
+    if results:
+        exact = sum(results.values())
+        terminalreporter.write_line(f"real-form corpus: {exact} of {len(results)} form files read exactly "
+                                    f"({100 * exact / len(results):.0f}%)")
