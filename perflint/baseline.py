@@ -127,7 +127,7 @@ def _redraw(doc: DocumentResult, findings: list[Finding]) -> DocumentResult:
     no_indicators = doc.grade == "差" and not any(f.code in FATAL_CODES and not f.waived for f in doc.findings)
     verdict, grade = judge(findings, no_indicators=no_indicators)
     return DocumentResult(doc.kind, doc.sheet, doc.fiscal_year, doc.project_code, doc.name, doc.department,
-                          tuple(findings), verdict, grade)
+                          tuple(findings), verdict, grade, doc.unverified)
 
 
 @lru_cache(maxsize=8)

@@ -166,12 +166,17 @@ class Engine:
     def finish_document(self, draft: DocumentDraft) -> DocumentResult:
         """The H rules (against the run's whole index), waivers, verdict and grade."""
         late = _without_echoes(self._hits(draft, self._plan(draft.kind)[1]), draft.mistyped)
-        findings = list(draft.findings) + [self.stamp(code, hit, draft) for code, hit in late]
+        # a hit marked `_unverified` names a rule that no document could answer without a history
+        # source: said once for the run (the summary), not as a finding on every document
+        unverified = tuple((h.args["rule"], self.catalogue[h.args["rule"]].slug, tuple(h.args.get("year") or ()))
+                           for _, h in late if h.args.get("_unverified"))
+        findings = list(draft.findings) + [self.stamp(code, hit, draft) for code, hit in late
+                                           if not hit.args.get("_unverified")]
         findings = self.apply_waivers(draft, findings)
         findings.sort(key=_finding_order)
         verdict, grade = judge(findings, no_indicators=draft.no_indicators)
         return DocumentResult(draft.kind, draft.sheet, draft.fiscal_year, draft.code, draft.name,
-                              draft.department_name, tuple(findings), verdict, grade)
+                              draft.department_name, tuple(findings), verdict, grade, unverified)
 
     def check_document(self, doc: Document) -> DocumentResult:
         return self.finish_document(self.prepare_document(doc))

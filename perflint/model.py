@@ -300,6 +300,9 @@ class DocumentResult:
     findings: tuple[Finding, ...]
     verdict: str  # "pass" | "return"
     grade: str  # 优 良 中 差
+    # (code, slug, years) of the H rules that could not run for lack of any history source: not
+    # findings, but a note the run's summary gathers once (JSON `summary.unverified`)
+    unverified: tuple[tuple[str, str, tuple], ...] = ()
 
     def to_json(self) -> dict:
         return {

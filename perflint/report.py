@@ -23,12 +23,22 @@ class ReportMeta:
 
 @dataclass
 class Summary:
-    """Counts kept while results stream past, so that nothing holds every document."""
+    """Counts kept while results stream past, so that nothing holds every document.
+
+    Files and documents are counted by verdict separately: a workbook holds several forms, and a
+    file that yields no form at all (F001, F002) is a returned file without any document.
+    `passed`/`returned` are the verdicts given (each document's, and each file's that holds no
+    document): the report's `pass`/`return` keys of report_version 1, kept as they were.
+    """
 
     files: int = 0
     documents: int = 0
     passed: int = 0
     returned: int = 0
+    files_by_verdict: Counter = field(default_factory=Counter)
+    documents_by_verdict: Counter = field(default_factory=Counter)
+    # H rules that could not run for lack of any history source: code -> [slug, documents, {years}]
+    unverified: dict = field(default_factory=dict)
     by_rule: Counter = field(default_factory=Counter)
     rule_slugs: dict = field(default_factory=dict)  # code -> slug, for readable rule tables
     by_severity: Counter = field(default_factory=Counter)
@@ -38,27 +48,34 @@ class Summary:
 
     def add(self, result: FileResult) -> None:
         self.files += 1
+        self.files_by_verdict[result.verdict] += 1
         if result.documents:
             for doc in result.documents:
                 self.documents += 1
+                self.documents_by_verdict[doc.verdict] += 1
                 self._count(doc.verdict, doc.department)
                 for f in doc.findings:
                     self._finding(f, doc.department)
+                for code, slug, years in getattr(doc, "unverified", ()):
+                    entry = self.unverified.setdefault(code, [slug, 0, set()])
+                    entry[1] += 1
+                    entry[2].update(years)
         else:
-            self._count(result.verdict, None)
+            self._count(result.verdict, None, document=False)
         for f in result.findings:
             self._finding(f, result.documents[0].department if result.documents else None)
         self.slowest.append((result.seconds, result.path))
         self.slowest.sort(reverse=True)
         del self.slowest[10:]
 
-    def _count(self, verdict: str, department: str | None) -> None:
+    def _count(self, verdict: str, department: str | None, document: bool = True) -> None:
         if verdict == "pass":
             self.passed += 1
         else:
             self.returned += 1
         dep = self.by_department.setdefault(department or "（未填部门）", Counter())
-        dep[verdict] += 1
+        if document:  # the department tables count documents; a file without one is in files_by_verdict
+            dep[verdict] += 1
 
     def _finding(self, f, department: str | None) -> None:
         if f.waived:
@@ -68,20 +85,45 @@ class Summary:
         self.by_severity[f.severity] += 1
         self.by_department.setdefault(department or "（未填部门）", Counter())["findings"] += 1
 
+    @property
+    def files_passed(self) -> int:
+        return self.files_by_verdict["pass"]
+
+    @property
+    def files_returned(self) -> int:
+        return self.files - self.files_by_verdict["pass"]
+
+    @property
+    def documents_passed(self) -> int:
+        return self.documents_by_verdict["pass"]
+
+    @property
+    def documents_returned(self) -> int:
+        return self.documents - self.documents_by_verdict["pass"]
+
+    def unverified_rules(self) -> list[dict]:
+        """The H rules no document could have answered, one entry per rule (JSON `summary.unverified`)."""
+        return [{"code": code, "slug": slug, "documents": n, "years": sorted(years, key=str),
+                 "reason": "no-history-source"}
+                for code, (slug, n, years) in sorted(self.unverified.items())]
+
     def to_json(self) -> dict:
         return {
             "files": self.files,
             "documents": self.documents,
+            "files_by_verdict": {"pass": self.files_passed, "return": self.files_returned},
+            "documents_by_verdict": {"pass": self.documents_passed, "return": self.documents_returned},
             "pass": self.passed,
             "return": self.returned,
             "by_rule": dict(sorted(self.by_rule.items())),
             "by_severity": {k: self.by_severity[k] for k in ("error", "warning", "info") if self.by_severity.get(k)},
+            "unverified": self.unverified_rules(),
         }
 
     def exit_code(self, fail_on: str) -> int:
         if fail_on == "never":
             return 0
-        if self.returned:
+        if self.files_returned:  # a file's own error returns it even where its documents pass
             return 1
         if fail_on == "warning" and self.by_severity.get("warning"):
             return 1

@@ -148,8 +148,10 @@ def test_run_documents_are_a_source_without_any_history(tmp_path):
     h504 = findings(results, "H504")
     assert [(f.location.pointer, f.related[0].path) for f in h504] == [
         ("/funds/total/initial", str(tmp_path / "batch" / "t.json"))]
-    # the batch answered H503/H504; what it could not answer (the 2023 self-evaluation) is still said
-    unverified = {code for f in findings(results, "H500") for code in f.args["rule"]}
+    # the batch answered H503/H504; what it could not answer (the 2023 self-evaluation) is still said,
+    # as a note for the run, not as a finding
+    assert not findings(results, "H500")
+    unverified = {code for r in results for d in r.documents for code, _, _ in d.unverified}
     assert unverified and not unverified & {"H503", "H504"}
 
 
@@ -157,11 +159,60 @@ def test_run_documents_are_a_source_without_any_history(tmp_path):
 def test_no_history_configured_says_once_what_it_cannot_see(tmp_path):
     target = write(tmp_path, "t.json", base_document("project_target"))
     results = check_paths([str(target)])
-    (h500,) = [f for f in findings(results) if f.code.startswith("H")]
-    assert h500.code == "H500" and h500.severity == "warning"
-    assert h500.args["rule"] == ["H501", "H506", "H507"] and h500.args["year"] == ["2024"]
-    assert "未配置历史来源" in h500.message and "H501、H506、H507" in h500.message
-    assert results[0].verdict == "pass"
+    assert [f for f in findings(results) if f.code.startswith("H")] == []  # no H500 on the document
+    assert results[0].verdict == "pass" and results[0].documents[0].grade == "优"
+    assert results[0].documents[0].unverified == (("H501", "missing-prior-selfeval", (2024,)),
+                                                  ("H506", "poor-prior-result", (2024,)),
+                                                  ("H507", "prior-low-execution", (2024,)))
+
+
+def _cli(args: list[str], cwd) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "perflint", "check", *args, "--no-cache"], cwd=cwd,
+                          capture_output=True, text=True, env={**os.environ, "CI": "1", "PYTHONPATH": str(ROOT)})
+
+
+def test_no_history_the_run_names_the_unverified_rules_once(tmp_path):
+    write(tmp_path / "r", "a.json", base_document("project_target"))
+    write(tmp_path / "r", "b.json", apply_patch(base_document("project_target"), [
+        {"set": "/project/code", "value": "511703250099"}, {"set": "/project/name", "value": "另一个项目"}]))
+    write(tmp_path / "r", "se.json", base_document("project_selfeval"))
+    out = _cli(["r", "--format", "json", "--fail-on", "warning"], tmp_path)
+    assert out.returncode == 0, out.stderr  # nothing to warn about: the unverified rules are no warning
+    report = json.loads(out.stdout)
+    assert not [f for file in report["files"] for d in file["documents"] for f in d["findings"] if f["code"] == "H500"]
+    assert "H500" not in report["summary"]["by_rule"] and not report["summary"]["by_severity"].get("warning")
+    unverified = {u["code"]: u for u in report["summary"]["unverified"]}
+    # a.json's 2024 self-evaluation is in the run (H501, H506, H507 answered); b.json's is nowhere
+    # (H506, H507 need none then); the self-evaluation's approved targets are nowhere (H503, H504)
+    assert sorted(unverified) == ["H501", "H503", "H504"]
+    assert unverified["H501"]["documents"] == 1 and unverified["H501"]["years"] == [2024]
+    assert unverified["H503"] == {"code": "H503", "slug": "indicators-differ-from-targets", "documents": 1,
+                                  "years": [2024], "reason": "no-history-source",
+                                  "message": unverified["H503"]["message"]}
+    assert "未配置历史来源" in unverified["H503"]["message"]
+    text = _cli(["r", "--format", "text"], tmp_path).stdout.splitlines()
+    named = [line for line in text if line.startswith("未核验")]
+    assert len(named) == 1 and "未核验 H501、H503、H504：" in named[0]
+    assert text[-1].startswith("汇总：文件 3（通过 3，退回 0），文档 3（通过 3，退回 0）")
+    en = _cli(["r", "--format", "text", "--lang", "en"], tmp_path).stdout
+    assert "Not verified H501, H503, H504: no history source is configured" in en
+
+
+def test_a_configured_history_keeps_h500_per_document_and_no_run_note(tmp_path):
+    target = write(tmp_path / "r", "t.json", base_document("project_target"))
+    write(tmp_path / "h", "x.json", base_document("dept_target"))
+    out = _cli([str(target), "--history", str(tmp_path / "h"), "--format", "json"], tmp_path)
+    report = json.loads(out.stdout)
+    assert report["summary"]["unverified"] == [] and report["summary"]["by_rule"]["H500"] == 3
+
+
+def test_run_duplicates_are_found_without_any_history(tmp_path):
+    """The run's own files still answer what they can: H505 is no unverified rule."""
+    write(tmp_path / "r", "a.json", base_document("project_target"))
+    write(tmp_path / "r", "b.json", base_document("project_target"))
+    results = check_paths([str(tmp_path / "r")])
+    assert len(findings(results, "H505")) == 2 and not findings(results, "H500")
+    assert all(code != "H505" for r in results for d in r.documents for code, _, _ in d.unverified)
 
 
 def test_h500_says_which_rule_and_year_could_not_be_verified(tmp_path):

@@ -198,7 +198,14 @@ def test_report_workbook_reads_back(run):
     deps = {r[0]: r for r in summary if r[0] in ("示例区教育局", "示例区卫生健康局")}
     assert set(deps) == {"示例区教育局", "示例区卫生健康局"}
     total = [r for r in summary if r[0] == "合计"][0]
-    assert total[2] == report["summary"]["pass"] and total[3] == report["summary"]["return"]
+    # the department table counts documents; files and documents are each counted by verdict below it
+    docs = report["summary"]["documents_by_verdict"]
+    assert total[1:4] == (report["summary"]["documents"], docs["pass"], docs["return"])
+    by_kind = {r[0]: r[1:4] for r in summary if r[0] in ("文件", "文档")}
+    files = report["summary"]["files_by_verdict"]
+    assert by_kind == {"文件": (len(report["files"]), files["pass"], files["return"]),
+                       "文档": (report["summary"]["documents"], docs["pass"], docs["return"])}
+    assert files["return"] == sum(f["verdict"] == "return" for f in report["files"])
 
 
 def test_report_full_detail_keeps_every_finding_and_path(tmp_path):

@@ -5,7 +5,7 @@ from decimal import Decimal
 from typing import Any, Iterator
 
 from . import rule
-from ..model import MAPPINGS, Hit, pointer
+from ..model import DEPT_KINDS, MAPPINGS, Hit, pointer
 from ._util import WRONG, _WrongType, differs, lookup, num, number_at
 
 # A rate typed on a form never carries more than this many decimals; more digits are float noise
@@ -228,3 +228,22 @@ def tasks_exceed_funds(doc, ctx):
     summed = sum(amounts)
     if summed > project and differs(summed, project, ctx.param("amount_tolerance")):
         yield Hit.at("/tasks", tasks_total=summed, count=len(amounts), project=project, diff=summed - project)
+
+
+def _yuan_limit(doc, ptr: str, ctx) -> float:
+    """The largest figure in 万元 that is still plausible for the field at `ptr`."""
+    if doc.kind in DEPT_KINDS:
+        return ctx.param("yuan_suspect_department")
+    if ptr.startswith("/funds/medium_term/"):
+        return ctx.param("yuan_suspect_medium_term")
+    return ctx.param("yuan_suspect_project")
+
+
+@rule("A210")
+def amount_probably_yuan(doc, ctx):
+    """An amount ten thousand times what its field plausibly holds in 万元: typed in 元. The funds
+    still add up then, so no other rule notices; each such cell is named, as each needs fixing."""
+    for ptr, value, label in _amounts(doc):
+        limit = _yuan_limit(doc, ptr, ctx)
+        if value > limit:
+            yield Hit.at(ptr, field=label, value=value, limit=limit, converted=value / 10000)

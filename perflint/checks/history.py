@@ -404,13 +404,14 @@ for _code in ASSESSMENTS:
 def history_unavailable(doc, ctx):
     """What the history could not answer: never a silent pass.
 
-    With sources configured, one finding per rule and gap. With none configured at all (a one-file
-    check, a pre-commit hook), one finding per document naming every rule left unverified: the
-    officer learns what perflint could not see without three warnings on every clean file.
+    With sources configured, one finding per rule and gap: the archive the user named lacks a year.
+    With none configured at all (a one-file check, a pre-commit hook), what the run's own files could
+    not answer is no fault of this document: each rule left unverified is handed to the engine as
+    a note (`_unverified`), which the run's summary names once instead of a warning on every file.
     """
     index = _index(ctx)
     wanted = getattr(index, "wanted", None)  # the rules this run selected (--select/--ignore)
-    unverified: list[tuple[str, Gap]] = []
+    unverified: dict[str, list] = {}
     for code, (kinds, _) in ASSESSMENTS.items():
         if doc.kind not in kinds or code in ctx.profile.disabled or (wanted is not None and code not in wanted):
             continue
@@ -418,8 +419,8 @@ def history_unavailable(doc, ctx):
             if index.configured:
                 yield Hit.at(gap.pointer, variant=gap.variant, rule=code, year=gap.year, related=gap.related)
             else:
-                unverified.append((code, gap))
-    if unverified:
-        codes = list(dict.fromkeys(code for code, _ in unverified))
-        years = sorted({str(gap.year) for _, gap in unverified if gap.year is not None})
-        yield Hit.at(_owner_ptr(doc), variant="none", rule=codes, year=years)
+                unverified.setdefault(code, [])
+                if gap.year is not None and gap.year not in unverified[code]:
+                    unverified[code].append(gap.year)
+    for code, years in unverified.items():
+        yield Hit.at(_owner_ptr(doc), variant="none", rule=code, year=tuple(years), _unverified=True)

@@ -110,7 +110,7 @@ def unknown_level2(doc, ctx) -> Iterator[Hit]:
     for i, ind in doc.indicators():
         l1, l2 = level1(ind, ctx), level2(ind, ctx)
         if not l1:
-            yield Hit.at(pointer("indicators", i, "level1"), variant="blank_level1", name=text(ind.get("name")))
+            continue  # no 一级 at all is I316's; its 二级 cannot be placed without one
         elif l1 not in tree:
             yield Hit.at(pointer("indicators", i, "level1"), variant="unknown_level1", level1=ind.get("level1"),
                          allowed=list(tree))
@@ -296,3 +296,11 @@ def satisfaction_not_percent(doc, ctx) -> Iterator[Hit]:
             yield Hit.at(pointer("indicators", i, key), variant="unit", name=text(ind.get("name")), value=value, unit=unit)
         else:
             yield Hit.at(pointer("indicators", i, key), name=text(ind.get("name")), value=value)
+
+
+@rule("I316")
+def missing_indicator_level1(doc, ctx) -> Iterator[Hit]:
+    """A 三级指标 row with no 一级指标: it cannot be placed in the tree, weighted or scored."""
+    for i, ind in doc.indicators():
+        if not level1(ind, ctx):
+            yield Hit.at(pointer("indicators", i, "level1"), name=text(ind.get("name")))

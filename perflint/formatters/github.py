@@ -14,7 +14,7 @@ from ..model import FileResult, Finding
 from ..report import ReportMeta, Summary
 from ..output import open_output
 from .safe import strip_controls
-from .labels import VERDICT, WORDS, finding_message
+from .labels import VERDICT, WORDS, counts_text, finding_message, unverified_text
 
 _LEVEL = {"error": "error", "warning": "warning", "info": "notice"}
 
@@ -52,12 +52,10 @@ class GithubFormatter:
 
     def close(self, summary: Summary) -> None:
         lang = self.lang
-        if lang == "zh":
-            line = (f"perflint：{summary.files} 个文件，{summary.documents} 份文档；"
-                    f"{VERDICT[lang]['pass']} {summary.passed}，{VERDICT[lang]['return']} {summary.returned}")
-        else:
-            line = (f"perflint: {summary.files} files, {summary.documents} documents; "
-                    f"{summary.passed} passed, {summary.returned} returned")
+        line = f"perflint：{counts_text(summary, lang)}" if lang == "zh" else f"perflint: {counts_text(summary, lang)}"
+        unverified = unverified_text(summary, lang)
+        if unverified:
+            line += "\n" + unverified
         self.out.write(line + "\n")
         self.out.flush()
         step = os.environ.get("GITHUB_STEP_SUMMARY")
@@ -83,8 +81,12 @@ def _repo_path(path: str) -> str:
 def _markdown(summary: Summary, lang: str) -> str:
     w = WORDS[lang]
     v = VERDICT[lang]
-    rows = ["## perflint\n", f"| {w['files']} | {w['documents']} | {v['pass']} | {v['return']} |",
-            "|---:|---:|---:|---:|", f"| {summary.files} | {summary.documents} | {summary.passed} | {summary.returned} |\n"]
+    rows = ["## perflint\n", f"| | {w['total']} | {v['pass']} | {v['return']} |", "|---|---:|---:|---:|",
+            f"| {w['files']} | {summary.files} | {summary.files_passed} | {summary.files_returned} |",
+            f"| {w['documents']} | {summary.documents} | {summary.documents_passed} | {summary.documents_returned} |\n"]
+    unverified = unverified_text(summary, lang)
+    if unverified:
+        rows.append(unverified + "\n")
     if summary.by_rule:
         rows += [f"| {w['rule']} | {w['count']} |", "|---|---:|"]
         rows += [f"| {code} {summary.rule_slugs.get(code, '')} | {n} |" for code, n in summary.by_rule.most_common(10)]

@@ -16,7 +16,8 @@ from ..report import ReportMeta, Summary
 from ..output import open_output
 from . import UsesCatalogue
 from .safe import html_text as escape
-from .labels import SEVERITY, VERDICT, WORDS, advice, document_title, finding_message, grade_label, location_text
+from .labels import (SEVERITY, VERDICT, WORDS, advice, document_title, finding_message, grade_label, location_text,
+                     unverified_text)
 
 _CSS = """
 body{font-family:"Microsoft YaHei","PingFang SC","Noto Sans CJK SC","Source Han Sans SC",sans-serif;
@@ -102,11 +103,15 @@ class HtmlFormatter(UsesCatalogue):
     def _summary(self, s: Summary) -> str:
         lang, w, v = self.lang, WORDS[self.lang], VERDICT[self.lang]
         out = ['<div class="cards">',
-               f'<div class="card"><b>{s.files}</b>{escape(w["files"])}</div>',
-               f'<div class="card"><b>{s.documents}</b>{escape(w["documents"])}</div>',
-               f'<div class="card pass"><b>{s.passed}</b>{escape(v["pass"])}</div>',
-               f'<div class="card return"><b>{s.returned}</b>{escape(v["return"])}</div>',
+               # files and documents each by verdict: a workbook holds several forms, some files none
+               f'<div class="card"><b>{s.files}</b>{escape(w["files"])}<br><small>{escape(v["pass"])} '
+               f'{s.files_passed} · {escape(v["return"])} {s.files_returned}</small></div>',
+               f'<div class="card"><b>{s.documents}</b>{escape(w["documents"])}<br><small>{escape(v["pass"])} '
+               f'{s.documents_passed} · {escape(v["return"])} {s.documents_returned}</small></div>',
                f'<div class="card"><b>{sum(s.by_rule.values())}</b>{escape(w["findings"])}</div></div>']
+        unverified = unverified_text(s, lang)
+        if unverified:
+            out.append(f'<p class="meta">{escape(unverified)}</p>')
         if s.by_department:
             out.append(f"<h2>{escape(w['by_department'])}</h2><table><tr><th>{w['department']}</th>"
                        f"<th>{w['documents']}</th><th>{v['pass']}</th><th>{v['return']}</th><th>{w['findings']}</th></tr>")

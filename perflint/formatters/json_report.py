@@ -12,6 +12,7 @@ from typing import IO, Any
 from ..model import FileResult
 from ..report import REPORT_VERSION, ReportMeta, Summary
 from ..output import open_output
+from .labels import unverified_message
 
 
 _dumps = json.JSONEncoder(ensure_ascii=False).encode
@@ -51,6 +52,7 @@ class JsonFormatter:
     def __init__(self, out: IO[str] | None, path: str | None, meta: ReportMeta, **_: object) -> None:
         self._own = out is None
         self.out = out if out is not None else open_output(path)
+        self.lang = meta.lang
         head = {"perflint": meta.version, "report_version": REPORT_VERSION, "profile": meta.profile}
         self.out.write(json.dumps(head, ensure_ascii=False, indent=2)[:-2] + ',\n  "files": [')
         self._first = True
@@ -60,7 +62,10 @@ class JsonFormatter:
         self._first = False
 
     def close(self, summary: Summary) -> None:
-        tail = json.dumps(summary.to_json(), ensure_ascii=False, indent=2)
+        data = summary.to_json()
+        for entry in data["unverified"]:  # the why, in the report's language, beside its key
+            entry["message"] = unverified_message(entry, self.lang)
+        tail = json.dumps(data, ensure_ascii=False, indent=2)
         self.out.write(("\n  " if not self._first else "") + '],\n  "summary": ' + tail.replace("\n", "\n  ") + "\n}\n")
         self.out.flush()
         if self._own:

@@ -119,3 +119,44 @@ def location_text(location, lang: str) -> str:
     if not location.sheet and not location.pointer:
         return "（整个文件）" if lang == "zh" else "(whole file)"
     return location.display()
+
+
+def counts_text(summary, lang: str) -> str:
+    """Files and documents, each by verdict: a workbook holds several forms, and a file that yields
+    none is a returned file without a document, so the two never add up to one count."""
+    if lang == "zh":
+        return (f"文件 {summary.files}（通过 {summary.files_passed}，退回 {summary.files_returned}），"
+                f"文档 {summary.documents}（通过 {summary.documents_passed}，退回 {summary.documents_returned}）")
+    return (f"{summary.files} files ({summary.files_passed} passed, {summary.files_returned} returned), "
+            f"{summary.documents} documents ({summary.documents_passed} passed, {summary.documents_returned} returned)")
+
+
+def unverified_text(summary, lang: str) -> str:
+    """The one line naming the H rules no document could answer without a history source, or ""."""
+    rules = summary.unverified_rules()
+    if not rules:
+        return ""
+    years = sorted({y for r in rules for y in r["years"]}, key=str)
+    if lang == "zh":
+        codes = "、".join(r["code"] for r in rules)
+        within = f"也没有可对照的 {'、'.join(map(str, years))} 年度文件" if years else "也没有可对照的文件"
+        return (f"未核验 {codes}：未配置历史来源（--history、--registry 或配置文件中的 history），"
+                f"本次检查的文件中{within}")
+    codes = ", ".join(r["code"] for r in rules)
+    within = f"hold no {', '.join(map(str, years))} documents to compare with" if years else \
+        "hold nothing to compare with"
+    return (f"Not verified {codes}: no history source is configured (--history, --registry or history in the "
+            f"config) and the files checked {within}")
+
+
+def unverified_message(entry: dict, lang: str) -> str:
+    """Why one rule of `summary.unverified` went unanswered, in words."""
+    years = entry.get("years") or []
+    if lang == "zh":
+        within = f"也没有可对照的 {'、'.join(map(str, years))} 年度文件" if years else "也没有可对照的文件"
+        return (f"无法核验 {entry['code']}：未配置历史来源（--history、--registry 或配置文件中的 history），"
+                f"本次检查的文件中{within}")
+    within = f"hold no {', '.join(map(str, years))} documents to compare with" if years else \
+        "hold nothing to compare with"
+    return (f"Cannot verify {entry['code']}: no history source is configured (--history, --registry or history "
+            f"in the config) and the files checked {within}")

@@ -12,7 +12,7 @@ from ..report import ReportMeta, Summary
 from ..output import open_output
 from .safe import rich_text, terminal_text
 from .labels import (SEVERITY, VERDICT, WORDS, document_title, finding_message, grade_label, quiet_skip,
-                     readable_location)
+                     readable_location, unverified_text)
 
 _STYLE = {"pass": "bold white on green", "return": "bold white on red"}
 _SEV_STYLE = {"error": "red", "warning": "yellow", "info": "cyan"}
@@ -69,14 +69,21 @@ class RichFormatter:
         table = Table(title=w["summary"], show_header=False)
         table.add_column()
         table.add_column(justify="right")
-        table.add_row(w["files"], str(summary.files))
-        table.add_row(w["documents"], str(summary.documents))
-        table.add_row(Text(VERDICT[self.lang]["pass"], style="green"), str(summary.passed))
-        table.add_row(Text(VERDICT[self.lang]["return"], style="red"), str(summary.returned))
+        table.add_column(justify="right")
+        table.add_column(justify="right")
+        v = VERDICT[self.lang]
+        # files and documents each by verdict: one workbook holds several forms, some files none
+        table.add_row("", "", Text(v["pass"], style="green"), Text(v["return"], style="red"))
+        table.add_row(w["files"], str(summary.files), str(summary.files_passed), str(summary.files_returned))
+        table.add_row(w["documents"], str(summary.documents), str(summary.documents_passed),
+                      str(summary.documents_returned))
         for sev in ("error", "warning", "info"):
             if summary.by_severity.get(sev):
                 table.add_row(SEVERITY[self.lang][sev], str(summary.by_severity[sev]))
         c.print(table)
+        unverified = unverified_text(summary, self.lang)
+        if unverified:
+            c.print(Text(unverified, style="yellow"))
         lang = self.lang
         v = VERDICT[lang]
         if len(summary.by_department) > 1 or summary.files > 1 and summary.by_department:

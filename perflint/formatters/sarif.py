@@ -145,7 +145,12 @@ class SarifFormatter(UsesCatalogue):
             "originalUriBaseIds": {"SRCROOT": {"uri": Path(self.root).as_uri() + "/"}},
             "invocations": [{"executionSuccessful": True,
                              "properties": {"files": summary.files, "documents": summary.documents,
-                                            "pass": summary.passed, "return": summary.returned}}],
+                                            "pass": summary.passed, "return": summary.returned,
+                                            "files_by_verdict": {"pass": summary.files_passed,
+                                                                 "return": summary.files_returned},
+                                            "documents_by_verdict": {"pass": summary.documents_passed,
+                                                                     "return": summary.documents_returned},
+                                            "unverified": summary.unverified_rules()}}],
             "columnKind": "unicodeCodePoints",
         }
         body = json.dumps(tail, ensure_ascii=False, indent=2)[1:-2]  # members only, without the braces

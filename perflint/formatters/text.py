@@ -7,7 +7,8 @@ from ..model import FileResult
 from ..report import ReportMeta, Summary
 from ..output import open_output
 from .safe import one_line
-from .labels import SEVERITY, VERDICT, WORDS, document_title, finding_message, grade_label, quiet_skip
+from .labels import (SEVERITY, VERDICT, WORDS, counts_text, document_title, finding_message, grade_label, quiet_skip,
+                     unverified_text)
 
 
 class TextFormatter:
@@ -38,12 +39,13 @@ class TextFormatter:
         lang = self.lang
         w = WORDS[lang]
         counts = " ".join(f"{k}×{v}" for k, v in summary.by_rule.most_common(10))
+        unverified = unverified_text(summary, lang)
+        if unverified:  # before the counts, which stay the last line (`| tail -1`)
+            self._line(unverified)
         if lang == "zh":
-            self._line(f"{w['summary']}：{summary.files} 个文件，{summary.documents} 份文档；"
-                       f"通过 {summary.passed}，退回 {summary.returned}" + (f"；{w['by_rule']}：{counts}" if counts else ""))
+            self._line(f"{w['summary']}：{counts_text(summary, lang)}" + (f"；{w['by_rule']}：{counts}" if counts else ""))
         else:
-            self._line(f"{w['summary']}: {summary.files} files, {summary.documents} documents; "
-                       f"{summary.passed} passed, {summary.returned} returned" + (f"; {w['by_rule']}: {counts}" if counts else ""))
+            self._line(f"{w['summary']}: {counts_text(summary, lang)}" + (f"; {w['by_rule']}: {counts}" if counts else ""))
         self.out.flush()
         if self._own:
             self.out.close()

@@ -28,7 +28,7 @@ from ..report import ReportMeta, Summary
 from . import UsesCatalogue
 from .safe import cell_text, text_cell
 from .labels import (SEVERITY, VERDICT, WORDS, advice, department_of, finding_message, grade_label,
-                     kind_label, location_text, readable_location)
+                     kind_label, location_text, readable_location, unverified_text)
 
 FINDING_COLUMNS = {
     "zh": ("文件", "部门", "项目", "表类型", "审核结论", "规则", "级别", "位置", "说明", "整改建议"),
@@ -200,7 +200,13 @@ class _Book:
             ws.append([self._cell(ws, name), *row])
         ws.append([bold(w["total"]), *[bold(n) for n in totals]])
         ws.append([])
-        ws.append([w["files"], s.files])
+        # files and documents each by verdict: a workbook holds several forms, some files none
+        ws.append([bold(""), bold(w["total"]), bold(v["pass"]), bold(v["return"])])
+        ws.append([w["files"], s.files, s.files_passed, s.files_returned])
+        ws.append([w["documents"], s.documents, s.documents_passed, s.documents_returned])
+        unverified = unverified_text(s, lang) if self.full else None  # a run note is the bureau's own
+        if unverified:
+            ws.append([self._cell(ws, unverified)])
         ws.append([w["by_rule"] if lang == "en" else "问题合计", sum(s.by_rule.values())])
         if s.by_rule:
             ws.append([])
