@@ -22,15 +22,20 @@ SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 def _message_cells(text: str) -> list[str]:
     """The 说明 column of every findings table, each row's folded lines joined again."""
     out: list[str] = []
+    inside = False
     for line in text.splitlines():
         cells = line.split("│")
         if len(cells) != 6:
+            inside = False
             continue
         code, message = cells[1].strip(), cells[4].strip()
-        if code:
+        if re.fullmatch(r"[A-Z]\d{3}", code):
             out.append(message)
-        elif out:
+            inside = True
+        elif inside and not code:
             out[-1] += message
+        else:
+            inside = False
     return out
 
 
