@@ -14,8 +14,11 @@ from .model import KINDS, SEVERITIES
 FAMILIES = ("F", "B", "A", "I", "S", "H", "W")
 CODE_RE = re.compile(r"^[A-Z][0-9]{3}$")
 ORIGINS = ("rule", "reader", "engine")
+# "document": the rule reads one document; "cross": it compares the document with the run's other
+# documents and the history, so it runs once the cross-document index is complete
+PHASES = ("document", "cross")
 _RULE_KEYS = {"slug", "severity", "kinds", "origin", "params", "summary", "rationale", "source",
-              "message", "variants", "example", "advice"}
+              "message", "variants", "example", "advice", "phase"}
 _PARAM_TYPES = {"number": (int, float), "integer": (int,), "string": (str,), "boolean": (bool,)}
 
 
@@ -56,6 +59,7 @@ class RuleMeta:
     example: Mapping[str, str] = field(default_factory=dict)
     # 整改建议: what the submitter should do, a template over the hit's args like the message
     advice: Mapping[str, str] = field(default_factory=dict)
+    phase: str = "document"
 
     @property
     def family(self) -> str:
@@ -86,6 +90,10 @@ class Catalogue:
         """Codes selected by a code, a prefix (`H`, `S40`) or a slug."""
         sel = self.resolve(selector.strip())
         return [c for c in self.rules if c.startswith(sel.upper())] if sel else []
+
+    def cross_codes(self) -> tuple[str, ...]:
+        """The rules that compare documents: what the cross-document index is built for."""
+        return tuple(code for code, meta in self.rules.items() if meta.phase == "cross")
 
 
 def _text_pair(source: str, key: str, value: Any, *, required: bool = True) -> dict[str, str]:
@@ -136,6 +144,9 @@ def _load_rule(src: str, code: str, spec: Any, parameters: Mapping[str, Paramete
     origin = spec.get("origin", "rule")
     if origin not in ORIGINS:
         raise DataError(src, f"{code}.origin", f"must be one of {', '.join(ORIGINS)}")
+    phase = spec.get("phase", "document")
+    if phase not in PHASES:
+        raise DataError(src, f"{code}.phase", f"must be one of {', '.join(PHASES)}")
     params = spec.get("params", [])
     for p in params:
         if p not in parameters:
@@ -160,6 +171,7 @@ def _load_rule(src: str, code: str, spec: Any, parameters: Mapping[str, Paramete
         variants=variants,
         example=dict(example),
         advice=_text_pair(src, f"{code}.advice", spec.get("advice"), required=False),
+        phase=phase,
     )
 
 
@@ -197,7 +209,9 @@ def default_catalogue() -> Catalogue:
 
     directory = data_dir("rules")
     try:
-        stamp = sorted((p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in directory.glob("*.toml"))
+        # this module too: the pickle holds its classes, whose fields change with it
+        stamp = sorted((p.name, p.stat().st_size, p.stat().st_mtime_ns)
+                       for p in (*directory.glob("*.toml"), Path(__file__)))
     except OSError:
         return load_catalogue(directory)
     key = hashlib.sha1(repr((__version__, str(directory), stamp)).encode()).hexdigest()[:16]

@@ -20,7 +20,6 @@ from .model import (TARGET_KINDS, Cell, Document, DocumentDraft, DocumentResult,
 from .profiles import Profile
 
 FATAL_CODES = frozenset({"F001", "F002"})
-LATE = "H"  # rules that compare documents: they run once every document of the run is indexed
 _CELL_RE = re.compile(r"^(?:(?P<sheet>.+)!)?\$?(?P<cell>[A-Za-z]{1,3}\$?[0-9]{1,7})$")
 
 
@@ -57,12 +56,19 @@ class Context:
     profile: Profile
     history: Any = None  # a perflint.history index, when cross-document checks are configured
     rule: RuleMeta | None = None
+    catalogue: Catalogue | None = None
+    # what the cross-document rules of one document work out once and share (their assessments);
+    # a fresh dict for every document, handed over by the engine
+    shared: dict | None = field(default=None, compare=False)
 
     def param(self, name: str) -> Any:
         return self.profile.parameters[name]
 
     def for_rule(self, meta: RuleMeta) -> "Context":
-        return Context(self.profile, self.history, meta)
+        return Context(self.profile, self.history, meta, self.catalogue)
+
+    def sharing(self, shared: dict) -> "Context":
+        return Context(self.profile, self.history, self.rule, self.catalogue, shared)
 
 
 @dataclass
@@ -81,17 +87,18 @@ class Engine:
         from . import schema
 
         self._schema = schema
-        self._ctx = Context(self.profile, self.history)
+        self._ctx = Context(self.profile, self.history, None, self.catalogue)
         self._plans: dict[str, tuple[list, list]] = {}
 
     def _plan(self, kind: str) -> tuple[list[tuple[str, Callable, Context]], list[tuple[str, Callable, Context]]]:
         """The rules that apply to a form kind, with their contexts, worked out once: those that read
-        one document, and the H rules, which compare it with the run's other documents."""
+        one document, and the cross-document rules, which compare it with the run's other documents."""
         plan = self._plans.get(kind)
         if plan is None:
             rules = [(code, fn, self._ctx.for_rule(self.catalogue[code])) for code, fn in self.rules.items()
                      if kind in self.catalogue[code].kinds and self.wanted(code)]
-            plan = ([r for r in rules if not r[0].startswith(LATE)], [r for r in rules if r[0].startswith(LATE)])
+            cross = [r for r in rules if r[2].rule.phase == "cross"]
+            plan = ([r for r in rules if r[2].rule.phase != "cross"], cross)
             self._plans[kind] = plan
         return plan
 
@@ -123,14 +130,15 @@ class Engine:
         return True
 
     # ---- documents ------------------------------------------------------------------------
-    def _hits(self, doc: Any, rules: list[tuple[str, Callable, Context]]) -> list[tuple[str, Hit]]:
+    def _hits(self, doc: Any, rules: list[tuple[str, Callable, Context]],
+              shared: dict | None = None) -> list[tuple[str, Hit]]:
         hits: list[tuple[str, Hit]] = []
         per_path = self.extra_ignore is not None and doc.path
         for code, fn, ctx in rules:
             if per_path and not self.wanted(code, doc.path):
                 continue
             try:
-                produced = list(fn(doc, ctx))
+                produced = list(fn(doc, ctx if shared is None else ctx.sharing(shared)))
             except Exception as exc:  # a broken rule must not take the run down: F006
                 frame = traceback.extract_tb(exc.__traceback__)[-1]
                 hits.append(("F006", Hit.at("", rule=code, error=f"{type(exc).__name__}: {exc}",
@@ -140,7 +148,7 @@ class Engine:
         return [(c, h) for c, h in hits if self.wanted(c, doc.path)]
 
     def prepare_document(self, doc: Document, ordinal: int = 0, real: str | None = None) -> DocumentDraft:
-        """Every rule that needs only this document; the H rules wait for `finish_document`."""
+        """Every rule that needs only this document; the cross-document rules wait for `finish_document`."""
         hits = [(c, h) for c, h in doc.reader_hits if self.wanted(c, doc.path)]
         for ptr, variant, args in self._schema.validate(doc.kind, doc.data if doc.plain is None else doc.plain):
             if self.wanted("F003", doc.path):
@@ -164,8 +172,8 @@ class Engine:
             thaw(waivers) if isinstance(waivers, tuple) else None, _draft_locations(doc.locations), record)
 
     def finish_document(self, draft: DocumentDraft) -> DocumentResult:
-        """The H rules (against the run's whole index), waivers, verdict and grade."""
-        late = _without_echoes(self._hits(draft, self._plan(draft.kind)[1]), draft.mistyped)
+        """The cross-document rules (against the run's whole index), waivers, verdict and grade."""
+        late = _without_echoes(self._hits(draft, self._plan(draft.kind)[1], {}), draft.mistyped)
         # a hit marked `_unverified` names a rule that no document could answer without a history
         # source: said once for the run (the summary), not as a finding on every document
         unverified = tuple((h.args["rule"], self.catalogue[h.args["rule"]].slug, tuple(h.args.get("year") or ()))

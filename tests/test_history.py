@@ -369,13 +369,13 @@ def test_parallel_workers_give_the_same_h_findings(tmp_path):
     assert {c for c in serial["summary"]["by_rule"] if c.startswith("H")} == set(H_CODES)
 
 
-def test_rule_scopes_in_the_catalogue_match_the_assessments():
+def test_every_assessment_is_a_cross_document_rule_of_the_catalogue():
     from perflint.catalogue import default_catalogue
     from perflint.checks.history import ASSESSMENTS
 
     cat = default_catalogue()
-    for code, (kinds, _) in ASSESSMENTS.items():
-        assert set(kinds) == set(cat[code].kinds), code
+    assert set(ASSESSMENTS) | {"H500"} == set(cat.cross_codes())
+    assert all(cat[code].phase == "document" for code in cat.rules if code not in cat.cross_codes())
 
 
 def test_history_from_the_config_is_relative_to_it(tmp_path):

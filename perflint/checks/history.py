@@ -127,6 +127,31 @@ def _prior_found(doc, ctx):
     return me, year, found, by_name
 
 
+# code -> the assessment behind a cross-document rule; the form kinds it applies to and its phase
+# are the catalogue's (rules/H.toml)
+ASSESSMENTS: dict = {}
+
+
+def assesses(code: str):
+    """Register an assessment as the rule `code`: its findings are the rule's, its gaps H500's."""
+
+    def register(assess):
+        ASSESSMENTS[code] = assess
+        rule(code)(_hits(code, assess))
+        return assess
+
+    return register
+
+
+def _hits(code: str, assess):
+    def run(doc, ctx):
+        yield from assessment(code, doc, ctx).hits
+
+    run.__name__ = run.__qualname__ = f"{code.lower()}_{assess.__name__}"
+    return run
+
+
+@assesses("H501")
 def assess_h501(doc, ctx) -> Assessment:
     me, year, found, by_name, applies = _prior(doc, ctx)
     if not applies or found:
@@ -144,6 +169,7 @@ def _prior_grade(rec: Record) -> str | None:
     return grade[:1] if grade[:1] in ("优", "良", "中", "差") else grade_of(rec.total_score)
 
 
+@assesses("H506")
 def assess_h506(doc, ctx) -> Assessment:
     got = _prior_found(doc, ctx)
     if isinstance(got, Assessment):
@@ -168,6 +194,7 @@ def assess_h506(doc, ctx) -> Assessment:
     return Assessment([hit], [])
 
 
+@assesses("H507")
 def assess_h507(doc, ctx) -> Assessment:
     got = _prior_found(doc, ctx)
     if isinstance(got, Assessment):
@@ -186,6 +213,7 @@ def assess_h507(doc, ctx) -> Assessment:
 
 
 # ---- H502 ex-ante assessment ---------------------------------------------------------------------
+@assesses("H502")
 def assess_h502(doc, ctx) -> Assessment:
     index = _index(ctx)
     me = index.record_of(doc)
@@ -267,6 +295,7 @@ def _same_value(a: Any, b: Any) -> bool:
     return ka == kb and va == vb
 
 
+@assesses("H503")
 def assess_h503(doc, ctx) -> Assessment:
     me, found, by_name = _target_for(doc, ctx)
     if me.year is None:
@@ -295,6 +324,7 @@ def assess_h503(doc, ctx) -> Assessment:
     return Assessment(hits, [])
 
 
+@assesses("H504")
 def assess_h504(doc, ctx) -> Assessment:
     me, found, by_name = _target_for(doc, ctx)
     ptr = "/funds/total/initial" if doc.kind == "project_selfeval" else "/funds/initial"
@@ -317,6 +347,7 @@ def duplicates(index, me: Record) -> tuple[list[Record], bool]:
     return found, by_name
 
 
+@assesses("H505")
 def assess_h505(doc, ctx) -> Assessment:
     index = _index(ctx)
     me = index.record_of(doc)
@@ -344,6 +375,7 @@ def department_total(index, me: Record) -> tuple[list[Record], bool, float]:
     return counted, by_name, sum(r.budget for r in counted)
 
 
+@assesses("H508")
 def assess_h508(doc, ctx) -> Assessment:
     index = _index(ctx)
     me = index.record_of(doc)
@@ -360,44 +392,14 @@ def assess_h508(doc, ctx) -> Assessment:
                               count=len(counted), related=related)], [])
 
 
-ASSESSMENTS = {
-    "H501": (("project_target",), assess_h501),
-    "H502": (("project_target",), assess_h502),
-    "H503": (("project_selfeval", "dept_selfeval"), assess_h503),
-    "H504": (("project_selfeval", "dept_selfeval"), assess_h504),
-    "H505": (("project_target", "dept_target", "project_selfeval", "dept_selfeval"), assess_h505),
-    "H506": (("project_target", "dept_target"), assess_h506),
-    "H507": (("project_target", "dept_target"), assess_h507),
-    "H508": (("dept_target",), assess_h508),
-}
-
-
-_memo: list = [None, None, None, {}]  # (doc, history, profile, {code: Assessment}) of the last document
-
-
 def assessment(code: str, doc, ctx) -> Assessment:
-    """Each assessment once per document: the rule and H500 both read it."""
-    if _memo[0] is not doc or _memo[1] is not ctx.history or _memo[2] is not ctx.profile:
-        _memo[:] = [doc, ctx.history, ctx.profile, {}]
-    done = _memo[3]
+    """Each assessment once per document: the rule and H500 both read it (through what the engine
+    shares among one document's cross-document rules)."""
+    done = ctx.shared if ctx.shared is not None else {}
     if code not in done:
-        done[code] = ASSESSMENTS[code][1](doc, ctx)
+        done[code] = ASSESSMENTS[code](doc, ctx)
     return done[code]
 
-
-def _hits(code: str):
-    kinds, assess = ASSESSMENTS[code]
-
-    def run(doc, ctx):
-        if doc.kind in kinds:
-            yield from assessment(code, doc, ctx).hits
-
-    run.__name__ = run.__qualname__ = f"{code.lower()}_{assess.__name__}"
-    return run
-
-
-for _code in ASSESSMENTS:
-    rule(_code)(_hits(_code))
 
 
 @rule("H500")
@@ -412,8 +414,8 @@ def history_unavailable(doc, ctx):
     index = _index(ctx)
     wanted = getattr(index, "wanted", None)  # the rules this run selected (--select/--ignore)
     unverified: dict[str, list] = {}
-    for code, (kinds, _) in ASSESSMENTS.items():
-        if doc.kind not in kinds or code in ctx.profile.disabled or (wanted is not None and code not in wanted):
+    for code in ASSESSMENTS:
+        if doc.kind not in ctx.catalogue[code].kinds or code in ctx.profile.disabled or (wanted is not None and code not in wanted):
             continue
         for gap in assessment(code, doc, ctx).gaps:
             if index.configured:

@@ -25,9 +25,6 @@ from .records import RECORD_VERSION, Record, record_from_document, unreadable_re
 
 __all__ = ["EMPTY", "HistoryIndex", "Record", "build_history", "for_run", "expand_sources"]
 
-H_CODES = ("H500", "H501", "H502", "H503", "H504", "H505", "H506", "H507", "H508")
-
-
 def expand_sources(paths: Iterable[str], what: str = "--history") -> list[str]:
     """Files of folders (recursive, as `perflint check` finds them), files, and globs."""
     from ..readers import SUFFIXES
@@ -322,7 +319,7 @@ def for_run(settings: Any, catalogue: Any, profile: Any, files: list[str], *, le
     from ..run import reader_options
 
     selection = Selection.build(catalogue, settings.select, settings.ignore)
-    wanted = frozenset(c for c in H_CODES if c in catalogue and (selection(c) or c in profile.mandatory_rules)
+    wanted = frozenset(c for c in catalogue.cross_codes() if (selection(c) or c in profile.mandatory_rules)
                        and c not in profile.disabled)
     if not wanted and not ledger:
         return None
