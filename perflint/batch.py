@@ -34,6 +34,7 @@ from dataclasses import dataclass, field, fields
 from typing import Any, Callable, Iterator
 
 from .engine import Engine, finish_file
+from .lifecycle import die_with_parent
 from .history.records import unreadable_reason
 from .model import DocumentDraft, FileDraft, FileResult, Hit
 
@@ -152,11 +153,11 @@ def _prepare(engine: Engine, path: str, options: Any) -> Prepared:
 
 # ---- the worker process --------------------------------------------------------------------
 
-def _worker_main(conn, plan: BatchPlan) -> None:
+def _worker_main(conn, plan: BatchPlan, parent: int | None = None) -> None:
     from .catalogue import default_catalogue
     from .run import build_engine, reader_options
 
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    die_with_parent(parent if parent is not None else os.getppid())
     engine = build_engine(plan.settings, default_catalogue(), plan.profile, None if plan.prepare else plan.history)
     engine.keep_records = plan.prepare
     check = _prepare if plan.prepare else plan.check
@@ -217,7 +218,8 @@ class _Pool:
 
     def _start(self) -> _Worker:
         parent, child = self.ctx.Pipe(duplex=True)
-        proc = self.ctx.Process(target=_worker_main, args=(child, self.plan), daemon=True, name="perflint-worker")
+        proc = self.ctx.Process(target=_worker_main, args=(child, self.plan, os.getpid()), daemon=True,
+                                name="perflint-worker")
         proc.start()
         child.close()
         w = _Worker(proc, parent)
@@ -577,8 +579,11 @@ _SHARE_FROM = 200  # drafts in a run before a second process helps to finish the
 _OURS_EVERY = 3  # of the drafts in file order, this process finishes one in this many, the helper the rest
 
 
+_HELPER_PARENT = 0  # set by the parent just before it forks the helper
+
+
 def _finish_part(conn, engine: Engine, drafts: "_Drafts", indexes: list[int]) -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    die_with_parent(_HELPER_PARENT or os.getppid())
     try:
         for index in indexes:
             result = _finished(engine, drafts.take(index))
@@ -616,6 +621,8 @@ class _SharedFinish:
         except OSError:
             return drafts
         gc.freeze()  # the index too: the helper reads it without copying pages the collector would touch
+        global _HELPER_PARENT
+        _HELPER_PARENT = os.getpid()  # the forked helper inherits it, and ends when this process does
         process = ctx.Process(target=_finish_part, args=(child, engine, drafts, theirs), daemon=True,
                               name="perflint-finisher")
         try:

@@ -101,10 +101,13 @@ class ResultCache:
 
     @classmethod
     def open(cls, settings: Any, profile: Any, history: Any = None) -> "ResultCache | None":
-        from .schema import cache_dir
+        from .schema import private_cache_dir
 
         try:
-            return cls(cache_dir() / "results", config_fingerprint(settings, profile, history))
+            private = private_cache_dir()
+            if private is None:
+                return None  # not private to this user: never load what others could have planted
+            return cls(private / "results", config_fingerprint(settings, profile, history))
         except Exception:
             return None
 

@@ -205,9 +205,12 @@ def default_catalogue() -> Catalogue:
     import pickle
 
     from . import __version__
-    from .schema import cache_dir
+    from .schema import private_cache_dir
 
     directory = data_dir("rules")
+    private = private_cache_dir()
+    if private is None:
+        return load_catalogue(directory)
     try:
         # this module too: the pickle holds its classes, whose fields change with it
         stamp = sorted((p.name, p.stat().st_size, p.stat().st_mtime_ns)
@@ -215,7 +218,7 @@ def default_catalogue() -> Catalogue:
     except OSError:
         return load_catalogue(directory)
     key = hashlib.sha1(repr((__version__, str(directory), stamp)).encode()).hexdigest()[:16]
-    path = cache_dir() / f"catalogue-{key}.pickle"
+    path = private / f"catalogue-{key}.pickle"
     try:
         with open(path, "rb") as fh:
             cached = pickle.load(fh)

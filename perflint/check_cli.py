@@ -43,8 +43,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="folder, file or glob of earlier submissions for cross-document checks (repeatable)")
     add("--registry", action="append", default=[], metavar="PATH",
         help="registry table (CSV or xlsx) exported from the budget system (repeatable)")
-    add("-j", "--jobs", type=int, help="worker processes (0 = all cores)")
-    add("--timeout", type=float, help="seconds allowed per file before it gets a finding")
+    add("-j", "--jobs", type=int, help="worker processes (0 = all cores; never more than files)")
+    add("--timeout", type=float, help="seconds allowed per file before it gets a finding (0 = no limit)")
     add("--report", metavar="FILE.xlsx", help="write the 审核意见 workbook to send back")
     add("--report-split", choices=("department",), help="department: one report workbook per department")
     add("--report-detail", choices=("department", "full"),
@@ -61,7 +61,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _fail(message: str) -> int:
-    sys.stderr.write(f"perflint: {message}\n")
+    from .formatters.safe import one_line
+
+    sys.stderr.write(f"perflint: {one_line(message)}\n")  # paths in it may hold anything
     return EXIT_USAGE
 
 
@@ -85,8 +87,105 @@ def _split_outputs(outputs: list[str]) -> list[tuple[str, str]]:
     return pairs
 
 
+def _check_options(args: argparse.Namespace) -> str | None:
+    """Option values that would otherwise turn every file into a finding, or be silently ignored."""
+    import math
+
+    if args.timeout is not None and (not math.isfinite(args.timeout) or args.timeout < 0):
+        return f"--timeout {args.timeout}: must be a number of seconds ≥ 0 (0 = no limit)"
+    if args.jobs is not None and args.jobs < 0:
+        return f"-j/--jobs {args.jobs}: must be 0 (all cores) or more"
+    if args.ledger:
+        import importlib.util
+
+        need = ["pandas", "pandera"] + (["pyarrow"] if args.ledger.lower().endswith(".parquet") else [])
+        missing = [m for m in need if importlib.util.find_spec(m) is None]
+        if missing:
+            extra = "ledger,parquet" if "pyarrow" in missing else "ledger"
+            return (f"--ledger needs {', '.join(missing)}: pip install 'perflint[{extra}]' "
+                    f"(nothing was checked)")
+    return None
+
+
+def _outputs_of(args: argparse.Namespace, outputs: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """(option, path) of every file the run will write."""
+    named = [("-o" if fmt != "xlsx" else "--report", path) for fmt, path in outputs]
+    if args.ledger:
+        named.append(("--ledger", args.ledger))
+    if args.write_baseline:
+        named.append(("--write-baseline", args.write_baseline))
+    return named
+
+
+def _is_own(path: str) -> bool:
+    """Is the file at `path` one perflint wrote earlier (a baseline, a JSON or SARIF report), which a
+    run may replace and never checks as a submission?"""
+    import json
+
+    if not path.lower().endswith((".json", ".sarif")):
+        return False
+    try:
+        with open(path, "rb") as fh:
+            raw = json.loads(fh.read())
+    except (OSError, ValueError):
+        return False
+    if not isinstance(raw, dict):
+        return False
+    if "baseline_version" in raw or ("report_version" in raw and "perflint" in raw):
+        return True
+    try:
+        return raw["runs"][0]["tool"]["driver"]["name"] == "perflint"
+    except (KeyError, IndexError, TypeError):
+        return False
+
+
+def _check_output_paths(named: list[tuple[str, str]], inputs: dict[str, str]) -> str | None:
+    """Outputs never overwrite what the run reads, and two outputs never share a path."""
+    seen: dict[str, str] = {}
+    for option, path in named:
+        real = os.path.realpath(path)
+        if os.path.isdir(real):
+            return f"{option} {path}: is a folder"
+        if real in seen:
+            return f"{option} {path}: {seen[real]} writes the same file"
+        seen[real] = option
+        if real in inputs:
+            return f"{option} {path}: would overwrite {inputs[real]}, which this run reads (nothing was written)"
+    return None
+
+
+def _run_inputs(files: list[str], settings, cfg, profile, baseline: str | None) -> dict[str, str]:
+    """Real path -> what it is, for every file the run reads."""
+    from .history import expand_sources
+
+    inputs: dict[str, str] = {}
+    for f in files:
+        inputs.setdefault(os.path.realpath(f), "a submission being checked")
+    try:
+        for f in expand_sources(settings.history, warn=False):
+            inputs.setdefault(os.path.realpath(f), "a --history file")
+    except DataError:
+        pass  # reported when the history is built
+    for f in settings.registry:
+        inputs.setdefault(os.path.realpath(f), "a --registry table")
+    for f in getattr(profile, "chain", ()):
+        inputs.setdefault(os.path.realpath(f), "the profile")
+    if cfg.path is not None:
+        inputs.setdefault(os.path.realpath(cfg.path), "the config")
+    if baseline:
+        inputs.setdefault(os.path.realpath(baseline), "the baseline")
+    return inputs
+
+
 def main(argv: list[str]) -> int:
     args = build_parser().parse_args(argv)
+    try:  # a file name that is not UTF-8 is shown escaped, never a crash halfway through the output
+        sys.stdout.reconfigure(errors="backslashreplace")  # type: ignore[union-attr]
+    except (AttributeError, ValueError):
+        pass
+    problem = _check_options(args)
+    if problem:
+        return _fail(problem)
     from .config import config_and_paths, from_config
     from .run import RunSettings, build_engine, collect_files, load_policy
 
@@ -126,10 +225,29 @@ def main(argv: list[str]) -> int:
             outputs.append(("xlsx", args.report))
     except DataError as exc:
         return _fail(str(exc))
-    files = collect_files(paths, settings.include, settings.exclude, cfg.root)
-    own = {os.path.realpath(p) for p in (baseline, args.write_baseline) if p}
-    if own:  # the baseline is perflint's file, no submission
+    problems: list[tuple[str, str]] = []
+    files = collect_files(paths, settings.include, settings.exclude, cfg.root, problems)
+    own = {os.path.realpath(p) for p in (baseline,) if p}
+    for _, path in _outputs_of(args, outputs):
+        if _is_own(path):  # an earlier run's baseline or report where this one writes its own
+            own.add(os.path.realpath(path))
+    if own:  # perflint's own files are no submissions
         files = [f for f in files if os.path.realpath(f) not in own]
+    from .formatters.safe import one_line
+
+    for where, why in problems:  # nothing passes silently
+        sys.stderr.write(f"perflint: {one_line(where)}: {why}\n")
+    if not files:
+        if not problems and paths and all(os.path.isfile(p) for p in paths):
+            # every file named (by a pre-commit hook) is excluded by the config: nothing is asked of us
+            sys.stderr.write("perflint: every file given is excluded by the config's include/exclude\n")
+            return EXIT_PASS
+        return _fail("no file was checked: " + ", ".join(paths))
+    named = _outputs_of(args, outputs)
+    if named:  # (the inputs are gathered only when there is something to protect them from)
+        problem = _check_output_paths(named, _run_inputs(files, settings, cfg, profile, baseline))
+        if problem:
+            return _fail(problem)
     from .checking import run_check
 
     try:

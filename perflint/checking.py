@@ -21,10 +21,48 @@ def run_check(settings: RunSettings, catalogue: Catalogue, profile: Profile, fil
               ledger: str | None = None, baseline: str | None = None, write_baseline: str | None = None,
               annotate: str | None = None, report_detail: str = "department", min_severity: str = "info",
               bureau: str | None = None) -> int:
+    from .output import discard_pending
+
     meta = ReportMeta(__version__, profile.name, settings.lang, settings.fail_on, detail=report_detail,
                       min_severity=min_severity, bureau=bureau)
-    return _run(settings, catalogue, profile, files, fmt, outputs, meta, quiet=quiet, report_split=report_split,
-                ledger=ledger, baseline=baseline, write_baseline=write_baseline, annotate=annotate)
+    try:
+        return _run(settings, catalogue, profile, files, fmt, outputs, meta, quiet=quiet, report_split=report_split,
+                    ledger=ledger, baseline=baseline, write_baseline=write_baseline, annotate=annotate)
+    except BaseException:
+        discard_pending()  # an interrupt or a crash leaves no partial report: the old files stay as they were
+        raise
+
+
+EXIT_PIPE = 141  # 128 + SIGPIPE: what a shell reports for a command whose reader went away
+
+
+class _Stdout:
+    """The formatter writing to stdout. When its reader leaves (`perflint check … | head -1`) it falls
+    silent; the run goes on only if it still has files to write."""
+
+    def __init__(self, formatter: Any) -> None:
+        self.formatter = formatter
+        self.gone = False
+
+    def _guard(self, call, arg) -> None:
+        if self.gone:
+            return
+        try:
+            call(arg)
+        except BrokenPipeError:
+            self.gone = True
+            try:  # whatever is still buffered goes nowhere, and no later flush fails
+                devnull = os.open(os.devnull, os.O_WRONLY)
+                os.dup2(devnull, sys.stdout.fileno())
+                os.close(devnull)
+            except (OSError, ValueError):
+                pass
+
+    def file(self, result) -> None:
+        self._guard(self.formatter.file, result)
+
+    def close(self, summary) -> None:
+        self._guard(self.formatter.close, summary)
 
 
 def _run(settings: RunSettings, catalogue: Catalogue, profile: Profile, files: list[str], fmt: str,
@@ -42,17 +80,19 @@ def _run(settings: RunSettings, catalogue: Catalogue, profile: Profile, files: l
 
         known = load_baseline(baseline)
     plan = BatchPlan(settings, profile, history, settings.timeout or None)
-    batch = Batch(engine, plan, reader_options(settings, profile), resolve_jobs(settings.jobs),
+    batch = Batch(engine, plan, reader_options(settings, profile), min(resolve_jobs(settings.jobs), max(1, len(files))),
                   _open_cache(settings, profile, history))
     summary = Summary()
+    failed: list[str] = []
     with _progress(len(files), settings.lang) as advance:
         # formatters are made inside the progress display so that their terminal output goes above it
         root = report_root(files)
         # rich output goes through the progress display's own console: a second console on the same
         # terminal writes past the display (rich unwraps its stdout proxy) and leaves stale bars behind
         live = {"console": advance.console} if advance is not None and fmt == "rich" else {}
-        formatters: list[Any] = [make_formatter(fmt, sys.stdout, None, meta, quiet=quiet, catalogue=catalogue,
-                                                root=root, **live)]
+        stdout = _Stdout(make_formatter(fmt, sys.stdout, None, meta, quiet=quiet, catalogue=catalogue, root=root,
+                                        **live))
+        formatters: list[Any] = [stdout]
         for out_fmt, path in outputs:
             try:
                 formatters.append(make_formatter(out_fmt, None, path, meta, quiet=False, report_split=report_split,
@@ -81,18 +121,27 @@ def _run(settings: RunSettings, catalogue: Catalogue, profile: Profile, files: l
                 result = known.filter(result)  # only findings the baseline does not record
             summary.add(result)  # counts everything, --min-severity or not
             shown = at_least(result, meta.min_severity)
-            for f in formatters:
-                f.file(result if f in everything else shown)
-    failed: list[str] = []
+            for f in list(formatters):
+                try:
+                    f.file(result if f in everything else shown)
+                except OSError as exc:  # a full disk under one report: drop it (its old file stays), go on
+                    failed.append(f"{exc.filename or getattr(f, 'path', None) or ''}: {exc.strerror or exc}")
+                    formatters.remove(f)
+            if stdout.gone and len(formatters) == 1:
+                raise BrokenPipeError  # nobody reads the rest, and no file waits for it
     for f in formatters:
         try:
             f.close(summary)
-        except BrokenPipeError:
-            raise  # the reader of stdout has gone (`| head`): nothing to report, see entry.main
         except OSError as exc:  # e.g. the workbook is open in Excel: the other reports still get written
-            failed.append(f"{getattr(f, 'path', None) or exc.filename or ''}: {exc.strerror or exc}")
+            failed.append(f"{exc.filename or getattr(f, 'path', None) or ''}: {exc.strerror or exc}")
+        except DataError as exc:
+            failed.append(str(exc))
+        failed.extend(getattr(f, "failures", ()))  # e.g. one department's workbook of several
     if failed:
-        raise DataError("report", "", "could not be written: " + "; ".join(failed))
+        raise DataError("report", "", "could not be written (the files already there are unchanged): "
+                        + "; ".join(failed))
+    if stdout.gone:
+        return EXIT_PIPE
     _say_written(formatters[1:], [p for _, p in outputs], settings.lang)
     return summary.exit_code(settings.fail_on)
 

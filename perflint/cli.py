@@ -1,6 +1,7 @@
 """The command line: perflint check | rules | rule | template | convert | serve | cache."""
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import List, Optional
@@ -79,6 +80,7 @@ def template(
     kind: str = typer.Argument(..., help="project_target | dept_target | project_selfeval | dept_selfeval"),
     out: Optional[Path] = typer.Option(None, "-o", "--output", help="Where to write the workbook (default: KIND.xlsx; a .xls name writes legacy Excel)."),
     layout: str = typer.Option("reference", "--layout", help="reference | national (values like ≥95% in one cell) | provincial."),
+    force: bool = typer.Option(False, "--force", help="Overwrite the file if it exists."),
 ) -> None:
     """Write the reference workbook of a form, with dropdowns and a 填报说明 sheet."""
     from .model import KINDS
@@ -90,7 +92,14 @@ def template(
     if layout not in LAYOUTS:
         raise _fail(f"unknown layout {layout!r} (one of {', '.join(LAYOUTS)})")
     path = out or Path(f"{kind}.xlsx")
-    write_template(kind, path, layout=layout)
+    if os.path.isdir(path):
+        raise _fail(f"{path}: is a folder")
+    if os.path.lexists(path) and not force:
+        raise _fail(f"{path}: exists; give --force to overwrite it")
+    try:
+        write_template(kind, path, layout=layout)
+    except OSError as exc:
+        raise _fail(f"{exc.filename or path}: cannot be written: {exc.strerror or exc}")
     sys.stdout.write(f"{path}\n")
 
 
@@ -100,6 +109,7 @@ def convert(
     to: str = typer.Option("json", "--to", help="Target format: json."),
     out_dir: Optional[Path] = typer.Option(None, "-d", "--out-dir", help="Folder for the output (default: beside each input)."),
     profile: str = typer.Option("national", "--profile", help="Profile whose label aliases to use."),
+    force: bool = typer.Option(False, "--force", help="Overwrite output files that exist."),
 ) -> None:
     """Write each document of each file as canonical JSON (one file per document)."""
     if to != "json":
@@ -107,7 +117,7 @@ def convert(
     from .convert import convert_files
 
     try:
-        code = convert_files(files, out_dir, profile)
+        code = convert_files(files, out_dir, profile, force=force)
     except DataError as exc:
         raise _fail(str(exc))
     raise typer.Exit(code)

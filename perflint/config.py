@@ -87,10 +87,16 @@ def _validate(raw: dict, source: Path, prefix: str) -> dict:
                         or any(not isinstance(c, str) or not c.strip() for c in codes)):
                     raise DataError(source, f"{prefix}{key}.{pattern!r}",
                                     'must be a list of rule codes or prefixes, e.g. "archive/**" = ["H"]')
+        if key in ("include", "exclude", "per_path_ignores"):
+            for pattern in value:
+                try:
+                    _glob_regex(pattern)
+                except re.error as exc:
+                    raise DataError(source, f"{prefix}{key}", f"{pattern!r} is not a valid glob: {exc}") from None
         if key == "jobs" and value < 0:
             raise DataError(source, f"{prefix}{key}", "must be 0 (all cores) or more")
-        if key == "timeout" and value <= 0:
-            raise DataError(source, f"{prefix}{key}", "must be a positive number of seconds")
+        if key == "timeout" and not (0 <= value < float("inf")):  # nan and inf fail this too
+            raise DataError(source, f"{prefix}{key}", "must be a number of seconds ≥ 0 (0 = no limit)")
     return raw
 
 

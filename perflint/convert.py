@@ -114,8 +114,12 @@ def _free_target(target: Path, source: Path, inputs: set[Path], written: set[Pat
 
 
 def convert_files(files: Iterable[str], out_dir: str | os.PathLike | None, profile: str = "national",
-                  *, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
-    """Convert each file; 0 when every file gave its documents, 1 when any could not be read."""
+                  *, stdout: TextIO | None = None, stderr: TextIO | None = None, force: bool = False) -> int:
+    """Convert each file; 0 when every file gave its documents, 1 when any could not be read, 2 when
+    an output file exists (and `force` is not given) or cannot be written: that file is left as it
+    was, the others are still written."""
+    from .output import write_file
+
     from .catalogue import default_catalogue
     from .profiles import load_profile
     from .readers import ReaderOptions, read_path
@@ -133,18 +137,18 @@ def convert_files(files: Iterable[str], out_dir: str | os.PathLike | None, profi
     for path in files:
         if not os.path.isfile(path):
             err.write(f"perflint: {path}: no such file\n")
-            code = 1
+            code = max(code, 1)
             continue
         outcome = read_path(path, options)
         for c, hit in outcome.hits:
             if c in catalogue.rules and catalogue[c].severity != "error":
                 continue
             err.write(f"perflint: {path}: {c} {_message(catalogue, c, hit)}\n")
-            code = 1
+            code = max(code, 1)
         if not outcome.documents:
             if not outcome.hits:
                 err.write(f"perflint: {path}: no form found\n")
-            code = 1
+            code = max(code, 1)
             continue
         folder = Path(out_dir) if out_dir is not None else Path(path).parent
         for doc, name in zip(outcome.documents, output_names(path, outcome.documents)):
@@ -153,7 +157,16 @@ def convert_files(files: Iterable[str], out_dir: str | os.PathLike | None, profi
                 if c in _LOST_IN_JSON:
                     err.write(f"perflint: {path}: {_where(doc, hit)}: {c} {_message(catalogue, c, hit)}"
                               f"（JSON 中写入公式文本）\n")
-            target.write_text(dumps(document_json(doc)), encoding="utf-8")
+            if os.path.lexists(target) and not force:
+                err.write(f"perflint: {target}: exists; give --force to overwrite it\n")
+                code = 2
+                continue
+            try:
+                write_file(target, dumps(document_json(doc)))  # whole or not at all
+            except OSError as exc:
+                err.write(f"perflint: {exc.filename or target}: cannot be written: {exc.strerror or exc}\n")
+                code = 2
+                continue
             written.add(target.resolve())
             out.write(f"{target}\n")
     return code

@@ -32,6 +32,12 @@ def load_toml(path: Path) -> dict:
             return tomllib.load(fh)
     except FileNotFoundError:
         raise DataError(path, "", "file not found") from None
+    except IsADirectoryError:
+        raise DataError(path, "", "is a folder, not a TOML file") from None
+    except OSError as exc:
+        raise DataError(path, "", f"cannot be read: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise DataError(path, "", f"not UTF-8 text (byte {exc.start})") from None
     except tomllib.TOMLDecodeError as exc:
         raise DataError(path, "", f"not valid TOML: {exc}") from None
 
@@ -42,4 +48,4 @@ def write_atomically(path: str | Path, data: bytes, *, make_parents: bool = Fals
     "not cached"."""
     from .output import write_file
 
-    write_file(path, data, make_parents=make_parents)
+    write_file(path, data, make_parents=make_parents, durable=False)  # a cache entry: lost at worst

@@ -27,13 +27,33 @@ def _exit_now(code: int | None) -> None:
 
 
 def main() -> None:
+    from .output import discard_pending
+
     try:
         _run()
     except BrokenPipeError:
-        # `perflint check … | head`: the reader left; say nothing more, and no traceback at exit
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        sys.exit(1)
+        # `perflint check … | head`: the reader left. Say nothing more, leave no partial file, and end
+        # as a command ended by SIGPIPE does (141), not with 1, which would mean a returned submission
+        discard_pending()
+        _quit(141)
     except KeyboardInterrupt:
-        sys.stderr.write("perflint: interrupted\n")
-        sys.exit(130)
+        discard_pending()  # the reports being written are dropped; the old ones stay as they were
+        try:
+            sys.stderr.write("perflint: interrupted\n")
+        except OSError:
+            pass
+        _quit(130)
+
+
+def _quit(code: int) -> None:
+    """End at once: no interpreter teardown, so no "Exception ignored" noise from half-closed streams."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # whatever is still buffered goes nowhere
+    except (OSError, ValueError):
+        pass
+    try:
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        pass
+    os._exit(code)

@@ -213,19 +213,22 @@ def write_ledger(rows: list[dict[str, Any]], path: str, tolerance: float = 0.01,
     from .formatters.safe import cell_text, csv_cell, neutralise_formulas
     from .output import open_output
 
+    # a control character or a non-UTF-8 file name's byte cannot go into any of the three formats
+    rows = [{k: cell_text(v) for k, v in row.items()} for row in rows]
     df = build_table(rows, tolerance)
     suffix = os.path.splitext(path)[1].lower()
-    text = [c for c in df.columns if df[c].dtype == object]
+    import pandas as pd
+
+    text = [c for c in df.columns if df[c].dtype == object or pd.api.types.is_string_dtype(df[c])]
     try:
         # written whole or not at all (see perflint.output)
         with open_output(path, binary=True, make_parents=True) as fh:
             if suffix == ".csv":
                 # text from submissions never starts a formula when a spreadsheet opens the file (OWASP)
                 df[text] = df[text].map(csv_cell)
-                fh.write(df.to_csv(index=False).encode("utf-8-sig"))  # with BOM: Excel and WPS read UTF-8
+                # with BOM: Excel and WPS read UTF-8; CRLF (RFC 4180), so that a CR inside a cell is quoted
+                fh.write(df.to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig"))
             elif suffix == ".xlsx":
-                import pandas as pd
-
                 df[text] = df[text].map(cell_text)
                 if lang == "zh":  # a table for people: the form and the verdict in their words
                     from .model import KIND_NAMES_ZH

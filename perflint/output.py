@@ -16,6 +16,7 @@ from typing import IO, Any
 _FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0) \
     | getattr(os, "O_BINARY", 0)
 _PENDING: "set[AtomicFile]" = set()  # open temporary files, discarded on an interrupt
+_fdopen = os.fdopen  # the tests put a full disk here
 
 
 class OutputError(OSError):
@@ -30,14 +31,18 @@ class AtomicFile:
     name that is not UTF-8) is written as a backslash escape rather than failing the whole file.
     """
 
-    def __init__(self, path: str | os.PathLike, binary: bool = False, *, make_parents: bool = False) -> None:
+    def __init__(self, path: str | os.PathLike, binary: bool = False, *, make_parents: bool = False,
+                 durable: bool = True) -> None:
         self.path = os.fspath(path)
+        self.durable = durable  # flushed to the disk before the rename (reports); a cache entry need not be
         folder = os.path.dirname(os.path.abspath(self.path))
         if make_parents:
             os.makedirs(folder, exist_ok=True)
         self.tmp = ""
+        # the target's name, cut to 120 bytes so that the temporary name fits where the target does
+        stem = os.fsencode(os.path.basename(self.path))[:120].decode("utf-8", "ignore") or "out"
         for _ in range(100):
-            tmp = os.path.join(folder, f".{os.path.basename(self.path)[:100]}.{secrets.token_hex(6)}.tmp")
+            tmp = os.path.join(folder, f".{stem}.{secrets.token_hex(6)}.tmp")
             try:
                 fd = os.open(tmp, _FLAGS, 0o666)  # the umask applies, as for any file the user writes
             except FileExistsError:
@@ -46,21 +51,34 @@ class AtomicFile:
             break
         else:  # pragma: no cover - a hundred collisions of 48 random bits
             raise OutputError(17, "no free temporary name", self.path)
-        raw = os.fdopen(fd, "wb")
+        raw = _fdopen(fd, "wb")
         self.fh: Any = raw if binary else io.TextIOWrapper(raw, encoding="utf-8", errors="backslashreplace",
                                                            newline="")
         self.closed = False
+        self.error: OutputError | None = None
         _PENDING.add(self)
 
-    # the file-object surface the writers use
+    # the file-object surface the writers use; a failed write (a full disk) drops the file at once
     def write(self, data: Any) -> int:
-        return self.fh.write(data)
+        try:
+            return self.fh.write(data)
+        except OSError as exc:
+            self._failed(exc)
 
     def writelines(self, lines: Any) -> None:
-        self.fh.writelines(lines)
+        for line in lines:
+            self.write(line)
 
     def flush(self) -> None:
-        self.fh.flush()
+        try:
+            self.fh.flush()
+        except OSError as exc:
+            self._failed(exc)
+
+    def _failed(self, exc: OSError) -> None:
+        self.discard()
+        self.error = OutputError(exc.errno, exc.strerror or str(exc), self.path)
+        raise self.error from None
 
     def seek(self, *args: Any) -> int:
         return self.fh.seek(*args)
@@ -90,11 +108,14 @@ class AtomicFile:
     def close(self) -> None:
         """Complete the file: flush it to disk and rename it into place. On failure nothing changes at
         `path` and the temporary file is removed; the error names `path`."""
+        if self.error is not None:  # a write failed earlier, and someone went on regardless
+            raise self.error
         if self.closed:
             return
         try:
             self.fh.flush()
-            os.fsync(self.fh.fileno())
+            if self.durable:
+                os.fsync(self.fh.fileno())
             self.fh.close()
             os.replace(self.tmp, self.path)
         except OSError as exc:
@@ -142,9 +163,16 @@ def open_output(path: str | os.PathLike, binary: bool = False, *, make_parents: 
         raise OutputError(exc.errno, exc.strerror or str(exc), os.fspath(path)) from None
 
 
-def write_file(path: str | os.PathLike, data: bytes | str, *, make_parents: bool = False) -> None:
+def write_file(path: str | os.PathLike, data: bytes | str, *, make_parents: bool = False,
+               durable: bool = True) -> None:
     """Write `data` (bytes, or text as UTF-8) to `path` whole or not at all."""
-    with open_output(path, isinstance(data, bytes), make_parents=make_parents) as fh:
+    try:
+        fh = AtomicFile(path, isinstance(data, bytes), make_parents=make_parents, durable=durable)
+    except OutputError:
+        raise
+    except OSError as exc:
+        raise OutputError(exc.errno, exc.strerror or str(exc), os.fspath(path)) from None
+    with fh:
         fh.write(data)
 
 

@@ -81,12 +81,19 @@ def _merge(base: dict, child: dict) -> dict:
     return out
 
 
+def is_profile_path(ref: str) -> bool:
+    """A local profile is a path: it has a slash or ends in .toml. Anything else names a built-in, so a
+    file called `national` in the current folder can never stand in for the built-in profile."""
+    return "/" in ref or "\\" in ref or ref.endswith(".toml")
+
+
 def _read_chain(ref: str, base_dir: Path | None, seen: tuple[str, ...]) -> tuple[dict, tuple[str, ...]]:
     path = Path(ref)
-    if path.suffix != ".toml" and not path.exists():
+    if not is_profile_path(ref):
         path = _builtin_path(ref)
-        if not path.exists():
-            raise DataError(ref, "", f"no such profile; built-in profiles: {', '.join(builtin_profiles())}")
+        if not path.is_file():
+            raise DataError(ref, "", f"no such built-in profile (built-in: {', '.join(builtin_profiles())}; "
+                                     "a profile file is named by a path: ./my.toml)")
     elif not path.is_absolute() and base_dir is not None:
         path = base_dir / path
     key = str(path.resolve())
@@ -111,6 +118,13 @@ def load_profile(ref: str, catalogue: Catalogue, base_dir: Path | None = None) -
     raw, chain = _read_chain(ref, base_dir, ())
     src = chain[-1]
 
+    def table(key: str, value: Any) -> dict:
+        if value is None:
+            return {}
+        if not isinstance(value, dict):
+            raise DataError(src, key, f"must be a table, got {type(value).__name__} {value!r}")
+        return value
+
     def names(key: str, value: Any) -> tuple[str, ...]:
         if not isinstance(value, list) or any(not isinstance(v, str) for v in value):
             raise DataError(src, key, "must be a list of strings")
@@ -126,7 +140,7 @@ def load_profile(ref: str, catalogue: Catalogue, base_dir: Path | None = None) -
         if l1 not in tree:
             raise DataError(src, "mandatory_level1", f"{l1} is not a 一级指标 of the tree")
     mandatory2 = {}
-    for l1, l2s in (raw.get("mandatory_level2") or {}).items():
+    for l1, l2s in table("mandatory_level2", raw.get("mandatory_level2")).items():
         key = fold_indicator_name(l1)
         vals = tuple(fold_indicator_name(v) for v in names(f"mandatory_level2.{l1}", l2s))
         for v in vals:
@@ -135,27 +149,31 @@ def load_profile(ref: str, catalogue: Catalogue, base_dir: Path | None = None) -
         mandatory2[key] = vals
 
     weights = raw.get("weights") or {}
-    if not isinstance(weights, dict) or set(weights) - _WEIGHT_KEYS:
+    if not isinstance(weights, dict) or set(weights) - _WEIGHT_KEYS:  # `weights = 5` too
         raise DataError(src, "weights", f"allowed keys: {', '.join(sorted(_WEIGHT_KEYS))}")
     budget = weights.get("budget", 10)
     if isinstance(budget, bool) or not isinstance(budget, (int, float)) or budget < 0:
         raise DataError(src, "weights.budget", "must be a number ≥ 0")
     level1_weights = {}
-    for l1, w in (weights.get("level1") or {}).items():
+    for l1, w in table("weights.level1", weights.get("level1")).items():
         if isinstance(w, bool) or not isinstance(w, (int, float)) or w < 0:
             raise DataError(src, f"weights.level1.{l1}", "must be a number ≥ 0")
         level1_weights[fold_indicator_name(l1)] = float(w)
+    for key in ("count_with", "when_absent"):
+        for k, v in table(f"weights.{key}", weights.get(key)).items():
+            if not isinstance(v, str):
+                raise DataError(src, f"weights.{key}.{k}", "must be the name of a 一级指标")
     count_with = {fold_indicator_name(k): fold_indicator_name(v) for k, v in (weights.get("count_with") or {}).items()}
     when_absent = {fold_indicator_name(k): fold_indicator_name(v) for k, v in (weights.get("when_absent") or {}).items()}
 
     parameters = {name: p.default for name, p in catalogue.parameters.items()}
-    for name, value in (raw.get("parameters") or {}).items():
+    for name, value in table("parameters", raw.get("parameters")).items():
         if name not in catalogue.parameters:
             raise DataError(src, f"parameters.{name}", "unknown parameter (see rules/parameters.toml)")
         parameters[name] = catalogue.parameters[name].check(value, src, f"parameters.{name}")
 
     severity = {}
-    for code, sev in (raw.get("severity") or {}).items():
+    for code, sev in table("severity", raw.get("severity")).items():
         if code not in catalogue:
             raise DataError(src, f"severity.{code}", "unknown rule code")
         if sev not in SEVERITIES:
@@ -170,6 +188,10 @@ def load_profile(ref: str, catalogue: Catalogue, base_dir: Path | None = None) -
     aliases = raw.get("aliases") or {}
     if not isinstance(aliases, dict) or any(not isinstance(v, dict) for v in aliases.values()):
         raise DataError(src, "aliases", "must be tables of alias = canonical label")
+    for group, pairs in aliases.items():
+        for alias, canonical in pairs.items():
+            if not isinstance(canonical, str):
+                raise DataError(src, f"aliases.{group}.{alias}", f"must be a label (text), got {canonical!r}")
     return Profile(
         name=str(raw["name"]), title=str(raw.get("title", raw["name"])), source=str(raw.get("source", "")),
         tree=tree, mandatory_level1=mandatory1, mandatory_level2=mandatory2,

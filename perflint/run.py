@@ -103,11 +103,14 @@ def reader_options(settings: RunSettings, profile: Profile) -> ReaderOptions:
 
 
 def collect_files(paths: Iterable[str], include: Iterable[str] = (), exclude: Iterable[str] = (),
-                  root: Path | None = None) -> list[str]:
+                  root: Path | None = None, problems: list[tuple[str, str]] | None = None) -> list[str]:
     """Files in the order given; a folder's files sorted by path (hidden and ~$ lock files skipped).
 
     include/exclude globs (relative to `root`, the config's folder) apply to named files too: a
     pre-commit hook names every staged .json, and package.json is no submission.
+
+    `problems` collects (path, why) for what must not pass silently: a folder that cannot be read,
+    and a folder that holds no submission (a folder named x.xlsx included).
     """
     include, exclude = list(include), list(exclude)
     root = root or Path.cwd()
@@ -126,7 +129,12 @@ def collect_files(paths: Iterable[str], include: Iterable[str] = (), exclude: It
     for given in paths:
         if os.path.isdir(given):
             found = []
-            for folder, dirs, files in os.walk(given):
+
+            def unreadable(exc: OSError) -> None:
+                if problems is not None:
+                    problems.append((exc.filename or given, f"cannot read the folder: {exc.strerror or exc}"))
+
+            for folder, dirs, files in os.walk(given, onerror=unreadable):
                 dirs[:] = [d for d in dirs if not d.startswith(".")]
                 for name in files:
                     if name.startswith((".", "~$")) or os.path.splitext(name)[1].lower() not in SUFFIXES:
@@ -135,6 +143,8 @@ def collect_files(paths: Iterable[str], include: Iterable[str] = (), exclude: It
                     if keep(full, explicit=False):
                         found.append(full)
             out.extend(sorted(found))
+            if not found and problems is not None:
+                problems.append((given, "no submission (.xlsx .xlsm .xls .json) in this folder"))
         elif keep(given, explicit=True):
             out.append(given)
     return out

@@ -30,6 +30,47 @@ def cache_dir() -> Path:
     return Path(root)
 
 
+_TRUSTED: dict[str, bool] = {}
+
+
+def private_cache_dir() -> Path | None:
+    """The cache folder, or None when it is not private to this user.
+
+    Cached pickles and compiled validator code are executed when loaded, so they are read only from
+    a folder owned by the user and writable by nobody else. Otherwise perflint warns once and runs
+    without its caches (slower, never wrong). A folder not made yet is made by this user on first
+    write: it is made here, readable and writable by this user only, whatever the umask.
+    """
+    root = cache_dir()
+    key = str(root)
+    trusted = _TRUSTED.get(key)
+    if trusted is None:
+        trusted = True
+        try:
+            info = os.stat(root)
+        except FileNotFoundError:
+            info = None
+            try:
+                os.makedirs(root, mode=0o700, exist_ok=True)
+            except OSError:
+                pass  # nothing there to load; writes will fail and count as "not cached"
+        except OSError:
+            trusted = False
+            why = "cannot be examined"
+        if info is not None and hasattr(os, "getuid"):
+            if info.st_uid != os.getuid():
+                trusted, why = False, f"is owned by another user (uid {info.st_uid})"
+            elif info.st_mode & 0o022:
+                trusted, why = False, "can be written by other users"
+            elif not os.path.isdir(root):
+                trusted, why = False, "is not a folder"
+        if not trusted:
+            sys.stderr.write(f"perflint: the cache folder {root} {why}: running without the cache "
+                             f"(make it private, e.g. chmod go-w, or set PERFLINT_CACHE_DIR)\n")
+        _TRUSTED[key] = trusted
+    return root if trusted else None
+
+
 @lru_cache(maxsize=None)
 def load_schema(kind: str) -> dict:
     with open(data_dir("schemas") / f"{kind}.schema.json", encoding="utf-8") as fh:
@@ -45,7 +86,10 @@ def _fast_validator(kind: str):
     source = json.dumps(schema, sort_keys=True, ensure_ascii=False)
     digest = hashlib.sha256((fastjsonschema.VERSION + source).encode()).hexdigest()[:16]
     name = f"perflint_schema_{kind}_{digest}"
-    folder = cache_dir() / "schemas"
+    private = private_cache_dir()
+    if private is None:
+        return fastjsonschema.compile(schema)  # no private cache: compile in memory
+    folder = private / "schemas"
     path = folder / f"{name}.py"
     if not path.exists():
         try:

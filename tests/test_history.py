@@ -133,7 +133,7 @@ def test_files_are_known_by_their_real_paths_however_reached(tmp_path, monkeypat
     stated = _stat_files(paths, RecordCache("test", False))
     assert [real for _, real, _, _ in stated] == [os.path.realpath(p) for p in paths]
     assert [stat is not None for _, _, stat, _ in stated] == [True] * 5 + [False] * 2
-    assert stated[1][2].st_ino == stated[0][2].st_ino  # the linked file's own stat, not the link's
+    assert stated[1][2][0].st_ino == stated[0][2][0].st_ino  # the linked file's own stat, not the link's
 
 
 def test_run_documents_are_a_source_without_any_history(tmp_path):

@@ -19,20 +19,25 @@ from typing import Any
 
 # every control character but tab, LF and CR; DEL and C1 controls; XML's non-characters
 _CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
-# what may end a line somewhere (str.splitlines, terminals, editors), and every other control
-_BREAKING = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ufffe\uffff]")
+# what may end a line somewhere (str.splitlines, terminals, editors), every other control, and the
+# lone surrogates that stand for the bytes of a file name that is not UTF-8
+_BREAKING = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ufffe\uffff\ud800-\udfff]")
+_SURROGATES = re.compile("[\ud800-\udfff]")
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _escape(match: re.Match) -> str:
     ch = match.group()
+    if "\udc80" <= ch <= "\udcff":  # a file name's byte that is not UTF-8 (surrogateescape): that byte
+        return f"\\x{ord(ch) - 0xdc00:02x}"
     return _NAMED.get(ch) or (f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\u{ord(ch):04x}")
 
 
 def strip_controls(text: str) -> str:
-    """`text` without control characters other than tab and line breaks (NUL, U+0001, ESC, BEL…)."""
-    return _CONTROLS.sub("", text)
+    """`text` without control characters other than tab and line breaks (NUL, U+0001, ESC, BEL…), and
+    with U+FFFD for a byte of a non-UTF-8 file name (which no UTF-8 file can carry)."""
+    return _SURROGATES.sub("\ufffd", _CONTROLS.sub("", text))
 
 
 def one_line(text: Any) -> str:
@@ -62,7 +67,7 @@ def cell_text(value: Any) -> Any:
     (openpyxl refuses them). Numbers and None pass unchanged. Write it with `text_cell`, or set the
     cell's data_type to "s", so that text starting with "=" stays text."""
     if isinstance(value, str):
-        return _CONTROLS.sub("", value)
+        return strip_controls(value)
     return value
 
 
@@ -90,4 +95,4 @@ def csv_cell(value: Any) -> Any:
         return value
     if value.startswith(_FORMULA_START):
         value = "'" + value
-    return _CONTROLS.sub("", value)
+    return strip_controls(value)

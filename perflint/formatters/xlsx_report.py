@@ -51,11 +51,39 @@ _NO_DEPARTMENT = "（未填部门）"
 _UNSAFE_NAME = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
 
 
-def split_path(path: str, department: str) -> str:
-    """审核意见.xlsx + 示例区教育局 → 审核意见_示例区教育局.xlsx beside it."""
+_NAME_BYTES = 200  # of a file name's 255 bytes (most file systems), with room for "_2" and ".xlsx"
+
+
+def _cut(text: str, limit: int) -> str:
+    """`text` cut to at most `limit` bytes of UTF-8, on a character boundary."""
+    return text.encode("utf-8", "surrogatepass")[:max(0, limit)].decode("utf-8", "ignore")
+
+
+def split_path(path: str, department: str, taken: set[str] | None = None) -> str:
+    """审核意见.xlsx + 示例区教育局 → 审核意见_示例区教育局.xlsx beside it.
+
+    Distinct departments always get distinct files: a name shortened (long names) or made safe
+    (教育局? and 教育局 both give 教育局) that another department already has gets _2, _3, … (`taken`
+    holds the names given so far, folded to lower case). A long name is cut and keeps a short
+    digest of the whole, so two long names that share a beginning stay apart.
+    """
+    import hashlib
+
     p = Path(path)
-    name = _UNSAFE_NAME.sub("_", department).strip(" ._（）()") or "未填部门"
-    return str(p.with_name(f"{p.stem}_{name[:80]}{p.suffix or '.xlsx'}"))
+    suffix = p.suffix or ".xlsx"
+    name = _UNSAFE_NAME.sub("_", cell_text(department)).strip(" ._（）()") or "未填部门"
+    room = _NAME_BYTES - len(p.stem.encode("utf-8", "surrogatepass")) - 1
+    if len(name.encode("utf-8", "surrogatepass")) > min(room, 120):
+        digest = hashlib.sha1(department.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+        name = f"{_cut(name, min(room, 120) - 9)}_{digest}"
+    candidate = p.with_name(f"{p.stem}_{name}{suffix}")
+    n = 2
+    while taken is not None and candidate.name.lower() in taken:
+        candidate = p.with_name(f"{p.stem}_{name}_{n}{suffix}")
+        n += 1
+    if taken is not None:
+        taken.add(candidate.name.lower())
+    return str(candidate)
 
 
 class _Book:
@@ -334,6 +362,8 @@ class XlsxFormatter(UsesCatalogue):
         self.split = report_split
         self.main = _Book(path, self.lang, meta)
         self.parts: dict[str, _Book] = {}
+        self._taken = {Path(path).name.lower()}  # file names given to departments' workbooks so far
+        self.failures: list[str] = []  # workbooks that could not be written; the others still are
 
     def file(self, result: FileResult) -> None:
         self.main.add(result, self.catalogue)
@@ -341,13 +371,17 @@ class XlsxFormatter(UsesCatalogue):
             dep = department_of(result, "zh")
             book = self.parts.get(dep)
             if book is None:
-                book = self.parts[dep] = _Book(split_path(self.path, dep), self.lang, self.meta, dep)
+                book = self.parts[dep] = _Book(split_path(self.path, dep, self._taken), self.lang, self.meta, dep)
             book.add(result, self.catalogue)
 
     def close(self, summary: Summary) -> None:
-        self.main.close(self.catalogue)
-        for book in self.parts.values():
-            book.close(self.catalogue)
+        # one workbook that cannot be written (a name the file system refuses, a full disk) never
+        # stops the others; each failure names its own file
+        for book in (self.main, *self.parts.values()):
+            try:
+                book.close(self.catalogue)
+            except OSError as exc:
+                self.failures.append(f"{book.path}: {exc.strerror or exc}")
 
     @property
     def written(self) -> list[str]:

@@ -6,9 +6,10 @@ Sources, combined into one `HistoryIndex`:
   read through `perflint.readers.read_path`;
 - `--registry PATH`: a table exported from the budget system (see `registry.py` for its columns).
 
-Each file's records are cached under `cache_dir()/history/`, one shard per folder, keyed by the
-file's size and mtime (and the reader settings), so checking one file re-reads that file only;
-a changed file is read again, a deleted one dropped from its shard.
+Each file's records are cached under `cache_dir()/history/`, one shard per folder, keyed by a
+digest of the file's bytes (and the reader settings), so checking one file re-reads that file only;
+a changed file is read again, even one edited to the same size with its mtime put back, and a
+deleted one dropped from its shard.
 """
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ import glob
 import hashlib
 import os
 import pickle
-from stat import S_ISLNK
+from stat import S_ISLNK, S_ISREG
 from typing import Any, Iterable, Iterator
 
 from ..data import DataError, write_atomically
@@ -25,15 +26,22 @@ from .records import RECORD_VERSION, Record, record_from_document, unreadable_re
 
 __all__ = ["EMPTY", "HistoryIndex", "Record", "build_history", "for_run", "expand_sources"]
 
-def expand_sources(paths: Iterable[str], what: str = "--history") -> list[str]:
-    """Files of folders (recursive, as `perflint check` finds them), files, and globs."""
+def expand_sources(paths: Iterable[str], what: str = "--history", warn: bool = True) -> list[str]:
+    """Files of folders (recursive, as `perflint check` finds them), files, and globs. A folder that
+    yields nothing (or cannot be read) is named on stderr: an empty archive must not pass silently."""
     from ..readers import SUFFIXES
     from ..run import collect_files
 
     out: list[str] = []
     for given in paths:
         if os.path.isdir(given) or os.path.isfile(given):
-            out.extend(collect_files([given]))
+            problems: list[tuple[str, str]] = []
+            out.extend(collect_files([given], problems=problems))
+            if warn:
+                for where, why in problems:
+                    import sys
+
+                    sys.stderr.write(f"perflint: {what} {where}: {why}\n")
             continue
         matched = sorted(glob.glob(given, recursive=True))
         if not matched:
@@ -46,22 +54,42 @@ def expand_sources(paths: Iterable[str], what: str = "--history") -> list[str]:
     return out
 
 
+_HASHED_BYTES = 64 * 1024 * 1024  # past this the reader refuses the file (F007) without reading it
+
+
+def content_stamp(real: str, stat: os.stat_result) -> str:
+    """What a cached entry is keyed by: a digest of the file's bytes. Size and mtime alone let a
+    same-size edit with its mtime restored be served stale answers."""
+    if not S_ISREG(stat.st_mode) or stat.st_size > _HASHED_BYTES:
+        return f"unhashed:{stat.st_mode}:{stat.st_size}:{stat.st_mtime_ns}:{stat.st_ino}"
+    h = hashlib.blake2b(digest_size=20)
+    try:
+        with open(real, "rb") as fh:
+            while chunk := fh.read(1 << 20):
+                h.update(chunk)
+    except OSError as exc:
+        return f"unreadable:{exc.errno}:{stat.st_mtime_ns}"
+    return h.hexdigest()
+
+
 class RecordCache:
-    """Per-folder shards of {file name: (size, mtime_ns, records)} under cache_dir()/history."""
+    """Per-folder shards of {file name: (size, content stamp, records)} under cache_dir()/history."""
 
     def __init__(self, fingerprint: str, enabled: bool = True) -> None:
+        from ..schema import private_cache_dir
+
         self.fingerprint = fingerprint
-        self.enabled = enabled
+        self.enabled = enabled and private_cache_dir() is not None  # only a private cache is read
         self._shards: dict[str, dict[str, tuple]] = {}
         self._dirty: set[str] = set()
         self.hits = 0
         self.misses = 0
-        self.seen: list[str] = []  # every source file with its size and mtime: the index's fingerprint
+        self.seen: list[str] = []  # every source file with its content stamp: the index's fingerprint
 
     def _shard_path(self, folder: str):
         from ..schema import cache_dir
 
-        digest = hashlib.sha1(f"{RECORD_VERSION}|{self.fingerprint}|{folder}".encode()).hexdigest()[:20]
+        digest = hashlib.sha1(f"{RECORD_VERSION}|{self.fingerprint}|{folder}".encode("utf-8", "surrogateescape")).hexdigest()[:20]
         return cache_dir() / "history" / f"{digest}.pickle"
 
     def _shard(self, folder: str) -> dict[str, tuple]:
@@ -79,21 +107,22 @@ class RecordCache:
             self._shards[folder] = shard
         return shard
 
-    def get(self, real: str, stat: os.stat_result) -> tuple[list[Record], str | None] | None:
+    def get(self, real: str, stat: os.stat_result, stamp: str) -> tuple[list[Record], str | None] | None:
         """(records, why the file could not be read or None), or None when not cached or stale."""
         folder, name = os.path.split(real)
         entry = self._shard(folder).get(name)
-        if entry is not None and entry[0] == stat.st_size and entry[1] == stat.st_mtime_ns:
+        if entry is not None and entry[0] == stat.st_size and entry[1] == stamp:
             self.hits += 1
             return entry[2], entry[3]
         self.misses += 1
         return None
 
-    def put(self, real: str, stat: os.stat_result, records: list[Record], unreadable: str | None = None) -> None:
-        if not self.enabled:
-            return  # --no-cache: nothing will be saved, so nothing is kept
+    def put(self, real: str, stat: os.stat_result, stamp: str, records: list[Record],
+            unreadable: str | None = None) -> None:
+        if not self.enabled or stamp.startswith("un"):
+            return  # --no-cache: nothing will be saved, so nothing is kept; an unhashed file is not kept
         folder, name = os.path.split(real)
-        self._shard(folder)[name] = (stat.st_size, stat.st_mtime_ns, records, unreadable)
+        self._shard(folder)[name] = (stat.st_size, stamp, records, unreadable)
         self._dirty.add(folder)
 
     def save(self) -> None:
@@ -153,8 +182,9 @@ def _real_paths(paths: list[str]) -> Iterator[tuple[str, str]]:
         yield path, os.path.join(real, tail)
 
 
-def _stat_files(paths: list[str], cache: RecordCache) -> list[tuple[str, str, os.stat_result | None, Any]]:
-    """(path, real path, stat or None, cached (records, unreadable) or None or the error) for each file."""
+def _stat_files(paths: list[str], cache: RecordCache) -> list[tuple[str, str, Any, Any]]:
+    """(path, real path, (stat, content stamp) or None, cached (records, unreadable) or None or the
+    error) for each file."""
     out = []
     for path, real in _real_paths(paths):
         try:
@@ -165,12 +195,13 @@ def _stat_files(paths: list[str], cache: RecordCache) -> list[tuple[str, str, os
         except OSError as exc:
             out.append((path, real, None, ([], exc.strerror or str(exc))))
             continue
-        cache.seen.append(f"{real}:{stat.st_size}:{stat.st_mtime_ns}")
-        cached = cache.get(real, stat)
+        stamp = content_stamp(real, stat)
+        cache.seen.append(f"{real}:{stamp}")
+        cached = cache.get(real, stat, stamp)
         if cached is not None:
             # the cache holds the path as first given; show this run's spelling of it
             cached = ([_with_path(r, path) for r in cached[0]], cached[1])
-        out.append((path, real, stat, cached))
+        out.append((path, real, (stat, stamp), cached))
     return out
 
 
@@ -182,7 +213,8 @@ def _records_of_files(paths: list[str], options: Any, cache: RecordCache,
     out = [cached for _, _, _, cached in stated]
     results = _read_all([path for _, path, _, _ in todo], options, jobs)
     for (slot, _, real, stat), (records, unreadable) in zip(todo, results):
-        cache.put(real, stat, records, unreadable)
+        if stat is not None:
+            cache.put(real, *stat, records, unreadable)
         out[slot] = (records, unreadable)
     return out  # type: ignore[return-value]
 
@@ -196,7 +228,9 @@ def _read_all(paths: list[str], options: Any, jobs: int) -> list[tuple[list[Reco
             global _POOL_OPTIONS
             _POOL_OPTIONS = options  # forked workers inherit them; only paths are sent
             try:
-                with multiprocessing.get_context("fork").Pool(jobs) as pool:
+                from ..lifecycle import die_with_parent
+
+                with multiprocessing.get_context("fork").Pool(jobs, die_with_parent, (os.getpid(),)) as pool:
                     return pool.map(_read_records_in_worker, paths,
                                     chunksize=max(1, min(32, len(paths) // (jobs * 4))))
             except (OSError, RuntimeError):
@@ -217,7 +251,7 @@ class RunFiles:
                  pending: dict[str, tuple[str, os.stat_result, int]]) -> None:
         self.index = index
         self.cache = cache
-        self.pending = pending  # path as given -> (real path, stat when the run began, place in the run)
+        self.pending = pending  # path as given -> (real path, (stat, stamp) when the run began, place in the run)
 
     def __contains__(self, path: str) -> bool:
         return path in self.pending
@@ -231,8 +265,8 @@ class RunFiles:
         if entry is None:
             return
         self.index.add_file(records, RUN, entry[2])
-        if checked:
-            self.cache.put(entry[0], entry[1], records, unreadable or (None if records else "F002"))
+        if checked and entry[1] is not None:
+            self.cache.put(entry[0], *entry[1], records, unreadable or (None if records else "F002"))
 
     def read_now(self, options: Any, jobs: int = 1) -> None:
         """Read and index every pending file at once (for a check that cannot hand records over)."""
@@ -261,12 +295,13 @@ def _records_of_registry(path: str, cache: RecordCache) -> list[Record]:
         stat = os.stat(real)
     except OSError:
         raise DataError("--registry", path, "文件不存在") from None
-    cache.seen.append(f"{real}:{stat.st_size}:{stat.st_mtime_ns}:registry")
-    cached = cache.get(real + "|registry", stat)
+    stamp = content_stamp(real, stat)
+    cache.seen.append(f"{real}:{stamp}:registry")
+    cached = cache.get(real + "|registry", stat, stamp)
     if cached is not None:
         return [_with_path(r, path) for r in cached[0]]
     records = read_registry(path)
-    cache.put(real + "|registry", stat, records)
+    cache.put(real + "|registry", stat, stamp, records)
     return records
 
 
@@ -309,7 +344,7 @@ def build_history(history: Iterable[str] = (), registry: Iterable[str] = (), opt
     cache.save()
     index.cache_hits, index.cache_misses = cache.hits, cache.misses
     # what the result cache keys on: a changed history file (or run file) changes every H verdict
-    index.fingerprint = hashlib.sha256("\n".join([cache.fingerprint, *cache.seen]).encode()).hexdigest()
+    index.fingerprint = hashlib.sha256("\n".join([cache.fingerprint, *cache.seen]).encode("utf-8", "surrogateescape")).hexdigest()
     return index
 
 
