@@ -32,9 +32,12 @@ def build_parser() -> argparse.ArgumentParser:
     add("--config", type=Path, help="config file (perflint.toml or pyproject.toml)")
     add("--isolated", action="store_true", help="ignore every config file")
     add("--format", dest="fmt", metavar="FORMAT",
-        help="rich | text | json | sarif | junit | github (default: rich on a terminal, text otherwise, github under GitHub Actions)")
+        help="rich | text | json | sarif | junit | github | html (default: rich on a terminal, text otherwise, "
+             "github under GitHub Actions); the 审核意见 workbook is --report FILE.xlsx")
     add("-o", "--output", action="append", default=[], metavar="FORMAT:PATH",
         help="also write FORMAT:PATH (repeatable), e.g. -o json:report.json -o sarif:perflint.sarif")
+    add("--sarif-info", action="store_true",
+        help="also put info findings in SARIF reports (left out by default: code scanning makes every result an alert)")
     add("--lang", choices=("zh", "en"), help="message language (default zh)")
     add("-q", "--quiet", action="store_true", help="only show returned files")
     add("--fail-on", choices=("error", "warning", "never"), help="exit 1 on: error (default), warning, or never")
@@ -73,16 +76,31 @@ def _default_format() -> str:
     return "rich" if sys.stdout.isatty() else "text"
 
 
-def _split_outputs(outputs: list[str]) -> list[tuple[str, str]]:
+# the 审核意见 workbook has its own option (a workbook is no stream for stdout, and it may be split by
+# department): --format xlsx and -o xlsx:PATH are both refused with this one message
+_WORKBOOK = "the 审核意见 workbook is not a --format or -o format: write it with --report FILE.xlsx"
+
+
+def _known_format(fmt: str) -> str | None:
+    """None for a format --format and -o accept, else why not."""
     from .formatters import FORMATS
 
+    if fmt == "xlsx":
+        return _WORKBOOK
+    if fmt not in FORMATS:
+        return f"unknown format {fmt!r} (known: {', '.join(sorted(f for f in FORMATS if f != 'xlsx'))})"
+    return None
+
+
+def _split_outputs(outputs: list[str]) -> list[tuple[str, str]]:
     pairs = []
     for item in outputs:
         fmt, sep, path = item.partition(":")
         if not sep or not path:
             raise DataError("-o", item, "expects FORMAT:PATH")
-        if fmt not in FORMATS:
-            raise DataError("-o", item, f"unknown format {fmt!r} (known: {', '.join(sorted(FORMATS))})")
+        why = _known_format(fmt)
+        if why:
+            raise DataError("-o", item, why)
         pairs.append((fmt, path))
     return pairs
 
@@ -216,10 +234,9 @@ def main(argv: list[str]) -> int:
         cfg.check_codes(catalogue)
         build_engine(settings, catalogue, profile)  # selection, registry and profile fail here, before any file
         fmt = args.fmt or cfg.get("format") or _default_format()
-        from .formatters import FORMATS
-
-        if fmt not in FORMATS or fmt == "xlsx":
-            return _fail(f"unknown format {fmt!r}")
+        why = _known_format(fmt)
+        if why:
+            return _fail(f"--format {fmt}: {why}")
         outputs = _split_outputs(args.output)
         if args.report:
             outputs.append(("xlsx", args.report))
@@ -256,7 +273,7 @@ def main(argv: list[str]) -> int:
                          write_baseline=args.write_baseline, annotate=args.annotate,
                          report_detail=args.report_detail or cfg.get("report_detail") or "department",
                          min_severity=args.min_severity or cfg.get("min_severity") or "info",
-                         bureau=cfg.get("bureau"))
+                         bureau=cfg.get("bureau"), sarif_info=args.sarif_info)
     except DataError as exc:
         return _fail(str(exc))
     if args.write_baseline and code == EXIT_RETURN:

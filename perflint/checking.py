@@ -20,14 +20,15 @@ def run_check(settings: RunSettings, catalogue: Catalogue, profile: Profile, fil
               outputs: list[tuple[str, str]], *, quiet: bool = False, report_split: str | None = None,
               ledger: str | None = None, baseline: str | None = None, write_baseline: str | None = None,
               annotate: str | None = None, report_detail: str = "department", min_severity: str = "info",
-              bureau: str | None = None) -> int:
+              bureau: str | None = None, sarif_info: bool = False) -> int:
     from .output import discard_pending
 
     meta = ReportMeta(__version__, profile.name, settings.lang, settings.fail_on, detail=report_detail,
                       min_severity=min_severity, bureau=bureau)
     try:
         return _run(settings, catalogue, profile, files, fmt, outputs, meta, quiet=quiet, report_split=report_split,
-                    ledger=ledger, baseline=baseline, write_baseline=write_baseline, annotate=annotate)
+                    ledger=ledger, baseline=baseline, write_baseline=write_baseline, annotate=annotate,
+                    sarif_info=sarif_info)
     except BaseException:
         discard_pending()  # an interrupt or a crash leaves no partial report: the old files stay as they were
         raise
@@ -67,7 +68,8 @@ class _Stdout:
 
 def _run(settings: RunSettings, catalogue: Catalogue, profile: Profile, files: list[str], fmt: str,
          outputs: list[tuple[str, str]], meta: ReportMeta, *, quiet: bool, report_split: str | None,
-         ledger: str | None, baseline: str | None, write_baseline: str | None, annotate: str | None = None) -> int:
+         ledger: str | None, baseline: str | None, write_baseline: str | None, annotate: str | None = None,
+         sarif_info: bool = False) -> int:
     from .batch import Batch, BatchPlan, resolve_jobs
     from .history import for_run
 
@@ -91,12 +93,12 @@ def _run(settings: RunSettings, catalogue: Catalogue, profile: Profile, files: l
         # terminal writes past the display (rich unwraps its stdout proxy) and leaves stale bars behind
         live = {"console": advance.console} if advance is not None and fmt == "rich" else {}
         stdout = _Stdout(make_formatter(fmt, sys.stdout, None, meta, quiet=quiet, catalogue=catalogue, root=root,
-                                        **live))
+                                        sarif_info=sarif_info, **live))
         formatters: list[Any] = [stdout]
         for out_fmt, path in outputs:
             try:
                 formatters.append(make_formatter(out_fmt, None, path, meta, quiet=False, report_split=report_split,
-                                                 catalogue=catalogue, root=root))
+                                                 catalogue=catalogue, root=root, sarif_info=sarif_info))
             except OSError as exc:  # a report that cannot be written stops the run before any file is read
                 raise DataError(path, "", f"cannot write the {out_fmt} report: {exc.strerror or exc}") from None
         everything: list[Any] = []  # what records the run keep every finding, whatever is shown
