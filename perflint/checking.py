@@ -138,7 +138,9 @@ def _run(settings: RunSettings, catalogue: Catalogue, profile: Profile, files: l
             failed.append(f"{exc.filename or getattr(f, 'path', None) or ''}: {exc.strerror or exc}")
         except DataError as exc:
             failed.append(str(exc))
-        failed.extend(getattr(f, "failures", ()))  # e.g. one department's workbook of several
+        more = getattr(f, "failures", ())  # e.g. one department's workbook of several (JUnit's is a count)
+        if isinstance(more, (list, tuple)):
+            failed.extend(more)
     if failed:
         raise DataError("report", "", "could not be written (the files already there are unchanged): "
                         + "; ".join(failed))
