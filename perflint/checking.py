@@ -89,8 +89,11 @@ def _run(settings: RunSettings, catalogue: Catalogue, profile: Profile, files: l
     with _progress(len(files), settings.lang) as advance:
         # formatters are made inside the progress display so that their terminal output goes above it
         root = report_root(files)
+        # rich output goes through the progress display's own console: a second console on the same
+        # terminal writes past the display (rich unwraps its stdout proxy) and leaves stale bars behind
+        live = {"console": advance.console} if advance is not None and fmt == "rich" else {}
         stdout = _Stdout(make_formatter(fmt, sys.stdout, None, meta, quiet=quiet, catalogue=catalogue, root=root,
-                                        sarif_info=sarif_info))
+                                        sarif_info=sarif_info, **live))
         formatters: list[Any] = [stdout]
         for out_fmt, path in outputs:
             try:
@@ -98,14 +101,16 @@ def _run(settings: RunSettings, catalogue: Catalogue, profile: Profile, files: l
                                                  catalogue=catalogue, root=root, sarif_info=sarif_info))
             except OSError as exc:  # a report that cannot be written stops the run before any file is read
                 raise DataError(path, "", f"cannot write the {out_fmt} report: {exc.strerror or exc}") from None
+        everything: list[Any] = []  # what records the run keep every finding, whatever is shown
         if write_baseline:
             from .baseline import BaselineWriter
 
-            formatters.append(BaselineWriter(write_baseline))
+            everything.append(BaselineWriter(write_baseline))
         if ledger:
             from .ledger import LedgerWriter
 
-            formatters.append(LedgerWriter(ledger, history, profile, lang=settings.lang))
+            everything.append(LedgerWriter(ledger, history, profile, lang=settings.lang))
+        formatters += everything
         if annotate:
             from .annotate import AnnotateWriter
 
@@ -116,10 +121,11 @@ def _run(settings: RunSettings, catalogue: Catalogue, profile: Profile, files: l
         for result in batch.run(files, advance, getattr(advance, "reading", None)):
             if known is not None:
                 result = known.filter(result)  # only findings the baseline does not record
-            summary.add(result)
+            summary.add(result)  # counts everything, --min-severity or not
+            shown = at_least(result, meta.min_severity)
             for f in list(formatters):
                 try:
-                    f.file(result)
+                    f.file(result if f in everything else shown)
                 except OSError as exc:  # a full disk under one report: drop it (its old file stays), go on
                     failed.append(f"{exc.filename or getattr(f, 'path', None) or ''}: {exc.strerror or exc}")
                     formatters.remove(f)
@@ -132,7 +138,9 @@ def _run(settings: RunSettings, catalogue: Catalogue, profile: Profile, files: l
             failed.append(f"{exc.filename or getattr(f, 'path', None) or ''}: {exc.strerror or exc}")
         except DataError as exc:
             failed.append(str(exc))
-        failed.extend(getattr(f, "failures", ()))  # e.g. one department's workbook of several
+        more = getattr(f, "failures", ())  # e.g. one department's workbook of several (JUnit's is a count)
+        if isinstance(more, (list, tuple)):
+            failed.extend(more)
     if failed:
         raise DataError("report", "", "could not be written (the files already there are unchanged): "
                         + "; ".join(failed))
@@ -160,6 +168,21 @@ def _say_written(formatters: list[Any], given: list[str], lang: str) -> None:
                 lines.append(f"已写出：{p}" if zh else f"wrote {p}")
     if lines:
         sys.stderr.write("".join(f"perflint: {line}\n" for line in lines))
+
+
+_SHOWN = {"info": ("error", "warning", "info"), "warning": ("error", "warning"), "error": ("error",)}
+
+
+def at_least(result: Any, level: str) -> Any:
+    """`result` without the findings below `level` (`--min-severity`); verdicts stay as they were."""
+    if level == "info" or level not in _SHOWN:
+        return result
+    import dataclasses
+
+    keep = _SHOWN[level]
+    docs = tuple(dataclasses.replace(d, findings=tuple(f for f in d.findings if f.severity in keep))
+                 for d in result.documents)
+    return dataclasses.replace(result, documents=docs, findings=tuple(f for f in result.findings if f.severity in keep))
 
 
 def report_root(files: list[str]) -> str:
@@ -208,9 +231,13 @@ def _progress(total: int, lang: str = "zh") -> Iterator[Any]:
     from rich.progress import (BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TaskProgressColumn,
                                TextColumn, TimeElapsedColumn, TimeRemainingColumn)
 
-    progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                        TaskProgressColumn(), TextColumn("{task.fields[rate]}"), TimeElapsedColumn(),
-                        TimeRemainingColumn(), console=Console(file=sys.stdout), transient=True,
+    console = Console(file=sys.stdout)
+    # one column short of the terminal: a line exactly as wide as the terminal leaves the cursor
+    # waiting to wrap, and some terminals then keep the erased bar as a stale line above the output
+    console.width = max(20, console.width - 1)
+    progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(bar_width=24),
+                        MofNCompleteColumn(), TaskProgressColumn(), TextColumn("{task.fields[rate]}"),
+                        TimeElapsedColumn(), TimeRemainingColumn(), console=console, transient=True,
                         auto_refresh=False)  # no refresh thread: worker processes are forked from this one
     task = progress.add_task("", total=total, rate="")
     counts = {"pass": 0, "return": 0}
@@ -240,5 +267,6 @@ def _progress(total: int, lang: str = "zh") -> Iterator[Any]:
             progress.refresh()
 
     advance.reading = reading  # type: ignore[attr-defined]
+    advance.console = console  # type: ignore[attr-defined]
     with progress:
         yield advance

@@ -47,10 +47,16 @@ def list_rules(family: str | None, lang: str, fmt: str) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(*_HEAD[lang])
+    # folded, never cut with "…": a Chinese summary has no spaces to wrap at
+    table = Table()
+    for i, head in enumerate(_HEAD[lang]):
+        table.add_column(head, no_wrap=i in (0, 2), overflow="fold", min_width=4 if i == 0 else None)
     for row in rows:
         table.add_row(*row)
-    Console().print(table)
+    console = Console()
+    if console.is_terminal:  # a line as wide as the terminal makes some terminals add a blank line
+        console.width = max(20, console.width - 1)
+    console.print(table)
 
 
 def explain_rule(token: str, lang: str = "zh", profile_name: str = "national") -> bool:

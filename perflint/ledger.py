@@ -49,7 +49,7 @@ class LedgerWriter:
         self.rows.extend(rows_of(result, self.history))
 
     def close(self, summary: Any = None) -> None:
-        write_ledger(self.rows, self.path, self.tolerance)
+        write_ledger(self.rows, self.path, self.tolerance, self.lang)
 
 
 def rows_of(result: Any, history: Any = None) -> list[dict[str, Any]]:
@@ -170,7 +170,44 @@ def build_table(rows: list[dict[str, Any]], tolerance: float = 0.01):
     return df
 
 
-def write_ledger(rows: list[dict[str, Any]], path: str, tolerance: float = 0.01) -> None:
+VERDICT_ZH = {"pass": "通过", "return": "退回"}
+# how a ledger column shows in Excel: amounts (万元) and scores to two decimals, the execution rate
+# (written as 86.21, a percentage already) with its % sign
+NUMBER_FORMATS = {"budget": "0.00", "adjusted": "0.00", "executed": "0.00", "project_funds": "0.00",
+                  "total_score": "0.00", "execution_rate": '0.00"%"', "year": "0", "errors": "0", "warnings": "0"}
+_WIDTH_CAP = {"path": 48, "name": 36, "findings": 30, "table_checks": 20}
+
+
+def format_sheet(ws: Any, columns: list[str]) -> None:
+    """Widths that fit the values (CJK counted twice, capped), a frozen header row, a filter and
+    number formats."""
+    import unicodedata
+
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    def width(value: Any) -> int:
+        text = value if isinstance(value, str) else ("" if value is None else f"{value:.2f}" if isinstance(value, float) else str(value))
+        return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+    head_font, head_fill = Font(bold=True), PatternFill("solid", fgColor="DDEBF7")
+    for i, name in enumerate(columns, 1):
+        letter = get_column_letter(i)
+        cells = ws[letter]
+        widest = max((width(c.value) for c in cells), default=6)
+        ws.column_dimensions[letter].width = min(max(widest + 2, 6), _WIDTH_CAP.get(name, 24))
+        fmt = NUMBER_FORMATS.get(name)
+        for c in cells[1:]:
+            if fmt and isinstance(c.value, (int, float)):
+                c.number_format = fmt
+        head = cells[0]
+        head.font, head.fill = head_font, head_fill
+        head.alignment = Alignment(wrap_text=True, vertical="center")
+    ws.freeze_panes = "A2"
+    ws.auto_filter.ref = ws.dimensions
+
+
+def write_ledger(rows: list[dict[str, Any]], path: str, tolerance: float = 0.01, lang: str = "zh") -> None:
     from .data import DataError
 
     from .formatters.safe import cell_text, csv_cell, neutralise_formulas
@@ -193,10 +230,17 @@ def write_ledger(rows: list[dict[str, Any]], path: str, tolerance: float = 0.01)
                 fh.write(df.to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig"))
             elif suffix == ".xlsx":
                 df[text] = df[text].map(cell_text)
+                if lang == "zh":  # a table for people: the form and the verdict in their words
+                    from .model import KIND_NAMES_ZH
+
+                    df["kind"] = df["kind"].map(lambda k: KIND_NAMES_ZH.get(k, k) if isinstance(k, str) else k)
+                    df["verdict"] = df["verdict"].map(lambda v: VERDICT_ZH.get(v, v) if isinstance(v, str) else v)
                 with pd.ExcelWriter(fh, engine="openpyxl") as writer:
-                    df.rename(columns=LABELS_ZH).to_excel(writer, index=False, sheet_name="台账")
+                    df.rename(columns=LABELS_ZH if lang == "zh" else {}).to_excel(
+                        writer, index=False, sheet_name="台账" if lang == "zh" else "ledger")
                     for ws in writer.book.worksheets:
                         neutralise_formulas(ws)  # a department named "=HYPERLINK(…)" stays text
+                        format_sheet(ws, list(df.columns))
             else:
                 df.to_parquet(fh, index=False)
     except OSError as exc:

@@ -21,7 +21,7 @@ from perflint.check_cli import main as check_main
 from perflint.formatters import make_formatter
 from perflint.formatters.github import escape_property
 from perflint.formatters.xlsx_report import FINDING_COLUMNS, split_path
-from perflint.model import DocumentResult, FileResult, Finding, Location
+from perflint.model import DocumentResult, FileResult, Finding, Location, Related
 from perflint.report import ReportMeta, Summary
 from test_batch import make_batch
 
@@ -176,28 +176,34 @@ def test_github_escapes_what_would_break_a_command():
 
 # ---- the 审核意见 workbook ----------------------------------------------------------------
 
+def _department_facing(f):
+    return f["severity"] != "info" and f["code"] != "H500"
+
+
 def test_report_workbook_reads_back(run):
     from openpyxl import load_workbook
 
     _, out, report, _ = run
     wb = load_workbook(out["审核意见.xlsx"])
-    assert wb.sheetnames == ["汇总", "问题清单", "审核结论"]
+    names = wb.sheetnames
+    assert names[0] == "审核意见" and names[-3:] == ["汇总", "问题清单", "审核结论"]
+    assert sorted(names[1:-3]) == ["意见·示例区卫生健康局", "意见·示例区教育局"]
     ws = wb["问题清单"]
     rows = list(ws.iter_rows(values_only=True))
     assert rows[0] == FINDING_COLUMNS["zh"]
     assert ws.freeze_panes == "A2"
     assert ws.auto_filter.ref == f"A1:J{len(rows)}"
-    expected = list(_findings(report))
+    # what a department is sent: no info notes, no H500, file names instead of the bureau's paths
+    expected = [(file, doc, f) for file, doc, f in _findings(report) if _department_facing(f)]
     assert len(rows) - 1 == len(expected)
     for row, (file, doc, f) in zip(rows[1:], expected):
-        assert row[0] == file["path"] and row[5] == f["code"] and row[8].startswith(f["message"])
+        assert row[0] == Path(file["path"]).name and row[5] == f["code"] and row[8].startswith(f["message"])
         assert row[9], "every finding says what to do"
+        assert "/" not in row[0] and str(Path.cwd()) not in (row[8] or "")
         if doc is not None:
             assert row[1] == doc["department"]
     waived = [r for r in rows[1:] if "已豁免" in (r[6] or "")]
     assert waived and "年中追加，已报财政批准" in waived[0][8]
-    for col, width in (("A", 36), ("I", 60)):
-        assert ws.column_dimensions[col].width == width
     verdicts = list(wb["审核结论"].iter_rows(values_only=True))
     assert len(verdicts) - 1 == sum(max(1, len(f["documents"])) for f in report["files"])
     summary = list(wb["汇总"].iter_rows(values_only=True))
@@ -212,6 +218,89 @@ def test_report_workbook_reads_back(run):
     assert by_kind == {"文件": (len(report["files"]), files["pass"], files["return"]),
                        "文档": (report["summary"]["documents"], docs["pass"], docs["return"])}
     assert files["return"] == sum(f["verdict"] == "return" for f in report["files"])
+
+
+def test_report_full_detail_keeps_every_finding_and_path(tmp_path):
+    from openpyxl import load_workbook
+
+    note = Finding("F008", "sheet-skipped", "info", "工作表“说明”不是绩效表，已跳过", Location("", "说明"))
+    h500 = Finding("H500", "history-unavailable", "warning", "无法核验 H501", Location("/project/code"))
+    error = Finding("A201", "annual-funds-unbalanced", "error", "年度资金总额不平衡", Location("/funds/annual/total"),
+                    related=(Related("/bureau/archive/2024/营养改善计划.json", "/funds"),))
+    doc = DocumentResult("project_target", None, 2025, "1", "营养改善计划", "示例区教育局", (h500, error), "return", "中")
+    rows = {}
+    for detail in ("department", "full"):
+        path = tmp_path / f"{detail}.xlsx"
+        fmt = make_formatter("xlsx", None, str(path), ReportMeta("0.1.0", "national", detail=detail))
+        fmt.file(FileResult("/bureau/returns/教育局/营养改善计划.json", (doc,), (note,), "return"))
+        fmt.close(Summary())
+        rows[detail] = list(load_workbook(path)["问题清单"].iter_rows(values_only=True))[1:]
+    assert [r[5] for r in rows["department"]] == ["A201"]
+    assert rows["department"][0][0] == "营养改善计划.json" and "/bureau" not in rows["department"][0][8]
+    assert "营养改善计划.json" in rows["department"][0][8]
+    assert sorted(r[5] for r in rows["full"]) == ["A201", "F008", "H500"]
+    assert {r[0] for r in rows["full"]} == {"/bureau/returns/教育局/营养改善计划.json"}
+    assert any("/bureau/archive/2024/营养改善计划.json" in r[8] for r in rows["full"])
+
+
+def test_report_cover_letters(run):
+    import datetime
+
+    from openpyxl import load_workbook
+
+    _, out, report, _ = run
+    wb = load_workbook(out["审核意见.xlsx"])
+    text = "\n".join(str(r[0]) for r in wb["审核意见"].iter_rows(values_only=True) if r[0])
+    files, returned = len(report["files"]), sum(f["verdict"] == "return" for f in report["files"])
+    assert f"经审核，本次报送的 {files} 份材料中 {returned} 份需退回修改，主要问题如下：" in text
+    today = datetime.date.today()
+    assert f"{today.year}年{today.month}月{today.day}日" in text
+    for dep in ("示例区教育局", "示例区卫生健康局"):
+        letter = "\n".join(str(r[0]) for r in wb[f"意见·{dep}"].iter_rows(values_only=True) if r[0])
+        mine = [f for f in report["files"] if any(d["department"] == dep for d in f["documents"])]
+        back = sum(f["verdict"] == "return" for f in mine)
+        assert letter.startswith(f"预算绩效审核意见\n{dep}：")
+        assert (f"你单位报送的 {len(mine)} 份材料中 {back} 份需退回修改" if back else
+                f"你单位报送的 {len(mine)} 份材料均符合要求") in letter
+        if back:  # the main problems, by their rule, counted
+            assert re.search(r"1\. .+（[A-Z]\d{3}，\d+ 处）", letter)
+
+
+def test_report_bureau_name_from_the_config(tmp_path):
+    from openpyxl import load_workbook
+
+    batch = make_batch(tmp_path)
+    (batch / "perflint.toml").write_text('bureau = "示例区财政局"\n', encoding="utf-8")
+    path = tmp_path / "r.xlsx"
+    check_main([str(batch), "--no-cache", "--format", "text", "-q", "--report", str(path)])
+    cover = [r[0] for r in load_workbook(path)["审核意见"].iter_rows(values_only=True)]
+    assert "示例区财政局" in cover
+
+
+def test_report_prints_landscape_one_page_wide_with_rows_that_show_their_text(run):
+    from openpyxl import load_workbook
+
+    from perflint.formatters.xlsx_report import FINDING_WIDTHS, _display_width
+
+    _, out, _, _ = run
+    wb = load_workbook(out["审核意见.xlsx"])
+    for ws in wb.worksheets:
+        assert ws.page_setup.orientation == "landscape" and int(ws.page_setup.paperSize) == 9
+        assert ws.sheet_properties.pageSetUpPr.fitToPage and ws.page_setup.fitToWidth == 1
+        assert ws.page_setup.fitToHeight == 0
+    for name in ("问题清单", "审核结论"):
+        assert wb[name].print_title_rows == "$1:$1"
+    ws = wb["问题清单"]
+    for row in ws.iter_rows(min_row=2):
+        for cell, width in zip(row, FINDING_WIDTHS):
+            if cell.column_letter in "ABCDHIJ" and isinstance(cell.value, str):
+                assert cell.alignment.wrap_text
+                lines = -(-_display_width(cell.value) // int(width - 1.5))
+                height = ws.row_dimensions[cell.row].height or 15
+                assert height >= lines * 15, (cell.coordinate, cell.value, height)
+    # no column too narrow for what it holds: 位置 fits a sheet name and a cell on two lines at most
+    for cell in ws["H"][1:]:
+        assert _display_width(cell.value or "") <= 2 * (FINDING_WIDTHS[7] - 1.5) + 4, cell.value
 
 
 def test_report_split_by_department(run):

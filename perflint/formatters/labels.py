@@ -14,7 +14,7 @@ WORDS = {
            "returned": "退回", "top_rules": "最常见问题", "seconds": "秒", "by_department": "按部门",
            "fiscal_year": "年度", "project_code": "项目编码", "file_findings": "文件级问题", "no_department": "（未填部门）",
            "title": "预算绩效审核意见", "generated": "生成", "profile": "审核口径", "source": "依据", "count": "次数",
-           "total": "合计", "rule": "规则", "file_level": "文件本身"},
+           "total": "合计", "rule": "规则", "file_level": "文件本身", "slug": "名称"},
     "en": {"grade": "review grade", "file": "file", "findings": "findings", "waived": "waived", "summary": "Summary",
            "files": "files", "documents": "documents", "by_rule": "by rule", "no_findings": "no findings",
            "document": "document", "code": "code", "severity": "severity", "location": "location", "message": "message",
@@ -24,13 +24,13 @@ WORDS = {
            "fiscal_year": "year", "project_code": "project code", "file_findings": "file-level findings",
            "no_department": "(no department)", "title": "Budget performance review", "generated": "generated",
            "profile": "profile", "source": "basis", "count": "count", "total": "total", "rule": "rule",
-           "file_level": "the file itself"},
+           "file_level": "the file itself", "slug": "name"},
 }
 GRADE_EN = {"优": "excellent", "良": "good", "中": "fair", "差": "poor"}
 
 
 def grade_label(grade: str, lang: str) -> str:
-    return grade if lang == "zh" else f"{grade} ({GRADE_EN.get(grade, grade)})"
+    return grade if lang == "zh" else GRADE_EN.get(grade, grade)
 
 
 def document_title(doc, lang: str) -> str:
@@ -47,11 +47,16 @@ def document_title(doc, lang: str) -> str:
     return " ".join(str(p) for p in parts)
 
 
-def finding_message(f: Finding, lang: str) -> str:
+def finding_message(f: Finding, lang: str, names_only: bool = False) -> str:
+    """The message with the documents it was compared with; `names_only` for what a department is
+    sent: their file names, not the bureau's folders."""
     text = f.message
     if f.related:
-        text += f"（{WORDS[lang]['related']}：{'; '.join(r.display() for r in f.related)}）" if lang == "zh" else \
-            f" ({WORDS[lang]['related']}: {'; '.join(r.display() for r in f.related)})"
+        import os
+
+        shown = "; ".join(os.path.basename(r.path) + (f" {r.display()[len(r.path):].strip()}" if r.display() != r.path else "")
+                          if names_only else r.display() for r in f.related)
+        text += f"（{WORDS[lang]['related']}：{shown}）" if lang == "zh" else f" ({WORDS[lang]['related']}: {shown})"
     if f.waived:
         text += f" [{WORDS[lang]['waived']}: {f.waiver_reason}]"
     return text
@@ -94,6 +99,19 @@ def department_of(result: FileResult, lang: str = "zh") -> str:
         if doc.department:
             return doc.department
     return WORDS[lang]["no_department"] if lang != "zh" else "（未填部门）"
+
+
+def readable_location(location, kind: str | None, lang: str) -> str:
+    """Where a finding is, for people: the cell of a workbook (表!E9), else the field's name on
+    the form (指标 1 · 得分); the pointer stays for tooltips and machine formats."""
+    if location.sheet and location.cell:
+        return f"{location.sheet}!{location.cell}"
+    if not location.pointer:
+        return location.sheet or ("（整个文件）" if lang == "zh" else "(whole file)")
+    from ..schema import field_label
+
+    label = field_label(kind, location.pointer, lang)
+    return f"{location.sheet} · {label}" if location.sheet else label
 
 
 def location_text(location, lang: str) -> str:

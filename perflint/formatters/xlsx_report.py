@@ -1,15 +1,22 @@
 """The 审核意见 workbook a finance bureau sends back (`--report FILE.xlsx`).
 
-Sheets: 汇总 (by department, and the most frequent problems), 问题清单 (a row per finding, with
+Sheets: 审核意见 (a cover letter for the whole run, in the usual official style, with the bureau's
+name and the date), one such cover per department (意见·部门), 汇总 (by department, and the most frequent problems), 问题清单 (a row per finding, with
 what to do about it, filterable, header frozen) and 审核结论 (a row per submission). Written with
 openpyxl in write-only mode: rows go to temporary files as results arrive, so a batch of
 thousands of files does not sit in memory. With `--report-split department`, each department also
 gets its own workbook next to the given one (审核意见_示例区教育局.xlsx), holding only its rows.
+
+By default the workbook is what a department is sent (`--report-detail department`): file names
+rather than the bureau's paths, and no info notes, H500 or run notes; `full` keeps everything.
+Every sheet prints landscape on A4, one page wide, its header repeated, with wrapped text in rows
+high enough to show it.
 """
 from __future__ import annotations
 
 import datetime as _dt
 import os
+from collections import Counter
 from copy import copy
 import re
 from pathlib import Path
@@ -21,20 +28,26 @@ from ..report import ReportMeta, Summary
 from . import UsesCatalogue
 from .safe import cell_text, text_cell
 from .labels import (SEVERITY, VERDICT, WORDS, advice, department_of, finding_message, grade_label,
-                     kind_label, location_text, unverified_text)
+                     kind_label, location_text, readable_location, unverified_text)
 
 FINDING_COLUMNS = {
     "zh": ("文件", "部门", "项目", "表类型", "审核结论", "规则", "级别", "位置", "说明", "整改建议"),
     "en": ("file", "department", "project", "form", "verdict", "rule", "severity", "location", "message", "what to do"),
 }
-FINDING_WIDTHS = (36, 20, 30, 22, 10, 8, 10, 16, 60, 60)
+FINDING_WIDTHS = (22, 14, 18, 12, 7, 7, 6, 22, 44, 38)
 DOCUMENT_COLUMNS = {
     "zh": ("文件", "部门", "项目编码", "项目", "表类型", "年度", "审核结论", "审核等级", "问题数"),
     "en": ("file", "department", "project code", "project", "form", "year", "verdict", "review grade", "findings"),
 }
-DOCUMENT_WIDTHS = (36, 20, 16, 30, 22, 8, 10, 12, 8)
+DOCUMENT_WIDTHS = (30, 16, 16, 28, 14, 7, 8, 9, 7)
 SHEETS = {"zh": ("汇总", "问题清单", "审核结论"), "en": ("Summary", "Findings", "Verdicts")}
-_WRAP_COLUMNS = {8, 9}  # 说明, 整改建议: long text, wrapped
+COVER = {"zh": "审核意见", "en": "Review letter"}
+_WRAP_COLUMNS = {0, 1, 2, 3, 7, 8, 9}  # long text wraps: file, department, project, form, location, message, advice
+_DOC_WRAP_COLUMNS = {0, 1, 3, 4}
+_LINE_POINTS = 15.0  # the height of one line of 11-point text
+_COVER_WIDTH = 100
+_TOP_PROBLEMS = 5
+_NO_DEPARTMENT = "（未填部门）"
 _UNSAFE_NAME = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
 
 
@@ -76,14 +89,22 @@ def split_path(path: str, department: str, taken: set[str] | None = None) -> str
 class _Book:
     """One write-only workbook: the findings and verdict sheets stream, the summary is written at the end."""
 
-    def __init__(self, path: str, lang: str, meta: ReportMeta) -> None:
+    def __init__(self, path: str, lang: str, meta: ReportMeta, department: str | None = None) -> None:
+        from collections import Counter
+
         from openpyxl import Workbook
         from openpyxl.styles import Alignment, Font, PatternFill
 
         self.path = path
         self.lang = lang
         self.meta = meta
+        self.department = department  # the one department of a split workbook
+        self.full = meta.detail == "full"
         self.summary = Summary()
+        # per department (and "" for the run): files, returned files, and the problems shown
+        self.files: Counter = Counter()
+        self.returned: Counter = Counter()
+        self.problems: dict[str, Counter] = {}
         self.wb = Workbook(write_only=True)
         self._bold = Font(bold=True)
         self._head_fill = PatternFill("solid", fgColor="DDEBF7")
@@ -92,12 +113,16 @@ class _Book:
         self._return_font = Font(color="C00000", bold=True)
         self._styles: dict[str, Any] = {}
         names = SHEETS[lang]
+        self.ws_cover = self.wb.create_sheet(COVER[lang])
         self.ws_summary = self.wb.create_sheet(names[0])
         self.ws_findings = self._table(names[1], FINDING_COLUMNS[lang], FINDING_WIDTHS)
         self.ws_docs = self._table(names[2], DOCUMENT_COLUMNS[lang], DOCUMENT_WIDTHS)
         self.rows = {self.ws_findings.title: 1, self.ws_docs.title: 1}
         for col, width in zip("ABCDEF", (24, 10, 10, 10, 10, 50)):
             self.ws_summary.column_dimensions[col].width = width
+        self.ws_cover.column_dimensions["A"].width = _COVER_WIDTH
+        for ws in (self.ws_cover, self.ws_summary):
+            _print_setup(ws, None)
 
     def _table(self, title: str, header: tuple[str, ...], widths: tuple[int, ...]):
         from openpyxl.utils import get_column_letter
@@ -106,6 +131,7 @@ class _Book:
         for i, width in enumerate(widths, 1):  # widths and panes must be set before the first row
             ws.column_dimensions[get_column_letter(i)].width = width
         ws.freeze_panes = "A2"
+        _print_setup(ws, "1:1")
         ws.append([self._cell(ws, h, head=True) for h in header])
         return ws
 
@@ -129,36 +155,59 @@ class _Book:
 
     def _row(self, ws, values: list[Any]) -> None:
         returned = VERDICT[self.lang]["return"]
-        ws.append([self._cell(ws, v, wrap=i in _WRAP_COLUMNS, style=self._return_font if v == returned else None)
-                   for i, v in enumerate(values)])
+        wrapping, widths = (_WRAP_COLUMNS, FINDING_WIDTHS) if ws is self.ws_findings else (_DOC_WRAP_COLUMNS, DOCUMENT_WIDTHS)
         self.rows[ws.title] += 1
+        # a row high enough for its longest wrapped text: printed, nothing is clipped
+        lines = max([1] + [_lines(v, widths[i]) for i, v in enumerate(values) if i in wrapping and isinstance(v, str)])
+        if lines > 1:
+            ws.row_dimensions[self.rows[ws.title]].height = lines * _LINE_POINTS + 3
+        ws.append([self._cell(ws, v, wrap=i in wrapping, style=self._return_font if v == returned else None)
+                   for i, v in enumerate(values)])
+
+    def _name(self, result: FileResult) -> str:
+        """The file as a department reads it: its name; the bureau's own copy keeps the path."""
+        return result.path if self.full else os.path.basename(result.path)
+
+    def shown(self, f: Finding) -> bool:
+        return self.full or (f.severity != "info" and f.code != "H500")
 
     def add(self, result: FileResult, catalogue: Any) -> None:
         lang = self.lang
         self.summary.add(result)
+        dep = department_of(result, "zh")
+        for key in ("", dep):
+            self.files[key] += 1
+            self.returned[key] += result.verdict == "return"
+            problems = self.problems.setdefault(key, Counter())
+            problems.update(f.code for f in result.all_findings() if not f.waived and self.shown(f)
+                            and f.severity == "error")
         first = result.documents[0] if result.documents else None
+        name = self._name(result)
         for f in result.findings:
-            self._finding(result, first, f, result.verdict, catalogue)
+            if self.shown(f):
+                self._finding(name, first, f, result.verdict, catalogue)
         for doc in result.documents:
             for f in doc.findings:
-                self._finding(result, doc, f, doc.verdict, catalogue)
-            live = sum(1 for f in doc.findings if not f.waived)
-            self._row(self.ws_docs, [result.path, doc.department or "", doc.project_code or "", doc.name or "",
+                if self.shown(f):
+                    self._finding(name, doc, f, doc.verdict, catalogue)
+            live = sum(1 for f in doc.findings if not f.waived and self.shown(f))
+            self._row(self.ws_docs, [name, doc.department or "", doc.project_code or "", doc.name or "",
                                      kind_label(doc.kind, lang), doc.fiscal_year, VERDICT[lang][doc.verdict],
                                      grade_label(doc.grade, lang), live])
         if not result.documents:
-            self._row(self.ws_docs, [result.path, "", "", "", "", None, VERDICT[lang][result.verdict], "",
-                                     sum(1 for f in result.findings if not f.waived)])
+            self._row(self.ws_docs, [name, "", "", "", "", None, VERDICT[lang][result.verdict], "",
+                                     sum(1 for f in result.findings if not f.waived and self.shown(f))])
 
-    def _finding(self, result: FileResult, doc: Any, f: Finding, verdict: str, catalogue: Any) -> None:
+    def _finding(self, name: str, doc: Any, f: Finding, verdict: str, catalogue: Any) -> None:
         lang = self.lang
         project = " ".join(p for p in ((doc.project_code or "") if doc else "", (doc.name or "") if doc else "") if p)
         severity = SEVERITY[lang][f.severity] + (f"（{WORDS[lang]['waived']}）" if lang == "zh" and f.waived else
                                                  f" ({WORDS[lang]['waived']})" if f.waived else "")
         meta = catalogue.rules.get(f.code) if catalogue is not None else None
-        self._row(self.ws_findings, [result.path, (doc.department if doc else None) or "", project,
+        self._row(self.ws_findings, [name, (doc.department if doc else None) or "", project,
                                      kind_label(doc.kind, lang) if doc else "", VERDICT[lang][verdict], f.code,
-                                     severity, location_text(f.location, lang), finding_message(f, lang), advice(meta, lang, f)])
+                                     severity, readable_location(f.location, doc.kind if doc else None, lang),
+                                     finding_message(f, lang, names_only=not self.full), advice(meta, lang, f)])
 
     def _write_summary(self, catalogue: Any) -> None:
         lang, w, v = self.lang, WORDS[self.lang], VERDICT[self.lang]
@@ -183,7 +232,7 @@ class _Book:
         ws.append([bold(""), bold(w["total"]), bold(v["pass"]), bold(v["return"])])
         ws.append([w["files"], s.files, s.files_passed, s.files_returned])
         ws.append([w["documents"], s.documents, s.documents_passed, s.documents_returned])
-        unverified = unverified_text(s, lang)
+        unverified = unverified_text(s, lang) if self.full else None  # a run note is the bureau's own
         if unverified:
             ws.append([self._cell(ws, unverified)])
         ws.append([w["by_rule"] if lang == "en" else "问题合计", sum(s.by_rule.values())])
@@ -191,14 +240,72 @@ class _Book:
             ws.append([])
             ws.append([bold(w["top_rules"])])
             ws.append([bold(w["rule"]), bold(w["count"]), bold(""), bold(""), bold(""), bold(w["message"])])
-            for code, n in s.by_rule.most_common(20):
+            for code, n in [(c, n) for c, n in s.by_rule.most_common() if self.full or c != "H500"][:20]:
                 meta = catalogue.rules.get(code) if catalogue is not None else None
                 text = (meta.summary.get(lang) or meta.summary["zh"]) if meta else s.rule_slugs.get(code, "")
                 ws.append([code, n, None, None, None, cell_text(text)])
 
+    def _write_cover(self, ws, department: str | None, catalogue: Any) -> None:
+        """The letter: whom it is for, the counts and the main problems, the bureau and the date."""
+        from openpyxl.styles import Alignment, Font
+
+        zh = self.lang == "zh"
+        key = department or ""
+        total, returned = self.files[key], self.returned[key]
+        problems = self.problems.get(key) or {}
+        lines: list[tuple[str, Any]] = [(WORDS[self.lang]["title"], Font(bold=True, size=16))]
+        if department and department != _NO_DEPARTMENT:
+            shown = department if zh or department != "（未填部门）" else WORDS["en"]["no_department"]
+            lines.append((f"{shown}：" if zh else f"To {shown}:", Font(bold=True, size=12)))
+            whose = "你单位报送的" if zh else "Of the"
+        else:
+            lines.append(("各预算部门（单位）：" if zh else "To the departments:", Font(bold=True, size=12)))
+            whose = "本次报送的" if zh else "Of the"
+        if zh:
+            text = (f"经审核，{whose} {total} 份材料中 {returned} 份需退回修改，主要问题如下：" if returned else
+                    f"经审核，{whose} {total} 份材料均符合要求，予以通过。")
+        else:
+            text = (f"{whose} {total} submission(s) reviewed, {returned} must be revised and submitted again. "
+                    f"The main problems:" if returned else f"All {total} submission(s) reviewed pass.")
+        lines.append(("　　" + text if zh else text, None))
+        if returned:
+            for n, (code, count) in enumerate(sorted(problems.items(), key=lambda kv: (-kv[1], kv[0]))[:_TOP_PROBLEMS], 1):
+                meta = catalogue.rules.get(code) if catalogue is not None else None
+                what = (meta.summary.get(self.lang) or meta.summary["zh"]) if meta else code
+                what = re.sub(r"[（(][^（）()]*[）)]$", "", what).strip() or what  # the letter names the problem only
+                lines.append((f"　　{n}. {what}（{code}，{count} 处）；" if zh else f"{n}. {what} ({code}, {count})", None))
+            lines.append(("　　请对照《问题清单》逐项整改，于规定时间内重新报送。" if zh else
+                          "Please put right each item of the Findings sheet and submit again.", None))
+        lines.append(("", None))
+        if self.meta.bureau:
+            lines.append((self.meta.bureau, "right"))
+        today = _dt.date.today()
+        lines.append((f"{today.year}年{today.month}月{today.day}日" if zh else today.isoformat(), "right"))
+        for row, (text, style) in enumerate(lines, 1):
+            cell = self._cell(ws, text, wrap=True)
+            if isinstance(style, Font):
+                cell.font = style
+            elif style == "right":
+                cell.alignment = Alignment(horizontal="right", vertical="top")
+            height = _lines(text, _COVER_WIDTH) * (_LINE_POINTS + (8 if isinstance(style, Font) else 3))
+            ws.row_dimensions[row].height = height  # before the row is written
+            ws.append([cell])
+
     def close(self, catalogue: Any) -> None:
         from openpyxl.utils import get_column_letter
 
+        self._write_cover(self.ws_cover, self.department, catalogue)
+        if self.department is None:  # the run's workbook: a letter for each department too
+            covers = []
+            for dep in sorted(k for k in self.files if k and k != _NO_DEPARTMENT):  # a letter needs an addressee
+                title = _UNSAFE_NAME.sub("_", f"{'意见' if self.lang == 'zh' else 'Letter'}·{dep}")[:31]
+                ws = self.wb.create_sheet(title)
+                ws.column_dimensions["A"].width = _COVER_WIDTH
+                _print_setup(ws, None)
+                self._write_cover(ws, dep, catalogue)
+                covers.append(ws)
+            order = [self.ws_cover, *covers]
+            self.wb._sheets = order + [w for w in self.wb._sheets if w not in order]
         self._write_summary(catalogue)
         for ws, columns in ((self.ws_findings, FINDING_COLUMNS), (self.ws_docs, DOCUMENT_COLUMNS)):
             last = get_column_letter(len(columns[self.lang]))
@@ -206,6 +313,36 @@ class _Book:
         # saved beside the target and moved into place: a failed save never leaves half a workbook
         with open_output(self.path, binary=True) as fh:
             self.wb.save(fh)
+
+
+def _display_width(text: str) -> int:
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _lines(value: Any, width: float) -> int:
+    """How many lines `value` takes wrapped in a column `width` characters wide (CJK counts two)."""
+    if not isinstance(value, str) or not value:
+        return 1
+    usable = max(4.0, width - 1.5)
+    return sum(max(1, -(-_display_width(part) // int(usable))) for part in value.split("\n"))
+
+
+def _print_setup(ws, title_rows: str | None) -> None:
+    """Landscape A4, one page wide (as many pages long as it takes), the header on every page."""
+    from openpyxl.worksheet.properties import PageSetupProperties
+
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = "9"  # A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    ws.print_options.horizontalCentered = True
+    ws.page_margins.left = ws.page_margins.right = 0.4
+    ws.page_margins.top = ws.page_margins.bottom = 0.5
+    if title_rows:
+        ws.print_title_rows = title_rows
 
 
 class XlsxFormatter(UsesCatalogue):
@@ -234,7 +371,7 @@ class XlsxFormatter(UsesCatalogue):
             dep = department_of(result, "zh")
             book = self.parts.get(dep)
             if book is None:
-                book = self.parts[dep] = _Book(split_path(self.path, dep, self._taken), self.lang, self.meta)
+                book = self.parts[dep] = _Book(split_path(self.path, dep, self._taken), self.lang, self.meta, dep)
             book.add(result, self.catalogue)
 
     def close(self, summary: Summary) -> None:
