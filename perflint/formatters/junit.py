@@ -39,7 +39,7 @@ class JunitFormatter:
         self.out = out if out is not None else open_output(path)
         self.lang = meta.lang
         self.suites = tempfile.TemporaryFile("w+", encoding="utf-8")
-        self.tests = self.failures = 0
+        self.tests = self.failed_cases = 0
         self.seconds = 0.0
 
     def _lines(self, findings) -> str:
@@ -97,7 +97,7 @@ class JunitFormatter:
             cases.append(self._case(result.path, name, share, failed, doc.findings, VERDICT[lang][doc.verdict],
                                     verdict))
         self.tests += len(cases)
-        self.failures += failures
+        self.failed_cases += failures
         self.seconds += result.seconds
         self.suites.write(f'  <testsuite name={_attr(result.path)} tests="{len(cases)}" failures="{failures}" '
                           f'errors="0" skipped="0" time="{result.seconds:.3f}">\n')
@@ -106,7 +106,7 @@ class JunitFormatter:
     def close(self, summary: Summary) -> None:
         self.out.write('<?xml version="1.0" encoding="UTF-8"?>\n')
         # the attributes Jenkins' JUnit schema allows on the root (skipped is only a suite's)
-        self.out.write(f'<testsuites name={_attr("perflint")} tests="{self.tests}" failures="{self.failures}" '
+        self.out.write(f'<testsuites name={_attr("perflint")} tests="{self.tests}" failures="{self.failed_cases}" '
                        f'errors="0" time="{self.seconds:.3f}">\n')
         self.suites.seek(0)
         shutil.copyfileobj(self.suites, self.out)
