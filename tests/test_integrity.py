@@ -547,3 +547,29 @@ def test_an_earlier_report_in_the_checked_folder_is_replaced_not_checked(repo, c
         code, out, err = run(["in", "--format", "json", "-o", f"{fmt}:in/report.{fmt}"], capsys)
         assert code == 1, err
         assert sorted(f["path"] for f in json.loads(out)["files"]) == ["in/clean.json", "in/faulty.json"]
+
+
+def test_a_department_workbook_never_lands_on_a_submission_of_the_run(repo, capsys):
+    # the report r.xlsx splits by department into r_<department>.xlsx beside it; here a submission of
+    # the run already has that name (a JSON document named like a workbook is still read by content)
+    folder = repo / "mixed"
+    write(folder / "d0.json", apply_patch(FAULTY, [{"set": "/project/department/name", "value": "甲局"}]))
+    shutil_copy = (folder / "d0.json").read_bytes()
+    (folder / "r_甲局.xlsx").write_bytes(shutil_copy)
+    before = (folder / "r_甲局.xlsx").read_bytes()
+    code, _, err = run(["mixed", "--format", "text", "--report", "mixed/r.xlsx", "--report-split", "department"],
+                       capsys)
+    assert code == 1, err
+    assert (folder / "r_甲局.xlsx").read_bytes() == before
+    assert (folder / "r_甲局_2.xlsx").exists()
+    assert "已写出：mixed/r_甲局_2.xlsx" in err
+
+
+def test_each_written_file_is_named_on_one_line_whatever_the_department_is_called(repo, capsys):
+    write(repo / "deps" / "d0.json", apply_patch(FAULTY, [{"set": "/project/department/name", "value": "甲局\n::add-mask::x"}]))
+    code, _, err = run(["deps", "--format", "text", "--report", "r.xlsx", "--report-split", "department"], capsys)
+    assert code == 1, err
+    lines = err.splitlines()
+    assert not any(line.startswith("::") for line in lines)
+    written = [line for line in lines if line.startswith("perflint: 已写出")]
+    assert len(written) == 2, err
