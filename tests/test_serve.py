@@ -380,16 +380,65 @@ def test_security_headers(client):
     assert client.get("/api/config").headers["cache-control"] == "no-store"
 
 
-def test_review_workbook_download(client):
+def _sheets(data: bytes) -> dict[str, list[tuple]]:
     from openpyxl import load_workbook
 
-    r = client.post("/api/report", files=upload(RETURNED_XLSX, JSON_FILE))
-    assert r.status_code == 200
-    assert "attachment" in r.headers["content-disposition"]
-    wb = load_workbook(io.BytesIO(r.content))
-    assert wb.sheetnames == ["汇总", "问题清单", "审核结论"]
-    rows = list(wb["问题清单"].iter_rows(values_only=True))
-    assert any(row[0] == RETURNED_XLSX.name and row[5] == "A204" for row in rows)
+    wb = load_workbook(io.BytesIO(data))
+    return {ws.title: [tuple(row) for row in ws.iter_rows(values_only=True)] for ws in wb.worksheets}
+
+
+def _undated(rows: list[tuple]) -> list[tuple]:
+    """A sheet's rows without the moment it was written (the letter's date, the summary's 生成 line)."""
+    stamp = re.compile(r"^(\d{4}年\d{1,2}月\d{1,2}日|\d{4}-\d{2}-\d{2}( \d{2}:\d{2})?)$")
+    return [tuple(None if isinstance(v, str) and stamp.match(v) else v for v in row) for row in rows]
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_review_workbook_download(client, tmp_path, lang, capsys):
+    """POST /api/report answers the 审核意见 workbook `perflint check --report` writes for the same files."""
+    from perflint.check_cli import main
+
+    r = client.post(f"/api/report?lang={lang}", files=upload(RETURNED_XLSX, JSON_FILE))
+    assert r.status_code == 200, r.text
+    assert r.headers["content-type"].startswith("application/vnd.openxmlformats-officedocument.spreadsheetml")
+    disposition = r.headers["content-disposition"]
+    assert disposition.startswith("attachment")
+    assert ("%E5%AE%A1%E6%A0%B8%E6%84%8F%E8%A7%81.xlsx" if lang == "zh" else "review.xlsx") in disposition
+    got = _sheets(r.content)
+
+    written = tmp_path / "cli.xlsx"
+    assert main([str(RETURNED_XLSX), str(JSON_FILE), "--history", ARCHIVE, "--report", str(written), "--lang", lang,
+                 "--isolated", "--no-cache", "--format", "json"]) == 1
+    capsys.readouterr()
+    expected = _sheets(written.read_bytes())
+    assert list(got) == list(expected)
+    for title in expected:
+        assert _undated(got[title]) == _undated(expected[title]), title
+
+    # and what a bureau sends: a letter for the run, one per department, the summary, the lists
+    departments = ["示例区教育局", "示例县住房和城乡建设局"]
+    if lang == "zh":
+        assert list(got) == ["审核意见", *(f"意见·{d}" for d in departments), "汇总", "问题清单", "审核结论"]
+        letter = [row[0] for row in got["审核意见"] if row[0]]
+        assert "经审核，本次报送的 2 份材料中 2 份需退回修改" in letter[2]
+        assert any("A204" in line for line in letter) and any("H501" in line for line in letter)
+        assert got["意见·示例区教育局"][1][0] == "示例区教育局："
+        assert not any("A204" in (row[0] or "") for row in got["意见·示例区教育局"])  # another department's problem
+        findings = got["问题清单"]
+        assert findings[0] == ("文件", "部门", "项目", "表类型", "审核结论", "规则", "级别", "位置", "说明", "整改建议")
+        a204 = next(row for row in findings if row[5] == "A204")
+        assert a204[0] == RETURNED_XLSX.name and a204[7] == "附件2!F9" and a204[4] == "退回"
+        assert a204[9].startswith("F9 应为 2900.00")  # the advice with the figure perflint computed
+        h501 = next(row for row in findings if row[5] == "H501")
+        assert h501[0] == JSON_FILE.name  # the server's history was used, under the name as uploaded
+        verdicts = {row[0]: row for row in got["审核结论"][1:]}
+        assert {name: row[6] for name, row in verdicts.items()} == {RETURNED_XLSX.name: "退回", JSON_FILE.name: "退回"}
+        summary = {row[0]: row[1:4] for row in got["汇总"] if row[0] in departments}
+        assert summary == {"示例区教育局": (1, 0, 1), "示例县住房和城乡建设局": (1, 0, 1)}  # documents, 通过, 退回
+    else:
+        assert list(got) == ["Review letter", *(f"Letter·{d}" for d in departments), "Summary", "Findings", "Verdicts"]
+    text = "\n".join(str(v) for rows in got.values() for row in rows for v in row if v is not None)
+    assert "perflint-serve-" not in text and str(SAMPLES) not in text  # neither the private folder nor a path
 
 
 def _shipped() -> dict[str, str]:
