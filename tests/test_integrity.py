@@ -520,13 +520,13 @@ def test_a_same_size_edit_with_its_mtime_restored_is_never_served_stale(tmp_path
 
 
 def test_a_cache_folder_others_can_write_is_not_used(repo, capsys, monkeypatch):
-    import perflint.schema as schema
+    import perflint.diskcache as diskcache
 
     shared = repo / "shared-cache"
     shared.mkdir()
     shared.chmod(0o777)
     monkeypatch.setenv("PERFLINT_CACHE_DIR", str(shared))
-    monkeypatch.setattr(schema, "_TRUSTED", {})
+    monkeypatch.setattr(diskcache, "_TRUSTED", {})
     code, out, err = run(["in", "--format", "json"], capsys)
     assert code == 1
     assert err.count("running without the cache") == 1 and str(shared) in err

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-pytest.importorskip("fastapi", reason="perflint[serve] is not installed")
-pytest.importorskip("python_multipart", reason="perflint[serve] is not installed")
+pytest.importorskip("fastapi", reason="perflint-cn[serve] is not installed")
+pytest.importorskip("python_multipart", reason="perflint-cn[serve] is not installed")
 
 from fastapi.testclient import TestClient  # noqa: E402
 
@@ -37,6 +37,9 @@ XLS = SAMPLES / "xls" / "2024_示例县卫生健康局_部门整体支出绩效�
 JSON_FILE = SAMPLES / "json" / "2025_校舍维修改造_项目目标表_资金不平衡.json"
 
 
+LOCAL = "http://127.0.0.1:8765"  # as a browser on this machine names the server
+
+
 def upload(*paths: Path, names: list[str] | None = None) -> list:
     return [("files", ((names[i] if names else p.name), p.read_bytes())) for i, p in enumerate(paths)]
 
@@ -49,7 +52,7 @@ def uploads_root(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def client(uploads_root):
     config = AppConfig(settings=ServeSettings(history=(ARCHIVE,)), workers=2, upload_root=str(uploads_root))
-    with TestClient(create_app(config)) as c:
+    with TestClient(create_app(config), base_url=LOCAL) as c:
         yield c
 
 
@@ -242,7 +245,7 @@ def test_hostile_files_get_their_findings(client, tmp_path):
 def small_client(uploads_root):
     config = AppConfig(settings=ServeSettings(limits=Limits(max_file_bytes=200_000)), workers=1,
                        request=RequestLimits(max_request_bytes=1_000_000, max_files=3), upload_root=str(uploads_root))
-    with TestClient(create_app(config)) as c:
+    with TestClient(create_app(config), base_url=LOCAL) as c:
         yield c
 
 
@@ -299,7 +302,7 @@ def test_nothing_of_an_upload_is_kept(client, uploads_root):
 
 def test_token_guards_the_api_but_not_the_page(uploads_root):
     config = AppConfig(token="s3cret-token", workers=1, upload_root=str(uploads_root))
-    with TestClient(create_app(config)) as c:
+    with TestClient(create_app(config), base_url=LOCAL) as c:
         assert c.get("/").status_code == 200
         assert c.get("/api/config").json()["token_required"] is True
         assert c.get("/api/rules").status_code == 401
@@ -308,6 +311,44 @@ def test_token_guards_the_api_but_not_the_page(uploads_root):
         assert c.post("/api/check", files=upload(JSON_FILE), headers={"X-Perflint-Token": "wrong"}).status_code == 401
         assert c.post("/api/check", files=upload(JSON_FILE), headers={"X-Perflint-Token": "s3cret-token"}).status_code == 200
         assert c.get("/api/rules", headers={"Authorization": "Bearer s3cret-token"}).status_code == 200
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1:8765", "localhost:8765", "[::1]:8765", "127.0.0.1", "LOCALHOST"])
+def test_this_machines_names_reach_a_server_on_this_machine(client, host):
+    assert client.get("/", headers={"Host": host}).status_code == 200
+    assert client.post("/api/check", files=upload(JSON_FILE), headers={"Host": host}).status_code == 200
+
+
+@pytest.mark.parametrize("host", ["attacker.example:8765", "attacker.example", "127.0.0.1.attacker.example",
+                                  "localhost.attacker.example:8765", "192.168.1.5:8765", "", "[::2]:8765"])
+def test_another_name_for_this_machine_is_refused(client, uploads_root, host):
+    """A page elsewhere that re-points its own name at 127.0.0.1 (DNS rebinding) reaches neither the page
+    nor the API of a server that listens on this machine alone and so takes no token."""
+    for method, path in (("GET", "/"), ("GET", "/api/config"), ("GET", "/api/rules"), ("GET", "/static/app.js")):
+        r = client.request(method, path, headers={"Host": host})
+        assert r.status_code == 400, (path, r.status_code)
+        assert "127.0.0.1" in r.json()["error"]["en"] and r.json()["error"]["zh"]
+    r = client.post("/api/check", files=upload(JSON_FILE), headers={"Host": host})
+    assert r.status_code == 400 and "report_version" not in r.text
+    assert not list(uploads_root.iterdir())
+
+
+def test_the_host_check_follows_the_address_listened_on(uploads_root):
+    from perflint.serve import is_loopback
+
+    assert is_loopback("127.0.0.1") and is_loopback("::1") and is_loopback("[::1]") and is_loopback("127.0.0.2")
+    assert not is_loopback("0.0.0.0") and not is_loopback("192.168.1.5")
+    # listening on a loopback address of its own: that address is this machine's name too
+    with TestClient(create_app(AppConfig(workers=1, host="127.0.0.2", upload_root=str(uploads_root))),
+                    base_url="http://127.0.0.2:8765") as c:
+        assert c.get("/").status_code == 200
+        assert c.get("/", headers={"Host": "evil.example"}).status_code == 400
+    # listening beyond this machine, the departments use the bureau's own name for it; the token guards the API
+    config = AppConfig(workers=1, host="0.0.0.0", token="t0ken", upload_root=str(uploads_root))
+    with TestClient(create_app(config), base_url="http://perflint.bureau.example:8765") as c:
+        assert c.get("/").status_code == 200
+        assert c.get("/api/rules").status_code == 401
+        assert c.get("/api/rules", headers={"X-Perflint-Token": "t0ken"}).status_code == 200
 
 
 def test_binding_beyond_loopback_warns_and_requires_a_token(monkeypatch, capsys):
@@ -339,7 +380,18 @@ def test_missing_extra_names_what_to_install(monkeypatch, capsys):
     real = importlib.util.find_spec
     monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "fastapi" else real(name, *a))
     assert serve_pkg.serve() == 2
-    assert "pip install 'perflint[serve]'" in capsys.readouterr().err
+    assert "pip install 'perflint-cn[serve]'" in capsys.readouterr().err
+
+
+def test_perflint_serve_without_the_extra_says_what_to_install():
+    """The command itself, in an environment without the web framework: the hint, exit 2, no traceback."""
+    code = ("import sys\nfor m in ('fastapi', 'uvicorn', 'python_multipart'):\n    sys.modules[m] = None\n"
+            "from perflint.entry import main\nsys.argv = ['perflint', 'serve', '--port', '1']\nmain()\n")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT,
+                       env=dict(os.environ, PYTHONPATH=str(ROOT)), timeout=120)
+    assert r.returncode == 2, (r.returncode, r.stderr)
+    assert "pip install 'perflint-cn[serve]'" in r.stderr and "缺少依赖 fastapi, uvicorn, python-multipart" in r.stderr
+    assert "Traceback" not in r.stderr and not r.stdout
 
 
 def test_a_broken_profile_stops_the_start(capsys):
