@@ -219,9 +219,10 @@ def test_an_interrupt_while_reports_are_written_leaves_no_partial_output(repo, c
 def _slow_run_script(args: list[str], delay: float) -> str:
     """perflint check in a subprocess with every file taking `delay` seconds."""
     return ("import sys, time\n"
-            "import perflint.batch as b\n"
-            "real = b._default_check\n"
-            f"b._default_check = lambda e, p, o: (time.sleep({delay}), real(e, p, o))[1]\n"
+            "import perflint.batch.tasks as t\n"
+            "def slow(real):\n"
+            f"    return lambda e, p, o: (time.sleep({delay}), real(e, p, o))[1]\n"
+            "t.check, t.prepare = slow(t.check), slow(t.prepare)\n"
             f"sys.argv = ['perflint', 'check', *{args!r}]\n"
             "from perflint.entry import main\n"
             "main()\n")
@@ -402,11 +403,11 @@ def test_bad_option_values_are_refused_naming_the_option(repo, capsys, option):
 
 
 def test_timeout_zero_means_no_limit_in_the_config_as_on_the_command_line(repo, capsys, monkeypatch):
-    import perflint.batch as batch
+    import perflint.batch.passes as passes
 
     limits = []
-    real = batch.check_one
-    monkeypatch.setattr(batch, "check_one", lambda e, p, o, t, c: (limits.append(t), real(e, p, o, t, c))[1])
+    real = passes.check_one
+    monkeypatch.setattr(passes, "check_one", lambda e, p, o, t, c: (limits.append(t), real(e, p, o, t, c))[1])
     assert run(["in/faulty.json", "--timeout", "0", "--format", "json"], capsys)[0] == 1
     (repo / "perflint.toml").write_text("timeout = 0\n", encoding="utf-8")
     assert run(["in/faulty.json", "--format", "json"], capsys)[0] == 1
@@ -414,16 +415,16 @@ def test_timeout_zero_means_no_limit_in_the_config_as_on_the_command_line(repo, 
 
 
 def test_jobs_are_capped_at_the_number_of_files(repo, capsys, monkeypatch):
-    import perflint.batch as batch
+    import perflint.batch.pool as pool_module
 
     sizes = []
-    real = batch._Pool.__init__
+    real = pool_module.Pool.__init__
 
     def pool(self, plan, size):
         sizes.append(size)
         real(self, plan, size)
 
-    monkeypatch.setattr(batch._Pool, "__init__", pool)
+    monkeypatch.setattr(pool_module.Pool, "__init__", pool)
     assert run(["in", "-j", "64", "--format", "json", "--no-cache"], capsys)[0] == 1
     assert sizes == [2]
 

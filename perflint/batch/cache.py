@@ -17,9 +17,9 @@ import pickle
 from pathlib import Path
 from typing import Any
 
-from . import __version__
-from .data import write_atomically
-from .model import FileResult
+from .. import __version__
+from ..data import write_atomically
+from ..model import FileResult
 
 _FORMAT = 1  # bump when the stored layout changes
 _MAX_HASHED_BYTES = 64 * 1024 * 1024
@@ -43,9 +43,9 @@ def _canonical(value: Any) -> Any:
 
 def _code_fingerprint() -> str:
     """Size and mtime of perflint's own code and data: an edited rule must not reuse old results."""
-    from .data import data_dir
+    from ..data import data_dir
 
-    package = Path(__file__).resolve().parent
+    package = Path(__file__).resolve().parent.parent  # the whole of perflint, not only this package
     entries = []
     for folder, pattern in ((package, "*.py"), (data_dir("rules"), "*.toml"), (data_dir("schemas"), "*.json")):
         for p in sorted(Path(folder).rglob(pattern)):
@@ -101,7 +101,7 @@ class ResultCache:
 
     @classmethod
     def open(cls, settings: Any, profile: Any, history: Any = None) -> "ResultCache | None":
-        from .schema import private_cache_dir
+        from ..schema import private_cache_dir
 
         try:
             private = private_cache_dir()
