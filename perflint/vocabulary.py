@@ -18,6 +18,26 @@ OPERATORS = ("≥", ">", "=", "≤", "<", "定性")
 POSITIVE = ("≥", ">")
 REVERSE = ("≤", "<")
 
+# The grade bands of 财预〔2020〕10号, best first: each grade's lowest total score.
+GRADE_BANDS = (("优", 90.0), ("良", 80.0), ("中", 60.0), ("差", float("-inf")))
+GRADES = tuple(name for name, _ in GRADE_BANDS)
+
+# 项目属性: the two values a form offers, and every spelling in use with its meaning.
+# 经常性项目 recur every year and so continue; 一次性项目 are new by nature.
+ATTRIBUTES = ("新增", "延续")
+ATTRIBUTE_KINDS = {
+    "新增": "new", "新增项目": "new", "一次性项目": "new",
+    "延续": "continuing", "延续项目": "continuing", "延续性项目": "continuing", "经常性项目": "continuing",
+}
+
+# What officers write into a cell they have nothing to put in (after half-width folding, no spaces):
+# such a cell is as empty as a blank one.
+EMPTY_MARKS = frozenset({"", "-", "--", "—", "——", "/", "\\", "无", "…", "……", "...", "......"})
+# An indicator value left for later (after half-width folding, no spaces, lower case: X = x).
+VALUE_PLACEHOLDERS = frozenset({"*", "**", "***", "**%", "*%", "x", "xx", "xxx", "x%", "xx%", "待定", "另行确定",
+                                "—", "——", "-", "--"})
+# A template's spare 三级 name (指标2, ……) is data: rules/aliases.toml [placeholders], is_placeholder_name.
+
 _TABLES = ("labels", "headings", "levels", "operators", "placeholders", "layout")
 
 
@@ -241,3 +261,33 @@ def render_hint(hint: Mapping[str, Any], lang: str = "zh") -> str:
         out += f"；如 {hint.get('cell')} 即此项，请在 profile 的 [aliases.labels] 中加一行 {hint['line']}" \
                f"（或将其加入 rules/aliases.toml [labels] 中“{label}”的别名）"
     return out + "）"
+
+
+# ---- grades -----------------------------------------------------------------------------------
+def grade_of_score(total: float | None) -> str | None:
+    """The grade of a total score (优 ≥ 90, 良 ≥ 80, 中 ≥ 60, 差 < 60); a sum of floats a hair
+    under a band's floor (89.999999999) is in the band."""
+    if total is None:
+        return None
+    for name, floor in GRADE_BANDS:
+        if total >= floor - 1e-9:
+            return name
+    return GRADES[-1]
+
+
+def grade_named(text: Any) -> str | None:
+    """The grade a form states (`优`, `优秀`, `良好`, `中等`, `较差`), or None if it states none."""
+    if not isinstance(text, str):
+        return None
+    t = "".join(text.split())
+    for name in GRADES:
+        if name in t:
+            return name
+    return None
+
+
+def grade_band_text() -> str:
+    """The bands as the template's notes state them."""
+    (best, top), (second, mid), (third, low), (last, _) = GRADE_BANDS
+    return (f"{top:g} 分（含）以上为{best}，{mid:g}–{top:g} 为{second}，{low:g}–{mid:g} 为{third}，"
+            f"{low:g} 分以下为{last}")

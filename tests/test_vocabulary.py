@@ -98,3 +98,30 @@ def test_the_template_writes_with_the_same_vocabulary():
             assert book(text)[0] is not None or norm in book.headings, (layout.name, key, text)
     for spare in ("指标1", "指标2", "……"):  # the blank template's spare rows are placeholders to the reader
         assert voc.is_placeholder_name(spare)
+
+
+@pytest.mark.parametrize("total, grade", [(100, "优"), (90, "优"), (89.99999999999, "优"), (89.99, "良"), (80, "良"),
+                                          (79.5, "中"), (60, "中"), (59.99, "差"), (0, "差"), (-5, "差"), (None, None)])
+def test_one_set_of_grade_bands(total, grade):
+    from perflint import scoring
+
+    assert voc.grade_of_score(total) == grade
+    assert scoring.grade(total) == grade
+
+
+@pytest.mark.parametrize("text, grade", [("优秀", "优"), ("良 好", "良"), ("中等", "中"), ("较差", "差"), ("—", None), (85, None)])
+def test_a_stated_grade(text, grade):
+    assert voc.grade_named(text) == grade
+
+
+def test_the_template_states_the_bands_it_grades_by():
+    assert voc.grade_band_text() == "90 分（含）以上为优，80–90 为良，60–80 为中，60 分以下为差"
+
+
+@pytest.mark.parametrize("spelling, kind", [("新增", "new"), ("一次性项目", "new"), ("延续", "continuing"),
+                                            ("经常性项目", "continuing"), ("其他", None)])
+def test_project_attributes(spelling, kind):
+    from perflint.checks.basic import attribute_kind
+
+    assert attribute_kind(spelling) == kind
+    assert set(voc.ATTRIBUTES) <= set(voc.ATTRIBUTE_KINDS)

@@ -347,7 +347,7 @@ def _print_setup(ws, title_rows: str | None) -> None:
 
 class XlsxFormatter(UsesCatalogue):
     def __init__(self, out: IO[str] | None, path: str | None, meta: ReportMeta, catalogue: Any = None,
-                 report_split: str | None = None, **_: object) -> None:
+                 report_split: str | None = None, inputs: Any = (), **_: object) -> None:
         if not path or Path(path).suffix.lower() not in (".xlsx", ".xlsm"):
             from ..data import DataError
 
@@ -362,7 +362,10 @@ class XlsxFormatter(UsesCatalogue):
         self.split = report_split
         self.main = _Book(path, self.lang, meta)
         self.parts: dict[str, _Book] = {}
-        self._taken = {Path(path).name.lower()}  # file names given to departments' workbooks so far
+        # file names given to departments' workbooks so far, and the run's own files beside the report:
+        # a department's workbook never lands on a submission (it gets _2 instead)
+        self._taken = {Path(path).name.lower()} | {
+            Path(f).name.lower() for f in inputs if os.path.dirname(os.path.abspath(f)) == folder}
         self.failures: list[str] = []  # workbooks that could not be written; the others still are
 
     def file(self, result: FileResult) -> None:

@@ -248,10 +248,3 @@ def record_from_document(doc: Document, ordinal: int = 0, real: str | None = Non
         if cell is not None:
             rec.cells[ptr] = (cell.sheet, cell.cell)
     return rec
-
-
-def grade_of(score: float | None) -> str | None:
-    """The self-evaluation grade bands (财预〔2020〕10号) (优 ≥ 90, 良 ≥ 80, 中 ≥ 60, 差 < 60)."""
-    if score is None:
-        return None
-    return "优" if score >= 90 else "良" if score >= 80 else "中" if score >= 60 else "差"
