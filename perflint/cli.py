@@ -153,7 +153,7 @@ def cache_clean() -> None:
     """Remove perflint's caches."""
     import shutil
 
-    from .schema import cache_dir
+    from .diskcache import cache_dir
 
     folder = cache_dir()
     shutil.rmtree(folder, ignore_errors=True)
