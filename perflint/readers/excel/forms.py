@@ -6,7 +6,6 @@ from typing import Any
 
 from ...model import Cell, Hit, pointer
 from ...values import NotANumber, halfwidth, parse_number, split_inline
-from ...vocabulary import is_placeholder_name, layout, level_name, vocabulary
 from .grid import Grid, a1, title_year
 
 _TITLE_ROWS = 8
@@ -95,7 +94,7 @@ def detect(grid: Grid) -> tuple[str | None, tuple[int, int] | None]:
 
 def _form_words(grid: Grid) -> tuple[bool, bool] | None:
     """(self-evaluation, department) when a title-like cell says 绩效目标/绩效自评/…, else None."""
-    words = layout("form_words")
+    words = grid.book.voc.layout_of("form_words")
     for r in grid.rows()[:_TITLE_ROWS]:
         for c in grid.row_cols(r):
             value = grid.cells[(r, c)]
@@ -125,6 +124,7 @@ class SheetForm:
     def __init__(self, grid: Grid, kind: str, title: tuple[int, int] | None, percent: set, *,
                  guess_percent: bool = True) -> None:
         self.g = grid
+        self.voc = grid.book.voc
         self.kind = kind
         self.title = title
         self.percent = percent
@@ -596,7 +596,7 @@ class SheetForm:
 
     def _one_goal(self) -> bool:
         heads = self.g.by_label.get("中期目标", ())
-        return len(heads) == 1 and self.g.texts.get(heads[0]) in layout("one_goal") \
+        return len(heads) == 1 and self.g.texts.get(heads[0]) in self.voc.layout_of("one_goal") \
             and "中期目标" not in self.g.texts.values()
 
     # -- indicators
@@ -673,7 +673,7 @@ class SheetForm:
             name_cell = (r, cn) if cn is not None else None
             name = self.text(name_cell)
             numbers = [cols[k] for k in ("value", "target", "actual", "weight", "score") if k in cols]
-            if (name is None or is_placeholder_name(name)) and \
+            if (name is None or self.voc.is_placeholder_name(name)) and \
                     not any((r, c) in g.cells for c in numbers):
                 self.skip_row(r, cn if cn is not None else row[0], name or "")
                 continue
@@ -715,7 +715,7 @@ class SheetForm:
                     self.at(f"{base}/{key}", value_cell)
             if "operator" not in cols:
                 # no 指标性质 column: text that carries no operator and is no number is qualitative
-                op, v, _ = split_inline(ind.get("target" if self.selfeval else "value"))
+                op, v, _ = split_inline(ind.get("target" if self.selfeval else "value"), self.voc)
                 if op is None and isinstance(v, str):
                     ind["operator"] = "定性"
             out.append(ind)
@@ -737,19 +737,19 @@ class SheetForm:
         column; a 指标名称 column whose cells are 二级 names (数量指标, 社会效益指标…) is the 二级
         column, and no row then names a 三级 indicator."""
         g = self.g
-        voc = vocabulary()
+        voc = self.voc
         if "level1" not in cols:
             for c in g.row_cols(header):
                 if g.labels.get((header, c)) != "指标类型":
                     continue
-                body = [level_name(t) for t in self._body(c, last_header)]
+                body = [voc.level_name(t) for t in self._body(c, last_header)]
                 if body and sum(t in voc.level1 for t in body) * 2 > len(body):
                     cols["level1"] = c
                 break
         if "level2" in cols or "name" not in cols or "level1" not in cols:
             return
-        body = [level_name(t) for t in self._body(cols["name"], last_header)]
-        body = [t for t in body if t and not is_placeholder_name(t)]
+        body = [voc.level_name(t) for t in self._body(cols["name"], last_header)]
+        body = [t for t in body if t and not voc.is_placeholder_name(t)]
         levels = [t for t in body if t.endswith("指标")]
         known = [t for t in levels if t in voc.level2]
         # the table's last rows may be notes below it (评价情况): most, not all, cells are level names
@@ -762,8 +762,8 @@ class SheetForm:
         text = self.g.texts.get(key)
         if not text:
             return False
-        name = level_name(text)
-        if "指标" in name or any(n[:2] == name[:2] for n in vocabulary().level_names):
+        name = self.voc.level_name(text)
+        if "指标" in name or any(n[:2] == name[:2] for n in self.voc.level_names):
             return False
         numbers = [cols[k] for k in ("value", "target", "actual", "weight", "score") if k in cols]
         return not any((key[0], c) in self.g.cells for c in numbers)
@@ -793,8 +793,8 @@ class SheetForm:
         text = self.g.texts.get(key)
         if text is None:
             return False
-        return text in layout("table_ends") or self.g.labels.get(key) == "总分" \
-            or text.startswith(layout("table_ends_prefix"))
+        return text in self.voc.layout_of("table_ends") or self.g.labels.get(key) == "总分" \
+            or text.startswith(self.voc.layout_of("table_ends_prefix"))
 
     def skip_row(self, r: int, col: int, name: str) -> None:
         ref = a1(r, col)
