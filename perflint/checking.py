@@ -98,7 +98,7 @@ def _run(settings: RunSettings, catalogue: Catalogue, profile: Profile, files: l
         for out_fmt, path in outputs:
             try:
                 formatters.append(make_formatter(out_fmt, None, path, meta, quiet=False, report_split=report_split,
-                                                 catalogue=catalogue, root=root, sarif_info=sarif_info))
+                                                 catalogue=catalogue, root=root, sarif_info=sarif_info, inputs=files))
             except OSError as exc:  # a report that cannot be written stops the run before any file is read
                 raise DataError(path, "", f"cannot write the {out_fmt} report: {exc.strerror or exc}") from None
         everything: list[Any] = []  # what records the run keep every finding, whatever is shown
@@ -167,7 +167,10 @@ def _say_written(formatters: list[Any], given: list[str], lang: str) -> None:
             if p:
                 lines.append(f"已写出：{p}" if zh else f"wrote {p}")
     if lines:
-        sys.stderr.write("".join(f"perflint: {line}\n" for line in lines))
+        from .formatters.safe import one_line
+
+        # a department's name is part of its workbook's name: one line per file, control characters shown
+        sys.stderr.write("".join(f"perflint: {one_line(line)}\n" for line in lines))
 
 
 _SHOWN = {"info": ("error", "warning", "info"), "warning": ("error", "warning"), "error": ("error",)}
@@ -207,7 +210,7 @@ def _open_cache(settings: RunSettings, profile: Profile, history: Any):
         use = any(os.path.isdir(p) for p in settings.paths)
     if not use:
         return None
-    from .cache import ResultCache
+    from .batch.cache import ResultCache
 
     return ResultCache.open(settings, profile, history)
 

@@ -142,7 +142,7 @@ def serve(
     workers: int = typer.Option(2, "--workers", help="Worker processes that run the checks."),
     timeout: float = typer.Option(60.0, "--timeout", help="Seconds allowed per file before it gets a finding."),
 ) -> None:
-    """The checks as a web page (拖入工作簿即可检查) and an HTTP API. Needs: pip install 'perflint[serve]'."""
+    """The checks as a web page (拖入工作簿即可检查) and an HTTP API. Needs: pip install 'perflint-cn[serve]'."""
     from .serve import serve as run_server
 
     raise typer.Exit(run_server(host, port, profile, history, registry, open_browser, token, workers, timeout))
@@ -176,7 +176,7 @@ def cache_clean() -> None:
     """Remove perflint's caches."""
     import shutil
 
-    from .schema import cache_dir
+    from .diskcache import cache_dir
 
     folder = cache_dir()
     shutil.rmtree(folder, ignore_errors=True)

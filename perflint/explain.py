@@ -90,7 +90,7 @@ def explain_rule(token: str, lang: str = "zh", profile_name: str = "national") -
            ("适用表：" if zh else "Forms: ") + _kinds(meta, lang)]
     if meta.rationale:
         out.append(("为什么：" if zh else "Why: ") + meta.rationale[lang])
-    out.append(("政策依据：" if zh else "Policy source: ") + meta.source)
+    out.append(("政策依据：" if zh else "Policy basis: ") + meta.source)
     own = next((r for r in profile.rules if r.code == code), None)
     if own is not None:
         from .userrules import describe
@@ -105,6 +105,8 @@ def explain_rule(token: str, lang: str = "zh", profile_name: str = "national") -
     if code in profile.mandatory_rules:
         out.append(("本配置中为强制规则，不可豁免。" if zh else "Mandatory in this profile: cannot be waived."))
     out.append(("消息模板：" if zh else "Message: ") + meta.template(lang))
+    if meta.advice:
+        out.append(("整改建议：" if zh else "What to do: ") + (meta.advice.get(lang) or meta.advice["zh"]))
     if meta.example.get("fail"):
         out.append(("不通过示例：" if zh else "Failing example: ") + meta.example["fail"])
     if meta.example.get("pass"):

@@ -231,18 +231,14 @@ def load_profile(ref: str, catalogue: Catalogue, base_dir: Path | None = None) -
         for code in codes:
             if code not in catalogue:
                 raise DataError(src, key, f"unknown rule code {code!r}")
-    aliases = raw.get("aliases") or {}
-    if not isinstance(aliases, dict) or any(not isinstance(v, dict) for v in aliases.values()):
-        raise DataError(src, "aliases", "must be tables of alias = canonical label")
-    for group, pairs in aliases.items():
-        for alias, canonical in pairs.items():
-            if not isinstance(canonical, str):
-                raise DataError(src, f"aliases.{group}.{alias}", f"must be a label (text), got {canonical!r}")
+    from .vocabulary import check_profile_aliases
+
+    aliases = check_profile_aliases(raw.get("aliases") or {}, src)
     return Profile(
         name=str(raw["name"]), title=str(raw.get("title", raw["name"])), source=str(raw.get("source", "")),
         tree=tree, mandatory_level1=mandatory1, mandatory_level2=mandatory2,
         budget_weight=float(budget), level1_weights=level1_weights, count_with=count_with,
         when_absent=when_absent, parameters=parameters, severity=severity,
         mandatory_rules=frozenset(mandatory_rules), disabled=frozenset(disabled),
-        aliases={k: dict(v) for k, v in aliases.items()}, chain=chain, rules=own_rules,
+        aliases=aliases, chain=chain, rules=own_rules,
     )

@@ -219,9 +219,11 @@ def test_an_interrupt_while_reports_are_written_leaves_no_partial_output(repo, c
 def _slow_run_script(args: list[str], delay: float) -> str:
     """perflint check in a subprocess with every file taking `delay` seconds."""
     return ("import sys, time\n"
-            "import perflint.batch as b\n"
-            "real = b._default_check\n"
-            f"b._default_check = lambda e, p, o: (time.sleep({delay}), real(e, p, o))[1]\n"
+            "from perflint.engine import Engine\n"
+            "def slow(real):\n"
+            f"    return lambda *a, **k: (time.sleep({delay}), real(*a, **k))[1]\n"
+            "Engine.prepare_file = slow(Engine.prepare_file)\n"
+            "Engine.check_file = slow(Engine.check_file)\n"
             f"sys.argv = ['perflint', 'check', *{args!r}]\n"
             "from perflint.entry import main\n"
             "main()\n")
@@ -236,10 +238,15 @@ def test_ctrl_c_leaves_no_partial_output_and_no_traceback(repo):
     _many(repo, 8)
     (repo / "r.json").write_text("old", encoding="utf-8")
     proc = subprocess.Popen([sys.executable, "-c", _slow_run_script(
-        ["many", "-j", "2", "--format", "text", "-o", "json:r.json", "--report", "r.xlsx"], 0.4)],
+        ["many", "-j", "2", "--format", "text", "-o", "json:r.json", "--report", "r.xlsx"], 3.0)],
         cwd=repo, env=env_here(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         start_new_session=True)
-    time.sleep(2.0)
+    # interrupt in the middle of the run, however fast the machine: once both workers are busy
+    deadline = time.monotonic() + 30
+    while len(_children(proc.pid)) < 2 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    time.sleep(1.0)
+    assert proc.poll() is None, "the run ended before it could be interrupted"
     os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C does: the whole foreground group
     out, err = proc.communicate(timeout=30)
     assert proc.returncode == 130, err
@@ -402,11 +409,11 @@ def test_bad_option_values_are_refused_naming_the_option(repo, capsys, option):
 
 
 def test_timeout_zero_means_no_limit_in_the_config_as_on_the_command_line(repo, capsys, monkeypatch):
-    import perflint.batch as batch
+    import perflint.batch.passes as passes
 
     limits = []
-    real = batch.check_one
-    monkeypatch.setattr(batch, "check_one", lambda e, p, o, t, c: (limits.append(t), real(e, p, o, t, c))[1])
+    real = passes.check_one
+    monkeypatch.setattr(passes, "check_one", lambda e, p, o, t, c: (limits.append(t), real(e, p, o, t, c))[1])
     assert run(["in/faulty.json", "--timeout", "0", "--format", "json"], capsys)[0] == 1
     (repo / "perflint.toml").write_text("timeout = 0\n", encoding="utf-8")
     assert run(["in/faulty.json", "--format", "json"], capsys)[0] == 1
@@ -414,16 +421,16 @@ def test_timeout_zero_means_no_limit_in_the_config_as_on_the_command_line(repo, 
 
 
 def test_jobs_are_capped_at_the_number_of_files(repo, capsys, monkeypatch):
-    import perflint.batch as batch
+    import perflint.batch.pool as pool_module
 
     sizes = []
-    real = batch._Pool.__init__
+    real = pool_module.Pool.__init__
 
     def pool(self, plan, size):
         sizes.append(size)
         real(self, plan, size)
 
-    monkeypatch.setattr(batch._Pool, "__init__", pool)
+    monkeypatch.setattr(pool_module.Pool, "__init__", pool)
     assert run(["in", "-j", "64", "--format", "json", "--no-cache"], capsys)[0] == 1
     assert sizes == [2]
 
@@ -513,13 +520,13 @@ def test_a_same_size_edit_with_its_mtime_restored_is_never_served_stale(tmp_path
 
 
 def test_a_cache_folder_others_can_write_is_not_used(repo, capsys, monkeypatch):
-    import perflint.schema as schema
+    import perflint.diskcache as diskcache
 
     shared = repo / "shared-cache"
     shared.mkdir()
     shared.chmod(0o777)
     monkeypatch.setenv("PERFLINT_CACHE_DIR", str(shared))
-    monkeypatch.setattr(schema, "_TRUSTED", {})
+    monkeypatch.setattr(diskcache, "_TRUSTED", {})
     code, out, err = run(["in", "--format", "json"], capsys)
     assert code == 1
     assert err.count("running without the cache") == 1 and str(shared) in err
@@ -540,3 +547,29 @@ def test_an_earlier_report_in_the_checked_folder_is_replaced_not_checked(repo, c
         code, out, err = run(["in", "--format", "json", "-o", f"{fmt}:in/report.{fmt}"], capsys)
         assert code == 1, err
         assert sorted(f["path"] for f in json.loads(out)["files"]) == ["in/clean.json", "in/faulty.json"]
+
+
+def test_a_department_workbook_never_lands_on_a_submission_of_the_run(repo, capsys):
+    # the report r.xlsx splits by department into r_<department>.xlsx beside it; here a submission of
+    # the run already has that name (a JSON document named like a workbook is still read by content)
+    folder = repo / "mixed"
+    write(folder / "d0.json", apply_patch(FAULTY, [{"set": "/project/department/name", "value": "甲局"}]))
+    shutil_copy = (folder / "d0.json").read_bytes()
+    (folder / "r_甲局.xlsx").write_bytes(shutil_copy)
+    before = (folder / "r_甲局.xlsx").read_bytes()
+    code, _, err = run(["mixed", "--format", "text", "--report", "mixed/r.xlsx", "--report-split", "department"],
+                       capsys)
+    assert code == 1, err
+    assert (folder / "r_甲局.xlsx").read_bytes() == before
+    assert (folder / "r_甲局_2.xlsx").exists()
+    assert "已写出：mixed/r_甲局_2.xlsx" in err
+
+
+def test_each_written_file_is_named_on_one_line_whatever_the_department_is_called(repo, capsys):
+    write(repo / "deps" / "d0.json", apply_patch(FAULTY, [{"set": "/project/department/name", "value": "甲局\n::add-mask::x"}]))
+    code, _, err = run(["deps", "--format", "text", "--report", "r.xlsx", "--report-split", "department"], capsys)
+    assert code == 1, err
+    lines = err.splitlines()
+    assert not any(line.startswith("::") for line in lines)
+    written = [line for line in lines if line.startswith("perflint: 已写出")]
+    assert len(written) == 2, err

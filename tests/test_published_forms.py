@@ -381,3 +381,76 @@ def test_a_field_with_no_place_on_the_sheet_points_at_the_sheet(tmp_path):
     (b103,) = [f for f in _all(path) if f.code == "B103"]
     assert (b103.location.sheet, b103.location.cell) == (SHEET, None)
     assert "cell" not in json.loads(json.dumps(b103.to_json()))["location"]
+
+
+# ---- layouts of the Hunan and Zhejiang forms ----------------------------------------------------
+def _heads_across(fiscal_parts: list[Any], total: Any = 7, other: Any = 0) -> list[list[Any]]:
+    """本年度预计投入 | 财政资金 (split into 中央/省级/市级/本级) | 其他, the amounts in the row below."""
+    rows, _ = project_target()
+    funds = [["专项资金情况", "本年度预计投入(万元)", "财政资金(万元)", "", "", "", "其他"],
+             ["", "", "中央", "省级", "市级资金", "本级"],
+             ["", total, *fiscal_parts, other]]
+    return rows[:6] + funds + rows[9:]
+
+
+def test_fund_heads_across_with_split_fiscal_columns(tmp_path):
+    merges = ("A7:A9", "B7:B8", "C7:F7", "G7:G8")
+    path = write(_heads_across([0, 7, 0, 0]), tmp_path / "across.xlsx", merges)
+    annual = document(path).data["funds"]["annual"]
+    assert (annual["total"], annual["fiscal"], annual["other"]) == (7, 7, 0)
+    assert findings(path) == set()
+
+
+def test_fund_heads_across_blank_total_is_returned_at_its_cell(tmp_path):
+    merges = ("A7:A9", "B7:B8", "C7:F7", "G7:G8")
+    path = write(_heads_across([0, 7, 0, 0], total=""), tmp_path / "across.xlsx", merges)
+    assert ("F003", "Sheet1!B9") in findings(path)
+
+
+def test_fund_heads_across_a_part_that_is_no_number_is_named(tmp_path):
+    merges = ("A7:A9", "B7:B8", "C7:F7", "G7:G8")
+    path = write(_heads_across([0, "约7", 0, 0]), tmp_path / "across.xlsx", merges)
+    assert ("F004", "Sheet1!D9") in findings(path)
+
+
+def _zhejiang_table(names: list[str], kinds: list[str]) -> list[list[Any]]:
+    rows, _ = project_target()
+    table = [["指标类型", "指标名称", "指标值", "指标描述"]]
+    values = ["120公里", "≥85%", "2025年12月", "明显改善", "≥90%"]
+    for kind, name, value in zip(kinds, names, values):
+        table.append([kind, name, value, "说明"])
+    return rows[:11] + table
+
+
+def test_a_type_column_of_level1_names_is_the_level1_column(tmp_path):
+    kinds = ["产出指标", "", "", "效益指标", "满意度指标"]
+    names = ["日常养护里程（公里）", "优良路率（%）", "养护完成时间", "群众出行条件", "沿线群众满意度"]
+    path = write(_zhejiang_table(names, kinds), tmp_path / "zj.xlsx")
+    inds = document(path).data["indicators"]
+    assert [i["level1"] for i in inds] == ["产出指标"] * 3 + ["效益指标", "满意度指标"]
+    assert [i["name"] for i in inds] == names
+
+
+def test_a_type_column_of_other_words_is_no_level_column(tmp_path):
+    kinds = ["定量", "定量", "定性", "定性", "定量"]
+    names = ["日常养护里程（公里）", "优良路率（%）", "养护完成时间", "群众出行条件", "沿线群众满意度"]
+    path = write(_zhejiang_table(names, kinds), tmp_path / "zj.xlsx")
+    assert {i.get("level1") for i in document(path).data["indicators"]} == {None}
+
+
+def test_a_name_column_of_level2_names_is_the_level2_column_and_names_are_missing(tmp_path):
+    kinds = ["产出指标", "", "", "效益指标", "满意度指标"]
+    names = ["数量指标", "质量指标", "时效指标", "社会效益指标", "服务对象满意度指标"]
+    rows = _zhejiang_table(names, kinds) + [["最近年度绩效评价情况", "优秀□ 良好□ 合格□"]]
+    path = write(rows, tmp_path / "zj.xlsx", ("A13:A15",))
+    inds = document(path).data["indicators"]
+    assert len(inds) == 5  # the 评价情况 row under the table is no indicator
+    assert [i["level2"] for i in inds] == names and {i["name"] for i in inds} == {None}
+    assert {code for code, _ in findings(path) if code.startswith("I")} == {"I304"}
+
+
+def test_the_label_spelled_as_such_wins_over_an_alias(tmp_path):
+    # 项目类型 (an alias of 项目属性 elsewhere) above the form's own 项目属性
+    rows, merges = project_target(A5="项目类型", B5="其他运转类", A6="项目属性", B6="延续")
+    path = write(rows, tmp_path / "attr.xlsx", merges)
+    assert document(path).data["project"]["attribute"] == "延续"

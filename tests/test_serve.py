@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-pytest.importorskip("fastapi", reason="perflint[serve] is not installed")
-pytest.importorskip("python_multipart", reason="perflint[serve] is not installed")
+pytest.importorskip("fastapi", reason="perflint-cn[serve] is not installed")
+pytest.importorskip("python_multipart", reason="perflint-cn[serve] is not installed")
 
 from fastapi.testclient import TestClient  # noqa: E402
 
@@ -37,6 +37,9 @@ XLS = SAMPLES / "xls" / "2024_示例县卫生健康局_部门整体支出绩效�
 JSON_FILE = SAMPLES / "json" / "2025_校舍维修改造_项目目标表_资金不平衡.json"
 
 
+LOCAL = "http://127.0.0.1:8765"  # as a browser on this machine names the server
+
+
 def upload(*paths: Path, names: list[str] | None = None) -> list:
     return [("files", ((names[i] if names else p.name), p.read_bytes())) for i, p in enumerate(paths)]
 
@@ -49,7 +52,7 @@ def uploads_root(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def client(uploads_root):
     config = AppConfig(settings=ServeSettings(history=(ARCHIVE,)), workers=2, upload_root=str(uploads_root))
-    with TestClient(create_app(config)) as c:
+    with TestClient(create_app(config), base_url=LOCAL) as c:
         yield c
 
 
@@ -242,7 +245,7 @@ def test_hostile_files_get_their_findings(client, tmp_path):
 def small_client(uploads_root):
     config = AppConfig(settings=ServeSettings(limits=Limits(max_file_bytes=200_000)), workers=1,
                        request=RequestLimits(max_request_bytes=1_000_000, max_files=3), upload_root=str(uploads_root))
-    with TestClient(create_app(config)) as c:
+    with TestClient(create_app(config), base_url=LOCAL) as c:
         yield c
 
 
@@ -299,7 +302,7 @@ def test_nothing_of_an_upload_is_kept(client, uploads_root):
 
 def test_token_guards_the_api_but_not_the_page(uploads_root):
     config = AppConfig(token="s3cret-token", workers=1, upload_root=str(uploads_root))
-    with TestClient(create_app(config)) as c:
+    with TestClient(create_app(config), base_url=LOCAL) as c:
         assert c.get("/").status_code == 200
         assert c.get("/api/config").json()["token_required"] is True
         assert c.get("/api/rules").status_code == 401
@@ -308,6 +311,44 @@ def test_token_guards_the_api_but_not_the_page(uploads_root):
         assert c.post("/api/check", files=upload(JSON_FILE), headers={"X-Perflint-Token": "wrong"}).status_code == 401
         assert c.post("/api/check", files=upload(JSON_FILE), headers={"X-Perflint-Token": "s3cret-token"}).status_code == 200
         assert c.get("/api/rules", headers={"Authorization": "Bearer s3cret-token"}).status_code == 200
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1:8765", "localhost:8765", "[::1]:8765", "127.0.0.1", "LOCALHOST"])
+def test_this_machines_names_reach_a_server_on_this_machine(client, host):
+    assert client.get("/", headers={"Host": host}).status_code == 200
+    assert client.post("/api/check", files=upload(JSON_FILE), headers={"Host": host}).status_code == 200
+
+
+@pytest.mark.parametrize("host", ["attacker.example:8765", "attacker.example", "127.0.0.1.attacker.example",
+                                  "localhost.attacker.example:8765", "192.168.1.5:8765", "", "[::2]:8765"])
+def test_another_name_for_this_machine_is_refused(client, uploads_root, host):
+    """A page elsewhere that re-points its own name at 127.0.0.1 (DNS rebinding) reaches neither the page
+    nor the API of a server that listens on this machine alone and so takes no token."""
+    for method, path in (("GET", "/"), ("GET", "/api/config"), ("GET", "/api/rules"), ("GET", "/static/app.js")):
+        r = client.request(method, path, headers={"Host": host})
+        assert r.status_code == 400, (path, r.status_code)
+        assert "127.0.0.1" in r.json()["error"]["en"] and r.json()["error"]["zh"]
+    r = client.post("/api/check", files=upload(JSON_FILE), headers={"Host": host})
+    assert r.status_code == 400 and "report_version" not in r.text
+    assert not list(uploads_root.iterdir())
+
+
+def test_the_host_check_follows_the_address_listened_on(uploads_root):
+    from perflint.serve import is_loopback
+
+    assert is_loopback("127.0.0.1") and is_loopback("::1") and is_loopback("[::1]") and is_loopback("127.0.0.2")
+    assert not is_loopback("0.0.0.0") and not is_loopback("192.168.1.5")
+    # listening on a loopback address of its own: that address is this machine's name too
+    with TestClient(create_app(AppConfig(workers=1, host="127.0.0.2", upload_root=str(uploads_root))),
+                    base_url="http://127.0.0.2:8765") as c:
+        assert c.get("/").status_code == 200
+        assert c.get("/", headers={"Host": "evil.example"}).status_code == 400
+    # listening beyond this machine, the departments use the bureau's own name for it; the token guards the API
+    config = AppConfig(workers=1, host="0.0.0.0", token="t0ken", upload_root=str(uploads_root))
+    with TestClient(create_app(config), base_url="http://perflint.bureau.example:8765") as c:
+        assert c.get("/").status_code == 200
+        assert c.get("/api/rules").status_code == 401
+        assert c.get("/api/rules", headers={"X-Perflint-Token": "t0ken"}).status_code == 200
 
 
 def test_binding_beyond_loopback_warns_and_requires_a_token(monkeypatch, capsys):
@@ -339,7 +380,18 @@ def test_missing_extra_names_what_to_install(monkeypatch, capsys):
     real = importlib.util.find_spec
     monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "fastapi" else real(name, *a))
     assert serve_pkg.serve() == 2
-    assert "pip install 'perflint[serve]'" in capsys.readouterr().err
+    assert "pip install 'perflint-cn[serve]'" in capsys.readouterr().err
+
+
+def test_perflint_serve_without_the_extra_says_what_to_install():
+    """The command itself, in an environment without the web framework: the hint, exit 2, no traceback."""
+    code = ("import sys\nfor m in ('fastapi', 'uvicorn', 'python_multipart'):\n    sys.modules[m] = None\n"
+            "from perflint.entry import main\nsys.argv = ['perflint', 'serve', '--port', '1']\nmain()\n")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT,
+                       env=dict(os.environ, PYTHONPATH=str(ROOT)), timeout=120)
+    assert r.returncode == 2, (r.returncode, r.stderr)
+    assert "pip install 'perflint-cn[serve]'" in r.stderr and "缺少依赖 fastapi, uvicorn, python-multipart" in r.stderr
+    assert "Traceback" not in r.stderr and not r.stdout
 
 
 def test_a_broken_profile_stops_the_start(capsys):
@@ -380,16 +432,65 @@ def test_security_headers(client):
     assert client.get("/api/config").headers["cache-control"] == "no-store"
 
 
-def test_review_workbook_download(client):
+def _sheets(data: bytes) -> dict[str, list[tuple]]:
     from openpyxl import load_workbook
 
-    r = client.post("/api/report", files=upload(RETURNED_XLSX, JSON_FILE))
-    assert r.status_code == 200
-    assert "attachment" in r.headers["content-disposition"]
-    wb = load_workbook(io.BytesIO(r.content))
-    assert wb.sheetnames == ["汇总", "问题清单", "审核结论"]
-    rows = list(wb["问题清单"].iter_rows(values_only=True))
-    assert any(row[0] == RETURNED_XLSX.name and row[5] == "A204" for row in rows)
+    wb = load_workbook(io.BytesIO(data))
+    return {ws.title: [tuple(row) for row in ws.iter_rows(values_only=True)] for ws in wb.worksheets}
+
+
+def _undated(rows: list[tuple]) -> list[tuple]:
+    """A sheet's rows without the moment it was written (the letter's date, the summary's 生成 line)."""
+    stamp = re.compile(r"^(\d{4}年\d{1,2}月\d{1,2}日|\d{4}-\d{2}-\d{2}( \d{2}:\d{2})?)$")
+    return [tuple(None if isinstance(v, str) and stamp.match(v) else v for v in row) for row in rows]
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_review_workbook_download(client, tmp_path, lang, capsys):
+    """POST /api/report answers the 审核意见 workbook `perflint check --report` writes for the same files."""
+    from perflint.check_cli import main
+
+    r = client.post(f"/api/report?lang={lang}", files=upload(RETURNED_XLSX, JSON_FILE))
+    assert r.status_code == 200, r.text
+    assert r.headers["content-type"].startswith("application/vnd.openxmlformats-officedocument.spreadsheetml")
+    disposition = r.headers["content-disposition"]
+    assert disposition.startswith("attachment")
+    assert ("%E5%AE%A1%E6%A0%B8%E6%84%8F%E8%A7%81.xlsx" if lang == "zh" else "review.xlsx") in disposition
+    got = _sheets(r.content)
+
+    written = tmp_path / "cli.xlsx"
+    assert main([str(RETURNED_XLSX), str(JSON_FILE), "--history", ARCHIVE, "--report", str(written), "--lang", lang,
+                 "--isolated", "--no-cache", "--format", "json"]) == 1
+    capsys.readouterr()
+    expected = _sheets(written.read_bytes())
+    assert list(got) == list(expected)
+    for title in expected:
+        assert _undated(got[title]) == _undated(expected[title]), title
+
+    # and what a bureau sends: a letter for the run, one per department, the summary, the lists
+    departments = ["示例区教育局", "示例县住房和城乡建设局"]
+    if lang == "zh":
+        assert list(got) == ["审核意见", *(f"意见·{d}" for d in departments), "汇总", "问题清单", "审核结论"]
+        letter = [row[0] for row in got["审核意见"] if row[0]]
+        assert "经审核，本次报送的 2 份材料中 2 份需退回修改" in letter[2]
+        assert any("A204" in line for line in letter) and any("H501" in line for line in letter)
+        assert got["意见·示例区教育局"][1][0] == "示例区教育局："
+        assert not any("A204" in (row[0] or "") for row in got["意见·示例区教育局"])  # another department's problem
+        findings = got["问题清单"]
+        assert findings[0] == ("文件", "部门", "项目", "表类型", "审核结论", "规则", "级别", "位置", "说明", "整改建议")
+        a204 = next(row for row in findings if row[5] == "A204")
+        assert a204[0] == RETURNED_XLSX.name and a204[7] == "附件2!F9" and a204[4] == "退回"
+        assert a204[9].startswith("F9 应为 2900.00")  # the advice with the figure perflint computed
+        h501 = next(row for row in findings if row[5] == "H501")
+        assert h501[0] == JSON_FILE.name  # the server's history was used, under the name as uploaded
+        verdicts = {row[0]: row for row in got["审核结论"][1:]}
+        assert {name: row[6] for name, row in verdicts.items()} == {RETURNED_XLSX.name: "退回", JSON_FILE.name: "退回"}
+        summary = {row[0]: row[1:4] for row in got["汇总"] if row[0] in departments}
+        assert summary == {"示例区教育局": (1, 0, 1), "示例县住房和城乡建设局": (1, 0, 1)}  # documents, 通过, 退回
+    else:
+        assert list(got) == ["Review letter", *(f"Letter·{d}" for d in departments), "Summary", "Findings", "Verdicts"]
+    text = "\n".join(str(v) for rows in got.values() for row in rows for v in row if v is not None)
+    assert "perflint-serve-" not in text and str(SAMPLES) not in text  # neither the private folder nor a path
 
 
 def _shipped() -> dict[str, str]:

@@ -29,7 +29,7 @@ def _browser() -> tuple[str, str]:
     return chrome, driver
 
 
-pytest.importorskip("fastapi", reason="perflint[serve] is not installed")
+pytest.importorskip("fastapi", reason="perflint-cn[serve] is not installed")
 webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed (pip install -e '.[test]')")
 
 

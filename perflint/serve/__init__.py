@@ -1,6 +1,6 @@
 """`perflint serve`: the checks as a web page and an HTTP API, for people who never open a terminal.
 
-The web framework is an optional extra (`pip install 'perflint[serve]'`), imported only here, only
+The web framework is an optional extra (`pip install 'perflint-cn[serve]'`), imported only here, only
 when the server starts: a one-file check never pays for it.
 """
 from __future__ import annotations
@@ -13,7 +13,8 @@ import sys
 
 # module to import -> distribution to install
 REQUIRED = {"fastapi": "fastapi", "uvicorn": "uvicorn", "python_multipart": "python-multipart"}
-EXTRA_HINT = "pip install 'perflint[serve]'"
+EXTRA_HINT = "pip install 'perflint-cn[serve]'"
+CHECKOUT_HINT = "pip install '.[serve]'"
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
@@ -22,6 +23,7 @@ def missing_dependencies() -> list[str]:
 
 
 def is_loopback(host: str) -> bool:
+    host = host.strip("[]").lower()
     if host in LOOPBACK:
         return True
     try:
@@ -36,8 +38,8 @@ def serve(host: str = "127.0.0.1", port: int = 8765, profile: str = "national", 
     """Run the server until interrupted; 2 when it cannot start (missing extra, bad policy)."""
     missing = missing_dependencies()
     if missing:
-        sys.stderr.write(f"perflint serve: needs {', '.join(missing)}: {EXTRA_HINT}\n"
-                         f"perflint serve：缺少依赖 {', '.join(missing)}，请先安装：{EXTRA_HINT}\n")
+        sys.stderr.write(f"perflint serve: needs {', '.join(missing)}: {EXTRA_HINT} (in a checkout: {CHECKOUT_HINT})\n"
+                         f"perflint serve：缺少依赖 {', '.join(missing)}，请先安装：{EXTRA_HINT}（源码目录中：{CHECKOUT_HINT}）\n")
         return 2
     from ..catalogue import default_catalogue
     from ..data import DataError
@@ -64,7 +66,7 @@ def serve(host: str = "127.0.0.1", port: int = 8765, profile: str = "national", 
         sys.stderr.write(f"perflint serve: WARNING: listening on {host}, reachable from other machines; every API "
                          f"call needs the access token. 警告：服务对其他计算机开放，使用时须输入访问令牌。\n")
     settings = ServeSettings(profile=profile, history=tuple(history), registry=tuple(registry), timeout=timeout)
-    app = create_app(AppConfig(settings=settings, token=token, workers=max(1, workers)))
+    app = create_app(AppConfig(settings=settings, token=token, workers=max(1, workers), host=host))
     shown = f"[{host}]" if ":" in host else host
     url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else shown}:{port}/"
     sys.stderr.write(f"perflint serve: {url}  (Ctrl-C 停止 / to stop)\n")

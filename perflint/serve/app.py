@@ -51,6 +51,7 @@ class AppConfig:
     request: RequestLimits = field(default_factory=RequestLimits)
     check_timeout: float = 900.0  # seconds for one upload's whole check, past the per-file limit
     upload_root: str | None = None  # where each upload's private folder is made (default: the system's temp)
+    host: str = "127.0.0.1"  # the address listened on: on this machine only, the Host header is checked
 
     @property
     def limits(self) -> Limits:
@@ -353,12 +354,26 @@ async def _events(checker: Checker, job: str, folder: Folder, lang: str, view: b
         shutil.rmtree(folder.path, ignore_errors=True)
 
 
+def _host_name(header: str) -> str:
+    """The name in a Host header, without its port: [::1]:8765 -> ::1, localhost:8765 -> localhost."""
+    header = header.strip().lower()
+    if header.startswith("["):
+        return header[1:header.find("]")] if "]" in header else header
+    return header.rsplit(":", 1)[0] if header.count(":") == 1 else header
+
+
 class _Guard:
     """Every answer: security headers, no caching of results; the API: the access token, the size limit."""
 
     def __init__(self, app: Any, config: AppConfig) -> None:
+        from . import LOOPBACK, is_loopback
+
         self.app = app
         self.config = config
+        # A server on this machine alone takes no token, so a web page elsewhere must not reach it through
+        # a name of its own that it re-points at 127.0.0.1 (DNS rebinding): only this machine's names pass.
+        # Listening beyond it, the access token guards the API instead.
+        self.hosts = {*LOOPBACK, config.host.strip("[]").lower()} if is_loopback(config.host) else None
 
     async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
         if scope["type"] != "http":
@@ -381,6 +396,10 @@ class _Guard:
                 message = {**message, "headers": [*message.get("headers", []), *extra]}
             await send(message)
 
+        if self.hosts is not None and _host_name(headers.get("host", "")) not in self.hosts:
+            await _error(400, "请求的主机名不是本机：请用 http://127.0.0.1 访问", "the request's Host is not this "
+                         "machine: open the page at http://127.0.0.1")(scope, receive, send_with_headers)
+            return
         if self.config.token and path.startswith("/api/") and path not in _OPEN:
             given = headers.get(TOKEN_HEADER) or ""
             auth = headers.get("authorization", "")

@@ -6,7 +6,6 @@ from typing import Any
 
 from ...model import Cell, Hit, pointer
 from ...values import NotANumber, halfwidth, parse_number, split_inline
-from ...vocabulary import is_placeholder_name, layout
 from .grid import Grid, a1, title_year
 
 _TITLE_ROWS = 8
@@ -95,7 +94,7 @@ def detect(grid: Grid) -> tuple[str | None, tuple[int, int] | None]:
 
 def _form_words(grid: Grid) -> tuple[bool, bool] | None:
     """(self-evaluation, department) when a title-like cell says 绩效目标/绩效自评/…, else None."""
-    words = layout("form_words")
+    words = grid.book.voc.layout_of("form_words")
     for r in grid.rows()[:_TITLE_ROWS]:
         for c in grid.row_cols(r):
             value = grid.cells[(r, c)]
@@ -125,6 +124,7 @@ class SheetForm:
     def __init__(self, grid: Grid, kind: str, title: tuple[int, int] | None, percent: set, *,
                  guess_percent: bool = True) -> None:
         self.g = grid
+        self.voc = grid.book.voc
         self.kind = kind
         self.title = title
         self.percent = percent
@@ -326,12 +326,18 @@ class SheetForm:
         # pair layout: the 其中 rows sit under the head, in its column; otherwise the heads run
         # across with row labels down the left, and values sit where they meet
         grid_mode = bool(near) and not any(k[1] == h[1] for k in near) and g.right_of(h)[0] is None
+        under = None
         if grid_mode:
             total_cell = self._meet("年度资金总额", h, exclude=h)
         else:
             total_cell = g.right_of(h)[0]
-        out["total"] = self.amount(total_cell, yuan)
-        self.at(ptr + "/total", total_cell or g.blank_target(h))
+            under = self._under_heads(h) if total_cell is None else None
+        if under is not None:
+            total_cell, out["total"] = self._column_amount(under, yuan)
+            self.at(ptr + "/total", total_cell)
+        else:
+            out["total"] = self.amount(total_cell, yuan)
+            self.at(ptr + "/total", total_cell or g.blank_target(h))
         for key, canon in (("fiscal", "当年财政拨款"), ("other", "其他资金")):
             if grid_mode:
                 cell = self._meet(canon, h)
@@ -344,6 +350,15 @@ class SheetForm:
                     continue
                 sub = min(subs, key=lambda k: (abs(k[1] - h[1]), k[0]))
                 cell = g.right_of(sub)[0]
+                under = self._under_heads(sub, in_row=True) if cell is None and under is not None \
+                    and sub[0] == h[0] else None
+                if under is not None:
+                    cell, value = self._column_amount(under, yuan)
+                    self.at(f"{ptr}/{key}", cell)
+                    self.sources[f"{ptr}/{key}"] = sub
+                    if value is not None or key != "other":
+                        out[key] = value
+                    continue
             if sub is None:
                 continue
             self.at(f"{ptr}/{key}", cell or g.blank_target(sub))
@@ -353,6 +368,43 @@ class SheetForm:
                 continue  # a blank optional amount is simply absent
             out[key] = self.amount(cell, yuan)
         return out
+
+    _FUND_HEADS = frozenset({"中期资金总额", "年度资金总额", "当年财政拨款", "上年结转资金", "其他资金"})
+
+    def _under_heads(self, head: tuple[int, int], in_row: bool = False) -> tuple[int, list[int], bool] | None:
+        """A head in a row of heads (本年度预计投入 | 财政资金 | 其他) whose amount is in the row
+        below it: (that row, the head's columns, whether a row of sub-heads stands between, as
+        中央 | 省级 | 市级 | 本级 under a merged 财政资金). None when the head has a value area of its
+        own, or a label stands below it. `in_row`: the row is known to be a row of fund heads."""
+        g = self.g
+        nxt = (head[0], g.span_end_col(head) + 1)
+        if not in_row and g.labels.get(nxt) not in self._FUND_HEADS:
+            return None
+        cols = list(range(head[1], g.span_end_col(head) + 1))
+        r = g.span_end_row(head) + 1
+        row = [(r, c) for c in cols if (r, c) in g.cells]
+        if any(k in g.labels for k in row):
+            return None
+        split = len(cols) > 1 and bool(row) and all(isinstance(g.cells[k], str) and not _is_amount(g.cells[k])
+                                                     for k in row)
+        if split:
+            r += 1
+            if any((r, c) in g.labels for c in cols):
+                return None
+        return r, cols, split
+
+    def _column_amount(self, under: tuple[int, list[int], bool], yuan: bool) -> tuple[tuple[int, int], Any]:
+        """(the cell, the amount) under a head: split columns add up to the head's amount."""
+        r, cols, split = under
+        cells = [(r, c) for c in cols if (r, c) in self.g.cells]
+        if not split or not cells:
+            cell = (r, cols[0])
+            return cell, self.amount(cell if cell in self.g.cells else None, yuan)
+        parts = [self.amount(k, yuan) for k in cells]
+        for k, v in zip(cells, parts):
+            if not isinstance(v, (int, float)) or isinstance(v, bool):
+                return k, v  # the Normaliser names the part that is no number
+        return cells[0], round(sum(parts), 6)
 
     def _meet(self, row_label: str, head: tuple[int, int], exclude=None) -> tuple[int, int] | None:
         for k in self.g.by_label.get(row_label, ()):
@@ -544,7 +596,8 @@ class SheetForm:
 
     def _one_goal(self) -> bool:
         heads = self.g.by_label.get("中期目标", ())
-        return len(heads) == 1 and self.g.texts.get(heads[0]) == "总体目标" and "中期目标" not in self.g.texts.values()
+        return len(heads) == 1 and self.g.texts.get(heads[0]) in self.voc.layout_of("one_goal") \
+            and "中期目标" not in self.g.texts.values()
 
     # -- indicators
     def indicators(self) -> tuple[list, int | None, int | None]:
@@ -574,6 +627,7 @@ class SheetForm:
             cols.update(sub)
             last_header = max(last_header, nxt)
         self._filled_candidate(cols, header, last_header)
+        self._level_columns(cols, header, last_header)
         if self.selfeval and "value" in cols:
             cols["target"] = cols.pop("value")
         first = g.cell((header, cols.get("level1", 0)))
@@ -602,6 +656,8 @@ class SheetForm:
                 break
             if cn is not None and g.labels.get((r, cn)) == "三级指标":
                 continue  # the header repeated on a new page
+            if c1 is not None and (r, c1) in g.cells and self._ends_levels((r, c1), cols):
+                break
             if c1 is not None and (r, c1) in g.cells:
                 l1, l2 = ((r, c1), self.text((r, c1))), None
             elif c1 is not None and (r, c1) in g.covered:
@@ -617,7 +673,7 @@ class SheetForm:
             name_cell = (r, cn) if cn is not None else None
             name = self.text(name_cell)
             numbers = [cols[k] for k in ("value", "target", "actual", "weight", "score") if k in cols]
-            if (name is None or is_placeholder_name(name)) and \
+            if (name is None or self.voc.is_placeholder_name(name)) and \
                     not any((r, c) in g.cells for c in numbers):
                 self.skip_row(r, cn if cn is not None else row[0], name or "")
                 continue
@@ -659,11 +715,58 @@ class SheetForm:
                     self.at(f"{base}/{key}", value_cell)
             if "operator" not in cols:
                 # no 指标性质 column: text that carries no operator and is no number is qualitative
-                op, v, _ = split_inline(ind.get("target" if self.selfeval else "value"))
+                op, v, _ = split_inline(ind.get("target" if self.selfeval else "value"), self.voc)
                 if op is None and isinstance(v, str):
                     ind["operator"] = "定性"
             out.append(ind)
         return out, total_row, cols.get("score")
+
+    def _body(self, c: int, last_header: int) -> list[str]:
+        """The texts of column c under the header, down to the next blank stretch (no further than
+        the table can reach)."""
+        g = self.g
+        out = []
+        for r in g.rows():
+            if last_header < r <= last_header + 200 and (r, c) in g.cells:
+                v = g.cells[(r, c)]
+                out.append(v if isinstance(v, str) else "")
+        return out
+
+    def _level_columns(self, cols: dict[str, int], header: int, last_header: int) -> None:
+        """Forms without 一级/二级 headers: a 指标类型 column whose cells are 一级 names is the 一级
+        column; a 指标名称 column whose cells are 二级 names (数量指标, 社会效益指标…) is the 二级
+        column, and no row then names a 三级 indicator."""
+        g = self.g
+        voc = self.voc
+        if "level1" not in cols:
+            for c in g.row_cols(header):
+                if g.labels.get((header, c)) != "指标类型":
+                    continue
+                body = [voc.level_name(t) for t in self._body(c, last_header)]
+                if body and sum(t in voc.level1 for t in body) * 2 > len(body):
+                    cols["level1"] = c
+                break
+        if "level2" in cols or "name" not in cols or "level1" not in cols:
+            return
+        body = [voc.level_name(t) for t in self._body(cols["name"], last_header)]
+        body = [t for t in body if t and not voc.is_placeholder_name(t)]
+        levels = [t for t in body if t.endswith("指标")]
+        known = [t for t in levels if t in voc.level2]
+        # the table's last rows may be notes below it (评价情况): most, not all, cells are level names
+        if known and len(levels) * 4 >= len(body) * 3 and len(known) * 2 >= len(levels):
+            cols["level2"] = cols.pop("name")
+
+    def _ends_levels(self, key: tuple[int, int], cols: dict[str, int]) -> bool:
+        """A new 一级 cell that is no level name, on a row with no value, is the form's next block
+        (最近年度绩效评价情况 under the table), not an indicator."""
+        text = self.g.texts.get(key)
+        if not text:
+            return False
+        name = self.voc.level_name(text)
+        if "指标" in name or any(n[:2] == name[:2] for n in self.voc.level_names):
+            return False
+        numbers = [cols[k] for k in ("value", "target", "actual", "weight", "score") if k in cols]
+        return not any((key[0], c) in self.g.cells for c in numbers)
 
     def _filled_candidate(self, cols: dict[str, int], header: int, last_header: int) -> None:
         """Two columns of the same meaning (two 指标值 columns, a split header): an all-blank one
@@ -690,8 +793,8 @@ class SheetForm:
         text = self.g.texts.get(key)
         if text is None:
             return False
-        return text in layout("table_ends") or self.g.labels.get(key) == "总分" \
-            or text.startswith(layout("table_ends_prefix"))
+        return text in self.voc.layout_of("table_ends") or self.g.labels.get(key) == "总分" \
+            or text.startswith(self.voc.layout_of("table_ends_prefix"))
 
     def skip_row(self, r: int, col: int, name: str) -> None:
         ref = a1(r, col)
@@ -717,6 +820,14 @@ class SheetForm:
             elif heads:
                 self.at("/total_score", g.blank_target(heads[0]))
         self.set_text(data, "grade", "评价等级", "/grade")
+
+
+def _is_amount(text: str) -> bool:
+    try:
+        parse_number(text)
+    except NotANumber:
+        return False
+    return True
 
 
 def _squash(text: str | None) -> str | None:

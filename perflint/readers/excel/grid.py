@@ -225,6 +225,10 @@ class Grid:
         hits = self.by_label.get(canon)
         if not hits:
             return None, None
+        if len(hits) > 1:
+            # the label spelled as such wins over an alias that means it on other forms (项目属性
+            # beside a 项目类型 that lists 运转类/特定目标类)
+            hits = sorted(hits, key=lambda k: self.texts.get(k) != canon)
         for key in hits:
             v = self.value_cell(key)
             if v is not None:
