@@ -220,7 +220,7 @@ def test_rules_listing_and_explanation(tmp_path):
     assert "For each: /indicators" in shown.output
     assert '"level1": {"const": "满意度指标"}' in shown.output
     assert '"value": {"type": "number", "minimum": 95}' in shown.output
-    assert "Policy source: 示例" in shown.output
+    assert "Policy basis: 示例" in shown.output
     by_slug = runner.invoke(app, ["rule", "satisfaction-below-95", "--profile", prof])
     assert by_slug.exit_code == 0 and "定义于" in by_slug.output
     unknown = runner.invoke(app, ["rule", "I951"])
