@@ -409,11 +409,11 @@ def test_bad_option_values_are_refused_naming_the_option(repo, capsys, option):
 
 
 def test_timeout_zero_means_no_limit_in_the_config_as_on_the_command_line(repo, capsys, monkeypatch):
-    import perflint.batch as batch
+    import perflint.batch.passes as passes
 
     limits = []
-    real = batch.check_one
-    monkeypatch.setattr(batch, "check_one", lambda e, p, o, t, c: (limits.append(t), real(e, p, o, t, c))[1])
+    real = passes.check_one
+    monkeypatch.setattr(passes, "check_one", lambda e, p, o, t, c: (limits.append(t), real(e, p, o, t, c))[1])
     assert run(["in/faulty.json", "--timeout", "0", "--format", "json"], capsys)[0] == 1
     (repo / "perflint.toml").write_text("timeout = 0\n", encoding="utf-8")
     assert run(["in/faulty.json", "--format", "json"], capsys)[0] == 1
@@ -421,16 +421,16 @@ def test_timeout_zero_means_no_limit_in_the_config_as_on_the_command_line(repo, 
 
 
 def test_jobs_are_capped_at_the_number_of_files(repo, capsys, monkeypatch):
-    import perflint.batch as batch
+    import perflint.batch.pool as pool_module
 
     sizes = []
-    real = batch._Pool.__init__
+    real = pool_module.Pool.__init__
 
     def pool(self, plan, size):
         sizes.append(size)
         real(self, plan, size)
 
-    monkeypatch.setattr(batch._Pool, "__init__", pool)
+    monkeypatch.setattr(pool_module.Pool, "__init__", pool)
     assert run(["in", "-j", "64", "--format", "json", "--no-cache"], capsys)[0] == 1
     assert sizes == [2]
 

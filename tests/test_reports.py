@@ -232,13 +232,22 @@ def test_report_full_detail_keeps_every_finding_and_path(tmp_path):
     error = Finding("A201", "annual-funds-unbalanced", "error", "年度资金总额不平衡", Location("/funds/annual/total"),
                     related=(Related("/bureau/archive/2024/营养改善计划.json", "/funds"),))
     doc = DocumentResult("project_target", None, 2025, "1", "营养改善计划", "示例区教育局", (h500, error), "return", "中")
-    rows = {}
+    rows, summary = {}, {}
     for detail in ("department", "full"):
         path = tmp_path / f"{detail}.xlsx"
         fmt = make_formatter("xlsx", None, str(path), ReportMeta("0.1.0", "national", detail=detail))
         fmt.file(FileResult("/bureau/returns/教育局/营养改善计划.json", (doc,), (note,), "return"))
         fmt.close(Summary())
-        rows[detail] = list(load_workbook(path)["问题清单"].iter_rows(values_only=True))[1:]
+        wb = load_workbook(path)
+        rows[detail] = list(wb["问题清单"].iter_rows(values_only=True))[1:]
+        summary[detail] = list(wb["汇总"].iter_rows(values_only=True))
+        assert wb["汇总"]["A1"].font.b and wb["汇总"]["A1"].font.color is None  # a title, not a 退回 in red
+    # the summary counts what the sheets list: a department is not told of notes it cannot see
+    for detail, codes in (("department", {"A201"}), ("full", {"A201", "F008", "H500"})):
+        assert next(r[1] for r in summary[detail] if r[0] == "问题合计") == len(codes)
+        top = summary[detail].index(next(r for r in summary[detail] if r[0] == "最常见问题"))
+        assert {r[0] for r in summary[detail][top + 2:] if r[0]} == codes
+        assert next(r for r in summary[detail] if r[0] == "示例区教育局")[4] == len(codes)
     assert [r[5] for r in rows["department"]] == ["A201"]
     assert rows["department"][0][0] == "营养改善计划.json" and "/bureau" not in rows["department"][0][8]
     assert "营养改善计划.json" in rows["department"][0][8]

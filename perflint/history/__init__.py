@@ -135,7 +135,7 @@ def _fingerprint(options: Any) -> str:
     return hashlib.sha1(repr((__version__, options.limits, aliases)).encode()).hexdigest()
 
 
-def _read_records(path: str, options: Any) -> tuple[list[Record], str | None]:
+def read_records(path: str, options: Any) -> tuple[list[Record], str | None]:
     from ..readers import read_path
 
     real = os.path.realpath(path)
@@ -151,7 +151,7 @@ _POOL_OPTIONS: Any = None
 
 
 def _read_records_in_worker(path: str) -> tuple[list[Record], str | None]:
-    return _read_records(path, _POOL_OPTIONS)
+    return read_records(path, _POOL_OPTIONS)
 
 
 def _real_paths(paths: list[str]) -> Iterator[tuple[str, str]]:
@@ -224,7 +224,7 @@ def _read_all(paths: list[str], options: Any, jobs: int) -> list[tuple[list[Reco
                 pass  # no processes to be had: read them here
             finally:
                 _POOL_OPTIONS = None
-    return [_read_records(path, options) for path in paths]
+    return [read_records(path, options) for path in paths]
 
 
 class RunFiles:

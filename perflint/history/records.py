@@ -13,13 +13,11 @@ from dataclasses import dataclass, field
 from collections.abc import Mapping
 from typing import Any, Iterable
 
-from ..model import (DEPT_KINDS, MAPPINGS, PROJECT_KINDS, SELFEVAL_KINDS, TARGET_KINDS, Document, locate,
-                     pickled_by_fields)
+from ..model import DEPT_KINDS, MAPPINGS, PROJECT_KINDS, SELFEVAL_KINDS, TARGET_KINDS, Document, locate
 
 RECORD_VERSION = 2  # part of every cache shard name: a new layout never reads an old shard
 
 
-@pickled_by_fields
 @dataclass(slots=True)
 class IndicatorRecord:
     level1: str
@@ -31,7 +29,6 @@ class IndicatorRecord:
     pointer: str
 
 
-@pickled_by_fields
 @dataclass(slots=True)
 class Record:
     kind: str

@@ -17,8 +17,8 @@ import pickle
 from pathlib import Path
 from typing import Any
 
-from . import __version__, diskcache
-from .model import FileResult
+from .. import __version__, diskcache
+from ..model import FileResult
 
 _FORMAT = 1  # bump when the stored layout changes
 _MAX_HASHED_BYTES = 64 * 1024 * 1024
@@ -42,9 +42,9 @@ def _canonical(value: Any) -> Any:
 
 def _code_fingerprint() -> str:
     """Size and mtime of perflint's own code and data: an edited rule must not reuse old results."""
-    from .data import data_dir
+    from ..data import data_dir
 
-    package = Path(__file__).resolve().parent
+    package = Path(__file__).resolve().parent.parent  # the whole of perflint, not only this package
     entries = []
     for folder, pattern in ((package, "*.py"), (data_dir("rules"), "*.toml"), (data_dir("schemas"), "*.json")):
         for p in sorted(Path(folder).rglob(pattern)):
