@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import io
 import os
-import re
 from pathlib import Path
 from typing import Any, Iterable
 
+from .formatters.safe import cell_text, text_cell
 from .model import FileResult, Finding
 
 ANNOTATED_SUFFIX = ".审核.xlsx"
@@ -32,26 +32,19 @@ _WORDS = {
            "none": "No findings.", "document": "form", "author": "perflint review", "link_tip": "go to the cell"},
 }
 _COMMENT_WIDTH_PT, _COMMENT_CHARS_PER_LINE = 360, 28
-_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 class AnnotateError(Exception):
     """The workbook could not be marked up (not a workbook, damaged): the reason, for people."""
 
 
-def cell_text(value: Any) -> Any:
-    """Text written into a cell or a comment: no control characters (a cell is kept as text, never
-    a formula, by `_append`)."""
-    if not isinstance(value, str):
-        return value
-    return _ILLEGAL.sub("", value)
-
-
 def _append(ws, values: list[Any]) -> None:
+    """A row of perflint's sheet: text (a file name, a message quoting the submission) is always a
+    string cell, never a formula, and carries no control character."""
     ws.append([cell_text(v) for v in values])
     for cell in ws[ws.max_row]:
-        if isinstance(cell.value, str) and cell.data_type == "f":
-            cell.data_type = "s"  # text from a submission is never a formula in perflint's sheet
+        if isinstance(cell.value, str):
+            text_cell(cell, cell.value)
 
 
 def annotated_name(path: str) -> str:
@@ -87,8 +80,9 @@ def annotate_workbook(source: str | os.PathLike | bytes, result: FileResult, lan
         raise AnnotateError("not an Excel workbook (.xlsx, .xlsm or .xls)" if lang == "en"
                             else "不是 Excel 工作簿（.xlsx、.xlsm 或 .xls）")
     findings = [(doc, f) for doc, f in _findings(result) if detail == "full" or _department_facing(f)]
-    marked = _mark_cells(wb, findings, catalogue, lang)
-    _review_sheet(wb, result, findings, marked, catalogue, lang, shown)
+    # the documents a finding was compared with, by their file names (not the bureau's folders)
+    marked = _mark_cells(wb, findings, catalogue, lang, names_only=detail != "full")
+    _review_sheet(wb, result, findings, marked, catalogue, lang, shown, names_only=detail != "full")
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
@@ -145,9 +139,7 @@ def _rebuild_xls(data: bytes):
             for c, value in enumerate(row, 1):
                 if value == "" or value is None:
                     continue
-                cell = ws.cell(r, c, cell_text(value) if isinstance(value, str) else value)
-                if isinstance(value, str):
-                    cell.data_type = "s"
+                cell = text_cell(ws.cell(r, c), value)  # the submission's "=…" text stays text
                 if (r - 1, c - 1) in pct:
                     cell.number_format = "0.00%"
                 widths[c] = max(widths.get(c, 0), min(_display_width(str(value)), 40))
@@ -188,12 +180,13 @@ def _target_cell(ws, ref: str):
     return ws.cell(row, c)
 
 
-def _mark_cells(wb, findings: list[tuple[Any, Finding]], catalogue: Any, lang: str) -> dict[int, tuple[str, str]]:
+def _mark_cells(wb, findings: list[tuple[Any, Finding]], catalogue: Any, lang: str,
+                names_only: bool = True) -> dict[int, tuple[str, str]]:
     """Fill and comment every finding's cell; returns, per finding (by id), the (sheet, cell) marked."""
     from openpyxl.comments import Comment
     from openpyxl.styles import PatternFill
 
-    from .formatters.labels import advice
+    from .formatters.labels import advice, finding_message
 
     by_cell: dict[tuple[str, str], list[Finding]] = {}
     marked: dict[int, tuple[str, str]] = {}
@@ -219,7 +212,7 @@ def _mark_cells(wb, findings: list[tuple[Any, Finding]], catalogue: Any, lang: s
         parts = []
         for f in found:
             tip = advice(catalogue.rules.get(f.code), lang, f)
-            head = f"[{f.code}{' ' + w['waived'] if f.waived else ''}] {f.message}"
+            head = f"[{f.code}{' ' + w['waived'] if f.waived else ''}] {finding_message(f, lang, names_only=names_only)}"
             parts.append(head + (f"\n{'整改建议' if lang == 'zh' else 'What to do'}：{tip}" if lang == "zh" and tip
                                  else f"\nWhat to do: {tip}" if tip else ""))
         text = "\n\n".join(parts)
@@ -233,11 +226,11 @@ def _mark_cells(wb, findings: list[tuple[Any, Finding]], catalogue: Any, lang: s
 
 
 def _review_sheet(wb, result: FileResult, findings: list[tuple[Any, Finding]], marked: dict[int, tuple[str, str]],
-                  catalogue: Any, lang: str, shown: str) -> None:
+                  catalogue: Any, lang: str, shown: str, names_only: bool = True) -> None:
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.worksheet.hyperlink import Hyperlink
 
-    from .formatters.labels import SEVERITY, VERDICT, advice, grade_label, kind_label
+    from .formatters.labels import SEVERITY, VERDICT, advice, finding_message, grade_label, kind_label
     from .schema import field_label
 
     w = _WORDS[lang]
@@ -277,7 +270,8 @@ def _review_sheet(wb, result: FileResult, findings: list[tuple[Any, Finding]], m
             expected = field_label(kind, loc.pointer, lang) if loc.pointer else w["whole_file"]
             place = f"{loc.sheet + ' · ' if loc.sheet else ''}{w['no_cell']}{expected}"
         severity = SEVERITY[lang][f.severity] + (f"（{w['waived']}）" if f.waived else "")
-        _append(ws, [n, severity, f.code, place, f.message, advice(catalogue.rules.get(f.code), lang, f)])
+        _append(ws, [n, severity, f.code, place, finding_message(f, lang, names_only=names_only),
+                     advice(catalogue.rules.get(f.code), lang, f)])
         row = ws.max_row
         for c in ws[row]:
             c.alignment = wrap

@@ -1,14 +1,13 @@
 """The rule catalogue (rules/<family>.toml) and rule parameters (rules/parameters.toml), validated at load."""
 from __future__ import annotations
 
-import hashlib
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Mapping
 
-from .data import DataError, data_dir, load_toml, write_atomically
+from .data import DataError, data_dir, load_toml
 from .model import KINDS, SEVERITIES
 
 FAMILIES = ("F", "B", "A", "I", "S", "H", "W")
@@ -202,13 +201,10 @@ def load_catalogue(directory: Path | None = None) -> Catalogue:
 @lru_cache(maxsize=1)
 def default_catalogue() -> Catalogue:
     """The shipped catalogue, kept pickled in the cache: parsing the TOML every run is a large share of a one-file check."""
-    import pickle
-
-    from . import __version__
-    from .schema import private_cache_dir
+    from . import __version__, diskcache
 
     directory = data_dir("rules")
-    private = private_cache_dir()
+    private = diskcache.private_cache_dir()
     if private is None:
         return load_catalogue(directory)
     try:
@@ -217,18 +213,9 @@ def default_catalogue() -> Catalogue:
                        for p in (*directory.glob("*.toml"), Path(__file__)))
     except OSError:
         return load_catalogue(directory)
-    key = hashlib.sha1(repr((__version__, str(directory), stamp)).encode()).hexdigest()[:16]
-    path = private / f"catalogue-{key}.pickle"
-    try:
-        with open(path, "rb") as fh:
-            cached = pickle.load(fh)
-        if isinstance(cached, Catalogue):
-            return cached
-    except Exception:  # absent or damaged: parse the TOML and write it again
-        pass
-    catalogue = load_catalogue(directory)
-    try:
-        write_atomically(path, pickle.dumps(catalogue, protocol=pickle.HIGHEST_PROTOCOL), make_parents=True)
-    except OSError:
-        pass
+    path = private / f"catalogue-{diskcache.entry_key(__version__, str(directory), stamp)}.pickle"
+    catalogue = diskcache.load(path, Catalogue)
+    if catalogue is None:  # absent or damaged: parse the TOML and write it again
+        catalogue = load_catalogue(directory)
+        diskcache.store(path, catalogue)
     return catalogue

@@ -210,7 +210,7 @@ def _open_cache(settings: RunSettings, profile: Profile, history: Any):
         use = any(os.path.isdir(p) for p in settings.paths)
     if not use:
         return None
-    from .cache import ResultCache
+    from .batch.cache import ResultCache
 
     return ResultCache.open(settings, profile, history)
 

@@ -125,6 +125,7 @@ def ledger_schema(tolerance: float = 0.01):
     import pandera.pandas as pa
 
     from .model import KINDS
+    from .vocabulary import GRADES
 
     number = {c: pa.Column(float, nullable=True, coerce=True) for c in AMOUNTS}
     return pa.DataFrameSchema(
@@ -135,7 +136,7 @@ def ledger_schema(tolerance: float = 0.01):
             "year": pa.Column("Int64", nullable=True, coerce=True),
             "code": pa.Column(str, nullable=True, coerce=True),
             **number,
-            "review_grade": pa.Column(str, pa.Check.isin(["优", "良", "中", "差"])),
+            "review_grade": pa.Column(str, pa.Check.isin(list(GRADES))),
             "verdict": pa.Column(str, pa.Check.isin(["pass", "return"])),
             "errors": pa.Column(int, pa.Check.ge(0), coerce=True),
             "warnings": pa.Column(int, pa.Check.ge(0), coerce=True),

@@ -1,8 +1,7 @@
 """The canonical document, findings and locations: the values every stage passes on."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
-from operator import attrgetter
+from dataclasses import dataclass, field
 from types import MappingProxyType
 from collections.abc import Mapping
 from typing import Any, Iterator
@@ -24,19 +23,6 @@ KIND_NAMES_ZH = {
 MAPPINGS = (MappingProxyType, dict)
 
 SEVERITIES = ("error", "warning", "info")
-
-
-def pickled_by_fields(cls: type) -> type:
-    """Pickle a slotted dataclass as the arguments of its constructor. Drafts and results cross
-    between processes and through the caches by the thousand; the generic state of a slotted
-    dataclass looks its fields up on every object and costs several times as much."""
-    names = tuple(f.name for f in fields(cls))
-    values = attrgetter(*names)
-    if len(names) == 1:
-        cls.__reduce__ = lambda self: (cls, (values(self),))
-    else:
-        cls.__reduce__ = lambda self: (cls, values(self))
-    return cls
 
 
 def freeze(value: Any) -> Any:
@@ -88,7 +74,6 @@ def pointer_within(ptr: str, prefix: str) -> bool:
     return prefix in ("", "/") or ptr == prefix or ptr.startswith(prefix.rstrip("/") + "/")
 
 
-@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Cell:
     sheet: str
@@ -98,7 +83,6 @@ class Cell:
         return f"{self.sheet}!{self.cell}"
 
 
-@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Location:
     pointer: str = ""
@@ -121,7 +105,6 @@ class Location:
         return out
 
 
-@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Related:
     """Another document a finding was compared with (cross-document rules)."""
@@ -147,7 +130,6 @@ class Related:
         return out
 
 
-@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Hit:
     """What a rule yields: where, and the values its message template needs."""
@@ -162,7 +144,6 @@ class Hit:
         return cls(ptr, MappingProxyType(args), related, variant)
 
 
-@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Finding:
     code: str
@@ -290,7 +271,6 @@ class Document:
                     yield i, ind
 
 
-@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class DocumentResult:
     """A document after the engine: its findings, verdict and review grade."""
@@ -322,7 +302,6 @@ class DocumentResult:
         }
 
 
-@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class FileResult:
     path: str
@@ -345,7 +324,6 @@ class FileResult:
         }
 
 
-@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class DocumentDraft:
     """A document after every rule that needs no other document.
@@ -374,7 +352,6 @@ class DocumentDraft:
         return locate(self.locations, self.sheet, ptr)
 
 
-@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class FileDraft:
     """A file after reading and every single-document rule: its documents' drafts and file-level findings."""

@@ -32,6 +32,8 @@ def rule_page(meta: RuleMeta, cat: Catalogue) -> str:
         if meta.rationale.get(lang):
             out += [meta.rationale[lang], ""]
     out += ["## 消息 Message", "", "- zh: " + _code(meta.message["zh"]), "- en: " + _code(meta.message["en"]), ""]
+    if meta.advice:
+        out += ["## 整改建议 What to do", "", "- zh: " + _code(meta.advice["zh"]), "- en: " + _code(meta.advice["en"]), ""]
     if meta.variants:
         out += ["### 其他情形 Variants", ""]
         for name, table in meta.variants.items():

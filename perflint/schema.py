@@ -8,67 +8,19 @@ from __future__ import annotations
 
 import hashlib
 import json
-import marshal
-import os
 import sys
 from functools import lru_cache
 from pathlib import Path
-from types import MappingProxyType
+from types import CodeType, MappingProxyType
 from typing import Any, Iterator
 
-from .data import data_dir, write_atomically
+from . import diskcache
+from .data import data_dir
 from .model import KINDS, pointer, thaw
 
 _TYPE_NAMES = {"number": ("数字", "a number"), "integer": ("整数", "an integer"), "string": ("文本", "text"),
                "object": ("对象", "an object"), "array": ("列表", "a list"), "null": ("空", "null"),
                "boolean": ("是/否", "a boolean")}
-
-
-def cache_dir() -> Path:
-    root = os.environ.get("PERFLINT_CACHE_DIR") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "perflint")
-    return Path(root)
-
-
-_TRUSTED: dict[str, bool] = {}
-
-
-def private_cache_dir() -> Path | None:
-    """The cache folder, or None when it is not private to this user.
-
-    Cached pickles and compiled validator code are executed when loaded, so they are read only from
-    a folder owned by the user and writable by nobody else. Otherwise perflint warns once and runs
-    without its caches (slower, never wrong). A folder not made yet is made by this user on first
-    write: it is made here, readable and writable by this user only, whatever the umask.
-    """
-    root = cache_dir()
-    key = str(root)
-    trusted = _TRUSTED.get(key)
-    if trusted is None:
-        trusted = True
-        try:
-            info = os.stat(root)
-        except FileNotFoundError:
-            info = None
-            try:
-                os.makedirs(root, mode=0o700, exist_ok=True)
-            except OSError:
-                pass  # nothing there to load; writes will fail and count as "not cached"
-        except OSError:
-            trusted = False
-            why = "cannot be examined"
-        if info is not None and hasattr(os, "getuid"):
-            if info.st_uid != os.getuid():
-                trusted, why = False, f"is owned by another user (uid {info.st_uid})"
-            elif info.st_mode & 0o022:
-                trusted, why = False, "can be written by other users"
-            elif not os.path.isdir(root):
-                trusted, why = False, "is not a folder"
-        if not trusted:
-            sys.stderr.write(f"perflint: the cache folder {root} {why}: running without the cache "
-                             f"(make it private, e.g. chmod go-w, or set PERFLINT_CACHE_DIR)\n")
-        _TRUSTED[key] = trusted
-    return root if trusted else None
 
 
 @lru_cache(maxsize=None)
@@ -86,16 +38,12 @@ def _fast_validator(kind: str):
     source = json.dumps(schema, sort_keys=True, ensure_ascii=False)
     digest = hashlib.sha256((fastjsonschema.VERSION + source).encode()).hexdigest()[:16]
     name = f"perflint_schema_{kind}_{digest}"
-    private = private_cache_dir()
+    private = diskcache.private_cache_dir()
     if private is None:
         return fastjsonschema.compile(schema)  # no private cache: compile in memory
-    folder = private / "schemas"
-    path = folder / f"{name}.py"
-    if not path.exists():
-        try:
-            write_atomically(path, fastjsonschema.compile_to_code(schema).encode("utf-8"), make_parents=True)
-        except OSError:
-            return fastjsonschema.compile(schema)  # no writable cache: compile in memory
+    path = private / "schemas" / f"{name}.py"
+    if not path.exists() and not diskcache.store(path, fastjsonschema.compile_to_code(schema).encode("utf-8"), "bytes"):
+        return fastjsonschema.compile(schema)  # no writable cache: compile in memory
     namespace: dict[str, Any] = {"__name__": name}
     try:
         exec(_code_of(path), namespace)
@@ -108,15 +56,11 @@ def _fast_validator(kind: str):
 def _code_of(path: Path):
     """The validator's code object, kept marshalled beside its source (compiling it again every run costs more than a whole check of a JSON file)."""
     compiled = path.with_suffix(f".{sys.implementation.cache_tag}.marshal")
-    try:
-        return marshal.loads(compiled.read_bytes())
-    except (OSError, ValueError, EOFError, TypeError):
+    code = diskcache.load(compiled, CodeType, "marshal")
+    if code is None:
         code = compile(path.read_text(encoding="utf-8"), str(path), "exec")
-        try:
-            write_atomically(compiled, marshal.dumps(code))
-        except OSError:
-            pass
-        return code
+        diskcache.store(compiled, code, "marshal")
+    return code
 
 
 @lru_cache(maxsize=None)

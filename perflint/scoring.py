@@ -11,6 +11,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from .values import POSITIVE, REVERSE, extract_date, halfwidth
+from .vocabulary import grade_named, grade_of_score
 
 POSITIVE_DIR = "positive"  # 正向 ≥ >
 REVERSE_DIR = "reverse"  # 反向 ≤ <
@@ -32,8 +33,6 @@ QUALITATIVE_BANDS: dict[str, tuple[float, float, bool]] = {
     PARTIAL: (0.6, 0.8, False),
     POOR: (0.0, 0.6, False),
 }
-
-GRADES = (("优", 90.0), ("良", 80.0), ("中", 60.0), ("差", float("-inf")))
 
 
 def round2(x: float) -> float:
@@ -163,24 +162,12 @@ def budget_score(executed: Any, adjusted: Any, weight: Any) -> float | None:
 
 def grade(total: Any) -> str | None:
     """优 ≥ 90, 良 ≥ 80, 中 ≥ 60, 差 < 60."""
-    t = _number(total)
-    if t is None:
-        return None
-    for name, floor in GRADES:
-        if t >= floor - 1e-9:
-            return name
-    return "差"
+    return grade_of_score(_number(total))
 
 
 def normalise_grade(text: Any) -> str | None:
     """The grade a form states (`优`, `优秀`, `良好`, `中等`, `较差`), or None if it states none."""
-    if not isinstance(text, str):
-        return None
-    t = "".join(text.split())
-    for name in ("优", "良", "中", "差"):
-        if name in t:
-            return name
-    return None
+    return grade_named(text)
 
 
 def misses_target(direction_: str | None, target: Any, actual: Any) -> bool:

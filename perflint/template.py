@@ -16,16 +16,14 @@ from collections.abc import Mapping
 from typing import Any, Iterable, Sequence
 
 from .model import KIND_NAMES_ZH, KINDS, SELFEVAL_KINDS
-from .vocabulary import OPERATORS, vocabulary
+from .vocabulary import ATTRIBUTES, GRADES, OPERATORS, grade_band_text, vocabulary
 
 LAYOUTS = ("reference", "national", "provincial")
 
 # the dropdowns offer the level names of rules/aliases.toml, the vocabulary the reader reads with
 LEVEL1 = vocabulary().level1
 LEVEL2 = vocabulary().level2
-ATTRIBUTES = ("新增", "延续")
 EX_ANTE = ("已开展", "未开展")
-GRADES = ("优", "良", "中", "差")
 
 # The tree a blank template offers: targets follow the 2021 guideline (成本指标 as a 一级),
 # self-evaluations the scheme their national form still carries (成本/可持续影响 as 二级).
@@ -624,13 +622,13 @@ _KIND_NOTES = {
         ("实际完成值", "填写实际达到的数值或定性结论（达成年度指标 / 部分达成年度指标并具有一定效果 / 未达成年度指标且效果较差）。"),
         ("得分", "正向指标完成即得满分，未完成按 实际完成值 / 年度指标值 × 分值 计分；反向指标按偏离程度扣分。"),
         ("偏差原因分析及改进措施", "得分低于分值或未完成年度指标的，必须说明原因和改进措施。"),
-        ("总分与评价等级", "总分 = 预算执行得分 + 各指标得分；90 分（含）以上为优，80–90 为良，60–80 为中，60 分以下为差。"),
+        ("总分与评价等级", f"总分 = 预算执行得分 + 各指标得分；{grade_band_text()}。"),
     ],
     "dept_selfeval": [
         ("部门（单位）名称", "写作“[部门编码]部门名称”。"),
         ("年度预算资金", "执行率 = 全年执行数 / 全年预算数，预算执行得分 = 执行率 × 分值（最高为分值）。"),
         ("偏差原因分析及改进措施", "得分低于分值或未完成年度指标的，必须说明原因和改进措施。"),
-        ("总分与评价等级", "总分 = 预算执行得分 + 各指标得分；90 分（含）以上为优，80–90 为良，60–80 为中，60 分以下为差。"),
+        ("总分与评价等级", f"总分 = 预算执行得分 + 各指标得分；{grade_band_text()}。"),
     ],
 }
 

@@ -9,7 +9,7 @@ import re
 from functools import lru_cache
 from typing import Any
 
-from .vocabulary import OPERATORS, POSITIVE, REVERSE, operator_of, prefix_operators, suffix_operators  # noqa: F401
+from .vocabulary import OPERATORS, POSITIVE, REVERSE, Vocabulary, vocabulary  # noqa: F401
 
 _FULLWIDTH = str.maketrans({chr(c): chr(c - 0xFEE0) for c in range(0xFF01, 0xFF5F)} | {"\u3000": " "})
 # the small-form and full-width signs NFKC would fold, for values whose units NFKC must not touch (㎡)
@@ -85,40 +85,40 @@ def parse_amount(value: Any) -> float | int | None:
     return number * factor if factor == 1 else round(number * factor, 6)
 
 
-def normalise_operator(value: Any) -> str | None:
-    """The canonical operator for a spelling (rules/aliases.toml [operators]), None for blank or 定量,
-    the stripped text if unknown."""
+def normalise_operator(value: Any, voc: Vocabulary | None = None) -> str | None:
+    """The canonical operator for a spelling (rules/aliases.toml [operators], or as a profile extends
+    them), None for blank or 定量, the stripped text if unknown."""
     if is_blank(value):
         return None
-    known, canon = operator_of(str(value))
+    known, canon = (voc or vocabulary()).operator_of(str(value))
     if known:
         return canon
     return halfwidth(str(value)).strip().replace(" ", "")
 
 
-def split_inline(value: Any) -> tuple[str | None, Any, str | None]:
+def split_inline(value: Any, voc: Vocabulary | None = None) -> tuple[str | None, Any, str | None]:
     """Split `≥95%`, `≤ 120万元`, `＝100 台`, `不低于90%` into (operator, value, unit).
 
     Returns the value unchanged (operator and unit None) when it is not of that shape; qualitative
-    text and dates stay text.
+    text and dates stay text. `voc`: the vocabulary as a profile extends it (default: the shipped).
     """
     if not isinstance(value, str):
         return None, value, None
-    return _split_text(value)
+    return _split_text(value, voc or vocabulary())
 
 
 @lru_cache(maxsize=8192)  # indicator values repeat across a bureau's returns (≥95%, 100%, 是)
-def _split_text(value: str) -> tuple[str | None, Any, str | None]:
+def _split_text(value: str, voc: Vocabulary) -> tuple[str | None, Any, str | None]:
     text = halfwidth(value).translate(_SIGNS).strip()
     if not text:
         return None, None, None
     op = None
-    for spelling, canon in prefix_operators():
+    for spelling, canon in voc.prefix_operators():
         if text.startswith(spelling):
             op, text = canon, text[len(spelling):].strip()
             break
     if op is None:
-        for spelling, canon in suffix_operators():
+        for spelling, canon in voc.suffix_operators:
             if text.endswith(spelling) and _LEADING_NUMBER_RE.match(text[: -len(spelling)].strip()):
                 op, text = canon, text[: -len(spelling)].strip()
                 break

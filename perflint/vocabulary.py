@@ -18,6 +18,26 @@ OPERATORS = ("≥", ">", "=", "≤", "<", "定性")
 POSITIVE = ("≥", ">")
 REVERSE = ("≤", "<")
 
+# The grade bands of 财预〔2020〕10号, best first: each grade's lowest total score.
+GRADE_BANDS = (("优", 90.0), ("良", 80.0), ("中", 60.0), ("差", float("-inf")))
+GRADES = tuple(name for name, _ in GRADE_BANDS)
+
+# 项目属性: the two values a form offers, and every spelling in use with its meaning.
+# 经常性项目 recur every year and so continue; 一次性项目 are new by nature.
+ATTRIBUTES = ("新增", "延续")
+ATTRIBUTE_KINDS = {
+    "新增": "new", "新增项目": "new", "一次性项目": "new",
+    "延续": "continuing", "延续项目": "continuing", "延续性项目": "continuing", "经常性项目": "continuing",
+}
+
+# What officers write into a cell they have nothing to put in (after half-width folding, no spaces):
+# such a cell is as empty as a blank one.
+EMPTY_MARKS = frozenset({"", "-", "--", "—", "——", "/", "\\", "无", "…", "……", "...", "......"})
+# An indicator value left for later (after half-width folding, no spaces, lower case: X = x).
+VALUE_PLACEHOLDERS = frozenset({"*", "**", "***", "**%", "*%", "x", "xx", "xxx", "x%", "xx%", "待定", "另行确定",
+                                "—", "——", "-", "--"})
+# A template's spare 三级 name (指标2, ……) is data: rules/aliases.toml [placeholders], is_placeholder_name.
+
 _TABLES = ("labels", "headings", "levels", "operators", "placeholders", "layout")
 
 
@@ -43,10 +63,81 @@ class Vocabulary:
 
     def __init__(self, **tables: Any) -> None:
         self.__dict__.update(tables)
+        self._prefix_operators: tuple[tuple[str, str], ...] | None = None
 
     @property
     def level_names(self) -> frozenset[str]:
         return frozenset(self.level1 + self.level2)
+
+    def layout_of(self, key: str) -> tuple[str, ...]:
+        return self.layout.get(key, ())
+
+    def operator_of(self, text: str) -> tuple[bool, str | None]:
+        """(known, canonical) for a whole 指标性质 cell; unknown text gives (False, None)."""
+        t = fold_text(text)
+        if t in self.operators:
+            return True, self.operators[t]
+        return False, None
+
+    def prefix_operators(self) -> tuple[tuple[str, str], ...]:
+        """Spellings that may open a value (≥95%, 不低于90%), longest first so 大于等于 wins over 大于."""
+        if self._prefix_operators is None:
+            suffix = dict(self.suffix_operators)
+            items = [(k, v) for k, v in self.operators.items()
+                     if v is not None and k not in self.cell_only_operators and k not in suffix]
+            self._prefix_operators = tuple(sorted(items, key=lambda kv: -len(kv[0])))
+        return self._prefix_operators
+
+    def level_parent(self, name: str) -> str | None:
+        """The 一级 of a 二级 name written in the 一级 column, if the vocabulary knows it."""
+        return self.parent.get(fold_text(name))
+
+    def level_name(self, text: str) -> str:
+        """A 一级/二级 cell as the tree names it: 一、产出指标, 产出指标(50分), 产出指标（50）,
+        服务对象满意度指标等 and 产出值 all give the plain name. Text that is no decorated level name
+        is returned without its spaces only."""
+        cache = self.__dict__.setdefault("_level_names", {})
+        out = cache.get(text)
+        if out is None:
+            if len(cache) > 4096:
+                cache.clear()
+            out = cache[text] = self._level_name(text)
+        return out
+
+    def _level_name(self, text: str) -> str:
+        t = fold_text(text)
+        if not t:
+            return t
+        known = self.level_names
+        m = self.ordinal_prefix.match(t)
+        if m and len(t) > m.end():
+            t = t[m.end():]
+        for _ in range(2):  # 产出指标(50分)等, 产出指标等(50分)
+            m = self.weight_suffix.search(t)
+            if m and m.start() > 0:
+                t = t[:m.start()]
+            for word in self.trailing:
+                if t.endswith(word) and len(t) > len(word):
+                    stem = t[: -len(word)]
+                    if stem.endswith("指标") or stem in known:
+                        t = stem
+                    elif stem + "指标" in known:  # 产出类, 效益等: the level's own name
+                        t = stem + "指标"
+        suffix = self.value_suffix
+        if suffix and t.endswith(suffix) and len(t) > len(suffix):
+            stem = t[: -len(suffix)]
+            if stem + "指标" in known:
+                t = stem + "指标"
+        return t
+
+    def is_placeholder_name(self, text: Any) -> bool:
+        """A template's spare 三级 text: 指标2, 指标2：, ……, …, /, —, 无."""
+        if not isinstance(text, str):
+            return False
+        t = fold_text(text).rstrip(":")
+        if not t:
+            return True
+        return t in self.placeholder_names or any(p.search(t) for p in self.placeholder_patterns)
 
 
 def _path():
@@ -124,6 +215,109 @@ def vocabulary() -> Vocabulary:
     )
 
 
+# ---- a profile's additions ----------------------------------------------------------------------
+# The groups of a profile's [aliases] table: labels, level1 and level2 are alias = canonical tables
+# (labels for the reader, level1/level2 for the indicator rules); the others add to the shipped
+# vocabulary what a province writes (operators, placeholders, level decorations, headings, layout).
+PROFILE_ALIAS_GROUPS = ("labels", "level1", "level2", "operators", "placeholders", "levels", "headings", "layout")
+_VOCABULARY_GROUPS = ("operators", "placeholders", "levels", "headings", "layout")
+_GROUP_KEYS = {"placeholders": {"names", "patterns"}, "levels": {"trailing", "ordinal_prefix", "weight_suffix", "parent"},
+               "headings": {"names"}}
+
+
+def check_profile_aliases(aliases: Any, source: Any) -> dict[str, dict]:
+    """A profile's [aliases] table, checked: a DataError names the file and the key that is wrong."""
+    from .data import DataError
+
+    if not isinstance(aliases, dict) or any(not isinstance(v, dict) for v in aliases.values()):
+        raise DataError(source, "aliases", "must be tables ([aliases.labels], [aliases.operators], …)")
+    for group, table in aliases.items():
+        if group not in PROFILE_ALIAS_GROUPS:
+            raise DataError(source, f"aliases.{group}", f"unknown table (allowed: {', '.join(PROFILE_ALIAS_GROUPS)})")
+        if group in ("labels", "level1", "level2"):
+            for alias, canonical in table.items():
+                if not isinstance(canonical, str) or not canonical.strip():
+                    raise DataError(source, f"aliases.{group}.{alias}", f"must be a label (text), got {canonical!r}")
+    if any(g in aliases for g in _VOCABULARY_GROUPS):
+        _extend(vocabulary(), {g: aliases[g] for g in _VOCABULARY_GROUPS if g in aliases}, source)
+    return {k: dict(v) for k, v in aliases.items()}
+
+
+_EXTENDED: dict[str, Vocabulary] = {}
+
+
+def vocabulary_for(aliases: Mapping[str, Any] | None) -> Vocabulary:
+    """The shipped vocabulary with a profile's additions (checked when the profile was loaded)."""
+    extra = {g: aliases[g] for g in _VOCABULARY_GROUPS if aliases and aliases.get(g)}
+    if not extra:
+        return vocabulary()
+    key = repr(sorted((g, sorted(t.items())) for g, t in extra.items()))
+    voc = _EXTENDED.get(key)
+    if voc is None:
+        voc = _EXTENDED[key] = _extend(vocabulary(), extra, "profile")
+    return voc
+
+
+def _extend(base: Vocabulary, extra: Mapping[str, Mapping[str, Any]], source: Any) -> Vocabulary:
+    from .data import DataError
+
+    def strings(where: str, value: Any) -> tuple[str, ...]:
+        if not isinstance(value, list) or any(not isinstance(v, str) or not v.strip() for v in value):
+            raise DataError(source, f"aliases.{where}", "must be a list of non-empty strings")
+        return tuple(value)
+
+    def pattern(where: str, value: Any) -> str:
+        if not isinstance(value, str) or not value:
+            raise DataError(source, f"aliases.{where}", "must be a regular expression (a string)")
+        try:
+            re.compile(value)
+        except re.error as exc:
+            raise DataError(source, f"aliases.{where}", f"not a valid regular expression: {exc}") from None
+        return value
+
+    for group, allowed in _GROUP_KEYS.items():
+        for key in set(extra.get(group) or {}) - allowed:
+            raise DataError(source, f"aliases.{group}.{key}", f"unknown key (allowed: {', '.join(sorted(allowed))})")
+    tables = dict(base.__dict__)
+    tables.pop("_prefix_operators", None)
+    tables.pop("_level_names", None)
+    operators = dict(base.operators)
+    for spelling, canon in (extra.get("operators") or {}).items():
+        if canon not in OPERATORS + ("定量",):
+            raise DataError(source, f"aliases.operators.{spelling}",
+                            f"must be one of {' '.join(OPERATORS)} 定量, got {canon!r}")
+        if not fold_operator_text(spelling):
+            raise DataError(source, f"aliases.operators.{spelling}", "the spelling is blank")
+        operators[fold_operator_text(spelling)] = None if canon == "定量" else canon
+    tables["operators"] = operators
+    ph = extra.get("placeholders") or {}
+    tables["placeholder_names"] = base.placeholder_names | frozenset(
+        fold_text(s) for s in strings("placeholders.names", ph.get("names", [])))
+    tables["placeholder_patterns"] = base.placeholder_patterns + tuple(
+        re.compile(pattern(f"placeholders.patterns[{i}]", p))
+        for i, p in enumerate(strings("placeholders.patterns", ph.get("patterns", []))))
+    lv = extra.get("levels") or {}
+    tables["trailing"] = base.trailing + strings("levels.trailing", lv.get("trailing", []))
+    if "ordinal_prefix" in lv:  # anchored at the start, as the shipped one
+        tables["ordinal_prefix"] = re.compile(
+            f"(?:{base.ordinal_prefix.pattern})|^(?:{pattern('levels.ordinal_prefix', lv['ordinal_prefix'])})")
+    if "weight_suffix" in lv:  # anchored at the end
+        tables["weight_suffix"] = re.compile(
+            f"(?:{base.weight_suffix.pattern})|(?:{pattern('levels.weight_suffix', lv['weight_suffix'])})$")
+    parent = lv.get("parent", {})
+    if not isinstance(parent, dict) or any(not isinstance(v, str) or v not in base.level1 for v in parent.values()):
+        raise DataError(source, "aliases.levels.parent", f"must map a 二级 name to one of {' '.join(base.level1)}")
+    tables["parent"] = {**base.parent, **{fold_text(k): v for k, v in parent.items()}}
+    tables["headings"] = base.headings + strings("headings.names", (extra.get("headings") or {}).get("names", []))
+    layout = dict(base.layout)
+    for key, values in (extra.get("layout") or {}).items():
+        if key not in base.layout:
+            raise DataError(source, f"aliases.layout.{key}", f"unknown hint (known: {', '.join(sorted(base.layout))})")
+        layout[key] = base.layout[key] + strings(f"layout.{key}", values)
+    tables["layout"] = layout
+    return Vocabulary(**tables)
+
+
 def _parents(path, raw: Any) -> dict[str, str]:
     from .data import DataError
 
@@ -133,12 +327,11 @@ def _parents(path, raw: Any) -> dict[str, str]:
 
 
 def level_parent(name: str) -> str | None:
-    """The 一级 of a 二级 name written in the 一级 column, if the vocabulary knows it."""
-    return vocabulary().parent.get(fold_text(name))
+    return vocabulary().level_parent(name)
 
 
 def layout(key: str) -> tuple[str, ...]:
-    return vocabulary().layout.get(key, ())
+    return vocabulary().layout_of(key)
 
 
 # ---- text folding -----------------------------------------------------------------------------
@@ -152,70 +345,26 @@ def fold_operator_text(text: str) -> str:
     return fold_text(text)
 
 
-# ---- operators --------------------------------------------------------------------------------
+# ---- the shipped vocabulary's answers (a profile's own: vocabulary_for(aliases)) -------------
 def operator_of(text: str) -> tuple[bool, str | None]:
-    """(known, canonical) for a whole 指标性质 cell; unknown text gives (False, None)."""
-    t = fold_text(text)
-    ops = vocabulary().operators
-    if t in ops:
-        return True, ops[t]
-    return False, None
+    return vocabulary().operator_of(text)
 
 
-@lru_cache(maxsize=1)
 def prefix_operators() -> tuple[tuple[str, str], ...]:
-    """Spellings that may open a value (≥95%, 不低于90%), longest first so 大于等于 wins over 大于."""
-    voc = vocabulary()
-    items = [(k, v) for k, v in voc.operators.items()
-             if v is not None and k not in voc.cell_only_operators and k not in dict(voc.suffix_operators)]
-    return tuple(sorted(items, key=lambda kv: -len(kv[0])))
+    return vocabulary().prefix_operators()
 
 
 def suffix_operators() -> tuple[tuple[str, str], ...]:
     return vocabulary().suffix_operators
 
 
-# ---- levels -----------------------------------------------------------------------------------
 @lru_cache(maxsize=4096)
 def level_name(text: str) -> str:
-    """A 一级/二级 cell as the tree names it: 一、产出指标, 产出指标(50分), 产出指标（50）,
-    服务对象满意度指标等 and 产出值 all give the plain name. Text that is no decorated level name is
-    returned without its spaces only."""
-    voc = vocabulary()
-    t = fold_text(text)
-    if not t:
-        return t
-    known = voc.level_names
-    m = voc.ordinal_prefix.match(t)
-    if m and len(t) > m.end():
-        t = t[m.end():]
-    for _ in range(2):  # 产出指标(50分)等, 产出指标等(50分)
-        m = voc.weight_suffix.search(t)
-        if m and m.start() > 0:
-            t = t[:m.start()]
-        for word in voc.trailing:
-            if t.endswith(word) and len(t) > len(word):
-                stem = t[: -len(word)]
-                if stem.endswith("指标") or stem in known or stem + "指标" in known:
-                    t = stem
-    suffix = voc.value_suffix
-    if suffix and t.endswith(suffix) and len(t) > len(suffix):
-        stem = t[: -len(suffix)]
-        if stem + "指标" in known:
-            t = stem + "指标"
-    return t
+    return vocabulary().level_name(text)
 
 
-# ---- placeholders -----------------------------------------------------------------------------
 def is_placeholder_name(text: Any) -> bool:
-    """A template's spare 三级 text: 指标2, 指标2：, ……, …, /, —, 无."""
-    if not isinstance(text, str):
-        return False
-    voc = vocabulary()
-    t = fold_text(text).rstrip(":")
-    if not t:
-        return True
-    return t in voc.placeholder_names or any(p.search(t) for p in voc.placeholder_patterns)
+    return vocabulary().is_placeholder_name(text)
 
 
 # ---- the label table a profile extends --------------------------------------------------------
@@ -241,3 +390,33 @@ def render_hint(hint: Mapping[str, Any], lang: str = "zh") -> str:
         out += f"；如 {hint.get('cell')} 即此项，请在 profile 的 [aliases.labels] 中加一行 {hint['line']}" \
                f"（或将其加入 rules/aliases.toml [labels] 中“{label}”的别名）"
     return out + "）"
+
+
+# ---- grades -----------------------------------------------------------------------------------
+def grade_of_score(total: float | None) -> str | None:
+    """The grade of a total score (优 ≥ 90, 良 ≥ 80, 中 ≥ 60, 差 < 60); a sum of floats a hair
+    under a band's floor (89.999999999) is in the band."""
+    if total is None:
+        return None
+    for name, floor in GRADE_BANDS:
+        if total >= floor - 1e-9:
+            return name
+    return GRADES[-1]
+
+
+def grade_named(text: Any) -> str | None:
+    """The grade a form states (`优`, `优秀`, `良好`, `中等`, `较差`), or None if it states none."""
+    if not isinstance(text, str):
+        return None
+    t = "".join(text.split())
+    for name in GRADES:
+        if name in t:
+            return name
+    return None
+
+
+def grade_band_text() -> str:
+    """The bands as the template's notes state them."""
+    (best, top), (second, mid), (third, low), (last, _) = GRADE_BANDS
+    return (f"{top:g} 分（含）以上为{best}，{mid:g}–{top:g} 为{second}，{low:g}–{mid:g} 为{third}，"
+            f"{low:g} 分以下为{last}")

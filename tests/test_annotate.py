@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import io
 from pathlib import Path
 
@@ -133,3 +134,58 @@ def test_submission_text_in_a_comment_is_never_a_formula(tmp_path):
     wb = load_workbook(io.BytesIO(annotate_workbook(XLSX, result)))
     cells = [c for row in wb["审核意见"].iter_rows() for c in row if isinstance(c.value, str) and "HYPERLINK" in c.value]
     assert cells and all(c.data_type == "s" and "\x07" not in c.value for c in cells)
+
+
+def _xls_with(cells: dict[tuple[int, int], str], path: Path) -> Path:
+    import xlwt
+
+    book = xlwt.Workbook(encoding="utf-8")
+    sheet = book.add_sheet("项目支出绩效目标表")
+    for (r, c), value in cells.items():
+        sheet.write(r, c, value)
+    book.save(str(path))
+    return path
+
+
+def test_text_from_the_submission_is_never_a_formula_in_the_copy(tmp_path):
+    from openpyxl import Workbook
+
+    formula = '=HYPERLINK("http://evil.example","点击")'
+    xls = _xls_with({(0, 0): "项目名称", (0, 1): formula, (1, 0): "+1+2", (1, 1): "坏\x1b[31m字\x85符"},
+                    tmp_path / "=cmd.xls")
+    wb = Workbook()
+    wb.active.title = "项目支出绩效目标表"
+    wb.active["B1"] = formula
+    wb.active["B1"].data_type = "s"  # text in the original, as a submitter typed it with a leading '
+    wb.save(tmp_path / "=cmd.xlsx")
+    for source in (xls, tmp_path / "=cmd.xlsx"):
+        where = Location("/project/name", "项目支出绩效目标表", "B1")
+        f = Finding("B101", "missing-name", "error", f"项目名称“{formula}”不是名称\x9b2J", where)
+        result = FileResult(str(source), (), (f,), "return")
+        copy = load_workbook(io.BytesIO(annotate_workbook(source, result)))
+        cell = copy["项目支出绩效目标表"]["B1"]
+        assert (cell.value, cell.data_type) == (formula, "s")
+        assert "\x9b" not in cell.comment.text and formula in cell.comment.text
+        texts = [c for ws in copy.worksheets for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
+        assert not [c.coordinate for c in texts if c.data_type == "f"]  # nothing became a formula
+        assert not [c.value for c in texts if re.search("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]", c.value)]
+        assert ("文件", "=cmd" + source.suffix) in set(copy["审核意见"].iter_rows(values_only=True, max_col=2))
+    rebuilt = load_workbook(io.BytesIO(annotate_workbook(xls, FileResult(str(xls), (), (), "pass"))))
+    assert rebuilt.worksheets[1]["A2"].value == "+1+2" and rebuilt.worksheets[1]["A2"].data_type == "s"
+    assert rebuilt.worksheets[1]["B2"].value == "坏[31m字符"
+
+
+@pytest.mark.parametrize("location, expected", [
+    (Location("/funds/total/executed"), "未定位到单元格，应填于：年度资金总额 · 全年执行数"),
+    (Location("/indicators/2/unit", "项目支出绩效目标表"), "项目支出绩效目标表 · 未定位到单元格，应填于：指标 3 · 度量单位"),
+    (Location(""), "未定位到单元格，应填于：整个文件"),
+])
+def test_each_finding_without_a_cell_says_where_the_field_was_expected(location, expected):
+    result = check_paths([str(XLSX)])[0]
+    doc = result.documents[0]
+    f = Finding("B104", "missing-project-code", "warning", "缺少该项", location)
+    result = FileResult(result.path, (type(doc)(*[getattr(doc, n) for n in doc.__slots__[:6]], (f,), "pass", "优"),),
+                        (), "pass")
+    rows = [r for r in load_workbook(io.BytesIO(annotate_workbook(XLSX, result)))["审核意见"].iter_rows(values_only=True)
+            if r[2] == "B104"]
+    assert [r[3] for r in rows] == [expected]

@@ -48,8 +48,9 @@ import time
 
 import pytest
 
-from perflint.batch import Batch, BatchPlan, check_files, resolve_jobs
-from perflint.cache import ResultCache
+from batchlib import check_files, checking_with
+from perflint.batch import Batch, BatchPlan, resolve_jobs
+from perflint.batch.cache import ResultCache
 from perflint.check_cli import main as check_main
 from perflint.config import Config
 from perflint.run import RunSettings, collect_files
@@ -124,8 +125,8 @@ def test_pool_output_order_does_not_follow_finishing_order(batch):
     assert [r.to_json() for r in results] == [r.to_json() for r in plain]
 
 
-def _batch_of(files, check, **options):
-    """A two-worker Batch over `files` with the national profile and a substitute per-file check."""
+def _batch_of(files, **options):
+    """A two-worker Batch over `files` with the national profile."""
     from perflint.catalogue import default_catalogue
     from perflint.profiles import load_profile
     from perflint.run import build_engine, reader_options
@@ -134,14 +135,15 @@ def _batch_of(files, check, **options):
     cat = default_catalogue()
     prof = load_profile("national", cat)
     engine = build_engine(settings, cat, prof)
-    return Batch(engine, BatchPlan(settings, prof, None, 30, check), reader_options(settings, prof), 2, **options)
+    return Batch(engine, BatchPlan(settings, prof, None, 30), reader_options(settings, prof), 2, **options)
 
 
 def test_small_window_still_streams_in_order(batch):
     files = collect_files([str(batch)])
-    b = _batch_of(files, _slow_first, window=3, chunk=1)
+    b = _batch_of(files, window=3, chunk=1)
     seen = []
-    results = list(b.run(files, seen.append))
+    with checking_with(_slow_first):
+        results = list(b.run(files, seen.append))
     assert [r.path for r in results] == files == [r.path for r in seen]
 
 
@@ -184,8 +186,9 @@ def test_a_dead_worker_is_f011_for_its_file_and_the_batch_goes_on(batch):
 
 def test_a_crash_inside_a_chunk_requeues_the_rest(batch):
     files = collect_files([str(batch)])
-    b = _batch_of(files, _crash_on_marked, chunk=4)
-    results = list(b.run(files))
+    b = _batch_of(files, chunk=4)
+    with checking_with(_crash_on_marked):
+        results = list(b.run(files))
     expected = [r.to_json() for r in check_files(files, jobs=1)]
     for got, want in zip(results, expected):
         if "不平衡" in got.path:
@@ -368,9 +371,9 @@ def test_the_worker_plan_pickles_for_spawned_workers(batch):
 
     files = collect_files([str(batch)])
     settings = RunSettings(paths=files, config=Config(), per_path_ignores={"*.json": ["B1"]})
-    plan = BatchPlan(settings, load_profile("national", default_catalogue()), {"index": [1, 2]}, 5.0, _raise_on_marked)
+    plan = BatchPlan(settings, load_profile("national", default_catalogue()), {"index": [1, 2]}, 5.0, "prepare")
     back = pickle.loads(pickle.dumps(plan))
-    assert back.profile == plan.profile and back.settings == plan.settings and back.check is _raise_on_marked
+    assert back.profile == plan.profile and back.settings == plan.settings and back.task == "prepare"
     result = list(check_files(files[:1]))[0]
     assert pickle.loads(pickle.dumps(result)) == result
 

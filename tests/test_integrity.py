@@ -108,8 +108,8 @@ def test_a_planted_symlink_at_a_temporary_name_is_never_written_through(repo, ca
     for name in ("base.json.tmp", f".base.json.{os.getpid()}.tmp", ".base.json.aaaaaaaaaaaa.tmp"):
         (repo / name).symlink_to(victim)
     tokens = ["bbbbbbbbbbbb", "aaaaaaaaaaaa"]
-    real = output.secrets.token_hex
-    monkeypatch.setattr(output.secrets, "token_hex", lambda n: tokens.pop() if tokens else real(n))
+    real = output._token
+    monkeypatch.setattr(output, "_token", lambda: tokens.pop() if tokens else real())
     code, _, err = run(["in", "--format", "json", "--write-baseline", "base.json"], capsys)
     assert code == 0, err
     assert victim.read_text(encoding="utf-8") == "keep"
@@ -409,11 +409,11 @@ def test_bad_option_values_are_refused_naming_the_option(repo, capsys, option):
 
 
 def test_timeout_zero_means_no_limit_in_the_config_as_on_the_command_line(repo, capsys, monkeypatch):
-    import perflint.batch as batch
+    import perflint.batch.passes as passes
 
     limits = []
-    real = batch.check_one
-    monkeypatch.setattr(batch, "check_one", lambda e, p, o, t, c: (limits.append(t), real(e, p, o, t, c))[1])
+    real = passes.check_one
+    monkeypatch.setattr(passes, "check_one", lambda e, p, o, t, c: (limits.append(t), real(e, p, o, t, c))[1])
     assert run(["in/faulty.json", "--timeout", "0", "--format", "json"], capsys)[0] == 1
     (repo / "perflint.toml").write_text("timeout = 0\n", encoding="utf-8")
     assert run(["in/faulty.json", "--format", "json"], capsys)[0] == 1
@@ -421,16 +421,16 @@ def test_timeout_zero_means_no_limit_in_the_config_as_on_the_command_line(repo, 
 
 
 def test_jobs_are_capped_at_the_number_of_files(repo, capsys, monkeypatch):
-    import perflint.batch as batch
+    import perflint.batch.pool as pool_module
 
     sizes = []
-    real = batch._Pool.__init__
+    real = pool_module.Pool.__init__
 
     def pool(self, plan, size):
         sizes.append(size)
         real(self, plan, size)
 
-    monkeypatch.setattr(batch._Pool, "__init__", pool)
+    monkeypatch.setattr(pool_module.Pool, "__init__", pool)
     assert run(["in", "-j", "64", "--format", "json", "--no-cache"], capsys)[0] == 1
     assert sizes == [2]
 
@@ -520,13 +520,13 @@ def test_a_same_size_edit_with_its_mtime_restored_is_never_served_stale(tmp_path
 
 
 def test_a_cache_folder_others_can_write_is_not_used(repo, capsys, monkeypatch):
-    import perflint.schema as schema
+    import perflint.diskcache as diskcache
 
     shared = repo / "shared-cache"
     shared.mkdir()
     shared.chmod(0o777)
     monkeypatch.setenv("PERFLINT_CACHE_DIR", str(shared))
-    monkeypatch.setattr(schema, "_TRUSTED", {})
+    monkeypatch.setattr(diskcache, "_TRUSTED", {})
     code, out, err = run(["in", "--format", "json"], capsys)
     assert code == 1
     assert err.count("running without the cache") == 1 and str(shared) in err
@@ -573,3 +573,27 @@ def test_each_written_file_is_named_on_one_line_whatever_the_department_is_calle
     assert not any(line.startswith("::") for line in lines)
     written = [line for line in lines if line.startswith("perflint: 已写出")]
     assert len(written) == 2, err
+
+
+def test_a_toml_file_is_parsed_once_per_content(tmp_path, monkeypatch):
+    import perflint.data as data
+    import perflint.diskcache as diskcache
+
+    monkeypatch.setenv("PERFLINT_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(diskcache, "_TRUSTED", {})
+    path = tmp_path / "perflint.toml"
+    path.write_text("lang = 'en'\n", encoding="utf-8")
+    assert data.load_toml(path) == {"lang": "en"}
+    parsed: list = []
+    monkeypatch.setattr(data, "_parse_toml", lambda p, raw: parsed.append(raw) or {"lang": "parsed"})
+    assert data.load_toml(path) == {"lang": "en"} and parsed == []  # the same bytes: from the cache
+    info = path.stat()
+    path.write_text("lang = 'zh'\n", encoding="utf-8")  # same size, mtime put back: still read again
+    os.utime(path, ns=(info.st_atime_ns, info.st_mtime_ns))
+    assert data.load_toml(path) == {"lang": "parsed"} and parsed == [b"lang = 'zh'\n"]
+    monkeypatch.undo()
+    monkeypatch.setenv("PERFLINT_CACHE_DIR", str(tmp_path / "cache"))
+    path.write_text("lang = \n", encoding="utf-8")
+    for _ in range(2):  # a broken file is reported every time, never kept
+        with pytest.raises(data.DataError, match="not valid TOML"):
+            data.load_toml(path)

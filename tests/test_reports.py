@@ -12,11 +12,14 @@ import json
 import os
 import re
 import xml.etree.ElementTree as ET
+from html import escape
+from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote
 
 import pytest
 
+from perflint.catalogue import default_catalogue
 from perflint.check_cli import main as check_main
 from perflint.formatters import make_formatter
 from perflint.formatters.github import escape_property
@@ -27,6 +30,7 @@ from test_batch import make_batch
 
 DATA = Path(__file__).parent / "data"
 META = ReportMeta("0.1.0", "national")
+CATALOGUE_SUMMARY = {code: meta.summary["zh"] for code, meta in default_catalogue().rules.items()}
 
 
 @pytest.fixture(scope="module")
@@ -228,13 +232,22 @@ def test_report_full_detail_keeps_every_finding_and_path(tmp_path):
     error = Finding("A201", "annual-funds-unbalanced", "error", "年度资金总额不平衡", Location("/funds/annual/total"),
                     related=(Related("/bureau/archive/2024/营养改善计划.json", "/funds"),))
     doc = DocumentResult("project_target", None, 2025, "1", "营养改善计划", "示例区教育局", (h500, error), "return", "中")
-    rows = {}
+    rows, summary = {}, {}
     for detail in ("department", "full"):
         path = tmp_path / f"{detail}.xlsx"
         fmt = make_formatter("xlsx", None, str(path), ReportMeta("0.1.0", "national", detail=detail))
         fmt.file(FileResult("/bureau/returns/教育局/营养改善计划.json", (doc,), (note,), "return"))
         fmt.close(Summary())
-        rows[detail] = list(load_workbook(path)["问题清单"].iter_rows(values_only=True))[1:]
+        wb = load_workbook(path)
+        rows[detail] = list(wb["问题清单"].iter_rows(values_only=True))[1:]
+        summary[detail] = list(wb["汇总"].iter_rows(values_only=True))
+        assert wb["汇总"]["A1"].font.b and wb["汇总"]["A1"].font.color is None  # a title, not a 退回 in red
+    # the summary counts what the sheets list: a department is not told of notes it cannot see
+    for detail, codes in (("department", {"A201"}), ("full", {"A201", "F008", "H500"})):
+        assert next(r[1] for r in summary[detail] if r[0] == "问题合计") == len(codes)
+        top = summary[detail].index(next(r for r in summary[detail] if r[0] == "最常见问题"))
+        assert {r[0] for r in summary[detail][top + 2:] if r[0]} == codes
+        assert next(r for r in summary[detail] if r[0] == "示例区教育局")[4] == len(codes)
     assert [r[5] for r in rows["department"]] == ["A201"]
     assert rows["department"][0][0] == "营养改善计划.json" and "/bureau" not in rows["department"][0][8]
     assert "营养改善计划.json" in rows["department"][0][8]
@@ -353,14 +366,135 @@ def test_html_contains_every_file_and_finding(run):
     assert "@import" not in page and "url(" not in page
 
 
-def test_html_escapes_submission_text(tmp_path):
+class _Page(HTMLParser):
+    """The parts of a report page the tests look at: ids, links, the returned list, the cells with
+    their tooltips, and every text node."""
+
+    def __init__(self, page: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.ids: set[str] = set()
+        self.links: list[str] = []
+        self.returned: list[tuple[str, str, list[str]]] = []  # (href, path, reasons)
+        self.where: list[tuple[str, str | None]] = []  # (text, title) of each location cell
+        self.h2: list[str] = []
+        self._stack: list[tuple[str, dict]] = []
+        self._text: list[str] = []
+        self.feed(page)
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if "id" in attrs:
+            self.ids.add(attrs["id"])
+        if tag == "a" and "href" in attrs:
+            self.links.append(attrs["href"])
+        if any(t == "section" for t, _ in self._stack) and tag == "a":
+            self.returned.append((attrs["href"], "", []))
+        self._stack.append((tag, attrs))
+        self._text = []
+
+    def handle_endtag(self, tag):
+        while self._stack:
+            t, attrs = self._stack.pop()
+            text = "".join(self._text)
+            if t == "td" and "where" in attrs.get("class", ""):
+                self.where.append((text, attrs.get("title")))
+            elif t == "h2":
+                self.h2.append(text)
+            elif t == "a" and self.returned and not self.returned[-1][1]:
+                self.returned[-1] = (self.returned[-1][0], text, [])
+            elif t == "li" and self.returned and any(x == "ul" for x, _ in self._stack) and text.strip():
+                self.returned[-1][2].append(text.strip())
+            if t == tag:
+                break
+        self._text = []
+
+    def handle_data(self, data):
+        self._text.append(data)
+
+
+def test_html_opens_with_the_returned_submissions_and_their_main_reasons(run):
+    _, out, report, _ = run
+    page = out["r.html"].read_text(encoding="utf-8")
+    parsed = _Page(page)
+    returned = {f["path"]: f for f in report["files"] if f["verdict"] == "return"}
+    assert returned and len(returned) < len(report["files"])
+    assert [path for _, path, _ in parsed.returned] == [f["path"] for f in report["files"] if f["verdict"] == "return"]
+    assert parsed.h2[0].startswith(f"退回的材料（{len(returned)}）")  # before the department table and the files
+    assert page.index('class="returned"') < page.index("逐个文件")
+    for href, path, reasons in parsed.returned:
+        assert href.startswith("#") and href[1:] in parsed.ids  # each links to its file's section
+        section = page[page.index(f'id="{href[1:]}"'):]
+        assert escape(path) in section[:section.index("</summary>")]
+        errors = [f["code"] for _, _, f in _findings({"files": [returned[path]]})
+                  if f["severity"] == "error" and not f.get("waived")]
+        assert errors, path  # every returned file of the batch was returned for an error
+        codes = [r.split()[0] for r in reasons]
+        assert codes and set(codes) <= set(errors), (path, reasons)
+        assert errors.count(codes[0]) == max(map(errors.count, errors))  # the most frequent first
+        for code, reason in zip(codes, reasons):  # the rule's code and what it checks
+            assert CATALOGUE_SUMMARY[code] in reason
+
+
+def test_html_counts_files_and_documents_by_verdict(run):
+    _, out, report, _ = run
+    page = out["r.html"].read_text(encoding="utf-8")
+    s = report["summary"]
+    files, docs = s["files_by_verdict"], s["documents_by_verdict"]
+    assert f"<b>{s['files']}</b>文件<br><small>通过 {files['pass']} · 退回 {files['return']}</small>" in page
+    assert f"<b>{s['documents']}</b>文档<br><small>通过 {docs['pass']} · 退回 {docs['return']}</small>" in page
+
+
+def test_html_locations_are_cells_or_field_names_with_the_pointer_as_tooltip(tmp_path):
     path = tmp_path / "x.html"
     fmt = make_formatter("html", None, str(path), META)
-    f = Finding("B101", "project-name-missing", "error", "<img src=x onerror=alert(1)>", Location("/a"))
-    fmt.file(FileResult("<b>.json", (), (f,), "return"))
+    fmt.file(_cell_result())
+    score = Finding("S404", "score-formula-mismatch", "error", "得分 12 与公式不符", Location("/indicators/0/score"))
+    doc = DocumentResult("project_selfeval", None, 2024, None, "学前教育幼儿资助", "示例区教育局", (score,), "return", "中")
+    fmt.file(FileResult("returns/幼儿资助.json", (doc,), (), "return"))
     fmt.close(Summary())
+    where = _Page(path.read_text(encoding="utf-8")).where
+    assert ("项目支出绩效目标表!E9", "/funds/annual/total") in where
+    assert ("指标 1 · 得分", "/indicators/0/score") in where
+    assert ("说明", None) in where  # a sheet skipped: no pointer, no tooltip
+    assert all(not text.startswith("/") for text, _ in where)  # never a bare pointer
+
+
+def test_html_has_a_print_stylesheet(run):
+    _, out, _, _ = run
+    page = out["r.html"].read_text(encoding="utf-8")
+    style = page[page.index("<style>"):page.index("</style>")]
+    printed = style[style.index("@media print"):]
+    assert "@page" in style and "landscape" in style
+    # folded sections print unfolded, table heads repeat on each page, a row is never split
+    assert "details" in printed and "display:table-header-group" in printed and "break-inside:avoid" in printed
+    assert page.count("<thead>") >= page.count("<table>") > 0
+
+
+def test_html_escapes_submission_text_and_carries_no_control_character(tmp_path):
+    path = tmp_path / "x.html"
+    fmt = make_formatter("html", None, str(path), META)
+    f = Finding("B101", "project-name-missing", "error", "<img src=x onerror=alert(1)>\x1b[31m\x00\x07",
+                Location('/indicators/0/name"><script>x</script>'))
+    doc = DocumentResult("project_target", None, 2025, None, "<script>alert(2)</script>", "<b>局</b>\x0b",
+                         (f,), "return", "差")
+    fmt.file(FileResult("<b>\x01.json", (doc,), (f,), "return"))
+    summary = Summary()
+    summary.add(FileResult("<b>\x01.json", (doc,), (f,), "return"))
+    fmt.close(summary)
     page = path.read_text(encoding="utf-8")
     assert "<img" not in page and "&lt;img src=x" in page and "&lt;b&gt;.json" in page
+    assert "<script" not in page and "&lt;script&gt;alert(2)" in page and "<b>局" not in page
+    assert 'title="/indicators/0/name&quot;&gt;&lt;script&gt;' in page  # the tooltip cannot end its attribute
+    assert not re.search("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]", page)
+
+
+def test_html_works_offline(run):
+    _, out, _, _ = run
+    page = out["r.html"].read_text(encoding="utf-8")
+    assert "<script" not in page.lower() and "<link" not in page.lower() and "<img" not in page.lower()
+    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:|//|file:)""", page, re.I)
+    assert "@import" not in page and "url(" not in page and "@font-face" not in page
+    assert all(link.startswith("#") for link in _Page(page).links)
 
 
 # ---- the closing summary ----------------------------------------------------------------------

@@ -53,12 +53,12 @@ def test_fixture(fixture, tmp_path, monkeypatch):
 
 
 def _through_batch(spec, target):
-    from perflint.batch import check_files
+    from batchlib import check_files
 
     opts = spec["batch"]
     jobs = opts.get("jobs", 1)
     simulate = SIMULATIONS[opts["simulate"]] if opts.get("simulate") else None
-    return list(check_files([str(target)], jobs=jobs, timeout=opts.get("timeout"), check=simulate, pool=jobs > 1))
+    return check_files([str(target)], jobs=jobs, timeout=opts.get("timeout"), check=simulate, pool=jobs > 1)
 
 
 @pytest.mark.parametrize("kind", ["project_target", "dept_target", "project_selfeval", "dept_selfeval"])

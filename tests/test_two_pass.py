@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-import perflint.batch
+import perflint.batch.passes
+import perflint.batch.tasks
 import perflint.readers
 from perflint.api import check_paths
 from perflint.batch import Batch, BatchPlan
@@ -106,13 +107,13 @@ def _crash_prepare_on_marked(engine, path, options):
     return _real_prepare(engine, path, options)
 
 
-_real_prepare = perflint.batch._prepare
+_real_prepare = perflint.batch.tasks.prepare
 
 
 def test_a_worker_dying_in_the_first_pass_costs_its_file_only(tmp_path, monkeypatch):
     folder = make_batch(tmp_path)
     files = collect_files([str(folder)])
-    monkeypatch.setattr(perflint.batch, "_prepare", _crash_prepare_on_marked)
+    monkeypatch.setattr(perflint.batch.tasks, "prepare", _crash_prepare_on_marked)
     results, _, _ = _two_pass(files, 2)
     marked = [r for r in results if "不平衡" in os.path.basename(r.path)]
     assert len(marked) == 2
@@ -134,7 +135,7 @@ def test_the_index_follows_the_order_of_the_files_not_of_their_reading(tmp_path,
     assert os.path.basename(files[0]).startswith("00_")  # read last of all by the pool below
     expected = _summary(_one_pass(files))
     assert any(f[4] for _, _, found, _ in expected for f in found)  # findings that list other documents
-    monkeypatch.setattr(perflint.batch, "_prepare", _slow_prepare_first)
+    monkeypatch.setattr(perflint.batch.tasks, "prepare", _slow_prepare_first)
     results, _, _ = _two_pass(files, 2)
     assert _summary(results) == expected
 
@@ -151,7 +152,7 @@ def test_a_draft_comes_back_from_the_temporary_file_as_it_was_prepared():
     """Drafts cross as their fields, records apart: each comes back equal to the engine's draft."""
     from dataclasses import replace
 
-    from perflint.batch import _Drafts, _prepare
+    from perflint.batch.wire import Drafts, prepare
 
     files = collect_files([str(SAMPLES)])
     settings = RunSettings(paths=list(files), config=Config())
@@ -160,10 +161,10 @@ def test_a_draft_comes_back_from_the_temporary_file_as_it_was_prepared():
     options = reader_options(settings, profile)
     engine = build_engine(settings, catalogue, profile, None)
     engine.keep_records = True
-    drafts = _Drafts()
+    drafts = Drafts()
     try:
         for i, path in enumerate(files):
-            prepared = _prepare(engine, path, options)
+            prepared = prepare(engine, path, options)
             drafts.put(i, prepared.draft, prepared.records)
         with_records = 0
         for i, path in enumerate(files):
@@ -182,18 +183,18 @@ def test_a_draft_comes_back_from_the_temporary_file_as_it_was_prepared():
 def shared(monkeypatch):
     """Share the second pass from the first draft on (a real run waits for a few hundred), and count
     the results that came from the helper."""
-    monkeypatch.setattr(perflint.batch, "_SHARE_FROM", 1)
+    monkeypatch.setattr(perflint.batch.passes, "_SHARE_FROM", 1)
     received: list[int] = []
-    take = perflint.batch._SharedFinish.take
+    take = perflint.batch.passes._SharedFinish.take
 
     def counting(self, index):
         theirs = index in self.theirs
         got = take(self, index)
-        if theirs and self.theirs and isinstance(got, perflint.batch.FileResult):
+        if theirs and self.theirs and isinstance(got, perflint.batch.passes.FileResult):
             received.append(index)
         return got
 
-    monkeypatch.setattr(perflint.batch._SharedFinish, "take", counting)
+    monkeypatch.setattr(perflint.batch.passes._SharedFinish, "take", counting)
     return received
 
 
@@ -208,13 +209,13 @@ def test_a_helper_finishing_two_files_in_three_changes_no_result(shared):
 def test_a_helper_that_dies_leaves_the_rest_to_the_main_process(shared, monkeypatch):
     files = collect_files([str(SAMPLES)])
     expected = _summary(_one_pass(files))
-    finish = perflint.batch._finish_part
+    finish = perflint.batch.passes._finish_part
 
     def dying(conn, engine, drafts, indexes):
         finish(conn, engine, drafts, indexes[:5])  # five results, then the process is gone
         os._exit(1)
 
-    monkeypatch.setattr(perflint.batch, "_finish_part", dying)
+    monkeypatch.setattr(perflint.batch.passes, "_finish_part", dying)
     results, _, _ = _two_pass(files, 2)
     assert _summary(results) == expected
     assert 0 < len(shared) <= 5
@@ -223,12 +224,12 @@ def test_a_helper_that_dies_leaves_the_rest_to_the_main_process(shared, monkeypa
 def test_a_helper_out_of_step_is_not_trusted(shared, monkeypatch):
     files = collect_files([str(SAMPLES)])
     expected = _summary(_one_pass(files))
-    finish = perflint.batch._finish_part
+    finish = perflint.batch.passes._finish_part
 
     def skipping(conn, engine, drafts, indexes):
         finish(conn, engine, drafts, indexes[:3] + indexes[4:])  # one result missing: the next is out of step
 
-    monkeypatch.setattr(perflint.batch, "_finish_part", skipping)
+    monkeypatch.setattr(perflint.batch.passes, "_finish_part", skipping)
     results, _, _ = _two_pass(files, 2)
     assert _summary(results) == expected
     assert len(shared) == 3

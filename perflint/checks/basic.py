@@ -7,19 +7,11 @@ from typing import Any
 from . import rule
 from ..model import DEPT_KINDS, MAPPINGS, TARGET_KINDS, Hit
 from ..values import halfwidth
+from ..vocabulary import ATTRIBUTE_KINDS, EMPTY_MARKS
 from ._util import lookup, num
 
 FISCAL_YEAR_MIN, FISCAL_YEAR_MAX = 2000, 2100
 
-# What officers write into a cell they have nothing to put in; such a cell is as empty as a blank one.
-_EMPTY_MARKS = frozenset({"", "-", "--", "—", "——", "/", "\\", "无", "…", "……", "...", "......"})
-
-# 项目属性 as the forms write it: the two canonical values and the spellings in use.
-# 经常性项目 recur every year and so continue; 一次性项目 are new by nature.
-ATTRIBUTES = {
-    "新增": "new", "新增项目": "new", "一次性项目": "new",
-    "延续": "continuing", "延续项目": "continuing", "延续性项目": "continuing", "经常性项目": "continuing",
-}
 
 
 def _norm(value: str) -> str:
@@ -28,11 +20,11 @@ def _norm(value: str) -> str:
 
 def attribute_kind(value: Any) -> str | None:
     """'new', 'continuing', or None for a blank or unknown 项目属性."""
-    return ATTRIBUTES.get(_norm(value)) if isinstance(value, str) else None
+    return ATTRIBUTE_KINDS.get(_norm(value)) if isinstance(value, str) else None
 
 
 def _empty(value: Any) -> bool:
-    return value is None or isinstance(value, str) and _norm(value) in _EMPTY_MARKS
+    return value is None or isinstance(value, str) and _norm(value) in EMPTY_MARKS
 
 
 def _missing(doc, ptr: str, root: str = "") -> bool:

@@ -10,9 +10,10 @@ from typing import Any, NamedTuple
 
 from . import rule
 from ..history.index import EMPTY
-from ..history.records import Record, grade_of, norm_text
+from ..history.records import Record, norm_text
 from ..model import DEPT_KINDS, Hit, Related
 from ..values import halfwidth, split_inline
+from ..vocabulary import GRADES, grade_of_score
 
 _EPS = 1e-9
 
@@ -166,7 +167,7 @@ def assess_h501(doc, ctx) -> Assessment:
 
 def _prior_grade(rec: Record) -> str | None:
     grade = (rec.grade or "").strip()
-    return grade[:1] if grade[:1] in ("优", "良", "中", "差") else grade_of(rec.total_score)
+    return grade[:1] if grade[:1] in GRADES else grade_of_score(rec.total_score)
 
 
 @assesses("H506")

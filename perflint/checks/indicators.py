@@ -13,11 +13,9 @@ from . import rule
 from ..model import MAPPINGS, SELFEVAL_KINDS, Hit, pointer
 from ..profiles import fold_indicator_name
 from ..values import OPERATORS, POSITIVE, extract_date, halfwidth, is_quantitative
+from ..vocabulary import VALUE_PLACEHOLDERS
 from ._util import blank, num, text
 
-# compared after half-width folding, whitespace removal and lower-casing (X = x)
-PLACEHOLDERS = frozenset({"*", "**", "***", "**%", "*%", "x", "xx", "xxx", "x%", "xx%", "待定", "另行确定",
-                          "—", "——", "-", "--"})
 MEASURED_LEVEL2 = frozenset({"数量指标", "质量指标", "时效指标", "成本指标", "经济成本指标"})
 COST_LEVEL2 = frozenset({"成本指标", "经济成本指标", "社会成本指标", "生态环境成本指标"})
 SATISFACTION = "满意度指标"
@@ -77,7 +75,7 @@ def is_placeholder(value: Any) -> bool:
     if not isinstance(value, str):
         return False
     t = "".join(halfwidth(value).split()).lower()
-    return t in PLACEHOLDERS
+    return t in VALUE_PLACEHOLDERS
 
 
 def is_date_value(value: Any) -> bool:

@@ -27,6 +27,8 @@ WORDS = {
            "file_level": "the file itself", "slug": "name"},
 }
 GRADE_EN = {"优": "excellent", "良": "good", "中": "fair", "差": "poor"}
+KIND_NAMES_EN = {"project_target": "project performance targets", "dept_target": "department performance targets",
+                 "project_selfeval": "project self-evaluation", "dept_selfeval": "department self-evaluation"}
 
 
 def grade_label(grade: str, lang: str) -> str:
@@ -36,7 +38,7 @@ def grade_label(grade: str, lang: str) -> str:
 def document_title(doc, lang: str) -> str:
     from ..model import KIND_NAMES_ZH
 
-    kind = KIND_NAMES_ZH.get(doc.kind, doc.kind) if lang == "zh" else doc.kind
+    kind = KIND_NAMES_ZH.get(doc.kind, doc.kind) if lang == "zh" else KIND_NAMES_EN.get(doc.kind, doc.kind)
     parts = [kind]
     if doc.fiscal_year is not None:
         parts.append(f"{doc.fiscal_year}{'年度' if lang == 'zh' else ''}")
@@ -71,7 +73,7 @@ def kind_label(kind: str | None, lang: str) -> str:
 
     if not kind:
         return ""
-    return KIND_NAMES_ZH.get(kind, kind) if lang == "zh" else kind
+    return KIND_NAMES_ZH.get(kind, kind) if lang == "zh" else KIND_NAMES_EN.get(kind, kind)
 
 
 def advice(meta, lang: str, finding: Finding | None = None) -> str:

@@ -16,11 +16,11 @@ from __future__ import annotations
 import glob
 import hashlib
 import os
-import pickle
 from stat import S_ISLNK, S_ISREG
 from typing import Any, Iterable, Iterator
 
-from ..data import DataError, write_atomically
+from .. import diskcache
+from ..data import DataError
 from .index import EMPTY, HISTORY, REGISTRY, RUN, HistoryIndex
 from .records import RECORD_VERSION, Record, record_from_document, unreadable_reason
 
@@ -76,10 +76,8 @@ class RecordCache:
     """Per-folder shards of {file name: (size, content stamp, records)} under cache_dir()/history."""
 
     def __init__(self, fingerprint: str, enabled: bool = True) -> None:
-        from ..schema import private_cache_dir
-
         self.fingerprint = fingerprint
-        self.enabled = enabled and private_cache_dir() is not None  # only a private cache is read
+        self.enabled = enabled and diskcache.private_cache_dir() is not None  # only a private cache is read
         self._shards: dict[str, dict[str, tuple]] = {}
         self._dirty: set[str] = set()
         self.hits = 0
@@ -87,23 +85,17 @@ class RecordCache:
         self.seen: list[str] = []  # every source file with its content stamp: the index's fingerprint
 
     def _shard_path(self, folder: str):
-        from ..schema import cache_dir
-
-        digest = hashlib.sha1(f"{RECORD_VERSION}|{self.fingerprint}|{folder}".encode("utf-8", "surrogateescape")).hexdigest()[:20]
-        return cache_dir() / "history" / f"{digest}.pickle"
+        key = diskcache.entry_key(RECORD_VERSION, self.fingerprint, folder, size=20)
+        return diskcache.cache_dir() / "history" / f"{key}.pickle"
 
     def _shard(self, folder: str) -> dict[str, tuple]:
         shard = self._shards.get(folder)
         if shard is None:
             shard = {}
             if self.enabled:
-                try:
-                    with open(self._shard_path(folder), "rb") as fh:
-                        loaded = pickle.load(fh)
-                    if isinstance(loaded, dict) and loaded.get("folder") == folder:
-                        shard = loaded["files"]
-                except (OSError, pickle.UnpicklingError, EOFError, AttributeError, KeyError, TypeError, ValueError):
-                    shard = {}  # a missing or stale shard is rebuilt, never an error
+                loaded = diskcache.load(self._shard_path(folder), dict)
+                if loaded is not None and loaded.get("folder") == folder and isinstance(loaded.get("files"), dict):
+                    shard = loaded["files"]  # a missing or stale shard is rebuilt, never an error
             self._shards[folder] = shard
         return shard
 
@@ -130,12 +122,7 @@ class RecordCache:
             return
         for folder in self._dirty:
             files = {n: e for n, e in self._shards[folder].items() if os.path.exists(os.path.join(folder, n))}
-            path = self._shard_path(folder)
-            try:  # atomic: parallel runs never read half a shard
-                write_atomically(path, pickle.dumps({"folder": folder, "files": files},
-                                                    protocol=pickle.HIGHEST_PROTOCOL), make_parents=True)
-            except OSError:
-                pass  # an unwritable cache costs time, not correctness
+            diskcache.store(self._shard_path(folder), {"folder": folder, "files": files})
         self._dirty.clear()
 
 
@@ -148,7 +135,7 @@ def _fingerprint(options: Any) -> str:
     return hashlib.sha1(repr((__version__, options.limits, aliases)).encode()).hexdigest()
 
 
-def _read_records(path: str, options: Any) -> tuple[list[Record], str | None]:
+def read_records(path: str, options: Any) -> tuple[list[Record], str | None]:
     from ..readers import read_path
 
     real = os.path.realpath(path)
@@ -164,7 +151,7 @@ _POOL_OPTIONS: Any = None
 
 
 def _read_records_in_worker(path: str) -> tuple[list[Record], str | None]:
-    return _read_records(path, _POOL_OPTIONS)
+    return read_records(path, _POOL_OPTIONS)
 
 
 def _real_paths(paths: list[str]) -> Iterator[tuple[str, str]]:
@@ -237,7 +224,7 @@ def _read_all(paths: list[str], options: Any, jobs: int) -> list[tuple[list[Reco
                 pass  # no processes to be had: read them here
             finally:
                 _POOL_OPTIONS = None
-    return [_read_records(path, options) for path in paths]
+    return [read_records(path, options) for path in paths]
 
 
 class RunFiles:

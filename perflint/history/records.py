@@ -13,13 +13,11 @@ from dataclasses import dataclass, field
 from collections.abc import Mapping
 from typing import Any, Iterable
 
-from ..model import (DEPT_KINDS, MAPPINGS, PROJECT_KINDS, SELFEVAL_KINDS, TARGET_KINDS, Document, locate,
-                     pickled_by_fields)
+from ..model import DEPT_KINDS, MAPPINGS, PROJECT_KINDS, SELFEVAL_KINDS, TARGET_KINDS, Document, locate
 
 RECORD_VERSION = 2  # part of every cache shard name: a new layout never reads an old shard
 
 
-@pickled_by_fields
 @dataclass(slots=True)
 class IndicatorRecord:
     level1: str
@@ -31,7 +29,6 @@ class IndicatorRecord:
     pointer: str
 
 
-@pickled_by_fields
 @dataclass(slots=True)
 class Record:
     kind: str
@@ -251,10 +248,3 @@ def record_from_document(doc: Document, ordinal: int = 0, real: str | None = Non
         if cell is not None:
             rec.cells[ptr] = (cell.sheet, cell.cell)
     return rec
-
-
-def grade_of(score: float | None) -> str | None:
-    """The self-evaluation grade bands (财预〔2020〕10号) (优 ≥ 90, 良 ≥ 80, 中 ≥ 60, 差 < 60)."""
-    if score is None:
-        return None
-    return "优" if score >= 90 else "良" if score >= 80 else "中" if score >= 60 else "差"

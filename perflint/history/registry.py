@@ -25,7 +25,8 @@ from typing import Any
 from ..data import DataError
 from ..model import KINDS
 from ..values import halfwidth
-from .records import Record, grade_of
+from ..vocabulary import grade_of_score
+from .records import Record
 
 REQUIRED = ("项目编码", "年度", "表类型")
 OPTIONAL = ("总分", "等级", "执行率", "项目名称", "主管部门")
@@ -146,7 +147,7 @@ def read_registry(path: str) -> list[Record]:
         if rate is not None and 0 < rate <= 1 and not str(cell("执行率")).strip().endswith("%"):
             rate = rate * 100  # a percent-formatted cell (0.96) or a fraction written as such
         grade = cell("等级")
-        grade = str(grade).strip() if grade not in (None, "") else grade_of(score)
+        grade = str(grade).strip() if grade not in (None, "") else grade_of_score(score)
         dept_kind = kind.startswith("dept_")
         col_cell = f"A{n}"
         out.append(Record(kind=kind, year=int(year_value), code=code,

@@ -97,13 +97,15 @@ def _explain(msg: str) -> str:
     return msg
 
 
-def parse_json_document(data: object, path: str, outcome: ReadOutcome) -> ReadOutcome:
+def parse_json_document(data: object, path: str, outcome: ReadOutcome, aliases=None) -> ReadOutcome:
     if not isinstance(data, dict):
         return outcome.fail("F002", variant="not_object", found=_JSON_TYPES.get(type(data), type(data).__name__))
     form = data.get("form")
     if form not in KINDS:
         return outcome.fail("F002", "/form", variant="json_form", found=str(form) if form is not None else "（无）")
-    norm = Normaliser(form)
+    from ..vocabulary import vocabulary_for
+
+    norm = Normaliser(form, voc=vocabulary_for(aliases))
     data = norm.run(data)
     outcome.documents.append(Document.build(form, data, path=path, reader_hits=norm.hits))
     return outcome
@@ -135,7 +137,7 @@ def read_json(path: str, options: ReaderOptions, data: bytes | None = None) -> R
     broken = _broken_text(data, "")
     if broken is not None:
         return outcome.fail("F001", broken, variant="json_surrogate")
-    return parse_json_document(data, path, outcome)
+    return parse_json_document(data, path, outcome, options.aliases)
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")

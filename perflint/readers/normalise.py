@@ -11,7 +11,7 @@ from typing import Any, Callable
 
 from ..model import Hit, pointer
 from ..values import NotANumber, halfwidth, normalise_operator, parse_amount, parse_number, split_inline
-from ..vocabulary import level_name, level_parent
+from ..vocabulary import Vocabulary, vocabulary
 
 _AMOUNT_FIELDS = {
     "project_target": [("project", "prior_year_budget")]
@@ -32,8 +32,10 @@ _DIGIT_LOOKALIKE_UNIT = re.compile(r"^[OoIlZS]+")
 
 
 class Normaliser:
-    def __init__(self, kind: str, locate: Callable[[str], dict] | None = None, reported: frozenset = frozenset()) -> None:
+    def __init__(self, kind: str, locate: Callable[[str], dict] | None = None, reported: frozenset = frozenset(),
+                 voc: Vocabulary | None = None) -> None:
         self.kind = kind
+        self.voc = voc or vocabulary()  # the shipped one, or as the profile extends it
         self.reported = reported  # pointers a reader has already reported (a formula without a value)
         self.hits: list[tuple[str, Hit]] = []
         self._locate = locate or (lambda ptr: {})
@@ -57,20 +59,20 @@ class Normaliser:
         raw = ind.get(key)
         if not isinstance(raw, str):
             return
-        if raw.strip() in _bare_units():  # only the unit, the number never filled in
+        if raw.strip() in _bare_units(self.voc):  # only the unit, the number never filled in
             ind.setdefault("unit", raw.strip()) if not ind.get("unit") else None
             ind[key] = None
             return
-        op, value, unit = split_inline(raw)
+        op, value, unit = split_inline(raw, self.voc)
         if op and not ind.get("operator"):
             ind["operator"] = op
-        if op and isinstance(value, str) and value.strip() in _bare_units():  # ≧ %: no number
+        if op and isinstance(value, str) and value.strip() in _bare_units(self.voc):  # ≧ %: no number
             ind.setdefault("unit", value.strip()) if not ind.get("unit") else None
             ind[key] = None
             return
         if unit and not ind.get("unit"):
             ind["unit"] = unit
-        quantitative = normalise_operator(ind.get("operator")) not in (None, "定性") or op is not None
+        quantitative = normalise_operator(ind.get("operator"), self.voc) not in (None, "定性") or op is not None
         if isinstance(value, (int, float)):
             if unit and _DIGIT_LOOKALIKE_UNIT.match(unit):  # `1OO`: letters standing in for digits
                 self.f004(tokens, raw, what)
@@ -130,7 +132,7 @@ class Normaliser:
                 if not isinstance(ind, dict):
                     continue
                 if isinstance(ind.get("operator"), str):
-                    ind["operator"] = normalise_operator(ind["operator"])
+                    ind["operator"] = normalise_operator(ind["operator"], self.voc)
                 for key in ("value", "target", "actual"):
                     self.indicator_value(ind, key, ("indicators", i, key), key)
                 for key in ("weight", "score"):
@@ -138,30 +140,26 @@ class Normaliser:
                 for key in ("level1", "level2", "name", "unit"):
                     if isinstance(ind.get(key), str):
                         ind[key] = ind[key].strip()
-                if isinstance(ind.get("unit"), str) and ind["unit"] in _percent_units():
+                if isinstance(ind.get("unit"), str) and ind["unit"] in _percent_units(self.voc):
                     ind["unit"] = "%"
                 for key in ("level1", "level2"):  # 一、产出指标, 产出指标(50分), 产出值 → 产出指标
                     if isinstance(ind.get(key), str) and ind[key]:
-                        ind[key] = level_name(ind[key])
+                        ind[key] = self.voc.level_name(ind[key])
                 l1 = ind.get("level1")
-                if isinstance(l1, str) and l1 and ind.get("level2") in (None, "", l1) and level_parent(l1):
-                    ind["level1"], ind["level2"] = level_parent(l1), l1
+                if isinstance(l1, str) and l1 and ind.get("level2") in (None, "", l1) and self.voc.level_parent(l1):
+                    ind["level1"], ind["level2"] = self.voc.level_parent(l1), l1
         return data
 
 
 _REQUIRED: dict[str, dict[tuple, tuple[str, bool]]] = {}
 
 
-def _percent_units() -> frozenset[str]:
-    from ..vocabulary import layout
-
-    return frozenset(layout("percent_units"))
+def _percent_units(voc: Vocabulary) -> tuple[str, ...]:
+    return voc.layout_of("percent_units")
 
 
-def _bare_units() -> frozenset[str]:
-    from ..vocabulary import layout
-
-    return frozenset(layout("bare_units"))
+def _bare_units(voc: Vocabulary) -> tuple[str, ...]:
+    return voc.layout_of("bare_units")
 
 
 # Amounts that may not be left blank where their label stands (FORMS.md: 年度资金总额, 财政拨款,

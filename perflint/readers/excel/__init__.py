@@ -171,7 +171,7 @@ def _read_sheets(wb, path: str, options: ReaderOptions, outcome: ReadOutcome, pa
             data["waivers"] = [w for w, _ in mine]
             for i, (_, cell) in enumerate(mine):
                 form.locations[f"/waivers/{i}"] = cell
-        norm = Normaliser(form.kind, reported=frozenset(h.pointer for _, h in f005))
+        norm = Normaliser(form.kind, reported=frozenset(h.pointer for _, h in f005), voc=form.voc)
         data = norm.run(data)
         outcome.documents.append(Document.build(form.kind, data, path=path, sheet=name, locations=form.locations,
                                                 reader_hits=form.hits + f005 + norm.hits, hints=hints))

@@ -6,7 +6,6 @@ from typing import Any
 
 from ...model import Cell, Hit, pointer
 from ...values import NotANumber, halfwidth, parse_number, split_inline
-from ...vocabulary import is_placeholder_name, layout, level_name, vocabulary
 from .grid import Grid, a1, title_year
 
 _TITLE_ROWS = 8
@@ -95,7 +94,7 @@ def detect(grid: Grid) -> tuple[str | None, tuple[int, int] | None]:
 
 def _form_words(grid: Grid) -> tuple[bool, bool] | None:
     """(self-evaluation, department) when a title-like cell says 绩效目标/绩效自评/…, else None."""
-    words = layout("form_words")
+    words = grid.book.voc.layout_of("form_words")
     for r in grid.rows()[:_TITLE_ROWS]:
         for c in grid.row_cols(r):
             value = grid.cells[(r, c)]
@@ -125,6 +124,7 @@ class SheetForm:
     def __init__(self, grid: Grid, kind: str, title: tuple[int, int] | None, percent: set, *,
                  guess_percent: bool = True) -> None:
         self.g = grid
+        self.voc = grid.book.voc
         self.kind = kind
         self.title = title
         self.percent = percent
@@ -596,7 +596,7 @@ class SheetForm:
 
     def _one_goal(self) -> bool:
         heads = self.g.by_label.get("中期目标", ())
-        return len(heads) == 1 and self.g.texts.get(heads[0]) in layout("one_goal") \
+        return len(heads) == 1 and self.g.texts.get(heads[0]) in self.voc.layout_of("one_goal") \
             and "中期目标" not in self.g.texts.values()
 
     # -- indicators
@@ -628,6 +628,7 @@ class SheetForm:
             last_header = max(last_header, nxt)
         self._filled_candidate(cols, header, last_header)
         self._level_columns(cols, header, last_header)
+        self._region_value_column(cols, header, last_header)
         if self.selfeval and "value" in cols:
             cols["target"] = cols.pop("value")
         first = g.cell((header, cols.get("level1", 0)))
@@ -673,7 +674,7 @@ class SheetForm:
             name_cell = (r, cn) if cn is not None else None
             name = self.text(name_cell)
             numbers = [cols[k] for k in ("value", "target", "actual", "weight", "score") if k in cols]
-            if (name is None or is_placeholder_name(name)) and \
+            if (name is None or self.voc.is_placeholder_name(name)) and \
                     not any((r, c) in g.cells for c in numbers):
                 self.skip_row(r, cn if cn is not None else row[0], name or "")
                 continue
@@ -715,7 +716,7 @@ class SheetForm:
                     self.at(f"{base}/{key}", value_cell)
             if "operator" not in cols:
                 # no 指标性质 column: text that carries no operator and is no number is qualitative
-                op, v, _ = split_inline(ind.get("target" if self.selfeval else "value"))
+                op, v, _ = split_inline(ind.get("target" if self.selfeval else "value"), self.voc)
                 if op is None and isinstance(v, str):
                     ind["operator"] = "定性"
             out.append(ind)
@@ -737,24 +738,50 @@ class SheetForm:
         column; a 指标名称 column whose cells are 二级 names (数量指标, 社会效益指标…) is the 二级
         column, and no row then names a 三级 indicator."""
         g = self.g
-        voc = vocabulary()
+        voc = self.voc
+        c1 = cols.get("level1")
+        if c1 is not None and g.span_end_col((header, c1)) > c1:
+            # 一级指标 merged over two columns, the first holding a section label (绩效指标) merged
+            # down the table: the 一级 is the column whose cells are level names
+            for c in range(c1, g.span_end_col((header, c1)) + 1):
+                body = [voc.level_name(t) for t in self._body(c, last_header)]
+                if body and sum(t in voc.level1 for t in body) * 2 > len(body):
+                    cols["level1"] = c
+                    break
         if "level1" not in cols:
             for c in g.row_cols(header):
                 if g.labels.get((header, c)) != "指标类型":
                     continue
-                body = [level_name(t) for t in self._body(c, last_header)]
+                body = [voc.level_name(t) for t in self._body(c, last_header)]
                 if body and sum(t in voc.level1 for t in body) * 2 > len(body):
                     cols["level1"] = c
                 break
         if "level2" in cols or "name" not in cols or "level1" not in cols:
             return
-        body = [level_name(t) for t in self._body(cols["name"], last_header)]
-        body = [t for t in body if t and not is_placeholder_name(t)]
+        body = [voc.level_name(t) for t in self._body(cols["name"], last_header)]
+        body = [t for t in body if t and not voc.is_placeholder_name(t)]
         levels = [t for t in body if t.endswith("指标")]
         known = [t for t in levels if t in voc.level2]
         # the table's last rows may be notes below it (评价情况): most, not all, cells are level names
         if known and len(levels) * 4 >= len(body) * 3 and len(known) * 2 >= len(levels):
             cols["level2"] = cols.pop("name")
+
+    def _region_value_column(self, cols: dict[str, int], header: int, last_header: int) -> None:
+        """A target sheet for a transfer payment gives one value column per receiving town or county
+        (笏石街道办 | 埭头镇) and no 指标值 header: the first such column right of the indicator
+        columns, holding values rather than explanations, is the value."""
+        g = self.g
+        if "value" in cols or "name" not in cols:
+            return
+        right = max(cols.values())
+        for c in g.row_cols(header):
+            if c <= right or (header, c) in g.labels:
+                continue
+            body = [g.cells[(r, c)] for r in g.rows() if last_header < r <= last_header + 200 and (r, c) in g.cells]
+            short = [v for v in body if not isinstance(v, str) or len(v.strip()) <= 10]
+            if body and len(short) * 2 > len(body):
+                cols["value"] = c
+            return
 
     def _ends_levels(self, key: tuple[int, int], cols: dict[str, int]) -> bool:
         """A new 一级 cell that is no level name, on a row with no value, is the form's next block
@@ -762,8 +789,8 @@ class SheetForm:
         text = self.g.texts.get(key)
         if not text:
             return False
-        name = level_name(text)
-        if "指标" in name or any(n[:2] == name[:2] for n in vocabulary().level_names):
+        name = self.voc.level_name(text)
+        if "指标" in name or any(n[:2] == name[:2] for n in self.voc.level_names):
             return False
         numbers = [cols[k] for k in ("value", "target", "actual", "weight", "score") if k in cols]
         return not any((key[0], c) in self.g.cells for c in numbers)
@@ -793,8 +820,8 @@ class SheetForm:
         text = self.g.texts.get(key)
         if text is None:
             return False
-        return text in layout("table_ends") or self.g.labels.get(key) == "总分" \
-            or text.startswith(layout("table_ends_prefix"))
+        return text in self.voc.layout_of("table_ends") or self.g.labels.get(key) == "总分" \
+            or text.startswith(self.voc.layout_of("table_ends_prefix"))
 
     def skip_row(self, r: int, col: int, name: str) -> None:
         ref = a1(r, col)

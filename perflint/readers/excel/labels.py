@@ -119,14 +119,16 @@ _BOOKS: dict[tuple, LabelBook] = {}
 
 
 def label_book(profile_aliases: Mapping[str, Mapping[str, str]] | None = None) -> LabelBook:
-    """The shipped aliases extended by a profile's `[aliases.labels]` (alias = canonical)."""
+    """The shipped aliases extended by a profile's `[aliases.labels]` (alias = canonical); the book
+    carries the vocabulary the profile extends (`book.voc`: operators, levels, placeholders, hints)."""
+    from ...vocabulary import vocabulary_for
+
+    voc = vocabulary_for(profile_aliases)
     extra = dict((profile_aliases or {}).get("labels") or {})
-    key = tuple(sorted(extra.items()))
+    key = (voc, tuple(sorted(extra.items())))  # the vocabulary itself: an id could be reused
     book = _BOOKS.get(key)
     if book is None:
-        from ...vocabulary import layout, vocabulary
-
-        voc = vocabulary()
-        book = _BOOKS[key] = LabelBook(voc.labels, extra, headings=voc.headings, below=layout("below"),
-                                       never_inline=layout("never_inline"))
+        book = _BOOKS[key] = LabelBook(voc.labels, extra, headings=voc.headings, below=voc.layout_of("below"),
+                                       never_inline=voc.layout_of("never_inline"))
+        book.voc = voc
     return book

@@ -17,9 +17,8 @@ import pickle
 from pathlib import Path
 from typing import Any
 
-from . import __version__
-from .data import write_atomically
-from .model import FileResult
+from .. import __version__, diskcache
+from ..model import FileResult
 
 _FORMAT = 1  # bump when the stored layout changes
 _MAX_HASHED_BYTES = 64 * 1024 * 1024
@@ -43,9 +42,9 @@ def _canonical(value: Any) -> Any:
 
 def _code_fingerprint() -> str:
     """Size and mtime of perflint's own code and data: an edited rule must not reuse old results."""
-    from .data import data_dir
+    from ..data import data_dir
 
-    package = Path(__file__).resolve().parent
+    package = Path(__file__).resolve().parent.parent  # the whole of perflint, not only this package
     entries = []
     for folder, pattern in ((package, "*.py"), (data_dir("rules"), "*.toml"), (data_dir("schemas"), "*.json")):
         for p in sorted(Path(folder).rglob(pattern)):
@@ -101,10 +100,8 @@ class ResultCache:
 
     @classmethod
     def open(cls, settings: Any, profile: Any, history: Any = None) -> "ResultCache | None":
-        from .schema import private_cache_dir
-
         try:
-            private = private_cache_dir()
+            private = diskcache.private_cache_dir()
             if private is None:
                 return None  # not private to this user: never load what others could have planted
             return cls(private / "results", config_fingerprint(settings, profile, history))
@@ -137,21 +134,15 @@ class ResultCache:
     def get(self, key: str | None, path: str) -> FileResult | None:
         if key is None:
             return None
-        try:
-            with open(self._file(key), "rb") as fh:
-                stored = pickle.load(fh)
-            if isinstance(stored, FileResult) and stored.path == path:
-                self.hits += 1
-                return stored
-        except Exception:
-            pass  # missing, truncated, or written by another version: check the file again
-        self.misses += 1
+        stored = diskcache.load(self._file(key), FileResult)
+        if stored is not None and stored.path == path:
+            self.hits += 1
+            return stored
+        self.misses += 1  # missing, truncated, or written by another version: check the file again
         return None
 
     def put(self, key: str | None, result: FileResult) -> None:
         if key is None or not self._writable:
             return
-        try:
-            write_atomically(self._file(key), pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL), make_parents=True)
-        except Exception:
+        if not diskcache.store(self._file(key), result):
             self._writable = False  # read-only or full disk: stop trying, keep checking
