@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 import re
 import time
-import traceback
 from dataclasses import dataclass, field
 from collections.abc import Mapping
 from typing import Any, Callable, Iterable
@@ -151,6 +150,8 @@ class Engine:
             try:
                 produced = list(fn(doc, ctx if shared is None else ctx.sharing(shared)))
             except Exception as exc:  # a broken rule must not take the run down: F006
+                import traceback
+
                 frame = traceback.extract_tb(exc.__traceback__)[-1]
                 hits.append(("F006", Hit.at("", rule=code, error=f"{type(exc).__name__}: {exc}",
                                              where=f"{frame.filename.rsplit('/', 1)[-1]}:{frame.lineno}")))

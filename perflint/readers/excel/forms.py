@@ -628,6 +628,7 @@ class SheetForm:
             last_header = max(last_header, nxt)
         self._filled_candidate(cols, header, last_header)
         self._level_columns(cols, header, last_header)
+        self._region_value_column(cols, header, last_header)
         if self.selfeval and "value" in cols:
             cols["target"] = cols.pop("value")
         first = g.cell((header, cols.get("level1", 0)))
@@ -738,6 +739,15 @@ class SheetForm:
         column, and no row then names a 三级 indicator."""
         g = self.g
         voc = self.voc
+        c1 = cols.get("level1")
+        if c1 is not None and g.span_end_col((header, c1)) > c1:
+            # 一级指标 merged over two columns, the first holding a section label (绩效指标) merged
+            # down the table: the 一级 is the column whose cells are level names
+            for c in range(c1, g.span_end_col((header, c1)) + 1):
+                body = [voc.level_name(t) for t in self._body(c, last_header)]
+                if body and sum(t in voc.level1 for t in body) * 2 > len(body):
+                    cols["level1"] = c
+                    break
         if "level1" not in cols:
             for c in g.row_cols(header):
                 if g.labels.get((header, c)) != "指标类型":
@@ -755,6 +765,23 @@ class SheetForm:
         # the table's last rows may be notes below it (评价情况): most, not all, cells are level names
         if known and len(levels) * 4 >= len(body) * 3 and len(known) * 2 >= len(levels):
             cols["level2"] = cols.pop("name")
+
+    def _region_value_column(self, cols: dict[str, int], header: int, last_header: int) -> None:
+        """A target sheet for a transfer payment gives one value column per receiving town or county
+        (笏石街道办 | 埭头镇) and no 指标值 header: the first such column right of the indicator
+        columns, holding values rather than explanations, is the value."""
+        g = self.g
+        if "value" in cols or "name" not in cols:
+            return
+        right = max(cols.values())
+        for c in g.row_cols(header):
+            if c <= right or (header, c) in g.labels:
+                continue
+            body = [g.cells[(r, c)] for r in g.rows() if last_header < r <= last_header + 200 and (r, c) in g.cells]
+            short = [v for v in body if not isinstance(v, str) or len(v.strip()) <= 10]
+            if body and len(short) * 2 > len(body):
+                cols["value"] = c
+            return
 
     def _ends_levels(self, key: tuple[int, int], cols: dict[str, int]) -> bool:
         """A new 一级 cell that is no level name, on a row with no value, is the form's next block
