@@ -276,7 +276,7 @@ def load_rule(src: str, index: int, spec: Any, taken: Mapping[str, str], slugs: 
     for lang in ("zh", "en"):
         doc_fields |= _template_fields(src, f"{key}.message.{lang}", message[lang])
         if advice:
-            _template_fields(src, f"{key}.advice.{lang}", advice[lang])
+            doc_fields |= _template_fields(src, f"{key}.advice.{lang}", advice[lang])
     summary = _text_pair(src, f"{key}.summary", spec.get("summary"), required=False) or message
     rationale = _text_pair(src, f"{key}.rationale", spec.get("rationale"), required=False)
     for_each = spec.get("for_each")
