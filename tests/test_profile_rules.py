@@ -331,6 +331,9 @@ def test_profile_test_reports_each_example_that_misbehaves(tmp_path):
 
   [[rules.examples]]
   pass = { fiscal_year = "二〇二五" }
+
+  [[rules.examples]]
+  pass = { "/indicators/99/value" = 1 }
 '''
     result = CliRunner().invoke(app, ["profile", "test", str(profile(tmp_path, body)), "--lang", "en"])
     assert result.exit_code == 1
@@ -340,7 +343,8 @@ def test_profile_test_reports_each_example_that_misbehaves(tmp_path):
             "      /indicators/5/value: Satisfaction '家长满意度' targets 10, below 95% (义务教育学生营养改善计划)\n") in out
     assert "  ✗ pass example 3 [project_target]\n      expected no finding, got one\n" in out
     assert "  ✗ pass example 4 [project_target]\n      the example is not a valid project_target document: /fiscal_year" in out
-    assert out.splitlines()[-1] == "1 rules, 4 examples: 0 as expected, 4 not"
+    assert "  ✗ pass example 5 [project_target]\n      /indicators/99/value is no place in the base project_target document\n" in out
+    assert out.splitlines()[-1] == "1 rules, 5 examples: 0 as expected, 5 not"
 
 
 def test_profile_test_of_a_broken_profile_exits_2(tmp_path):
@@ -470,3 +474,10 @@ def test_the_readme_example_loads_and_its_examples_behave(tmp_path):
     prof, outcomes = run_examples(str(path))
     assert [r.code for r in prof.rules] == ["I951"]
     assert [(o.expect_fail, o.ok) for o in outcomes] == [(True, True), (False, True)]
+
+
+def test_an_items_own_keys_cannot_move_its_finding(tmp_path):
+    doc = apply_patch(base_document("project_target"), [{"set": "/indicators/5/_cell", "value": "A1"},
+                                                        {"set": "/indicators/5/_sheet", "value": "x"}])
+    found = findings(check_paths([str(submission(tmp_path, doc))], profile=str(profile(tmp_path, SATISFACTION))), "I951")
+    assert [(f.location.pointer, f.location.sheet, f.location.cell) for f in found] == [("/indicators/5/value", None, None)]
