@@ -114,7 +114,8 @@ def test_returned_workbook_has_its_findings_located(client):
 def test_view_adds_departments_and_sheets_as_excel_shows_them(client):
     r = client.post("/api/check?view=1", files=upload(RETURNED_XLSX, XLS))
     body = r.json()
-    assert set(body) == {"report", "departments", "grids"}
+    assert set(body) == {"report", "departments", "advice", "grids", "lazy"}
+    assert body["lazy"] is False
     assert body["report"]["summary"]["files"] == 2
     deps = {d["department"]: d for d in body["departments"]}
     assert sum(d["documents"] for d in deps.values()) == body["report"]["summary"]["documents"]
@@ -124,6 +125,63 @@ def test_view_adds_departments_and_sheets_as_excel_shows_them(client):
     assert cells[(8, 4)] == "30,000,000.00"  # E9 with its #,##0.00 format
     assert [7, 0, 11, 0] in first["merges"]  # 项目资金 spans A8:A12
     assert body["grids"][XLS.name][0]["cells"], "a legacy workbook is drawn too"
+
+
+def test_view_gives_each_finding_its_own_advice(client):
+    """整改建议 worked out from the finding's values, as the 审核意见 workbook has it, in the report's order."""
+    from perflint.catalogue import default_catalogue
+    from perflint.formatters.labels import advice
+
+    catalogue = default_catalogue()
+    for lang in ("zh", "en"):
+        body = client.post(f"/api/check?view=1&lang={lang}", files=upload(RETURNED_XLSX, JSON_FILE)).json()
+        for path, file in zip((RETURNED_XLSX, JSON_FILE), body["report"]["files"]):
+            given = body["advice"][file["path"]]
+            result = check_paths([str(path)], history=[ARCHIVE], lang=lang)[0]
+            assert given["file"] == [advice(catalogue.rules[f.code], lang, f) for f in result.findings]
+            assert given["documents"] == [[advice(catalogue.rules[f.code], lang, f) for f in d.findings]
+                                          for d in result.documents]
+            assert [len(x) for x in given["documents"]] == [len(d["findings"]) for d in file["documents"]]
+        a204 = [a for doc, advised in zip(body["report"]["files"][0]["documents"], body["advice"][RETURNED_XLSX.name]["documents"])
+                for f, a in zip(doc["findings"], advised) if f["code"] == "A204"]
+        assert len(a204) == 1 and "2900.00" in a204[0]  # the figure perflint computed, not the rule's summary
+        if lang == "zh":
+            assert a204 == ["F9 应为 2900.00（= 2600.00 + 100.00 + 200.00），或更正 F10/F11/F12"]
+
+
+def test_a_big_batch_gets_its_sheets_one_file_at_a_time(uploads_root):
+    """Past `inline_views` files the answer draws no sheet; the page sends the one upload holding a file
+    back to /api/view when it shows that file, and gets the sheets a small batch would have had."""
+    config = AppConfig(settings=ServeSettings(history=(ARCHIVE,)), workers=1, upload_root=str(uploads_root),
+                       inline_views=2)
+    zipped = zip_of({"a/营养.xlsx": BUDGET_REQUEST.read_bytes(), "a/说明.txt": b"x", "a/b/旧小区.xlsx": RETURNED_XLSX.read_bytes(),
+                     "a/c.json": JSON_FILE.read_bytes()})
+    files = [*upload(XLS), ("files", ("批次.zip", zipped)), *upload(JSON_FILE), *upload(RETURNED_XLSX)]
+    with TestClient(create_app(config), base_url=LOCAL) as c:
+        small = c.post("/api/check?view=1", files=upload(RETURNED_XLSX, XLS)).json()
+        assert small["lazy"] is False and set(small["grids"]) == {RETURNED_XLSX.name, XLS.name}
+        body = c.post("/api/check?view=1", files=files).json()
+        paths = [f["path"] for f in body["report"]["files"]]
+        assert paths == [XLS.name, "批次/a/b/旧小区.xlsx", "批次/a/c.json", "批次/a/营养.xlsx", JSON_FILE.name,
+                         RETURNED_XLSX.name]
+        assert body["lazy"] is True and body["grids"] == {}
+        # workbooks only: a JSON file has no sheets
+        assert body["sources"] == {XLS.name: [0, 0], "批次/a/b/旧小区.xlsx": [1, 0], "批次/a/营养.xlsx": [1, 2],
+                                   RETURNED_XLSX.name: [3, 0]}
+        alone = {**small["grids"], BUDGET_REQUEST.name: c.post("/api/check?view=1", files=upload(BUDGET_REQUEST))
+                 .json()["grids"][BUDGET_REQUEST.name]}
+        same = {XLS.name: XLS.name, "批次/a/b/旧小区.xlsx": RETURNED_XLSX.name, "批次/a/营养.xlsx": BUDGET_REQUEST.name,
+                RETURNED_XLSX.name: RETURNED_XLSX.name}
+        for path, (index, item) in body["sources"].items():
+            r = c.post(f"/api/view?item={item}", files=[files[index]])
+            assert r.status_code == 200, r.text
+            assert r.json()["path"] == path
+            assert r.json()["sheets"] == alone[same[path]], path
+        assert c.post("/api/view?item=7", files=[files[1]]).status_code == 404
+        assert c.post("/api/view", files=files[:2]).status_code == 400
+        refused = c.post("/api/view", files=[("files", ("empty.xlsx", b""))]).json()
+        assert refused["sheets"] is None  # what the sniffer refuses is never opened to be drawn
+    assert not list(uploads_root.iterdir())
 
 
 def test_json_and_unreadable_files_get_no_sheet_view(client, tmp_path):
