@@ -2,8 +2,9 @@
 the way real forms are (reference, national, provincial), as .xlsx (openpyxl) or .xls (xlwt).
 
 A form is first laid out as a neutral `Sheet` (cells, merges, widths, dropdowns) and then rendered,
-so that every layout can be written in both file formats. The reader finds fields by label, never
-by address, so the layouts below differ the way real templates differ: title rows, label
+so that every layout can be written in both file formats. The layouts themselves are data,
+rules/layouts.toml, which the workbook reader takes its hints from too. The reader finds fields by
+label, never by address, so the layouts differ the way real templates differ: title rows, label
 spellings, column order, inline values, merged or repeated 一级/二级 cells.
 """
 from __future__ import annotations
