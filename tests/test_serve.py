@@ -350,10 +350,83 @@ def test_nothing_of_an_upload_is_kept(client, uploads_root):
     zipped = zip_of({f"r/{p.name}": p.read_bytes() for p in sorted((SAMPLES / "returns").iterdir())})
     assert client.post("/api/check", files=[("files", ("r.zip", zipped))]).status_code == 200
     assert client.post("/api/check?stream=1", files=upload(RETURNED_XLSX)).status_code == 200
+    assert client.post("/api/check?view=1", files=upload(RETURNED_XLSX, XLS)).status_code == 200
+    assert client.post("/api/report", files=upload(RETURNED_XLSX, JSON_FILE)).status_code == 200
+    assert client.post("/api/annotate", files=upload(RETURNED_XLSX)).status_code in (200, 501)
+    assert client.post("/api/annotate", files=upload(RETURNED_XLSX, XLS)).status_code in (400, 501)
+    assert client.post("/api/view", files=upload(RETURNED_XLSX)).status_code == 200
+    assert client.post("/api/view?item=3", files=upload(RETURNED_XLSX)).status_code == 404
+    assert client.post("/api/check", files=[("files", ("x.zip", b"not a zip"))]).status_code == 400
     assert not list(uploads_root.iterdir())
     cache = Path(os.environ.get("PERFLINT_CACHE_DIR") or ROOT / ".perflint-cache")
     for shard in (cache / "history").glob("*.pickle") if (cache / "history").exists() else []:
         assert b"perflint-serve-" not in shard.read_bytes() and str(uploads_root).encode() not in shard.read_bytes()
+
+
+def _batch(n: int) -> list:
+    workbooks = sorted((SAMPLES / "xlsx").glob("*.xls*"))
+    return [("files", ("大批量.zip", zip_of({f"d/{i:04d}_{workbooks[i % len(workbooks)].name}":
+                                             workbooks[i % len(workbooks)].read_bytes() for i in range(n)})))]
+
+
+def test_a_large_upload_does_not_hold_up_the_others(client, uploads_root):
+    """While one worker checks a big batch, the server still answers the page, and another user's
+    check runs in the other worker and is answered first. The batch sits in a private folder meanwhile."""
+    import threading
+    import time
+
+    large = _batch(300)
+    answer: dict = {}
+
+    def post_large() -> None:
+        answer["r"] = client.post("/api/check?view=1", files=large)
+
+    thread = threading.Thread(target=post_large)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 60
+        while not list(uploads_root.iterdir()) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        folders = list(uploads_root.iterdir())
+        assert len(folders) == 1 and folders[0].name.startswith("perflint-serve-")
+        assert folders[0].stat().st_mode & 0o777 == 0o700
+        time.sleep(0.2)  # the batch is in its worker now
+        assert client.get("/").status_code == 200
+        small = client.post("/api/check", files=upload(JSON_FILE))
+        assert small.status_code == 200 and small.json()["files"][0]["path"] == JSON_FILE.name
+        assert thread.is_alive() and "r" not in answer, "the big batch finished first: make it bigger"
+    finally:
+        thread.join(120)
+    assert answer["r"].status_code == 200 and answer["r"].json()["report"]["summary"]["files"] == 300
+    assert not list(uploads_root.iterdir())
+
+
+def test_each_file_has_the_per_file_time_limit(uploads_root):
+    """--timeout bounds each file's check as in `perflint check`: past it, the file gets F010 (and is
+    not opened again to be drawn); the other files of the upload are still answered."""
+    config = AppConfig(settings=ServeSettings(timeout=1e-6), workers=1, upload_root=str(uploads_root))
+    with TestClient(create_app(config), base_url=LOCAL) as c:
+        r = c.post("/api/check?view=1", files=upload(RETURNED_XLSX, JSON_FILE))
+        assert r.status_code == 200, r.text
+        body = r.json()
+        for file in body["report"]["files"]:
+            assert file["verdict"] == "return"
+            assert [f["code"] for f in file["findings"]] == ["F010"], file
+        assert body["grids"] == {}
+        assert c.get("/api/config").json()["limits"]["timeout_seconds"] == 1e-6
+    assert not list(uploads_root.iterdir())
+
+
+def test_an_upload_past_the_check_limit_is_answered_and_removed(uploads_root):
+    config = AppConfig(workers=1, upload_root=str(uploads_root), check_timeout=0.3)
+    with TestClient(create_app(config), base_url=LOCAL) as c:
+        r = c.post("/api/check", files=_batch(120))
+        assert r.status_code == 504
+        assert "检查超时" in r.json()["error"]["zh"] and "too long" in r.json()["error"]["en"]
+        assert not list(uploads_root.iterdir())
+        events = c.post("/api/check?stream=1", files=_batch(120)).text
+        assert "event: error" in events and "检查超时" in events and "event: result" not in events
+        assert not list(uploads_root.iterdir())
 
 
 # ---- the token --------------------------------------------------------------------------------
