@@ -91,9 +91,15 @@ def check_upload(job: str, folder: str, names: list[str], lang: str = "zh", view
     def advance(result) -> None:
         done[0] += 1
         if queue is not None and job:
-            queue.put((job, done[0], len(files), result.verdict))
+            queue.put((job, "check", done[0], len(files), result.verdict))
 
-    run, results = _check(files, lang, advance)
+    def reading(count: int, total: int) -> None:
+        # where the H rules compare files, each is read and indexed (the slow part) before any is
+        # judged: that is the progress to show; the judging after it goes by quickly
+        if queue is not None and job:
+            queue.put((job, "read", count, total, None))
+
+    run, results = _check(files, lang, advance, reading)
     for result in results:
         result = _renamed(result, prefix)
         summary.add(result)
@@ -133,7 +139,7 @@ def _advice(result: Any, catalogue: Any, lang: str, prefix: str) -> dict:
             "documents": [[one(f) for f in d.findings] for d in result.documents]}
 
 
-def _check(files: list[str], lang: str, advance: Any = None) -> tuple[Any, Any]:
+def _check(files: list[str], lang: str, advance: Any = None, reading: Any = None) -> tuple[Any, Any]:
     """The run's settings and its results, in order: one run, so the H rules compare the upload's
     files with each other and with the server's history."""
     from ..batch import Batch, BatchPlan
@@ -148,7 +154,7 @@ def _check(files: list[str], lang: str, advance: Any = None) -> tuple[Any, Any]:
         _forget(history.run)
     engine = build_engine(run, catalogue, profile, history)
     batch = Batch(engine, BatchPlan(run, profile, history, run.timeout or None), reader_options(run, profile))
-    return run, batch.run(files, advance)
+    return run, batch.run(files, advance, reading)
 
 
 def annotate_upload(folder: str, name: str, lang: str = "zh") -> dict:
