@@ -102,6 +102,22 @@ def test_budget_request_sees_h501_from_the_servers_history(client):
     assert report["files"][0]["verdict"] == "return"
 
 
+def test_the_servers_registry_is_used_for_the_h_rules(uploads_root, tmp_path):
+    """--registry: last year's self-evaluation on the bureau's register answers H501, and its poor grade
+    is H506 for this year's request, as `perflint check --registry` says."""
+    code = check_paths([str(BUDGET_REQUEST)])[0].documents[0].project_code
+    registry = tmp_path / "项目库.csv"
+    registry.write_text(f"年度,项目编码,表类型,总分,等级,执行率\n2024,{code},项目支出绩效自评表,58,差,90%\n", encoding="utf-8")
+    config = AppConfig(settings=ServeSettings(registry=(str(registry),)), workers=1, upload_root=str(uploads_root))
+    with TestClient(create_app(config), base_url=LOCAL) as c:
+        assert c.get("/api/config").json()["history"] is True
+        report = c.post("/api/check", files=upload(BUDGET_REQUEST)).json()
+    codes = [f["code"] for d in report["files"][0]["documents"] for f in d["findings"]]
+    assert "H506" in codes and "H501" not in codes
+    expected = check_paths([str(BUDGET_REQUEST)], registry=[str(registry)])[0]
+    assert codes == [f.code for d in expected.documents for f in d.findings]
+
+
 def test_returned_workbook_has_its_findings_located(client):
     report = client.post("/api/check?lang=en", files=upload(RETURNED_XLSX)).json()
     file = report["files"][0]
