@@ -189,3 +189,20 @@ def test_each_finding_without_a_cell_says_where_the_field_was_expected(location,
     rows = [r for r in load_workbook(io.BytesIO(annotate_workbook(XLSX, result)))["审核意见"].iter_rows(values_only=True)
             if r[2] == "B104"]
     assert [r[3] for r in rows] == [expected]
+
+
+def test_several_findings_on_one_cell_share_one_comment_and_the_worst_colour():
+    result = check_paths([str(XLSX)])[0]
+    doc = result.documents[0]
+    where = Location("/project/name", doc.sheet, "B3")
+    warning = Finding("B104", "missing-project-code", "warning", "第一条提醒", where)
+    error = Finding("B101", "missing-name", "error", "第二条错误", where)
+    result = FileResult(result.path, (type(doc)(*[getattr(doc, n) for n in doc.__slots__[:6]], (warning, error),
+                                                 "return", "中"),), (), "return")
+    ws = load_workbook(io.BytesIO(annotate_workbook(XLSX, result)))[doc.sheet]
+    rng = next((r for r in ws.merged_cells.ranges if "B3" in r), None)  # marked at a merge's first cell
+    cell = ws.cell(rng.min_row, rng.min_col) if rng else ws["B3"]
+    text = cell.comment.text
+    assert text.index("[B104] 第一条提醒") < text.index("[B101] 第二条错误")
+    assert text.count("整改建议") == 2
+    assert cell.fill.fgColor.rgb.endswith(FILL["error"])
