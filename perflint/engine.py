@@ -108,8 +108,8 @@ class Engine:
             location = doc.locate(hit.pointer)
         else:
             location = Location(hit.pointer)
-        if hit.args.get("_sheet") is not None or hit.args.get("_cell") is not None:
-            location = Location(hit.pointer, hit.args.get("_sheet"), hit.args.get("_cell"))
+        if hit.sheet is not None or hit.cell is not None:
+            location = Location(hit.pointer, hit.sheet, hit.cell)
         args = {k: v for k, v in hit.args.items() if not k.startswith("_")}
         for key, value in args.items():
             if key.endswith("_ref") and isinstance(value, str) and value.startswith("/"):
