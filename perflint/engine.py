@@ -110,7 +110,9 @@ class Engine:
             location = Location(hit.pointer)
         if hit.sheet is not None or hit.cell is not None:
             location = Location(hit.pointer, hit.sheet, hit.cell)
-        args = {k: v for k, v in hit.args.items() if not k.startswith("_")}
+        args = {k: v for k, v in hit.args.items() if not k.startswith("_") and not k.endswith("_en")}
+        if self.lang != "zh":  # a label the rule names in both languages (`field`, `field_en`)
+            args.update({k[:-3]: v for k, v in hit.args.items() if k.endswith("_en") and k[:-3] in args})
         for key, value in args.items():
             if key.endswith("_ref") and isinstance(value, str) and value.startswith("/"):
                 args[key] = _reference(doc, value, location, self.lang)

@@ -42,7 +42,7 @@ def run_examples(profile_ref: str, lang: str = "zh") -> tuple[Any, list[Outcome]
     from .profiles import load_profile
     from .run import RunSettings, build_engine, reader_options
     from .schema import validate
-    from .userrules import example_document
+    from .userrules import ExampleError, example_document
 
     catalogue = default_catalogue()
     profile = load_profile(profile_ref, catalogue)
@@ -57,7 +57,14 @@ def run_examples(profile_ref: str, lang: str = "zh") -> tuple[Any, list[Outcome]
     with tempfile.TemporaryDirectory(prefix="perflint-examples-") as folder:
         for rule in profile.rules:
             for number, example in enumerate(rule.examples, 1):
-                document = example_document(example)
+                try:
+                    document = example_document(example)
+                except ExampleError as exc:
+                    problem = (f"示例中的 {exc.pointer} 在 {exc.kind} 基础文档中不存在" if zh else
+                               f"{exc.pointer} is no place in the base {exc.kind} document")
+                    outcomes.append(Outcome(rule.code, rule.meta.slug, rule.file, number, example.expect_fail,
+                                            example.kind, example.note, (), problem))
+                    continue
                 path = os.path.join(folder, f"{rule.code}-{number}.json")
                 with open(path, "w", encoding="utf-8") as fh:
                     json.dump(document, fh, ensure_ascii=False)

@@ -129,7 +129,8 @@ def _scalar(value: Any) -> Any:
 
 def _item_args(item: Any) -> dict[str, Any]:
     if isinstance(item, dict):
-        return {str(k): _scalar(v) for k, v in item.items() if isinstance(k, str) and k.isidentifier()}
+        # the engine reads `_`-names as its own (`_sheet`, `_cell`): a submission's keys never pass as those
+        return {k: _scalar(v) for k, v in item.items() if isinstance(k, str) and k.isidentifier() and k[0] != "_"}
     return {"value": _scalar(item)}
 
 
@@ -276,7 +277,7 @@ def load_rule(src: str, index: int, spec: Any, taken: Mapping[str, str], slugs: 
     for lang in ("zh", "en"):
         doc_fields |= _template_fields(src, f"{key}.message.{lang}", message[lang])
         if advice:
-            _template_fields(src, f"{key}.advice.{lang}", advice[lang])
+            doc_fields |= _template_fields(src, f"{key}.advice.{lang}", advice[lang])
     summary = _text_pair(src, f"{key}.summary", spec.get("summary"), required=False) or message
     rationale = _text_pair(src, f"{key}.rationale", spec.get("rationale"), required=False)
     for_each = spec.get("for_each")
@@ -353,12 +354,24 @@ def example_document(example: Example) -> dict:
     doc = copy.deepcopy(base_document(example.kind))
     plain = {k: v for k, v in example.document.items() if not k.startswith("/")}
     doc = _merged(doc, copy.deepcopy(plain))
-    for k, v in example.document.items():
-        if k.startswith("/"):
-            _set(doc, k, copy.deepcopy(v))
-    for p in example.remove:
-        _remove(doc, p)
+    edits = [(k, lambda d, k=k, v=v: _set(d, k, copy.deepcopy(v))) for k, v in example.document.items()
+             if k.startswith("/")]
+    edits += [(p, lambda d, p=p: _remove(d, p)) for p in example.remove]
+    for ptr, edit in edits:
+        try:
+            edit(doc)
+        except (LookupError, ValueError, TypeError, AttributeError):
+            raise ExampleError(ptr, example.kind) from None
     return doc
+
+
+class ExampleError(ValueError):
+    """An example's pointer that leads nowhere in the base document."""
+
+    def __init__(self, ptr: str, kind: str) -> None:
+        self.pointer = ptr
+        self.kind = kind
+        super().__init__(f"{ptr}: no such place in the base {kind} document")
 
 
 def _merged(base: Any, over: Any) -> Any:

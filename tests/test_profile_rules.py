@@ -331,6 +331,9 @@ def test_profile_test_reports_each_example_that_misbehaves(tmp_path):
 
   [[rules.examples]]
   pass = { fiscal_year = "二〇二五" }
+
+  [[rules.examples]]
+  pass = { "/indicators/99/value" = 1 }
 '''
     result = CliRunner().invoke(app, ["profile", "test", str(profile(tmp_path, body)), "--lang", "en"])
     assert result.exit_code == 1
@@ -340,7 +343,8 @@ def test_profile_test_reports_each_example_that_misbehaves(tmp_path):
             "      /indicators/5/value: Satisfaction '家长满意度' targets 10, below 95% (义务教育学生营养改善计划)\n") in out
     assert "  ✗ pass example 3 [project_target]\n      expected no finding, got one\n" in out
     assert "  ✗ pass example 4 [project_target]\n      the example is not a valid project_target document: /fiscal_year" in out
-    assert out.splitlines()[-1] == "1 rules, 4 examples: 0 as expected, 4 not"
+    assert "  ✗ pass example 5 [project_target]\n      /indicators/99/value is no place in the base project_target document\n" in out
+    assert out.splitlines()[-1] == "1 rules, 5 examples: 0 as expected, 5 not"
 
 
 def test_profile_test_of_a_broken_profile_exits_2(tmp_path):
@@ -424,3 +428,56 @@ def test_schemas_compile_once_per_run_and_again_after_pickling(tmp_path, monkeyp
     copy.compiled()
     copy.compiled()
     assert calls == ["rules.I951.when", "rules.I951.require"]
+
+
+def test_advice_names_item_and_document_values(tmp_path):
+    from perflint.formatters.labels import advice
+    from perflint.profiles import with_profile_rules
+
+    body = SATISFACTION + 'advice = { zh = "将「{doc[/project/name]}」的{name}提高到 95%", en = "Raise {name}" }\n'
+    prof = profile(tmp_path, body)
+    found = findings(check_paths([str(submission(tmp_path, base_document("project_target")))], profile=str(prof)), "I951")
+    catalogue = with_profile_rules(default_catalogue(), load_profile(str(prof), default_catalogue()))
+    assert advice(catalogue.rules["I951"], "zh", found[0]) == "将「义务教育学生营养改善计划」的家长满意度提高到 95%"
+
+
+def test_the_result_cache_knows_when_a_rule_changed(tmp_path, capsys):
+    folder = tmp_path / "returns"
+    folder.mkdir()
+    submission(folder, base_document("project_target"))
+    prof = profile(tmp_path, SATISFACTION)
+
+    def own() -> list[str]:
+        code, out, err = run([str(folder), "--profile", str(prof), "--format", "json"], capsys)  # a folder: cached
+        return [x["code"] for f in json.loads(out)["files"] for d in f["documents"] for x in d["findings"]]
+
+    assert own() == ["I951"]
+    assert own() == ["I951"]
+    prof.write_text(prof.read_text(encoding="utf-8").replace("minimum = 95", "minimum = 90"), encoding="utf-8")
+    assert own() == []
+
+
+def test_the_listing_marks_what_a_profile_disables():
+    listed = CliRunner().invoke(app, ["rules", "S", "--profile", str(COUNTY)])
+    assert "S412\tlow-execution\tdisabled" in listed.output
+    assert "S951\texecution-below-85-returned\terror" in listed.output
+
+
+def test_the_readme_example_loads_and_its_examples_behave(tmp_path):
+    import re
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("### Rules of your own"):]
+    block = re.search(r"```toml\n(.*?)```", section, re.S).group(1)
+    path = tmp_path / "county.toml"
+    path.write_text(block, encoding="utf-8")
+    prof, outcomes = run_examples(str(path))
+    assert [r.code for r in prof.rules] == ["I951"]
+    assert [(o.expect_fail, o.ok) for o in outcomes] == [(True, True), (False, True)]
+
+
+def test_an_items_own_keys_cannot_move_its_finding(tmp_path):
+    doc = apply_patch(base_document("project_target"), [{"set": "/indicators/5/_cell", "value": "A1"},
+                                                        {"set": "/indicators/5/_sheet", "value": "x"}])
+    found = findings(check_paths([str(submission(tmp_path, doc))], profile=str(profile(tmp_path, SATISFACTION))), "I951")
+    assert [(f.location.pointer, f.location.sheet, f.location.cell) for f in found] == [("/indicators/5/value", None, None)]
