@@ -10,7 +10,7 @@ from .catalogue import Catalogue, default_catalogue
 from .config import Config, glob_match
 from .data import DataError
 from .engine import Engine, Selection
-from .profiles import Profile, load_profile
+from .profiles import Profile, load_profile, with_profile_rules
 from .readers import SUFFIXES, Limits, ReaderOptions
 
 
@@ -58,7 +58,8 @@ class RunSettings:
 def load_policy(settings: RunSettings) -> tuple[Catalogue, Profile]:
     catalogue = default_catalogue()
     base = settings.config.root if settings.config.path else None
-    return catalogue, load_profile(settings.profile, catalogue, base)
+    profile = load_profile(settings.profile, catalogue, base)
+    return with_profile_rules(catalogue, profile), profile
 
 
 def _per_path_ignores(settings: RunSettings, catalogue: Catalogue):
@@ -88,11 +89,15 @@ def _relative(path: str, root: Path) -> str:
 def build_engine(settings: RunSettings, catalogue: Catalogue, profile: Profile, history: Any = None) -> Engine:
     from .checks import load_rules
 
+    catalogue = with_profile_rules(catalogue, profile)  # the profile's own rules ([[rules]]) run beside the shipped
     unknown = [s for s in settings.select + settings.ignore
                if s.strip() and not catalogue.matching(s.split(",")[0])]
     if unknown:
         raise DataError("--select/--ignore", unknown[0], "matches no rule code, prefix or slug")
-    return Engine(catalogue, profile, load_rules(catalogue),
+    rules = load_rules(catalogue)
+    if profile.rules:
+        rules.update((r.code, r) for r in profile.rules)
+    return Engine(catalogue, profile, rules,
                   Selection.build(catalogue, settings.select, settings.ignore), settings.lang,
                   settings.use_waivers, history, _per_path_ignores(settings, catalogue),
                   keep_records=history is not None)

@@ -473,3 +473,12 @@ def test_an_explanation_column_is_never_the_value(tmp_path):
              ["", "质量指标", "优良路率", "反映全区农村公路养护工程的质量情况", ""]]
     path = write(rows[:11] + table, tmp_path / "explained.xlsx")
     assert {i.get("value") for i in document(path).data["indicators"]} == {None}
+
+
+def test_a_level1_header_merged_over_a_section_column_reads_the_level_names(tmp_path):
+    rows, _ = project_target()
+    table = [["一级指标", "", "二级指标", "三级指标", "单位", "指标值"],
+             ["绩效指标", "产出指标", "数量指标", "日常养护里程", "公里", "≥120"],
+             ["", "效益指标", "社会效益指标", "群众出行条件", "", "明显改善"]]
+    path = write(rows[:11] + table, tmp_path / "section.xlsx", ("A12:B12", "A13:A14"))
+    assert [i["level1"] for i in document(path).data["indicators"]] == ["产出指标", "效益指标"]
