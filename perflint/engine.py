@@ -108,8 +108,8 @@ class Engine:
             location = doc.locate(hit.pointer)
         else:
             location = Location(hit.pointer)
-        if hit.args.get("_sheet") is not None or hit.args.get("_cell") is not None:
-            location = Location(hit.pointer, hit.args.get("_sheet"), hit.args.get("_cell"))
+        if hit.sheet is not None or hit.cell is not None:
+            location = Location(hit.pointer, hit.sheet, hit.cell)
         args = {k: v for k, v in hit.args.items() if not k.startswith("_") and not k.endswith("_en")}
         if self.lang != "zh":  # a label the rule names in both languages (`field`, `field_en`)
             args.update({k[:-3]: v for k, v in hit.args.items() if k.endswith("_en") and k[:-3] in args})

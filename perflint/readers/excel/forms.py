@@ -824,7 +824,7 @@ class SheetForm:
 
     def skip_row(self, r: int, col: int, name: str) -> None:
         ref = a1(r, col)
-        self.hits.append(("F009", Hit.at("", row=r + 1, name=name or "（空）", _sheet=self.g.name, _cell=ref)))
+        self.hits.append(("F009", Hit.at("", row=r + 1, name=name or "（空）").on(self.g.name, ref)))
 
     def totals(self, data: dict, total_row: int | None, score_col: int | None) -> None:
         g = self.g
