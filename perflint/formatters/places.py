@@ -13,11 +13,14 @@ from ..model import Finding
 _CELL = re.compile(r"^\$?([A-Za-z]{1,3})\$?([0-9]{1,7})")
 
 
-@lru_cache(maxsize=64)
 def repository_root(start: str | None = None) -> str:
     """The folder holding `.git` at or above `start` (default: the current folder), where CI checks
     the repository out and where code scanning resolves paths from; the current folder outside git."""
-    here = os.path.abspath(start or os.getcwd())
+    return _root_above(os.path.abspath(start or os.getcwd()))  # the folder, not None, is the key
+
+
+@lru_cache(maxsize=64)
+def _root_above(here: str) -> str:
     probe = here
     while True:
         if os.path.exists(os.path.join(probe, ".git")):
