@@ -17,6 +17,7 @@ from typing import Any, Iterable
 
 from .formatters.safe import cell_text, text_cell
 from .model import FileResult, Finding
+from .readers.base import OLE2_SIGNATURE
 
 ANNOTATED_SUFFIX = ".审核.xlsx"
 FILL = {"error": "FF8B8B", "warning": "FFC000"}  # red, amber
@@ -74,7 +75,7 @@ def annotate_workbook(source: str | os.PathLike | bytes, result: FileResult, lan
     lang = lang if lang in _WORDS else "zh"
     if data[:4] == b"PK\x03\x04":
         wb = _load_xlsx(data)
-    elif data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+    elif data.startswith(OLE2_SIGNATURE):
         wb = _rebuild_xls(data)
     else:
         raise AnnotateError("not an Excel workbook (.xlsx, .xlsm or .xls)" if lang == "en"

@@ -1,4 +1,4 @@
-"""The command line: perflint check | rules | rule | template | convert | serve | cache."""
+"""The command line: perflint check | rules | rule | profile test | template | convert | serve | cache."""
 from __future__ import annotations
 
 import os
@@ -45,12 +45,14 @@ def rules_cmd(
     family: Optional[str] = typer.Argument(None, help="Only this family or prefix: F, B, A, I, S, H, W."),
     lang: str = typer.Option("zh", "--lang", help="zh or en."),
     fmt: str = typer.Option("table", "--format", help="table | json | markdown."),
+    profile: Optional[str] = typer.Option(None, "--profile", help="Also list this profile's own rules ([[rules]]), "
+                                          "with its severities."),
 ) -> None:
     """The rule catalogue as a table."""
     from .explain import list_rules
 
     try:
-        list_rules(family, lang, fmt)
+        list_rules(family, lang, fmt, profile)
     except DataError as exc:
         raise _fail(str(exc))
 
@@ -59,7 +61,7 @@ def rules_cmd(
 def rule_cmd(
     code: str = typer.Argument(..., help="A rule code (A201) or slug (annual-funds-unbalanced)."),
     lang: str = typer.Option("zh", "--lang", help="zh or en."),
-    profile: str = typer.Option("national", "--profile", help="Show parameter values of this profile."),
+    profile: str = typer.Option("national", "--profile", help="Show parameter values of this profile, and its own rules."),
 ) -> None:
     """Explain one rule: what it checks, why, its policy source, parameters and examples."""
     from .explain import explain_rule
@@ -69,7 +71,9 @@ def rule_cmd(
     except DataError as exc:
         raise _fail(str(exc))
     if not found:
-        raise _fail(f"unknown rule {code!r}: see `perflint rules`")
+        own = len(code) == 4 and code[1:].isdigit() and int(code[1:]) >= 950
+        raise _fail(f"unknown rule {code!r}: see `perflint rules`"
+                    + (" (codes 950–999 are a profile's own rules: give --profile PATH)" if own else ""))
 
 
 @app.command()
@@ -139,6 +143,25 @@ def serve(
     from .serve import serve as run_server
 
     raise typer.Exit(run_server(host, port, profile, history, registry, open_browser, token, workers, timeout))
+
+
+profile_app = typer.Typer(help="Profiles: the policy a check applies.", no_args_is_help=True)
+app.add_typer(profile_app, name="profile")
+
+
+@profile_app.command("test")
+def profile_test(
+    profile: str = typer.Argument(..., help="A profile: a path to a .toml file, or a built-in name."),
+    lang: str = typer.Option("zh", "--lang", help="zh or en."),
+) -> None:
+    """Run the examples of a profile's own rules ([[rules.examples]]): exit 0 when every one behaves, 1 when one does not."""
+    from .rule_examples import report_examples
+
+    try:
+        code = report_examples(profile, lang)
+    except DataError as exc:
+        raise _fail(str(exc))
+    raise typer.Exit(code)
 
 
 cache_app = typer.Typer(help="The result and history caches.", no_args_is_help=True)

@@ -1,8 +1,9 @@
 """Where the shipped data (rule catalogue, profiles, schemas) lives, installed or in a checkout."""
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
+
+from .diskcache import memo
 
 _PKG = Path(__file__).resolve().parent
 
@@ -27,15 +28,25 @@ class DataError(Exception):
 
 
 def load_toml(path: Path) -> dict:
+    """A TOML file's tables. The parse of the same bytes is kept in the cache: the catalogue's
+    vocabulary, the profile and the user's config are read on every run, a one-file check included."""
     try:
         with open(path, "rb") as fh:
-            return tomllib.load(fh)
+            data = fh.read()
     except FileNotFoundError:
         raise DataError(path, "", "file not found") from None
     except IsADirectoryError:
         raise DataError(path, "", "is a folder, not a TOML file") from None
     except OSError as exc:
         raise DataError(path, "", f"cannot be read: {exc.strerror or exc}") from None
+    return memo("toml", data, lambda: _parse_toml(path, data), dict)
+
+
+def _parse_toml(path: Path, data: bytes) -> dict:
+    import tomllib
+
+    try:
+        return tomllib.loads(data.decode("utf-8"))
     except UnicodeDecodeError as exc:
         raise DataError(path, "", f"not UTF-8 text (byte {exc.start})") from None
     except tomllib.TOMLDecodeError as exc:
@@ -44,8 +55,7 @@ def load_toml(path: Path) -> dict:
 
 def write_atomically(path: str | Path, data: bytes, *, make_parents: bool = False) -> None:
     """Write through a fresh temporary file and a rename (see perflint.output), so a reader (another
-    run, a worker) never sees half a file. Raises OSError; the caches that use it treat that as
-    "not cached"."""
+    run, a worker) never sees half a file. Raises OSError."""
     from .output import write_file
 
     write_file(path, data, make_parents=make_parents, durable=False)  # a cache entry: lost at worst

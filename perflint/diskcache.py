@@ -13,9 +13,9 @@ import hashlib
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
-from .data import write_atomically
+from .output import write_file
 
 
 def cache_dir() -> Path:
@@ -99,7 +99,21 @@ def store(path: Path, value: Any, codec: str = "pickle") -> bool:
     """Write an entry atomically, making its folders; False when it could not be written."""
     _, dumps = _codec(codec)
     try:
-        write_atomically(path, dumps(value), make_parents=True)
+        write_file(path, dumps(value), make_parents=True, durable=False)  # an entry lost is a miss
     except Exception:  # read-only or full disk, or a value that cannot be serialised: not cached
         return False
     return True
+
+
+def memo(kind: str, source: bytes, build: Callable[[], Any], expect: type | None = None) -> Any:
+    """What `build` makes of `source` (a file's bytes), kept under the digest of those bytes: the
+    same bytes are parsed once, whichever path they are read from. Failures are not kept."""
+    private = private_cache_dir()
+    if private is None:
+        return build()
+    path = private / "parsed" / f"{kind}-{hashlib.blake2b(source, digest_size=16).hexdigest()}.pickle"
+    value = load(path, expect)
+    if value is None:
+        value = build()
+        store(path, value)
+    return value

@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 import re
 import time
-import traceback
 from dataclasses import dataclass, field
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Callable, Iterable
@@ -113,9 +112,11 @@ class Engine:
             location = doc.locate(hit.pointer)
         else:
             location = Location(hit.pointer)
-        if hit.args.get("_sheet") is not None or hit.args.get("_cell") is not None:
-            location = Location(hit.pointer, hit.args.get("_sheet"), hit.args.get("_cell"))
-        args = {k: v for k, v in hit.args.items() if not k.startswith("_")}
+        if hit.sheet is not None or hit.cell is not None:
+            location = Location(hit.pointer, hit.sheet, hit.cell)
+        args = {k: v for k, v in hit.args.items() if not k.startswith("_") and not k.endswith("_en")}
+        if self.lang != "zh":  # a label the rule names in both languages (`field`, `field_en`)
+            args.update({k[:-3]: v for k, v in hit.args.items() if k.endswith("_en") and k[:-3] in args})
         for key, value in args.items():
             if key.endswith("_ref") and isinstance(value, str) and value.startswith("/"):
                 args[key] = _reference(doc, value, location, self.lang)
@@ -153,6 +154,8 @@ class Engine:
             try:
                 produced = list(fn(doc, ctx if shared is None else ctx.sharing(shared)))
             except Exception as exc:  # a broken rule must not take the run down: F006
+                import traceback
+
                 frame = traceback.extract_tb(exc.__traceback__)[-1]
                 hits.append(("F006", Hit.at("", rule=code, error=f"{type(exc).__name__}: {exc}",
                                              where=f"{frame.filename.rsplit('/', 1)[-1]}:{frame.lineno}")))

@@ -5,7 +5,7 @@ import json
 import sys
 
 from .catalogue import default_catalogue
-from .profiles import load_profile
+from .profiles import load_profile, with_profile_rules
 
 _HEAD = {
     "zh": ("规则", "名称", "级别", "适用表", "检查内容"),
@@ -20,28 +20,44 @@ def _kinds(meta, lang: str) -> str:
     return ("、" if lang == "zh" else ", ").join(_KIND_SHORT[k] if lang == "zh" else k for k in meta.kinds)
 
 
-def catalogue_rows(family: str | None, lang: str) -> list[tuple[str, str, str, str, str]]:
+def _policy(profile_name: str | None):
+    """The catalogue with the profile's own rules, and the profile (None: the shipped catalogue alone)."""
     cat = default_catalogue()
+    if profile_name is None:
+        return cat, None
+    profile = load_profile(profile_name, cat)
+    return with_profile_rules(cat, profile), profile
+
+
+def catalogue_rows(family: str | None, lang: str, profile_name: str | None = None) -> list[tuple[str, str, str, str, str]]:
+    cat, profile = _policy(profile_name)
     prefix = (family or "").upper()
-    return [(m.code, m.slug, m.severity, _kinds(m, lang), m.summary[lang])
+    def severity(code: str, default: str) -> str:
+        if profile is None:
+            return default
+        if code in profile.disabled and code not in profile.mandatory_rules:
+            return "disabled"
+        return profile.severity.get(code, default)
+
+    return [(m.code, m.slug, severity(m.code, m.severity), _kinds(m, lang), m.summary[lang])
             for m in cat.rules.values() if m.code.startswith(prefix)]
 
 
-def markdown_table(lang: str = "zh", family: str | None = None) -> str:
+def markdown_table(lang: str = "zh", family: str | None = None, profile_name: str | None = None) -> str:
     head = _HEAD[lang]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-    for row in catalogue_rows(family, lang):
+    for row in catalogue_rows(family, lang, profile_name):
         lines.append("| " + " | ".join(c.replace("|", "\\|") for c in row) + " |")
     return "\n".join(lines) + "\n"
 
 
-def list_rules(family: str | None, lang: str, fmt: str) -> None:
-    rows = catalogue_rows(family, lang)
+def list_rules(family: str | None, lang: str, fmt: str, profile_name: str | None = None) -> None:
+    rows = catalogue_rows(family, lang, profile_name)
     if fmt == "json":
         sys.stdout.write(json.dumps([dict(zip(_HEAD["en"], r)) for r in rows], ensure_ascii=False, indent=2) + "\n")
         return
     if fmt == "markdown" or not sys.stdout.isatty():
-        sys.stdout.write(markdown_table(lang, family) if fmt == "markdown" else
+        sys.stdout.write(markdown_table(lang, family, profile_name) if fmt == "markdown" else
                          "".join("\t".join(r) + "\n" for r in rows))
         return
     from rich.console import Console
@@ -60,13 +76,12 @@ def list_rules(family: str | None, lang: str, fmt: str) -> None:
 
 
 def explain_rule(token: str, lang: str = "zh", profile_name: str = "national") -> bool:
-    cat = default_catalogue()
+    cat, profile = _policy(profile_name)
     code = cat.resolve(token.strip())
     code = code.upper() if code.upper() in cat else code
     if code not in cat:
         return False
     meta = cat[code]
-    profile = load_profile(profile_name, cat)
     zh = lang == "zh"
     severity = profile.severity.get(code, meta.severity)
     out = [f"{meta.code} {meta.slug}  [{severity}]",
@@ -76,6 +91,11 @@ def explain_rule(token: str, lang: str = "zh", profile_name: str = "national") -
     if meta.rationale:
         out.append(("为什么：" if zh else "Why: ") + meta.rationale[lang])
     out.append(("政策依据：" if zh else "Policy basis: ") + meta.source)
+    own = next((r for r in profile.rules if r.code == code), None)
+    if own is not None:
+        from .userrules import describe
+
+        out.extend(describe(own, lang))
     if meta.params:
         out.append("参数：" if zh else "Parameters:")
         for name in meta.params:

@@ -10,13 +10,17 @@ from __future__ import annotations
 
 import io
 import os
-import secrets
 from typing import IO, Any
 
 _FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0) \
     | getattr(os, "O_BINARY", 0)
 _PENDING: "set[AtomicFile]" = set()  # open temporary files, discarded on an interrupt
 _fdopen = os.fdopen  # the tests put a full disk here
+
+
+def _token() -> str:
+    """48 random bits for a temporary name (what secrets.token_hex(6) gives, without importing it)."""
+    return os.urandom(6).hex()
 
 
 class OutputError(OSError):
@@ -42,7 +46,7 @@ class AtomicFile:
         # the target's name, cut to 120 bytes so that the temporary name fits where the target does
         stem = os.fsencode(os.path.basename(self.path))[:120].decode("utf-8", "ignore") or "out"
         for _ in range(100):
-            tmp = os.path.join(folder, f".{stem}.{secrets.token_hex(6)}.tmp")
+            tmp = os.path.join(folder, f".{stem}.{_token()}.tmp")
             try:
                 fd = os.open(tmp, _FLAGS, 0o666)  # the umask applies, as for any file the user writes
             except FileExistsError:

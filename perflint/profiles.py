@@ -12,7 +12,7 @@ from .model import SEVERITIES
 
 _PROFILE_KEYS = {"name", "title", "description", "extends", "source", "tree", "mandatory_level1",
                  "mandatory_level2", "weights", "parameters", "severity", "mandatory_rules",
-                 "aliases", "disabled"}
+                 "aliases", "disabled", "rules"}
 _WEIGHT_KEYS = {"budget", "level1", "count_with", "when_absent"}
 
 
@@ -49,6 +49,7 @@ class Profile:
     disabled: frozenset[str]
     aliases: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     chain: tuple[str, ...] = ()  # the files it was built from, base first
+    rules: tuple[Any, ...] = ()  # its own rules ([[rules]], perflint.userrules.UserRule), base's first
 
     def level2_allowed(self, level1: str, level2: str) -> bool:
         return fold_indicator_name(level2) in self.tree.get(fold_indicator_name(level1), ())
@@ -68,7 +69,9 @@ def builtin_profiles() -> list[str]:
 def _merge(base: dict, child: dict) -> dict:
     out = dict(base)
     for key, value in child.items():
-        if key in ("weights", "parameters", "severity", "aliases", "mandatory_level2") and isinstance(value, dict):
+        if key == "rules":  # a profile adds rules to those of the profile it extends
+            out[key] = list(out.get(key) or []) + list(value)
+        elif key in ("weights", "parameters", "severity", "aliases", "mandatory_level2") and isinstance(value, dict):
             merged = dict(out.get(key) or {})
             for k, v in value.items():
                 if isinstance(v, dict) and isinstance(merged.get(k), dict):
@@ -104,6 +107,11 @@ def _read_chain(ref: str, base_dir: Path | None, seen: tuple[str, ...]) -> tuple
     if unknown:
         raise DataError(path, sorted(unknown)[0], f"unknown key (allowed: {', '.join(sorted(_PROFILE_KEYS))})")
     raw.setdefault("name", path.stem)
+    if "rules" in raw:
+        declared = raw["rules"]
+        if not isinstance(declared, list):
+            raise DataError(path, "rules", "must be tables: [[rules]] (see `perflint rule` for the format)")
+        raw["rules"] = [(str(path), i, spec) for i, spec in enumerate(declared)]
     parent = raw.get("extends")
     if parent is None:
         return raw, (str(path),)
@@ -114,9 +122,47 @@ def _read_chain(ref: str, base_dir: Path | None, seen: tuple[str, ...]) -> tuple
     return merged, chain + (str(path),)
 
 
+def with_profile_rules(catalogue: Catalogue, profile: Profile) -> Catalogue:
+    """The catalogue a run of `profile` uses: the shipped rules and the profile's own, so that
+    selection, severities, waivers and reports treat both alike."""
+    return _extended(catalogue, profile.rules)
+
+
+def _extended(catalogue: Catalogue, own: tuple[Any, ...]) -> Catalogue:
+    if not own or all(catalogue.rules.get(r.meta.code) is r.meta for r in own):
+        return catalogue
+    rules = dict(catalogue.rules)
+    slugs = dict(catalogue.by_slug)
+    for r in own:
+        rules[r.meta.code] = r.meta
+        slugs[r.meta.slug] = r.meta.code
+    return Catalogue(rules, catalogue.parameters, slugs)
+
+
+def _load_rules(declared: list, catalogue: Catalogue) -> tuple[Any, ...]:
+    if not declared:
+        return ()
+    from .userrules import load_rule
+
+    # a catalogue that already holds a profile's rules (a run's) is taken for the shipped one
+    shipped = {code for code, meta in catalogue.rules.items() if meta.origin != "profile"}
+    taken = {code: "in the catalogue" for code in shipped}
+    slugs = {slug: code for slug, code in catalogue.by_slug.items() if code in shipped}
+    out = []
+    for src, index, spec in declared:
+        rule = load_rule(src, index, spec, taken, slugs)
+        taken[rule.code] = f"declared in {src}"
+        slugs[rule.meta.slug] = rule.code
+        out.append(rule)
+    return tuple(out)
+
+
 def load_profile(ref: str, catalogue: Catalogue, base_dir: Path | None = None) -> Profile:
     raw, chain = _read_chain(ref, base_dir, ())
     src = chain[-1]
+    own_rules = _load_rules(raw.get("rules") or [], catalogue)
+    # the profile's own codes may be given severities, made mandatory or disabled like any other
+    catalogue = _extended(catalogue, own_rules)
 
     def table(key: str, value: Any) -> dict:
         if value is None:
@@ -194,5 +240,5 @@ def load_profile(ref: str, catalogue: Catalogue, base_dir: Path | None = None) -
         budget_weight=float(budget), level1_weights=level1_weights, count_with=count_with,
         when_absent=when_absent, parameters=parameters, severity=severity,
         mandatory_rules=frozenset(mandatory_rules), disabled=frozenset(disabled),
-        aliases=aliases, chain=chain,
+        aliases=aliases, chain=chain, rules=own_rules,
     )

@@ -12,7 +12,7 @@ from .config import Config, glob_match
 from .data import DataError
 from .engine import Engine, Selection
 from .files import relative
-from .profiles import Profile, load_profile
+from .profiles import Profile, load_profile, with_profile_rules
 from .readers import Limits, ReaderOptions
 
 if TYPE_CHECKING:
@@ -81,18 +81,23 @@ class Run:
         to the config's folder)."""
         catalogue = catalogue or default_catalogue()
         base = settings.config.root if settings.config.path else None
-        return cls(settings, catalogue, load_profile(settings.profile, catalogue, base))
+        profile = load_profile(settings.profile, catalogue, base)
+        return cls(settings, with_profile_rules(catalogue, profile), profile)
 
     def engine(self, history: HistoryIndex | None = None, *, keep_records: bool | None = None) -> Engine:
         """The engine of this run; a selection naming no rule fails here, before any file is read."""
         from .checks import load_rules
 
-        settings, catalogue = self.settings, self.catalogue
+        settings, profile = self.settings, self.profile
+        catalogue = with_profile_rules(self.catalogue, profile)  # the profile's own rules ([[rules]]) run beside the shipped
         unknown = [s for s in settings.select + settings.ignore
                    if s.strip() and not catalogue.matching(s.split(",")[0])]
         if unknown:
             raise DataError("--select/--ignore", unknown[0], "matches no rule code, prefix or slug")
-        return Engine(catalogue, self.profile, load_rules(catalogue),
+        rules = load_rules(catalogue)
+        if profile.rules:
+            rules.update((r.code, r) for r in profile.rules)
+        return Engine(catalogue, profile, rules,
                       Selection.build(catalogue, settings.select, settings.ignore), settings.lang,
                       settings.use_waivers, history, _per_path_ignores(settings, catalogue),
                       keep_records=history is not None if keep_records is None else keep_records)

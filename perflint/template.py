@@ -2,8 +2,9 @@
 the way real forms are (reference, national, provincial), as .xlsx (openpyxl) or .xls (xlwt).
 
 A form is first laid out as a neutral `Sheet` (cells, merges, widths, dropdowns) and then rendered,
-so that every layout can be written in both file formats. The reader finds fields by label, never
-by address, so the layouts below differ the way real templates differ: title rows, label
+so that every layout can be written in both file formats. The layouts themselves are data,
+rules/layouts.toml, which the workbook reader takes its hints from too. The reader finds fields by
+label, never by address, so the layouts differ the way real templates differ: title rows, label
 spellings, column order, inline values, merged or repeated 一级/二级 cells.
 """
 from __future__ import annotations
@@ -15,26 +16,17 @@ from dataclasses import dataclass, field
 from collections.abc import Mapping
 from typing import Any, Iterable, Sequence
 
+from .layouts import layouts
 from .model import KIND_NAMES_ZH, KINDS, SELFEVAL_KINDS
 from .vocabulary import ATTRIBUTES, GRADES, OPERATORS, grade_band_text, vocabulary
-
-LAYOUTS = ("reference", "national", "provincial")
 
 # the dropdowns offer the level names of rules/aliases.toml, the vocabulary the reader reads with
 LEVEL1 = vocabulary().level1
 LEVEL2 = vocabulary().level2
 EX_ANTE = ("已开展", "未开展")
 
-# The tree a blank template offers: targets follow the 2021 guideline (成本指标 as a 一级),
-# self-evaluations the scheme their national form still carries (成本/可持续影响 as 二级).
-_SKELETON = {
-    "target": [("产出指标", ("数量指标", "质量指标", "时效指标")), ("成本指标", ("经济成本指标",)),
-               ("效益指标", ("经济效益指标", "社会效益指标", "生态效益指标")),
-               ("满意度指标", ("服务对象满意度指标",))],
-    "selfeval": [("产出指标", ("数量指标", "质量指标", "时效指标", "成本指标")),
-                 ("效益指标", ("经济效益指标", "社会效益指标", "生态效益指标", "可持续影响指标")),
-                 ("满意度指标", ("服务对象满意度指标",))],
-}
+# the rows a blank template offers, from rules/layouts.toml
+_SKELETON = layouts().blank
 
 
 # ---------------------------------------------------------------------------------------------
@@ -80,85 +72,28 @@ class Sheet:
 # ---------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Layout:
+    """One layout of rules/layouts.toml, which describes its fields."""
     name: str
     labels: Mapping[str, str]
     target_columns: tuple[str, ...]
     selfeval_columns: tuple[str, ...]
     headers: Mapping[str, str]
-    inline_values: bool = False       # ≥32000人 in one cell instead of 指标性质/指标值/度量单位 columns
-    merge_levels: bool = True          # 一级/二级 merged downwards, or repeated on every row
-    spare_rows: bool = False           # keep the template's spare rows (指标2, ……) in a filled form
-    dept_cell: str = "[{code}]{name}"  # how 主管部门 carries the department code
+    inline_values: bool = False
+    merge_levels: bool = True
+    spare_rows: bool = False
+    dept_cell: str = "[{code}]{name}"
     period: str = "{start}年-{end}年"
-    full_marks: bool = False           # 总分 row shows 100 under 分值
-    yuan: bool = False                 # amounts in 元 under a 单位：元 note, as many county forms keep them
-    rate: str = "number"               # 执行率 as 96.0 ("number"), 0.96 shown as 96.00% ("percent"), "96.00%" ("text")
+    full_marks: bool = False
+    yuan: bool = False
+    rate: str = "number"
     sheet_name: str | None = None
+    heading: tuple[str, ...] = ("{title}{year}",)
+    titles: Mapping[str, str] = field(default_factory=dict)
 
 
-_BASE_LABELS = {
-    "name": "项目名称", "code": "项目编码", "department": "主管部门", "unit": "实施单位", "attribute": "项目属性",
-    "period": "项目期", "prior": "上年预算数", "ex_ante": "事前绩效评估",
-    "funds_block": "项目资金（万元）", "mt_total": "中期资金总额", "an_total": "年度资金总额",
-    "fiscal": "其中：财政拨款", "other": "其他资金",
-    "goals_block": "绩效目标", "selfeval_goals_block": "年度总体目标", "mt_goal": "中期目标", "an_goal": "年度目标",
-    "expected": "预期目标", "actual": "实际完成情况",
-    "initial": "年初预算数", "adjusted": "全年预算数", "executed": "全年执行数", "weight": "分值",
-    "rate": "执行率（%）", "score": "得分",
-    "row_total": "年度资金总额", "row_fiscal": "其中：当年财政拨款", "row_carry": "上年结转资金", "row_other": "其他资金",
-    "dept_name": "部门（单位）名称", "dept_funds_block": "年度预算（万元）", "dept_grid_block": "年度预算资金（万元）", "d_total": "资金总额", "d_fiscal": "财政拨款",
-    "d_other": "其他资金", "d_basic": "基本支出", "d_project": "项目支出",
-    "tasks_block": "年度主要任务", "task_name": "任务名称", "task_desc": "主要内容", "task_amount": "预算金额（万元）",
-    "dept_goal": "年度目标",
-    "total_score": "总分", "grade": "评价等级",
-}
-
-_BASE_HEADERS = {
-    "level1": "一级指标", "level2": "二级指标", "name": "三级指标", "operator": "指标性质", "value": "指标值",
-    "unit": "度量单位", "target": "年度指标值（A）", "actual": "实际完成值（B）", "weight": "分值", "score": "得分",
-    "deviation": "偏差原因分析及改进措施", "note": "备注",
-}
-
-LAYOUT = {
-    "reference": Layout(
-        "reference", _BASE_LABELS,
-        ("level1", "level2", "name", "operator", "value", "unit"),
-        ("level1", "level2", "name", "operator", "target", "actual", "unit", "weight", "score", "deviation"),
-        _BASE_HEADERS),
-    # the national system's forms: two title rows, values with operator and unit in one cell
-    "national": Layout(
-        "national", {**_BASE_LABELS, "rate": "执行率", "dept_goal": "年度绩效目标", "goals_block": "总体目标"},
-        ("level1", "level2", "name", "value"),
-        ("level1", "level2", "name", "target", "actual", "weight", "score", "deviation"),
-        {**_BASE_HEADERS, "target": "年度指标值", "actual": "实际完成值"},
-        inline_values=True, spare_rows=True, rate="percent", full_marks=True, sheet_name="Sheet1"),
-    # a provincial edit: other labels and column order, 一级/二级 repeated on every row
-    "provincial": Layout(
-        "provincial", {**_BASE_LABELS, "code": "项目代码", "department": "主管部门及代码", "adjusted": "调整后预算数",
-                       "executed": "预算执行数", "rate": "预算执行率", "weight": "权重", "grade": "自评等级",
-                       "row_fiscal": "其中：本年财政拨款", "prior": "上年预算", "dept_name": "部门名称",
-                       # amounts in 元 here: the blocks carry no （万元）
-                       "funds_block": "项目资金", "dept_funds_block": "年度预算", "dept_grid_block": "年度预算资金",
-                       "task_amount": "预算金额"},
-        ("level1", "level2", "name", "operator", "value", "unit", "note"),
-        ("level1", "level2", "name", "operator", "value", "unit", "actual", "weight", "score", "deviation"),
-        {**_BASE_HEADERS, "operator": "计算符号", "unit": "计量单位", "actual": "完成值", "weight": "权重",
-         "deviation": "未完成原因分析"},
-        merge_levels=False, dept_cell="{code} {name}", period="{start}年至{end}年", rate="text", yuan=True,
-        sheet_name="附件2"),
-}
-
-_TITLES = {
-    "reference": KIND_NAMES_ZH | {"dept_target": "部门（单位）整体支出绩效目标表",
-                                  "dept_selfeval": "部门（单位）整体支出绩效自评表"},
-    "national": {"project_target": "项目支出绩效目标申报表", "dept_target": "部门整体支出绩效目标申报表",
-                 "project_selfeval": "项目支出绩效自评表", "dept_selfeval": "部门整体支出绩效自评表"},
-    "provincial": {"project_target": "项目支出绩效目标申报表", "dept_target": "部门整体支出绩效目标表",
-                   "project_selfeval": "项目支出绩效自评表", "dept_selfeval": "部门整体支出绩效自评表"},
-}
-
-_WIDTH = {"level1": 12, "level2": 16, "name": 26, "operator": 10, "value": 16, "unit": 10, "target": 16,
-          "actual": 16, "weight": 8, "score": 8, "deviation": 30, "note": 14}
+LAYOUT = {name: Layout(**spec) for name, spec in layouts().layouts.items()}
+LAYOUTS = tuple(LAYOUT)
+_WIDTH = layouts().widths
 
 
 # ---------------------------------------------------------------------------------------------
@@ -228,23 +163,18 @@ def _default_year(kind: str) -> int:
 # building blocks
 # ---------------------------------------------------------------------------------------------
 def _title(sh: Sheet, kind: str, year: Any, layout: Layout, ncols: int, unit_note: bool = True) -> None:
-    title = _TITLES[layout.name][kind]
+    title = layout.titles[kind]
     year_text = f"（{year}年度）" if year else "（    年度）"
-    if layout.name == "reference":
-        sh.put(1, 1, f"{title}{year_text}", "title", to_col=ncols, ptr="/fiscal_year")
-        sh.heights[1] = 30
-        sh.row = 2
-    elif layout.name == "national":
-        sh.put(1, 1, title, "title", to_col=ncols)
-        sh.put(2, 1, year_text, "subtitle", to_col=ncols, ptr="/fiscal_year")
-        sh.heights[1] = 30
-        sh.row = 3
-    else:
-        sh.put(1, 1, "附件2", "plain")
-        sh.put(2, 1, title, "title", to_col=ncols)
-        sh.put(3, 1, year_text, "subtitle", to_col=ncols, ptr="/fiscal_year")
-        sh.heights[2] = 30
-        sh.row = 4
+    for r, line in enumerate(layout.heading, start=1):
+        text = line.format(title=title, year=year_text)
+        if "{title}" in line:
+            sh.put(r, 1, text, "title", to_col=ncols, ptr="/fiscal_year" if "{year}" in line else None)
+            sh.heights[r] = 30
+        elif "{year}" in line:
+            sh.put(r, 1, text, "subtitle", to_col=ncols, ptr="/fiscal_year")
+        else:  # an attachment number above the title (附件2)
+            sh.put(r, 1, text, "plain")
+    sh.row = len(layout.heading) + 1
     if unit_note:
         sh.put(sh.row, ncols - 1, "单位：元" if layout.yuan else "金额单位：万元", "note", to_col=ncols)
         sh.row += 1

@@ -108,8 +108,8 @@ def test_a_planted_symlink_at_a_temporary_name_is_never_written_through(repo, ca
     for name in ("base.json.tmp", f".base.json.{os.getpid()}.tmp", ".base.json.aaaaaaaaaaaa.tmp"):
         (repo / name).symlink_to(victim)
     tokens = ["bbbbbbbbbbbb", "aaaaaaaaaaaa"]
-    real = output.secrets.token_hex
-    monkeypatch.setattr(output.secrets, "token_hex", lambda n: tokens.pop() if tokens else real(n))
+    real = output._token
+    monkeypatch.setattr(output, "_token", lambda: tokens.pop() if tokens else real())
     code, _, err = run(["in", "--format", "json", "--write-baseline", "base.json"], capsys)
     assert code == 0, err
     assert victim.read_text(encoding="utf-8") == "keep"
@@ -573,3 +573,27 @@ def test_each_written_file_is_named_on_one_line_whatever_the_department_is_calle
     assert not any(line.startswith("::") for line in lines)
     written = [line for line in lines if line.startswith("perflint: 已写出")]
     assert len(written) == 2, err
+
+
+def test_a_toml_file_is_parsed_once_per_content(tmp_path, monkeypatch):
+    import perflint.data as data
+    import perflint.diskcache as diskcache
+
+    monkeypatch.setenv("PERFLINT_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(diskcache, "_TRUSTED", {})
+    path = tmp_path / "perflint.toml"
+    path.write_text("lang = 'en'\n", encoding="utf-8")
+    assert data.load_toml(path) == {"lang": "en"}
+    parsed: list = []
+    monkeypatch.setattr(data, "_parse_toml", lambda p, raw: parsed.append(raw) or {"lang": "parsed"})
+    assert data.load_toml(path) == {"lang": "en"} and parsed == []  # the same bytes: from the cache
+    info = path.stat()
+    path.write_text("lang = 'zh'\n", encoding="utf-8")  # same size, mtime put back: still read again
+    os.utime(path, ns=(info.st_atime_ns, info.st_mtime_ns))
+    assert data.load_toml(path) == {"lang": "parsed"} and parsed == [b"lang = 'zh'\n"]
+    monkeypatch.undo()
+    monkeypatch.setenv("PERFLINT_CACHE_DIR", str(tmp_path / "cache"))
+    path.write_text("lang = \n", encoding="utf-8")
+    for _ in range(2):  # a broken file is reported every time, never kept
+        with pytest.raises(data.DataError, match="not valid TOML"):
+            data.load_toml(path)

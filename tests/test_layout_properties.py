@@ -1,10 +1,11 @@
 """Property: the same content reads to the same canonical document, however it is laid out.
 
-Each example writes one document in a shipped layout (`perflint template`'s reference, national
-and provincial layouts), with a random mix of the label aliases of rules/aliases.toml, decorated
-level names, operator spellings, unit styles (元 or 万元, in the cell or in a 单位 note) and blank
-optional amounts, and compares what the reader makes of it with the plain rendering of the same
-content in the reference layout.
+Each example writes one document of each of the four kinds in a shipped layout (`perflint
+template`'s reference, national and provincial layouts), with a random mix of what published forms
+add: the label aliases of rules/aliases.toml, decorated level names, operator spellings, unit styles
+(元 or 万元, in the cell or in a 单位：元 note), blank optional amounts, and on target sheets a filled
+中长期指标值 column beside the annual one; and compares what the reader makes of it with the plain
+rendering of the same content in the reference layout.
 """
 from __future__ import annotations
 
@@ -44,7 +45,9 @@ OPERATOR_SPELLINGS = {"≥": ["≥", ">=", "≧", "＞＝", "大于等于", "不
                       "=": ["=", "═", "﹦", "等于"]}
 DECORATIONS = [lambda n: n, lambda n: f"一、{n}", lambda n: f"{n}(50分)", lambda n: f"{n}（30）", lambda n: f"{n}等",
                lambda n: n[:-2] + "值" if n.endswith("指标") else n]
-KINDS = ("project_target", "project_selfeval")
+KINDS = ("project_target", "project_selfeval", "dept_target", "dept_selfeval")
+# a long-term value column as target sheets with a multi-year plan carry it, before or after the annual one
+LONG_TERM_HEADERS = ["中长期指标值", "长期指标值", "中期指标值"]
 
 
 def test_the_safe_aliases_are_shipped():
@@ -63,7 +66,10 @@ def presentations(draw, kind: str):
     units = draw(st.sampled_from(["note", "wan-in-cell", "yuan-in-cell"]))
     yuan = draw(st.booleans())
     blank_optional = draw(st.booleans())
-    return layout, labels, headers, levels, ops, units, yuan, blank_optional
+    long_term = None
+    if kind.endswith("target"):
+        long_term = draw(st.sampled_from([None, *[(h, side) for h in LONG_TERM_HEADERS for side in ("after", "before")]]))
+    return layout, labels, headers, levels, ops, units, yuan, blank_optional, long_term
 
 
 def _content(kind: str, blank_optional: bool) -> dict:
@@ -74,9 +80,15 @@ def _content(kind: str, blank_optional: bool) -> dict:
             doc["project"].pop("prior_year_budget", None)
             doc["funds"]["annual"]["other"] = None
             doc["funds"]["annual"]["total"] = doc["funds"]["annual"]["fiscal"]
-        else:
+        elif kind == "project_selfeval":
             for col in ("initial", "adjusted", "executed"):
                 doc["funds"]["carryover"][col] = None
+        elif kind == "dept_target":
+            doc["funds"]["other"] = None
+            doc["funds"]["total"] = doc["funds"]["fiscal"]
+            doc["funds"]["basic"] = doc["funds"]["fiscal"] - doc["funds"]["project"]
+        else:  # a department's 年初预算数 left blank (a budget added during the year)
+            doc["funds"]["initial"] = None
     return doc
 
 
@@ -94,15 +106,24 @@ def _dress(doc: dict, kind: str, levels, ops, units: str) -> dict:
                 return v
             return f"{v:g}万元" if units == "wan-in-cell" else f"{v * 10000:,.0f}元"
         funds = doc["funds"]
-        blocks = [funds[b] for b in ("medium_term", "annual")] if kind == "project_target" else \
-            [funds[r] for r in ("total", "fiscal_current", "carryover", "other")]
+        blocks = {"project_target": lambda: [funds[b] for b in ("medium_term", "annual")],
+                  "project_selfeval": lambda: [funds[r] for r in ("total", "fiscal_current", "carryover", "other")],
+                  "dept_target": lambda: [funds] + doc.get("tasks", []),
+                  "dept_selfeval": lambda: []}[kind]()
+        money = {"total", "fiscal", "other", "basic", "project", "amount", "initial", "adjusted", "executed"}
+        if kind == "dept_selfeval":
+            blocks = [{k: funds[k] for k in money & set(funds)}]
+            for k, v in blocks[0].items():
+                funds[k] = unit(v)
         for block in blocks:
             for k in list(block):
-                block[k] = unit(block[k])
+                if k in money:
+                    block[k] = unit(block[k])
     return doc
 
 
-def _write(doc: dict, kind: str, layout: str, path: Path, labels=None, headers=None, yuan=None) -> Path:
+def _write(doc: dict, kind: str, layout: str, path: Path, labels=None, headers=None, yuan=None,
+           long_term=None) -> Path:
     base = template.LAYOUT[layout]
     changed = dataclasses.replace(
         base,
@@ -111,10 +132,36 @@ def _write(doc: dict, kind: str, layout: str, path: Path, labels=None, headers=N
         yuan=base.yuan if yuan is None else yuan)
     template.LAYOUT[layout] = changed
     try:
-        template.write_sheets([template.build_sheet(kind, doc, layout)], path)
+        sheet = template.build_sheet(kind, doc, layout)
+        if long_term:
+            _long_term_column(sheet, doc, *long_term)
+        template.write_sheets([sheet], path)
     finally:
         template.LAYOUT[layout] = base
     return path
+
+
+def _long_term_column(sheet, doc: dict, header: str, side: str) -> None:
+    """Insert a filled long-term value column beside the annual one, from the table's header row
+    down, as a department inserts it in Excel: cells and merges right of it move one column on."""
+    first, vc = sheet.locations["/indicators/0/value"]
+    hr = first - 1  # the header row is right above the first indicator
+    at = vc + 1 if side == "after" else vc
+
+    def moved(r: int, c: int) -> tuple[int, int]:
+        return (r, c + 1) if r >= hr and c >= at else (r, c)
+
+    sheet.cells = {moved(r, c): v for (r, c), v in sheet.cells.items()}
+    sheet.merges = [(r1, c1 + (r1 >= hr and c1 >= at), r2, c2 + (r1 >= hr and c2 >= at))
+                    for r1, c1, r2, c2 in sheet.merges]
+    sheet.locations = {p: moved(*rc) for p, rc in sheet.locations.items()}
+    sheet.dropdowns = [(vals, [(r1, c1 + (c1 >= at), r2, c2 + (c2 >= at)) for r1, c1, r2, c2 in ranges])
+                       for vals, ranges in sheet.dropdowns]
+    sheet.put(hr, at, header, "header")
+    for i, ind in enumerate(doc["indicators"]):
+        r = sheet.locations[f"/indicators/{i}/value"][0]
+        value = ind.get("value")
+        sheet.put(r, at, value * 3 if isinstance(value, (int, float)) else f"持续{value}", "center")
 
 
 def _read(path: Path) -> dict:
@@ -146,13 +193,24 @@ def test_any_layout_and_spelling_reads_to_the_same_document(kind, folder):
     @SETTINGS
     @given(p=presentations(kind))
     def check(p):
-        layout, labels, headers, levels, ops, units, yuan, blank_optional = p
+        layout, labels, headers, levels, ops, units, yuan, blank_optional, long_term = p
         content = _content(kind, blank_optional)
         plain = _read(_write(content, kind, "reference", folder / "plain.xlsx", yuan=False))
         dressed = _dress(content, kind, levels, ops, units)
-        got = _read(_write(dressed, kind, layout, folder / "dressed.xlsx", labels, headers, yuan))
+        got = _read(_write(dressed, kind, layout, folder / "dressed.xlsx", labels, headers, yuan, long_term))
         # what a layout cannot carry is not the reader's to find: the reference layout has no 备注,
         # the provincial one writes the period its own way; both read to the same period
         assert got == _approx(plain)
 
     check()
+
+
+@pytest.mark.parametrize("kind", ("project_target", "dept_target"))
+@pytest.mark.parametrize("layout", template.LAYOUTS)
+@pytest.mark.parametrize("side", ("before", "after"))
+def test_a_filled_long_term_column_beside_the_annual_one_is_never_read(kind, layout, side, folder):
+    """Every layout with the long-term column on either side (the property draws only some)."""
+    content = _content(kind, False)
+    plain = _read(_write(content, kind, "reference", folder / "plain.xlsx", yuan=False))
+    got = _read(_write(content, kind, layout, folder / "long.xlsx", long_term=("中长期指标值", side)))
+    assert got == _approx(plain)

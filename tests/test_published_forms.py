@@ -454,3 +454,31 @@ def test_the_label_spelled_as_such_wins_over_an_alias(tmp_path):
     rows, merges = project_target(A5="项目类型", B5="其他运转类", A6="项目属性", B6="延续")
     path = write(rows, tmp_path / "attr.xlsx", merges)
     assert document(path).data["project"]["attribute"] == "延续"
+
+
+def test_values_given_per_town_read_the_first_towns_column(tmp_path):
+    rows, _ = project_target()
+    table = [["一级指标", "二级指标", "三级指标", "指标解释", "指标方向", "笏石街道办", "埭头镇"],
+             ["产出指标", "数量指标", "日常养护里程", "反映养护里程的完成情况", "≥", "120公里", "80公里"],
+             ["", "质量指标", "优良路率", "反映养护质量", "≥", "85%", "90%"]]
+    path = write(rows[:11] + table, tmp_path / "towns.xlsx")
+    inds = document(path).data["indicators"]
+    assert [(i["operator"], i["value"], i["unit"]) for i in inds] == [("≥", 120, "公里"), ("≥", 85, "%")]
+
+
+def test_an_explanation_column_is_never_the_value(tmp_path):
+    rows, _ = project_target()
+    table = [["一级指标", "二级指标", "三级指标", "指标解释", "备注"],
+             ["产出指标", "数量指标", "日常养护里程", "反映全区农村公路日常养护里程的完成情况", ""],
+             ["", "质量指标", "优良路率", "反映全区农村公路养护工程的质量情况", ""]]
+    path = write(rows[:11] + table, tmp_path / "explained.xlsx")
+    assert {i.get("value") for i in document(path).data["indicators"]} == {None}
+
+
+def test_a_level1_header_merged_over_a_section_column_reads_the_level_names(tmp_path):
+    rows, _ = project_target()
+    table = [["一级指标", "", "二级指标", "三级指标", "单位", "指标值"],
+             ["绩效指标", "产出指标", "数量指标", "日常养护里程", "公里", "≥120"],
+             ["", "效益指标", "社会效益指标", "群众出行条件", "", "明显改善"]]
+    path = write(rows[:11] + table, tmp_path / "section.xlsx", ("A12:B12", "A13:A14"))
+    assert [i["level1"] for i in document(path).data["indicators"]] == ["产出指标", "效益指标"]

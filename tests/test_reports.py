@@ -232,13 +232,22 @@ def test_report_full_detail_keeps_every_finding_and_path(tmp_path):
     error = Finding("A201", "annual-funds-unbalanced", "error", "年度资金总额不平衡", Location("/funds/annual/total"),
                     related=(Related("/bureau/archive/2024/营养改善计划.json", "/funds"),))
     doc = DocumentResult("project_target", None, 2025, "1", "营养改善计划", "示例区教育局", (h500, error), "return", "中")
-    rows = {}
+    rows, summary = {}, {}
     for detail in ("department", "full"):
         path = tmp_path / f"{detail}.xlsx"
         fmt = make_formatter("xlsx", None, str(path), ReportMeta("0.1.0", "national", detail=detail))
         fmt.file(FileResult("/bureau/returns/教育局/营养改善计划.json", (doc,), (note,), "return"))
         fmt.close(Summary())
-        rows[detail] = list(load_workbook(path)["问题清单"].iter_rows(values_only=True))[1:]
+        wb = load_workbook(path)
+        rows[detail] = list(wb["问题清单"].iter_rows(values_only=True))[1:]
+        summary[detail] = list(wb["汇总"].iter_rows(values_only=True))
+        assert wb["汇总"]["A1"].font.b and wb["汇总"]["A1"].font.color is None  # a title, not a 退回 in red
+    # the summary counts what the sheets list: a department is not told of notes it cannot see
+    for detail, codes in (("department", {"A201"}), ("full", {"A201", "F008", "H500"})):
+        assert next(r[1] for r in summary[detail] if r[0] == "问题合计") == len(codes)
+        top = summary[detail].index(next(r for r in summary[detail] if r[0] == "最常见问题"))
+        assert {r[0] for r in summary[detail][top + 2:] if r[0]} == codes
+        assert next(r for r in summary[detail] if r[0] == "示例区教育局")[4] == len(codes)
     assert [r[5] for r in rows["department"]] == ["A201"]
     assert rows["department"][0][0] == "营养改善计划.json" and "/bureau" not in rows["department"][0][8]
     assert "营养改善计划.json" in rows["department"][0][8]
@@ -541,3 +550,82 @@ def test_junit_survives_control_characters_from_a_damaged_file(tmp_path):
     fmt.close(Summary())
     case = ET.parse(path).getroot().find("testsuite/testcase")
     assert case.get("classname") == "a.json" and "坏字节在这里" in case.find("failure").text
+
+
+# ---- --lang en --------------------------------------------------------------------------------
+
+CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]+")
+# what the forms themselves say in Chinese and an officer writes so, in English output too: the
+# grades, project attributes, the 定性 operator, the unit note, placeholders the rules quote
+FORM_WORDS = ("优", "良", "中", "差", "新增", "延续", "新增项目", "延续项目", "延续性项目", "经常性项目", "一次性项目",
+              "定性", "已开展", "单位：元", "元/万元", "万元", "指标", "待定", "另行确定", "较好", "显著提升", "……", "指标2")
+
+
+def _data_strings(paths: list[Path]) -> list[str]:
+    """Every string of the submissions (keys and values) and their file names: data stays as written."""
+    from perflint.catalogue import default_catalogue as catalogue
+    from perflint.profiles import load_profile
+
+    found: set[str] = set()
+
+    def walk(v):
+        if isinstance(v, str):
+            found.add(v)
+        elif isinstance(v, dict):
+            for k, x in v.items():
+                found.add(k)
+                walk(x)
+        elif isinstance(v, list):
+            for x in v:
+                walk(x)
+
+    for p in paths:
+        walk(json.loads(p.read_text(encoding="utf-8")))
+        found.update({str(p), p.name, p.stem})
+    for level1, level2 in load_profile("national", catalogue()).tree.items():  # the profile's indicator tree
+        for name in (level1, *level2):
+            found.update({name, name.removesuffix("指标"), name.removesuffix("成本指标")})
+    found.update(FORM_WORDS)
+    return sorted((s for s in found if CJK.search(s)), key=len, reverse=True)
+
+
+def _rich_en(paths: list[Path]) -> str:
+    """The terminal's output in English, wide enough that no cell folds (a folded name is still data)."""
+    from rich.console import Console
+
+    from perflint.api import check_paths
+    from perflint.formatters.rich_console import RichFormatter
+
+    buf = io.StringIO()
+    fmt = RichFormatter(None, None, ReportMeta("0", "national", "en"), console=Console(file=buf, width=1000,
+                                                                                       color_system=None))
+    summary = Summary()
+    for result in check_paths([str(p) for p in paths], lang="en"):
+        summary.add(result)
+        fmt.file(result)
+    fmt.close(summary)
+    return buf.getvalue()
+
+
+def test_english_outputs_leave_no_chinese_in_fixed_text(tmp_path, capsys):
+    from openpyxl import load_workbook
+
+    root = Path(__file__).resolve().parent.parent / "samples"
+    paths = sorted([*(root / "json").glob("*.json"), *(root / "returns").glob("*.json")])
+    code = check_main([*map(str, paths), "--isolated", "--no-cache", "--lang", "en", "--format", "text",
+                       "-o", f"html:{tmp_path / 'r.html'}", "--report", str(tmp_path / "r.xlsx")])
+    assert code == 1
+    outputs = {"text": capsys.readouterr().out, "html": (tmp_path / "r.html").read_text(encoding="utf-8")}
+    outputs["rich"] = _rich_en(paths)
+    for ws in load_workbook(tmp_path / "r.xlsx").worksheets:
+        outputs[ws.title] = "\n".join([ws.title, *(str(c) for row in ws.iter_rows(values_only=True)
+                                                    for c in row if c is not None)])
+    assert {"Review letter", "Summary", "Findings", "Verdicts"} <= set(outputs)
+    data = _data_strings(paths)
+    for name, text in outputs.items():
+        assert "A201" in text or name not in ("text", "html", "rich", "Findings"), name  # the findings are there
+        for line in text.splitlines():
+            left = line
+            for s in data:
+                left = left.replace(s, "")
+            assert not CJK.search(left), (name, line[:300], CJK.findall(left))

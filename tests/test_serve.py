@@ -102,6 +102,22 @@ def test_budget_request_sees_h501_from_the_servers_history(client):
     assert report["files"][0]["verdict"] == "return"
 
 
+def test_the_servers_registry_is_used_for_the_h_rules(uploads_root, tmp_path):
+    """--registry: last year's self-evaluation on the bureau's register answers H501, and its poor grade
+    is H506 for this year's request, as `perflint check --registry` says."""
+    code = check_paths([str(BUDGET_REQUEST)])[0].documents[0].project_code
+    registry = tmp_path / "项目库.csv"
+    registry.write_text(f"年度,项目编码,表类型,总分,等级,执行率\n2024,{code},项目支出绩效自评表,58,差,90%\n", encoding="utf-8")
+    config = AppConfig(settings=ServeSettings(registry=(str(registry),)), workers=1, upload_root=str(uploads_root))
+    with TestClient(create_app(config), base_url=LOCAL) as c:
+        assert c.get("/api/config").json()["history"] is True
+        report = c.post("/api/check", files=upload(BUDGET_REQUEST)).json()
+    codes = [f["code"] for d in report["files"][0]["documents"] for f in d["findings"]]
+    assert "H506" in codes and "H501" not in codes
+    expected = check_paths([str(BUDGET_REQUEST)], registry=[str(registry)])[0]
+    assert codes == [f.code for d in expected.documents for f in d.findings]
+
+
 def test_returned_workbook_has_its_findings_located(client):
     report = client.post("/api/check?lang=en", files=upload(RETURNED_XLSX)).json()
     file = report["files"][0]
@@ -114,7 +130,8 @@ def test_returned_workbook_has_its_findings_located(client):
 def test_view_adds_departments_and_sheets_as_excel_shows_them(client):
     r = client.post("/api/check?view=1", files=upload(RETURNED_XLSX, XLS))
     body = r.json()
-    assert set(body) == {"report", "departments", "grids"}
+    assert set(body) == {"report", "departments", "advice", "grids", "lazy"}
+    assert body["lazy"] is False
     assert body["report"]["summary"]["files"] == 2
     deps = {d["department"]: d for d in body["departments"]}
     assert sum(d["documents"] for d in deps.values()) == body["report"]["summary"]["documents"]
@@ -124,6 +141,63 @@ def test_view_adds_departments_and_sheets_as_excel_shows_them(client):
     assert cells[(8, 4)] == "30,000,000.00"  # E9 with its #,##0.00 format
     assert [7, 0, 11, 0] in first["merges"]  # 项目资金 spans A8:A12
     assert body["grids"][XLS.name][0]["cells"], "a legacy workbook is drawn too"
+
+
+def test_view_gives_each_finding_its_own_advice(client):
+    """整改建议 worked out from the finding's values, as the 审核意见 workbook has it, in the report's order."""
+    from perflint.catalogue import default_catalogue
+    from perflint.formatters.labels import advice
+
+    catalogue = default_catalogue()
+    for lang in ("zh", "en"):
+        body = client.post(f"/api/check?view=1&lang={lang}", files=upload(RETURNED_XLSX, JSON_FILE)).json()
+        for path, file in zip((RETURNED_XLSX, JSON_FILE), body["report"]["files"]):
+            given = body["advice"][file["path"]]
+            result = check_paths([str(path)], history=[ARCHIVE], lang=lang)[0]
+            assert given["file"] == [advice(catalogue.rules[f.code], lang, f) for f in result.findings]
+            assert given["documents"] == [[advice(catalogue.rules[f.code], lang, f) for f in d.findings]
+                                          for d in result.documents]
+            assert [len(x) for x in given["documents"]] == [len(d["findings"]) for d in file["documents"]]
+        a204 = [a for doc, advised in zip(body["report"]["files"][0]["documents"], body["advice"][RETURNED_XLSX.name]["documents"])
+                for f, a in zip(doc["findings"], advised) if f["code"] == "A204"]
+        assert len(a204) == 1 and "2900.00" in a204[0]  # the figure perflint computed, not the rule's summary
+        if lang == "zh":
+            assert a204 == ["F9 应为 2900.00（= 2600.00 + 100.00 + 200.00），或更正 F10/F11/F12"]
+
+
+def test_a_big_batch_gets_its_sheets_one_file_at_a_time(uploads_root):
+    """Past `inline_views` files the answer draws no sheet; the page sends the one upload holding a file
+    back to /api/view when it shows that file, and gets the sheets a small batch would have had."""
+    config = AppConfig(settings=ServeSettings(history=(ARCHIVE,)), workers=1, upload_root=str(uploads_root),
+                       inline_views=2)
+    zipped = zip_of({"a/营养.xlsx": BUDGET_REQUEST.read_bytes(), "a/说明.txt": b"x", "a/b/旧小区.xlsx": RETURNED_XLSX.read_bytes(),
+                     "a/c.json": JSON_FILE.read_bytes()})
+    files = [*upload(XLS), ("files", ("批次.zip", zipped)), *upload(JSON_FILE), *upload(RETURNED_XLSX)]
+    with TestClient(create_app(config), base_url=LOCAL) as c:
+        small = c.post("/api/check?view=1", files=upload(RETURNED_XLSX, XLS)).json()
+        assert small["lazy"] is False and set(small["grids"]) == {RETURNED_XLSX.name, XLS.name}
+        body = c.post("/api/check?view=1", files=files).json()
+        paths = [f["path"] for f in body["report"]["files"]]
+        assert paths == [XLS.name, "批次/a/b/旧小区.xlsx", "批次/a/c.json", "批次/a/营养.xlsx", JSON_FILE.name,
+                         RETURNED_XLSX.name]
+        assert body["lazy"] is True and body["grids"] == {}
+        # workbooks only: a JSON file has no sheets
+        assert body["sources"] == {XLS.name: [0, 0], "批次/a/b/旧小区.xlsx": [1, 0], "批次/a/营养.xlsx": [1, 2],
+                                   RETURNED_XLSX.name: [3, 0]}
+        alone = {**small["grids"], BUDGET_REQUEST.name: c.post("/api/check?view=1", files=upload(BUDGET_REQUEST))
+                 .json()["grids"][BUDGET_REQUEST.name]}
+        same = {XLS.name: XLS.name, "批次/a/b/旧小区.xlsx": RETURNED_XLSX.name, "批次/a/营养.xlsx": BUDGET_REQUEST.name,
+                RETURNED_XLSX.name: RETURNED_XLSX.name}
+        for path, (index, item) in body["sources"].items():
+            r = c.post(f"/api/view?item={item}", files=[files[index]])
+            assert r.status_code == 200, r.text
+            assert r.json()["path"] == path
+            assert r.json()["sheets"] == alone[same[path]], path
+        assert c.post("/api/view?item=7", files=[files[1]]).status_code == 404
+        assert c.post("/api/view", files=files[:2]).status_code == 400
+        refused = c.post("/api/view", files=[("files", ("empty.xlsx", b""))]).json()
+        assert refused["sheets"] is None  # what the sniffer refuses is never opened to be drawn
+    assert not list(uploads_root.iterdir())
 
 
 def test_json_and_unreadable_files_get_no_sheet_view(client, tmp_path):
@@ -292,10 +366,83 @@ def test_nothing_of_an_upload_is_kept(client, uploads_root):
     zipped = zip_of({f"r/{p.name}": p.read_bytes() for p in sorted((SAMPLES / "returns").iterdir())})
     assert client.post("/api/check", files=[("files", ("r.zip", zipped))]).status_code == 200
     assert client.post("/api/check?stream=1", files=upload(RETURNED_XLSX)).status_code == 200
+    assert client.post("/api/check?view=1", files=upload(RETURNED_XLSX, XLS)).status_code == 200
+    assert client.post("/api/report", files=upload(RETURNED_XLSX, JSON_FILE)).status_code == 200
+    assert client.post("/api/annotate", files=upload(RETURNED_XLSX)).status_code in (200, 501)
+    assert client.post("/api/annotate", files=upload(RETURNED_XLSX, XLS)).status_code in (400, 501)
+    assert client.post("/api/view", files=upload(RETURNED_XLSX)).status_code == 200
+    assert client.post("/api/view?item=3", files=upload(RETURNED_XLSX)).status_code == 404
+    assert client.post("/api/check", files=[("files", ("x.zip", b"not a zip"))]).status_code == 400
     assert not list(uploads_root.iterdir())
     cache = Path(os.environ.get("PERFLINT_CACHE_DIR") or ROOT / ".perflint-cache")
     for shard in (cache / "history").glob("*.pickle") if (cache / "history").exists() else []:
         assert b"perflint-serve-" not in shard.read_bytes() and str(uploads_root).encode() not in shard.read_bytes()
+
+
+def _batch(n: int) -> list:
+    workbooks = sorted((SAMPLES / "xlsx").glob("*.xls*"))
+    return [("files", ("大批量.zip", zip_of({f"d/{i:04d}_{workbooks[i % len(workbooks)].name}":
+                                             workbooks[i % len(workbooks)].read_bytes() for i in range(n)})))]
+
+
+def test_a_large_upload_does_not_hold_up_the_others(client, uploads_root):
+    """While one worker checks a big batch, the server still answers the page, and another user's
+    check runs in the other worker and is answered first. The batch sits in a private folder meanwhile."""
+    import threading
+    import time
+
+    large = _batch(300)
+    answer: dict = {}
+
+    def post_large() -> None:
+        answer["r"] = client.post("/api/check?view=1", files=large)
+
+    thread = threading.Thread(target=post_large)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 60
+        while not list(uploads_root.iterdir()) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        folders = list(uploads_root.iterdir())
+        assert len(folders) == 1 and folders[0].name.startswith("perflint-serve-")
+        assert folders[0].stat().st_mode & 0o777 == 0o700
+        time.sleep(0.2)  # the batch is in its worker now
+        assert client.get("/").status_code == 200
+        small = client.post("/api/check", files=upload(JSON_FILE))
+        assert small.status_code == 200 and small.json()["files"][0]["path"] == JSON_FILE.name
+        assert thread.is_alive() and "r" not in answer, "the big batch finished first: make it bigger"
+    finally:
+        thread.join(120)
+    assert answer["r"].status_code == 200 and answer["r"].json()["report"]["summary"]["files"] == 300
+    assert not list(uploads_root.iterdir())
+
+
+def test_each_file_has_the_per_file_time_limit(uploads_root):
+    """--timeout bounds each file's check as in `perflint check`: past it, the file gets F010 (and is
+    not opened again to be drawn); the other files of the upload are still answered."""
+    config = AppConfig(settings=ServeSettings(timeout=1e-6), workers=1, upload_root=str(uploads_root))
+    with TestClient(create_app(config), base_url=LOCAL) as c:
+        r = c.post("/api/check?view=1", files=upload(RETURNED_XLSX, JSON_FILE))
+        assert r.status_code == 200, r.text
+        body = r.json()
+        for file in body["report"]["files"]:
+            assert file["verdict"] == "return"
+            assert [f["code"] for f in file["findings"]] == ["F010"], file
+        assert body["grids"] == {}
+        assert c.get("/api/config").json()["limits"]["timeout_seconds"] == 1e-6
+    assert not list(uploads_root.iterdir())
+
+
+def test_an_upload_past_the_check_limit_is_answered_and_removed(uploads_root):
+    config = AppConfig(workers=1, upload_root=str(uploads_root), check_timeout=0.3)
+    with TestClient(create_app(config), base_url=LOCAL) as c:
+        r = c.post("/api/check", files=_batch(120))
+        assert r.status_code == 504
+        assert "检查超时" in r.json()["error"]["zh"] and "too long" in r.json()["error"]["en"]
+        assert not list(uploads_root.iterdir())
+        events = c.post("/api/check?stream=1", files=_batch(120)).text
+        assert "event: error" in events and "检查超时" in events and "event: result" not in events
+        assert not list(uploads_root.iterdir())
 
 
 # ---- the token --------------------------------------------------------------------------------

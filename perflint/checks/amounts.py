@@ -14,6 +14,7 @@ _RATE_DECIMALS_MAX = 6
 
 _SELFEVAL_ROWS = ("fiscal_current", "carryover", "other")
 _SELFEVAL_COLUMNS = {"initial": "年初预算数", "adjusted": "全年预算数", "executed": "全年执行数"}
+_SELFEVAL_COLUMNS_EN = {"initial": "initial budget", "adjusted": "adjusted budget", "executed": "executed"}
 
 
 def amount(doc, ptr: str) -> float | None | _WrongType:
@@ -83,7 +84,7 @@ def selfeval_funds_unbalanced(doc, ctx):
             continue
         total, (fiscal, carryover, other) = found
         if differs(total, fiscal + carryover + other, tolerance):
-            yield Hit.at(f"/funds/total/{col}", column=label, total=total, fiscal=fiscal, carryover=carryover,
+            yield Hit.at(f"/funds/total/{col}", column=label, column_en=_SELFEVAL_COLUMNS_EN[col], total=total, fiscal=fiscal, carryover=carryover,
                          other=other, diff=total - fiscal - carryover - other, expected=fiscal + carryover + other,
                          total_ref=f"/funds/total/{col}", fiscal_ref=f"/funds/fiscal_current/{col}",
                          carryover_ref=f"/funds/carryover/{col}", other_ref=f"/funds/other/{col}")
@@ -190,12 +191,25 @@ def _amounts(doc) -> Iterator[tuple[str, float, str]]:
                 yield pointer("tasks", i, "amount"), amount, label
 
 
+def _label_en(doc, ptr: str) -> str:
+    """An amount's field in English, for the messages under --lang en (the label is the form's)."""
+    if ptr.startswith("/tasks/"):
+        task = lookup(doc, ptr.rsplit("/", 1)[0])
+        name = task.get("name") if isinstance(task, MAPPINGS) else None
+        index = int(ptr.split("/")[2]) + 1
+        return f"amount of annual task “{name.strip()}”" if isinstance(name, str) and name.strip() \
+            else f"amount of annual task {index}"
+    from ..schema import field_label
+
+    return field_label(doc.kind, ptr, "en")
+
+
 @rule("A207")
 def negative_amount(doc, ctx):
     tolerance = ctx.param("amount_tolerance")
     for ptr, value, label in _amounts(doc):
         if value < 0 and differs(value, 0.0, tolerance):
-            yield Hit.at(ptr, field=label, value=value)
+            yield Hit.at(ptr, field=label, field_en=_label_en(doc, ptr), value=value)
 
 
 @rule("A208")
@@ -246,4 +260,5 @@ def amount_probably_yuan(doc, ctx):
     for ptr, value, label in _amounts(doc):
         limit = _yuan_limit(doc, ptr, ctx)
         if value > limit:
-            yield Hit.at(ptr, field=label, value=value, limit=limit, converted=value / 10000)
+            yield Hit.at(ptr, field=label, field_en=_label_en(doc, ptr), value=value, limit=limit,
+                         converted=value / 10000)

@@ -89,7 +89,8 @@ def advice(meta, lang: str, finding: Finding | None = None) -> str:
         import string
 
         args = dict(finding.args) if finding is not None else {}
-        names = {name for _, name, _, _ in string.Formatter().parse(template) if name}
+        # {doc[/project/name]} (a profile's own rule) needs the finding's `doc`
+        names = {name.split("[", 1)[0] for _, name, _, _ in string.Formatter().parse(template) if name}
         if names <= args.keys():  # else a finding stamped before its rule passed these values (an old cache)
             return render(template, args, lang)
     return meta.summary.get(lang) or meta.summary.get("zh") or ""

@@ -16,11 +16,13 @@ _CELL = re.compile(r"^\$?([A-Za-z]{1,3})\$?([0-9]{1,7})")
 def repository_root(start: str | None = None) -> str:
     """The folder holding `.git` at or above `start` (default: the current folder), where CI checks
     the repository out and where code scanning resolves paths from; the current folder outside git."""
-    return _root_above(os.path.abspath(start or os.getcwd()))  # the folder, not None, is the key
+    # cached by the folder itself: a process that changes its folder (scripts, the web service)
+    # gets the root of where it is now
+    return _repository_root(os.path.abspath(start or os.getcwd()))
 
 
 @lru_cache(maxsize=64)
-def _root_above(here: str) -> str:
+def _repository_root(here: str) -> str:
     probe = here
     while True:
         if os.path.exists(os.path.join(probe, ".git")):

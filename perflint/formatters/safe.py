@@ -13,7 +13,6 @@ One small module so that every formatter escapes the same way:
 """
 from __future__ import annotations
 
-import html as _html
 import re
 from typing import Any
 
@@ -59,7 +58,9 @@ def rich_text(text: Any, style: str = ""):
 
 def html_text(text: Any, quote: bool = True) -> str:
     """HTML-escaped `text` without control characters."""
-    return _html.escape(strip_controls(str(text)), quote=quote)
+    import html  # only the HTML report needs it, never a one-file check
+
+    return html.escape(strip_controls(str(text)), quote=quote)
 
 
 def cell_text(value: Any) -> Any:

@@ -93,7 +93,7 @@ class _Book:
         from collections import Counter
 
         from openpyxl import Workbook
-        from openpyxl.styles import Alignment, Font, PatternFill
+        from openpyxl.styles import Alignment, PatternFill
 
         self.path = path
         self.lang = lang
@@ -106,11 +106,11 @@ class _Book:
         self.returned: Counter = Counter()
         self.problems: dict[str, Counter] = {}
         self.wb = Workbook(write_only=True)
-        self._bold = Font(bold=True)
+        self._bold = _font(bold=True)
         self._head_fill = PatternFill("solid", fgColor="DDEBF7")
         self._wrap = Alignment(wrap_text=True, vertical="top")
         self._top = Alignment(vertical="top")
-        self._return_font = Font(color="C00000", bold=True)
+        self._return_font = _font(color="C00000", bold=True)
         self._styles: dict[str, Any] = {}
         names = SHEETS[lang]
         self.ws_cover = self.wb.create_sheet(COVER[lang])
@@ -139,7 +139,7 @@ class _Book:
         from openpyxl.cell import WriteOnlyCell
 
         cell = text_cell(WriteOnlyCell(ws), value)  # text from a submission is never a formula in the report
-        key = "head" if head else ("return" if style is not None else ("wrap" if wrap else "top"))
+        key = "head" if head else (f"font{id(style)}" if style is not None else ("wrap" if wrap else "top"))
         template = self._styles.get(key)
         if template is None:  # each look of cell is registered with the workbook once, then copied
             if head:
@@ -171,9 +171,19 @@ class _Book:
     def shown(self, f: Finding) -> bool:
         return self.full or (f.severity != "info" and f.code != "H500")
 
+    def _shown_only(self, result: FileResult) -> FileResult:
+        """The result as this workbook shows it: its summary counts the rows its sheets list."""
+        if self.full:
+            return result
+        import dataclasses
+
+        docs = tuple(dataclasses.replace(d, findings=tuple(f for f in d.findings if self.shown(f)))
+                     for d in result.documents)
+        return dataclasses.replace(result, documents=docs, findings=tuple(f for f in result.findings if self.shown(f)))
+
     def add(self, result: FileResult, catalogue: Any) -> None:
         lang = self.lang
-        self.summary.add(result)
+        self.summary.add(self._shown_only(result))
         dep = department_of(result, "zh")
         for key in ("", dep):
             self.files[key] += 1
@@ -253,13 +263,13 @@ class _Book:
         key = department or ""
         total, returned = self.files[key], self.returned[key]
         problems = self.problems.get(key) or {}
-        lines: list[tuple[str, Any]] = [(WORDS[self.lang]["title"], Font(bold=True, size=16))]
+        lines: list[tuple[str, Any]] = [(WORDS[self.lang]["title"], _font(bold=True, size=16))]
         if department and department != _NO_DEPARTMENT:
             shown = department if zh or department != "（未填部门）" else WORDS["en"]["no_department"]
-            lines.append((f"{shown}：" if zh else f"To {shown}:", Font(bold=True, size=12)))
+            lines.append((f"{shown}：" if zh else f"To {shown}:", _font(bold=True, size=12)))
             whose = "你单位报送的" if zh else "Of the"
         else:
-            lines.append(("各预算部门（单位）：" if zh else "To the departments:", Font(bold=True, size=12)))
+            lines.append(("各预算部门（单位）：" if zh else "To the departments:", _font(bold=True, size=12)))
             whose = "本次报送的" if zh else "Of the"
         if zh:
             text = (f"经审核，{whose} {total} 份材料中 {returned} 份需退回修改，主要问题如下：" if returned else
@@ -313,6 +323,14 @@ class _Book:
         # saved beside the target and moved into place: a failed save never leaves half a workbook
         with open_output(self.path, binary=True) as fh:
             self.wb.save(fh)
+
+
+def _font(**style: Any):
+    """A font named like the workbook's default one: a font without a name prints in another face
+    (LibreOffice takes its own default, a serif)."""
+    from openpyxl.styles import Font
+
+    return Font(name="Calibri", **{"size": 11, **style})
 
 
 def _display_width(text: str) -> int:

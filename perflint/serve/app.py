@@ -52,6 +52,9 @@ class AppConfig:
     check_timeout: float = 900.0  # seconds for one upload's whole check, past the per-file limit
     upload_root: str | None = None  # where each upload's private folder is made (default: the system's temp)
     host: str = "127.0.0.1"  # the address listened on: on this machine only, the Host header is checked
+    # a bigger batch gets no sheets in its answer (drawing them would double a bureau's wait and the
+    # answer's size): the page asks for one file's sheets when it shows that file (POST /api/view)
+    inline_views: int = 20
 
     @property
     def limits(self) -> Limits:
@@ -195,18 +198,39 @@ def create_app(config: AppConfig | None = None) -> FastAPI:
             return refused
         checker: Checker = state["checker"]
         job = uuid.uuid4().hex
+        draw = len(folder.names) <= config.inline_views
         if stream:
-            return StreamingResponse(_events(checker, job, folder, lang, view), media_type="text/event-stream",
+            return StreamingResponse(_events(checker, job, folder, lang, view, draw), media_type="text/event-stream",
                                      headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
         try:
-            answer = await checker.run(check_upload, job, folder.path, folder.names, lang, view)
+            answer = await checker.run(check_upload, job, folder.path, folder.names, lang, view, False, draw)
         except Exception as exc:  # noqa: BLE001 - a failed check is an answer, not a dropped connection
             return _failed(exc)
         finally:
             shutil.rmtree(folder.path, ignore_errors=True)
         if not view:
             return Response(answer["report"], media_type="application/json")
-        return JSONResponse(_view(answer))
+        return JSONResponse(_view(answer, folder, draw))
+
+    @app.post("/api/view", summary="One file's sheets as the page draws them (for a batch too big to draw at once)",
+              openapi_extra=_UPLOAD_SCHEMA)
+    async def api_view(request: Request, item: int = Query(0, ge=0, description="which of the upload's files "
+                                                                               "(a zip's members in order)")) -> Response:
+        folder, refused = await _receive(request, config)
+        if refused is not None:
+            return refused
+        try:
+            if folder.uploads != 1:
+                return _error(400, "请只上传一个文件（或一个压缩包）", "upload exactly one file (or one archive)")
+            if item >= len(folder.names):
+                return _error(404, f"上传内容中没有第 {item + 1} 个文件", f"the upload has no file number {item + 1}")
+            name = folder.names[item]
+            answer = await state["checker"].run(check_upload, "", folder.path, [name], "zh", True, False, True)
+        except Exception as exc:  # noqa: BLE001
+            return _failed(exc)
+        finally:
+            shutil.rmtree(folder.path, ignore_errors=True)
+        return JSONResponse({"path": name, "sheets": answer["grids"].get(name)})
 
     @app.post("/api/report", summary="The 审核意见 workbook of uploaded submissions", openapi_extra=_UPLOAD_SCHEMA,
               response_class=Response)
@@ -317,23 +341,29 @@ def _failed(exc: BaseException) -> Response:
     return _error(500, f"检查未能完成：{type(exc).__name__}", f"the check could not finish: {type(exc).__name__}")
 
 
-def _view(answer: dict) -> dict:
-    return {"report": json.loads(answer["report"]), "departments": answer["departments"],
-            "grids": answer.get("grids") or {}}
+def _view(answer: dict, folder: Folder, drawn: bool) -> dict:
+    """The page's answer. Without the sheets (`drawn` false), `sources` says for each workbook that may be
+    drawn which upload holds it and where: [upload, item] for POST /api/view?item= with that upload alone."""
+    view = {"report": json.loads(answer["report"]), "departments": answer["departments"], "advice": answer["advice"],
+            "grids": answer.get("grids") or {}, "lazy": not drawn}
+    if not drawn:
+        origin = dict(zip(folder.names, folder.origins))
+        view["sources"] = {name: list(origin[name]) for name in answer["drawable"] if name in origin}
+    return view
 
 
 def _sse(event: str, data: Any) -> bytes:
     return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False, separators=(',', ':'))}\n\n".encode()
 
 
-async def _events(checker: Checker, job: str, folder: Folder, lang: str, view: bool):
+async def _events(checker: Checker, job: str, folder: Folder, lang: str, view: bool, draw: bool):
     """Progress while the workers check, then the result, as server-sent events over the POST's answer."""
     loop = asyncio.get_running_loop()
     queue: asyncio.Queue = asyncio.Queue()
     checker.listen(job, lambda item: loop.call_soon_threadsafe(queue.put_nowait, item))
     try:
         yield _sse("start", {"files": len(folder.names)})
-        task = asyncio.ensure_future(checker.run(check_upload, job, folder.path, folder.names, lang, view))
+        task = asyncio.ensure_future(checker.run(check_upload, job, folder.path, folder.names, lang, view, False, draw))
         while not task.done():
             getter = asyncio.ensure_future(queue.get())
             done, _ = await asyncio.wait({task, getter}, return_when=asyncio.FIRST_COMPLETED)
@@ -348,7 +378,7 @@ async def _events(checker: Checker, job: str, folder: Folder, lang: str, view: b
             body = json.loads(_failed(exc).body)
             yield _sse("error", body)
             return
-        yield _sse("result", _view(answer) if view else json.loads(answer["report"]))
+        yield _sse("result", _view(answer, folder, draw) if view else json.loads(answer["report"]))
     finally:
         checker.forget(job)
         shutil.rmtree(folder.path, ignore_errors=True)

@@ -58,6 +58,11 @@ class Folder:
         self.limits = limits
         self.request = request
         self.names: list[str] = []
+        # (which upload, which of its files) for each name: the page can send that one upload back to see
+        # a file's sheets, and the same upload alone gives the same files in the same order
+        self.origins: list[tuple[int, int]] = []
+        self.uploads = 0
+        self._in_upload = 0
         self.total = 0
 
     def _claim(self, rel: str) -> str:
@@ -87,6 +92,8 @@ class Folder:
     def add(self, name: str, data: bytes) -> None:
         """One uploaded file: a submission, or a zip archive of a folder of them."""
         rel = safe_relative(os.path.basename(name.replace("\\", "/"))) or "未命名"
+        self.uploads += 1
+        self._in_upload = 0
         if rel.lower().endswith(ARCHIVE_SUFFIXES):
             self.add_archive(rel, data)
             return
@@ -99,6 +106,8 @@ class Folder:
         fd = os.open(full, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
+        self.origins.append((self.uploads - 1, self._in_upload))
+        self._in_upload += 1
         self.names.append(rel)
 
     def add_archive(self, rel: str, data: bytes) -> None:

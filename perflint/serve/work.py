@@ -15,6 +15,7 @@ if TYPE_CHECKING:
 _STATE: dict[str, Any] = {}
 # a file the sniffer refused (or whose check ran out of time or crashed) is never opened again to be drawn
 _UNSAFE_TO_DRAW = frozenset({"F001", "F007", "F010", "F011"})
+_WORKBOOKS = (".xlsx", ".xlsm", ".xls")
 
 
 @dataclass(frozen=True)
@@ -57,13 +58,15 @@ def _run_settings(settings: ServeSettings, files: list[str], lang: str):
                        limits=settings.limits or Limits(), jobs=1)
 
 
-def check_upload(job: str, folder: str, names: list[str], lang: str = "zh", grids: bool = False,
-                 report_xlsx: bool = False) -> dict:
+def check_upload(job: str, folder: str, names: list[str], lang: str = "zh", view: bool = False,
+                 report_xlsx: bool = False, draw: bool = True) -> dict:
     """Check the files `names` (relative to `folder`) as one run.
 
-    Returns {"report": the JSON report text of CLI.md, "departments": by-department counts,
-    "grids": {name: sheets} when asked, "xlsx": the 审核意见 workbook's bytes when asked}. Paths in
-    the report are the names as uploaded, never the private folder's.
+    Returns {"report": the JSON report text of CLI.md, "xlsx": the 审核意见 workbook's bytes when
+    asked} and, for the page (`view`): "departments" (by-department counts), "advice" (each finding's
+    整改建议, {name: {"file": [...], "documents": [[...], ...]}} in the report's order), "drawable" (the
+    files whose sheets may be drawn) and, when `draw`, "grids" ({name: sheets}). Paths are the names
+    as uploaded, never the private folder's.
     """
     from .. import __version__
     from ..formatters.json_report import JsonFormatter
@@ -83,7 +86,8 @@ def check_upload(job: str, folder: str, names: list[str], lang: str = "zh", grid
         xlsx = XlsxFormatter(None, xlsx_path, meta, catalogue=catalogue)
     summary = Summary()
     prefix = folder.rstrip(os.sep) + os.sep
-    located: dict[str, list] = {}
+    drawable: list[str] = []
+    advised: dict[str, dict] = {}
     queue = _STATE.get("progress")
     done = [0]
 
@@ -99,21 +103,37 @@ def check_upload(job: str, folder: str, names: list[str], lang: str = "zh", grid
         fmt.file(result)
         if xlsx is not None:
             xlsx.file(result)
-        if grids and not any(f.code in _UNSAFE_TO_DRAW for f in result.findings):
-            located[result.path] = [f.location for f in result.all_findings()]
+        if view:
+            advised[result.path] = _advice(result, catalogue, lang, prefix)
+            if result.path.lower().endswith(_WORKBOOKS) and not any(f.code in _UNSAFE_TO_DRAW for f in result.findings):
+                drawable.append(result.path)
     fmt.close(summary)
-    answer: dict[str, Any] = {"report": _strip(out.getvalue(), prefix), "departments": _departments(summary)}
+    answer: dict[str, Any] = {"report": _strip(out.getvalue(), prefix)}
+    if view:
+        answer.update(departments=_departments(summary), advice=advised, drawable=drawable)
     if xlsx is not None:
         xlsx.close(summary)
         with open(xlsx_path, "rb") as fh:
             answer["xlsx"] = fh.read()
         os.remove(xlsx_path)
-    if grids:
+    if view and draw:
         from .sheetview import workbook_view
 
-        views = {name: workbook_view(os.path.join(folder, name), run.limits) for name in names if name in located}
-        answer["grids"] = {name: view for name, view in views.items() if view}
+        sheets = {name: workbook_view(os.path.join(folder, name), run.limits) for name in drawable}
+        answer["grids"] = {name: grid for name, grid in sheets.items() if grid}
     return answer
+
+
+def _advice(result: Any, catalogue: Any, lang: str, prefix: str) -> dict:
+    """What to do about each finding, worked out from its own values as the 审核意见 workbook says it
+    ("F9 应为 2900.00（= 2600.00 + 100.00 + 200.00）"), not the rule's general advice."""
+    from ..formatters.labels import advice
+
+    def one(f: Any) -> str:
+        return advice(catalogue.rules.get(f.code), lang, f).replace(prefix, "")
+
+    return {"file": [one(f) for f in result.findings],
+            "documents": [[one(f) for f in d.findings] for d in result.documents]}
 
 
 def _check(files: list[str], lang: str, advance: Any = None) -> tuple[Any, Any]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from ...layouts import reader_hints
 from ...model import Cell, Hit, pointer
 from ...values import NotANumber, halfwidth, parse_number, split_inline
 from .grid import Grid, a1, title_year
@@ -15,13 +16,8 @@ _ONE_YEAR = re.compile(r"^((?:19|20)\d{2})年?$")
 # 单位：元, 金额单位：元, （单位：元）, 资金单位:人民币元, also at the end of a line holding other notes
 _YUAN = re.compile(r"(?:^|[(,，;；\s]|金额|资金)单位[:]?(?:人民币)?元(?:\)|$|[,，;；\s])")
 
-IND_COLUMNS = {
-    "一级指标": "level1", "二级指标": "level2", "三级指标": "name", "指标性质": "operator",
-    "年度指标值": "value", "度量单位": "unit", "实际完成值": "actual", "分值": "weight", "得分": "score",
-    "偏差原因分析及改进措施": "deviation",
-}
-_IDENTITY = ("项目名称", "项目编码", "主管部门", "实施单位", "部门名称", "部门编码")
-_SELFEVAL_MARKS = ("全年执行数", "实际完成值", "预期目标", "实际完成情况", "评价等级", "执行率")
+# which header labels name which indicator column, which labels make a sheet a form and which mark a
+# self-evaluation: rules/layouts.toml, the layouts perflint template writes (reader_hints())
 
 
 # ---- detection ---------------------------------------------------------------------------------
@@ -79,7 +75,8 @@ def detect(grid: Grid) -> tuple[str | None, tuple[int, int] | None]:
     misspelt: the rules then say what is missing, rather than F002."""
     title, kind = find_title(grid)
     header = indicator_header(grid)
-    identity = sum(1 for lab in _IDENTITY if lab in grid.by_label)
+    hints = reader_hints()
+    identity = sum(1 for lab in hints.identity if lab in grid.by_label)
     if kind:
         return (kind, title) if header is not None or identity >= 2 else (None, None)
     if header is None:
@@ -88,7 +85,7 @@ def detect(grid: Grid) -> tuple[str | None, tuple[int, int] | None]:
     if identity == 0 and words is None:
         return None, None
     dept = "项目名称" not in grid.by_label and ("部门名称" in grid.by_label or bool(words and words[1]))
-    selfeval = any(lab in grid.by_label for lab in _SELFEVAL_MARKS) or bool(words and words[0])
+    selfeval = any(lab in grid.by_label for lab in hints.selfeval_marks) or bool(words and words[0])
     return f"{'dept' if dept else 'project'}_{'selfeval' if selfeval else 'target'}", None
 
 
@@ -605,10 +602,11 @@ class SheetForm:
         header = indicator_header(g)
         if header is None:
             return [], None, None
+        columns = reader_hints().columns
         cols: dict[str, int] = {}
         last_header = header
         for c in g.row_cols(header):
-            name = IND_COLUMNS.get(g.labels.get((header, c), ""))
+            name = columns.get(g.labels.get((header, c), ""))
             if name and name not in cols:
                 cols[name] = c
             if name:  # a 绩效指标 cell merged down the whole table is no header
@@ -616,18 +614,19 @@ class SheetForm:
         # a header merged down from the row above (指标值 over two header rows) counts for its column
         for (r, c), top in g.covered.items():
             if r == header and top[1] == c:
-                name = IND_COLUMNS.get(g.labels.get(top, ""))
+                name = columns.get(g.labels.get(top, ""))
                 if name and name not in cols:
                     cols[name] = c
         # a second header row (指标值 split into 指标性质/指标值/度量单位) refines the first
         nxt = header + 1
-        sub = {IND_COLUMNS.get(g.labels.get((nxt, c), "")): c for c in g.row_cols(nxt)}
+        sub = {columns.get(g.labels.get((nxt, c), "")): c for c in g.row_cols(nxt)}
         sub.pop(None, None)
         if sub and len(sub) * 2 >= len(g.row_cols(nxt)):
             cols.update(sub)
             last_header = max(last_header, nxt)
         self._filled_candidate(cols, header, last_header)
         self._level_columns(cols, header, last_header)
+        self._region_value_column(cols, header, last_header)
         if self.selfeval and "value" in cols:
             cols["target"] = cols.pop("value")
         first = g.cell((header, cols.get("level1", 0)))
@@ -738,6 +737,15 @@ class SheetForm:
         column, and no row then names a 三级 indicator."""
         g = self.g
         voc = self.voc
+        c1 = cols.get("level1")
+        if c1 is not None and g.span_end_col((header, c1)) > c1:
+            # 一级指标 merged over two columns, the first holding a section label (绩效指标) merged
+            # down the table: the 一级 is the column whose cells are level names
+            for c in range(c1, g.span_end_col((header, c1)) + 1):
+                body = [voc.level_name(t) for t in self._body(c, last_header)]
+                if body and sum(t in voc.level1 for t in body) * 2 > len(body):
+                    cols["level1"] = c
+                    break
         if "level1" not in cols:
             for c in g.row_cols(header):
                 if g.labels.get((header, c)) != "指标类型":
@@ -756,6 +764,23 @@ class SheetForm:
         if known and len(levels) * 4 >= len(body) * 3 and len(known) * 2 >= len(levels):
             cols["level2"] = cols.pop("name")
 
+    def _region_value_column(self, cols: dict[str, int], header: int, last_header: int) -> None:
+        """A target sheet for a transfer payment gives one value column per receiving town or county
+        (笏石街道办 | 埭头镇) and no 指标值 header: the first such column right of the indicator
+        columns, holding values rather than explanations, is the value."""
+        g = self.g
+        if "value" in cols or "name" not in cols:
+            return
+        right = max(cols.values())
+        for c in g.row_cols(header):
+            if c <= right or (header, c) in g.labels:
+                continue
+            body = [g.cells[(r, c)] for r in g.rows() if last_header < r <= last_header + 200 and (r, c) in g.cells]
+            short = [v for v in body if not isinstance(v, str) or len(v.strip()) <= 10]
+            if body and len(short) * 2 > len(body):
+                cols["value"] = c
+            return
+
     def _ends_levels(self, key: tuple[int, int], cols: dict[str, int]) -> bool:
         """A new 一级 cell that is no level name, on a row with no value, is the form's next block
         (最近年度绩效评价情况 under the table), not an indicator."""
@@ -772,10 +797,11 @@ class SheetForm:
         """Two columns of the same meaning (two 指标值 columns, a split header): an all-blank one
         never wins over a filled one."""
         g = self.g
+        columns = reader_hints().columns
         seen: dict[str, list[int]] = {}
         for r in range(header, last_header + 1):
             for c in g.row_cols(r):
-                name = IND_COLUMNS.get(g.labels.get((r, c), ""))
+                name = columns.get(g.labels.get((r, c), ""))
                 if name and c not in seen.setdefault(name, []):
                     seen[name].append(c)
         rows = [r for r in g.rows() if last_header < r <= last_header + 200]
@@ -798,7 +824,7 @@ class SheetForm:
 
     def skip_row(self, r: int, col: int, name: str) -> None:
         ref = a1(r, col)
-        self.hits.append(("F009", Hit.at("", row=r + 1, name=name or "（空）", _sheet=self.g.name, _cell=ref)))
+        self.hits.append(("F009", Hit.at("", row=r + 1, name=name or "（空）").on(self.g.name, ref)))
 
     def totals(self, data: dict, total_row: int | None, score_col: int | None) -> None:
         g = self.g

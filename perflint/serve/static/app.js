@@ -17,13 +17,13 @@
       uploading: (n) => `正在上传 ${n} 个文件…`, checking: (d, t) => `正在检查 ${d} / ${t}`,
       done: (n, s) => `已检查 ${n} 个文件，用时 ${s} 秒`,
       summary_files: "个文件", summary_docs: "张表", verdict: { pass: "通过", return: "退回" },
-      grade: "审核等级", severity: { error: "错误", warning: "提醒", info: "信息" },
+      grade: "审核等级", grades: { 优: "优", 良: "良", 中: "中", 差: "差" }, severity: { error: "错误", warning: "提醒", info: "信息" },
       col_sev: "级别", col_code: "规则", col_msg: "说明", col_advice: "整改建议", col_loc: "位置",
       no_findings: "未发现问题", file_level: "文件本身的问题", whole_file: "（整个文件）", waived: "已豁免",
       kinds: { project_target: "项目支出绩效目标表", dept_target: "部门整体支出绩效目标表",
                project_selfeval: "项目支出绩效自评表", dept_selfeval: "部门整体支出绩效自评表" },
       year: (y) => `${y}年度`, truncated: "（表格较大，只显示左上部分）",
-      no_grid: "JSON 文件没有表格视图：位置为数据中的路径。", no_grid_read: "此文件无法显示表格。",
+      no_grid: "JSON 文件没有表格视图：位置为数据中的路径。", no_grid_read: "此文件无法显示表格。", grid_loading: "正在载入表格…",
       policy: (p, h) => `审核口径：${p}${h ? " · 已接入历史档案" : ""}`,
       foot: (v) => `perflint ${v} · 本页面不访问互联网`, net_error: "无法连接服务器：", retry_lang: "语言已切换；重新检查后说明文字也将切换。",
       findings_count: (n) => `${n} 个问题`, hits_in: (n) => `${n} 处问题`, error_prefix: "出错：",
@@ -43,13 +43,14 @@
       uploading: (n) => `Uploading ${n} file(s)…`, checking: (d, t) => `Checking ${d} / ${t}`,
       done: (n, s) => `Checked ${n} file(s) in ${s} s`,
       summary_files: "files", summary_docs: "forms", verdict: { pass: "PASS", return: "RETURN" },
-      grade: "review grade", severity: { error: "error", warning: "warning", info: "info" },
+      grade: "review grade", grades: { 优: "excellent", 良: "good", 中: "fair", 差: "poor" }, severity: { error: "error", warning: "warning", info: "info" },
       col_sev: "severity", col_code: "rule", col_msg: "message", col_advice: "what to do", col_loc: "location",
       no_findings: "No findings", file_level: "About the file itself", whole_file: "(whole file)", waived: "waived",
       kinds: { project_target: "project performance targets", dept_target: "department performance targets",
                project_selfeval: "project self-evaluation", dept_selfeval: "department self-evaluation" },
       year: (y) => `${y}`, truncated: "(a large sheet: only its top-left part is shown)",
       no_grid: "A JSON file has no sheet view: locations are paths in its data.", no_grid_read: "This file cannot be shown as a sheet.",
+      grid_loading: "Loading the sheet…",
       policy: (p, h) => `profile: ${p}${h ? " · history on file" : ""}`,
       foot: (v) => `perflint ${v} · this page uses no internet`, net_error: "Cannot reach the server: ",
       retry_lang: "Language switched; messages follow at the next check.",
@@ -125,7 +126,11 @@
     if (response.status === 401) { askToken(); return; }
     if (!response.ok) return;
     for (const rule of await response.json()) state.rules[rule.code] = rule;
-    if (state.result) renderResult();
+    // a result already shown only gains the rules' titles: drawn again, it would lose the cell in sight
+    for (const td of document.querySelectorAll("#detail td.code")) {
+      const rule = state.rules[td.textContent];
+      if (rule) td.title = rule.summary[state.lang] || rule.summary.zh;
+    }
   }
 
   function formFor(files) {
@@ -281,6 +286,15 @@
     });
   }
 
+  // a file takes the worst grade of its documents; one that yields no document is 差, as in the ledger
+  const GRADE_ORDER = ["优", "良", "中", "差"];
+  function fileGrade(file) {
+    const grades = file.documents.map((d) => d.grade).filter((g) => GRADE_ORDER.includes(g));
+    if (!grades.length) return "差";
+    return grades.reduce((a, b) => (GRADE_ORDER.indexOf(b) > GRADE_ORDER.indexOf(a) ? b : a));
+  }
+  function gradeText(grade) { return t("grades")[grade] || grade; }
+
   function countFindings(file) {
     let n = file.findings.filter((f) => !f.waived && f.severity !== "info").length;
     for (const d of file.documents) n += d.findings.filter((f) => !f.waived && f.severity !== "info").length;
@@ -292,10 +306,14 @@
     const detail = $("detail");
     clear(detail);
     if (!file) return;
-    const grid = (state.result.grids || {})[file.path];
+    const grids = state.result.grids || (state.result.grids = {});
+    const grid = grids[file.path];
+    const source = state.result.lazy && (state.result.sources || {})[file.path];
+    const advised = (state.result.advice || {})[file.path] || {};
     const head = el("div", { class: "detail-head" },
       el("span", { class: `badge big ${file.verdict}`, text: t("verdict")[file.verdict] }),
-      el("h2", { text: file.path }));
+      el("h2", { text: file.path }),
+      el("span", { class: "grade file-grade" }, `${t("grade")} `, el("b", { text: gradeText(fileGrade(file)) })));
     if (state.config && state.config.annotate && /\.(xlsx|xlsm|xls)$/i.test(file.path) && !file.path.includes("/")) {
       const original = state.files.find((f) => f.name === file.path.split("/").pop());
       if (original) {
@@ -305,35 +323,61 @@
       }
     }
     detail.append(head);
-    const sheets = new Map();
     if (file.findings.length) {
       detail.append(el("div", { class: "doc" }, el("h3", {}, el("span", { class: "doc-title", text: t("file_level") })),
-        findingTable(file.findings, grid)));
+        findingTable(file.findings, advised.file)));
     }
-    for (const doc of file.documents) {
+    file.documents.forEach((doc, d) => {
       const title = [t("kinds")[doc.form] || doc.form, doc.fiscal_year !== null && doc.fiscal_year !== undefined ? t("year")(doc.fiscal_year) : null,
         doc.name, doc.department].filter(Boolean).join(" · ");
       const h = el("h3", {}, el("span", { class: `badge ${doc.verdict}`, text: t("verdict")[doc.verdict] }),
         el("span", { class: "doc-title", text: title }),
-        doc.grade ? el("span", { class: "grade" }, `${t("grade")} `, el("b", { text: doc.grade })) : null);
+        doc.grade ? el("span", { class: "grade" }, `${t("grade")} `, el("b", { text: gradeText(doc.grade) })) : null);
       const box = el("div", { class: "doc" }, h);
-      if (doc.findings.length) box.append(findingTable(doc.findings, grid));
+      if (doc.findings.length) box.append(findingTable(doc.findings, (advised.documents || [])[d]));
       else box.append(el("p", { class: "none", text: "✓ " + t("no_findings") }));
       detail.append(box);
-      if (doc.sheet) sheets.set(doc.sheet, true);
-    }
+    });
+    state.sheetBox = null;
     if (grid && grid.length) detail.append(sheetView(file, grid));
-    else detail.append(el("p", { class: "sheet-note", text: /\.json$/i.test(file.path) ? t("no_grid") : t("no_grid_read") }));
+    else if (grid === undefined && source) {
+      detail.append(el("p", { class: "sheet-note loading", text: t("grid_loading") }));
+      loadSheets(file.path, source);
+    } else detail.append(el("p", { class: "sheet-note", text: /\.json$/i.test(file.path) ? t("no_grid") : t("no_grid_read") }));
   }
 
-  function findingTable(findings, grid) {
+  /* A big batch comes without its sheets: the one upload holding a file goes back to be drawn when
+     the file is shown, and the sheets are kept in the page (never on the server) for the next time. */
+  async function loadSheets(path, [index, item]) {
+    const result = state.result;
+    const upload = state.files[index];
+    const pending = state.loading || (state.loading = new Set());
+    if (!upload || pending.has(path)) return;
+    pending.add(path);
+    let sheets = null;
+    try {
+      const response = await fetch(`/api/view?item=${item}`, { method: "POST", body: formFor([upload]), headers: headers() });
+      if (response.status === 401) { askToken(); return; }
+      if (response.ok) sheets = (await response.json()).sheets;
+      else showAlert(await errorText(response));
+    } catch (e) {
+      showAlert(t("net_error") + e.message);
+    } finally {
+      pending.delete(path);
+    }
+    result.grids[path] = sheets || [];
+    if (state.result === result && result.report.files[state.selected] && result.report.files[state.selected].path === path) renderDetail();
+  }
+
+  function findingTable(findings, advised) {
     const table = el("table", { class: "table findings" },
       el("thead", {}, el("tr", {}, el("th", { text: t("col_sev") }), el("th", { text: t("col_code") }),
         el("th", { text: t("col_msg") }), el("th", { text: t("col_advice") }), el("th", { text: t("col_loc") }))));
     const body = el("tbody");
-    for (const f of findings) {
+    findings.forEach((f, i) => {
       const rule = state.rules[f.code];
-      const advice = rule ? (rule.advice[state.lang] || rule.advice.zh) : "";
+      // the finding's own advice (its figures); the rule's general advice only if the answer had none
+      const advice = (advised && advised[i]) || (rule ? (rule.advice[state.lang] || rule.advice.zh) : "");
       const loc = f.location || {};
       const where = loc.sheet && loc.cell ? `${loc.sheet}!${loc.cell}` : (loc.sheet || loc.pointer || t("whole_file"));
       const related = (f.related || []).map((r) => [r.path, r.sheet && r.cell ? `${r.sheet}!${r.cell}` : r.pointer, r.note].filter(Boolean).join(" "));
@@ -352,7 +396,7 @@
       row.addEventListener("click", go);
       row.addEventListener("keydown", (e) => { if (e.key === "Enter" || e.key === " ") { e.preventDefault(); go(); } });
       body.append(row);
-    }
+    });
     table.append(body);
     return table;
   }
@@ -468,15 +512,19 @@
     return box;
   }
 
+  function scrollBehavior() {
+    return window.matchMedia("(prefers-reduced-motion: reduce)").matches ? "auto" : "smooth";
+  }
+
   function focusCell(sheet, cell) {
     if (!sheet || !state.sheetBox) return;
     if (!state.sheetBox.showSheetNamed(sheet)) return;
-    state.sheetBox.scrollIntoView({ block: "nearest", behavior: "smooth" });
-    if (!cell) return;
-    const ref = (state.anchorOf && state.anchorOf.get(cell)) || cell;
-    const td = document.querySelector(`#sheet-holder td[data-ref="${CSS.escape(ref)}"]`);
-    if (!td) return;
-    td.scrollIntoView({ block: "center", inline: "center", behavior: "smooth" });
+    const ref = cell && ((state.anchorOf && state.anchorOf.get(cell)) || cell);
+    const td = ref && document.querySelector(`#sheet-holder td[data-ref="${CSS.escape(ref)}"]`);
+    if (!td) { state.sheetBox.scrollIntoView({ block: "nearest", behavior: scrollBehavior() }); return; }
+    // one scroll, of the page and the sheet's own box together: a second one started meanwhile would
+    // cut the first short and leave the cell out of sight
+    td.scrollIntoView({ block: "center", inline: "center", behavior: scrollBehavior() });
     td.classList.remove("flash");
     void td.offsetWidth; // restart the animation
     td.classList.add("flash");
