@@ -10,16 +10,13 @@ import typer
 
 from . import __version__
 from .data import DataError
+from .exits import fail
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
                   help="perflint: 预算绩效管理申报材料合规检查 / compliance linter for budget performance submissions.")
 
-EXIT_PASS, EXIT_RETURN, EXIT_USAGE = 0, 1, 2
-
-
 def _fail(message: str) -> typer.Exit:
-    sys.stderr.write(f"perflint: {message}\n")
-    return typer.Exit(EXIT_USAGE)
+    return typer.Exit(fail(message))
 
 
 def _version(value: bool) -> None:
@@ -182,8 +179,3 @@ def cache_clean() -> None:
     shutil.rmtree(folder, ignore_errors=True)
     sys.stdout.write(f"removed {folder}\n")
 
-
-def main() -> None:
-    from .entry import main as entry_main
-
-    entry_main()

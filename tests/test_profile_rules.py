@@ -139,9 +139,9 @@ def test_a_rule_that_cannot_run_becomes_f006_not_a_crash(tmp_path):
 
     object.__setattr__(rule, "_compiled", (None, type("V", (), {"iter_errors": broken})()))
     from perflint.config import Config
-    from perflint.run import RunSettings, build_engine
+    from perflint.run import Run, RunSettings
 
-    engine = build_engine(RunSettings(paths=[], config=Config()), default_catalogue(), loaded)
+    engine = Run(RunSettings(paths=[], config=Config()), default_catalogue(), loaded).engine()
     result = engine.check_file(str(submission(tmp_path, base_document("project_target"))))
     assert [(f.code, f.args.get("rule")) for f in result.all_findings()] == [("F006", "I951")]
 
