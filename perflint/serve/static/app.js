@@ -27,7 +27,7 @@
       no_grid: "JSON 文件没有表格视图：位置为数据中的路径。", no_grid_read: "此文件无法显示表格。", grid_loading: "正在载入表格…",
       policy: (p, h) => `审核口径：${p}${h ? " · 已接入历史档案" : ""}`,
       foot: (v) => `perflint ${v} · 本页面不访问互联网`, net_error: "无法连接服务器：", retry_lang: "语言已切换；重新检查后说明文字也将切换。",
-      findings_count: (n) => `${n} 个问题`, hits_in: (n) => `${n} 处问题`, error_prefix: "出错：",
+      cut_off: "连接在检查完成前中断，请重试。", findings_count: (n) => `${n} 个问题`, hits_in: (n) => `${n} 处问题`, error_prefix: "出错：",
     },
     en: {
       title: "Budget performance self-check",
@@ -56,7 +56,7 @@
       policy: (p, h) => `profile: ${p}${h ? " · history on file" : ""}`,
       foot: (v) => `perflint ${v} · this page uses no internet`, net_error: "Cannot reach the server: ",
       retry_lang: "Language switched; messages follow at the next check.",
-      findings_count: (n) => `${n} finding(s)`, hits_in: (n) => `${n} finding(s)`, error_prefix: "Error: ",
+      cut_off: "the connection ended before the check finished; try again.", findings_count: (n) => `${n} finding(s)`, hits_in: (n) => `${n} finding(s)`, error_prefix: "Error: ",
     },
   };
   function mb(bytes) { return Math.round(bytes / 1024 / 1024); }
@@ -148,7 +148,7 @@
     state.started = performance.now();
     hideAlert();
     showStatus(t("uploading")(files.length), null);
-    let response, read = false;
+    let response, read = false, answered = false;
     try {
       response = await fetch(`/api/check?view=1&stream=1&lang=${state.lang}`, {
         method: "POST", body: formFor(files), headers: headers() });
@@ -167,17 +167,22 @@
           else showStatus(t("checking")(d.done, d.files), d.done / d.files);
         },
         result: (d) => {
+          answered = true;
           state.result = d; state.selected = firstReturned(d.report);
           state.seconds = ((performance.now() - state.started) / 1000).toFixed(1);
           hideStatus();
           $("drop").classList.add("compact");
           renderResult();
         },
-        error: (d) => { hideStatus(); showAlert((d.error && (d.error[state.lang] || d.error.zh)) || "error"); },
+        error: (d) => { answered = true; hideStatus(); showAlert((d.error && (d.error[state.lang] || d.error.zh)) || "error"); },
       });
+    } catch (e) {
+      if (!answered) { answered = true; hideStatus(); showAlert(t("net_error") + e.message); }
     } finally {
       state.busy = false;
     }
+    // the connection ended before the answer (the server stopped, a proxy cut it)
+    if (!answered) { hideStatus(); showAlert(t("net_error") + t("cut_off")); }
   }
 
   async function readEvents(response, handlers) {
