@@ -108,6 +108,7 @@ def main() -> int:
     args = ap.parse_args()
     if shutil.which("perflint") is None and not Path(sys.executable).with_name("perflint").exists():
         print("note: running perflint as `python -m perflint`", file=sys.stderr)
+    load_before = os.getloadavg()
     port = free_port()
     proc = start_server(port)
     try:
@@ -123,12 +124,16 @@ def main() -> int:
     finally:
         proc.terminate()
         proc.wait(10)
+    load_after = os.getloadavg()
     ratio = statistics.median(api) / statistics.median(cli)
     lines = [
         f"# perflint serve: measured {time.strftime('%Y-%m-%d %H:%M %Z')}",
         "",
         f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, {platform.system()}. "
         f"Workbook: {args.workbook.name} ({args.workbook.stat().st_size:,} bytes). Rounds: {args.rounds}.",
+        "",
+        f"Load average (1, 5, 15 min) before: {', '.join(f'{x:.2f}' for x in load_before)}; "
+        f"after: {', '.join(f'{x:.2f}' for x in load_after)} (this run's own processes included).",
         "",
         "| what | result | target |",
         "|---|---|---|",

@@ -17,6 +17,7 @@ from typing import Any, Iterable
 
 from .formatters.safe import cell_text, text_cell
 from .model import FileResult, Finding
+from .readers.base import OLE2_SIGNATURE
 
 ANNOTATED_SUFFIX = ".审核.xlsx"
 FILL = {"error": "FF8B8B", "warning": "FFC000"}  # red, amber
@@ -32,6 +33,7 @@ _WORDS = {
            "none": "No findings.", "document": "form", "author": "perflint review", "link_tip": "go to the cell"},
 }
 _COMMENT_WIDTH_PT, _COMMENT_CHARS_PER_LINE = 360, 28
+_WIDTHS = (10, 10, 8, 26, 56, 48)  # the 审核意见 sheet's columns: 序号, 级别, 规则, 位置, 说明, 整改建议
 
 
 class AnnotateError(Exception):
@@ -74,7 +76,7 @@ def annotate_workbook(source: str | os.PathLike | bytes, result: FileResult, lan
     lang = lang if lang in _WORDS else "zh"
     if data[:4] == b"PK\x03\x04":
         wb = _load_xlsx(data)
-    elif data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+    elif data.startswith(OLE2_SIGNATURE):
         wb = _rebuild_xls(data)
     else:
         raise AnnotateError("not an Excel workbook (.xlsx, .xlsm or .xls)" if lang == "en"
@@ -165,6 +167,14 @@ def _display_width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in longest)
 
 
+def _wrapped_lines(value: Any, width: float) -> int:
+    """Lines `value` takes wrapped in a column `width` characters wide (CJK characters count two)."""
+    if not isinstance(value, str) or not value:
+        return 1
+    usable = int(max(4.0, width - 1.5))
+    return sum(max(1, -(-_display_width(part) // usable)) for part in value.split("\n"))
+
+
 def _target_cell(ws, ref: str):
     """The cell a finding points at, or the first cell of the merged range holding it."""
     from openpyxl.utils.cell import coordinate_from_string, column_index_from_string
@@ -246,15 +256,20 @@ def _review_sheet(wb, result: FileResult, findings: list[tuple[Any, Finding]], m
     green = Font(bold=True, color="1A7F37", size=13)
     _append(ws, [w["title"]])
     ws["A1"].font = Font(bold=True, size=14)
-    _append(ws, [w["file"], shown])
-    _append(ws, [w["verdict"], VERDICT[lang][result.verdict]])
-    ws["B3"].font = red if result.verdict == "return" else green
+    block = [(w["file"], shown), (w["verdict"], VERDICT[lang][result.verdict])]
     for doc in result.documents:
         label = " ".join(str(p) for p in (kind_label(doc.kind, lang), doc.fiscal_year or "", doc.name or "") if p)
-        _append(ws, [label, f"{VERDICT[lang][doc.verdict]} · {w['grade']} {grade_label(doc.grade, lang)}"])
-    _append(ws, [])
-    head_row = ws.max_row + 1
-    _append(ws, list(w["head"]))
+        block.append((w["document"], f"{label}：{VERDICT[lang][doc.verdict]} · {w['grade']} {grade_label(doc.grade, lang)}"
+                      if lang == "zh" else
+                      f"{label}: {VERDICT[lang][doc.verdict]} · {w['grade']} {grade_label(doc.grade, lang)}"))
+    for key, value in block:  # a value spans the table's width: file names and form titles are long
+        _append(ws, [key, value])
+        ws.merge_cells(start_row=ws.max_row, start_column=2, end_row=ws.max_row, end_column=len(_WIDTHS))
+        ws.cell(ws.max_row, 1).font = bold
+    ws["B3"].font = red if result.verdict == "return" else green
+    head_row = ws.max_row + 2  # after a blank row
+    for c, text in enumerate(w["head"], 1):
+        text_cell(ws.cell(head_row, c), text)
     fill = PatternFill("solid", fgColor="DDEBF7")
     for c in ws[head_row]:
         c.font, c.fill, c.alignment = bold, fill, wrap
@@ -270,11 +285,16 @@ def _review_sheet(wb, result: FileResult, findings: list[tuple[Any, Finding]], m
             expected = field_label(kind, loc.pointer, lang) if loc.pointer else w["whole_file"]
             place = f"{loc.sheet + ' · ' if loc.sheet else ''}{w['no_cell']}{expected}"
         severity = SEVERITY[lang][f.severity] + (f"（{w['waived']}）" if f.waived else "")
-        _append(ws, [n, severity, f.code, place, finding_message(f, lang, names_only=names_only),
-                     advice(catalogue.rules.get(f.code), lang, f)])
+        values = [n, severity, f.code, place, finding_message(f, lang, names_only=names_only),
+                  advice(catalogue.rules.get(f.code), lang, f)]
+        _append(ws, values)
         row = ws.max_row
         for c in ws[row]:
             c.alignment = wrap
+        # a row tall enough for its longest wrapped text: printed or on screen, nothing is clipped
+        lines = max(_wrapped_lines(v, width) for v, width in zip(values, _WIDTHS))
+        if lines > 1:
+            ws.row_dimensions[row].height = 15 * lines + 3
         if f.severity in FILL and not f.waived:
             ws.cell(row, 2).fill = PatternFill("solid", fgColor=FILL[f.severity])
         target = where or ((loc.sheet, "A1") if loc.sheet in wb.sheetnames else None)
@@ -283,7 +303,7 @@ def _review_sheet(wb, result: FileResult, findings: list[tuple[Any, Finding]], m
             sheet = target[0].replace("'", "''")
             link.hyperlink = Hyperlink(ref=link.coordinate, location=f"'{sheet}'!{target[1]}", tooltip=w["link_tip"])
             link.font = Font(color="0563C1", underline="single")
-    for col, width in zip("ABCDEF", (10, 10, 8, 26, 60, 50)):
+    for col, width in zip("ABCDEF", _WIDTHS):
         ws.column_dimensions[col].width = width
     ws.freeze_panes = ws.cell(head_row + 1, 1)
     ws.page_setup.orientation = "landscape"

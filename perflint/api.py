@@ -6,9 +6,10 @@ from typing import Any, Iterable, Mapping
 
 from .catalogue import default_catalogue
 from .config import Config
+from .files import collect_files
 from .model import FileResult
 from .profiles import load_profile
-from .run import RunSettings, build_engine, collect_files, reader_options
+from .run import Run, RunSettings, open_batch
 
 
 def check_paths(paths: Iterable[str], *, profile: str = "national", parameters: Mapping[str, Any] | None = None,
@@ -23,11 +24,5 @@ def check_paths(paths: Iterable[str], *, profile: str = "national", parameters: 
         prof = dataclasses.replace(prof, parameters={**prof.parameters, **parameters})
     settings = RunSettings(paths=list(paths), profile=profile, select=list(select), ignore=list(ignore), lang=lang,
                            use_waivers=waivers, history=list(history), registry=list(registry), config=Config())
-    from .batch import Batch, BatchPlan
-    from .history import for_run
-
     files = collect_files(settings.paths)
-    hist = for_run(settings, catalogue, prof, files)
-    engine = build_engine(settings, catalogue, prof, hist)
-    batch = Batch(engine, BatchPlan(settings, prof, hist), reader_options(settings, prof))
-    return list(batch.run(files))
+    return list(open_batch(Run(settings, catalogue, prof), files, results=False).run())  # each file really checked

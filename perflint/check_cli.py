@@ -7,8 +7,7 @@ import sys
 from pathlib import Path
 
 from .data import DataError
-
-EXIT_PASS, EXIT_RETURN, EXIT_USAGE = 0, 1, 2
+from .exits import EXIT_PASS, EXIT_RETURN, EXIT_USAGE, fail as _fail
 
 _DESCRIPTION = """\
 检查预算绩效申报材料，给出审核结论：通过 或 退回。
@@ -61,13 +60,6 @@ def build_parser() -> argparse.ArgumentParser:
     add("--write-baseline", metavar="FILE", help="record today's findings as the baseline")
     add("--no-cache", action="store_true", help="do not read or write the result cache")
     return p
-
-
-def _fail(message: str) -> int:
-    from .formatters.safe import one_line
-
-    sys.stderr.write(f"perflint: {one_line(message)}\n")  # paths in it may hold anything
-    return EXIT_USAGE
 
 
 def _default_format() -> str:
@@ -174,7 +166,7 @@ def _check_output_paths(named: list[tuple[str, str]], inputs: dict[str, str]) ->
 
 def _run_inputs(files: list[str], settings, cfg, profile, baseline: str | None) -> dict[str, str]:
     """Real path -> what it is, for every file the run reads."""
-    from .history import expand_sources
+    from .files import expand_sources
 
     inputs: dict[str, str] = {}
     for f in files:
@@ -205,7 +197,8 @@ def main(argv: list[str]) -> int:
     if problem:
         return _fail(problem)
     from .config import config_and_paths, from_config
-    from .run import RunSettings, build_engine, collect_files, load_policy
+    from .files import collect_files
+    from .run import Run, RunSettings
 
     paths = list(args.paths)
     for p in paths:
@@ -230,9 +223,9 @@ def main(argv: list[str]) -> int:
             "waivers": False if args.no_waivers else None,
         })
         with from_config(cfg, "profile", applies=not args.profile):
-            catalogue, profile = load_policy(settings)
-        cfg.check_codes(catalogue)
-        build_engine(settings, catalogue, profile)  # selection, registry and profile fail here, before any file
+            run = Run.load(settings)
+        cfg.check_codes(run.catalogue)
+        run.engine()  # selection, registry and profile fail here, before any file
         fmt = args.fmt or cfg.get("format") or _default_format()
         why = _known_format(fmt)
         if why:
@@ -262,13 +255,13 @@ def main(argv: list[str]) -> int:
         return _fail("no file was checked: " + ", ".join(paths))
     named = _outputs_of(args, outputs)
     if named:  # (the inputs are gathered only when there is something to protect them from)
-        problem = _check_output_paths(named, _run_inputs(files, settings, cfg, profile, baseline))
+        problem = _check_output_paths(named, _run_inputs(files, settings, cfg, run.profile, baseline))
         if problem:
             return _fail(problem)
     from .checking import run_check
 
     try:
-        code = run_check(settings, catalogue, profile, files, fmt, outputs, quiet=args.quiet,
+        code = run_check(run, files, fmt, outputs, quiet=args.quiet,
                          report_split=args.report_split, ledger=args.ledger, baseline=baseline,
                          write_baseline=args.write_baseline, annotate=args.annotate,
                          report_detail=args.report_detail or cfg.get("report_detail") or "department",

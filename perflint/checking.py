@@ -8,33 +8,29 @@ from contextlib import contextmanager
 from typing import Any, Iterator
 
 from . import __version__
-from .catalogue import Catalogue
 from .data import DataError
+from .exits import EXIT_PIPE
 from .formatters import make_formatter
-from .profiles import Profile
 from .report import ReportMeta, Summary
-from .run import RunSettings, build_engine, reader_options
+from .run import Run, open_batch
 
 
-def run_check(settings: RunSettings, catalogue: Catalogue, profile: Profile, files: list[str], fmt: str,
+def run_check(run: Run, files: list[str], fmt: str,
               outputs: list[tuple[str, str]], *, quiet: bool = False, report_split: str | None = None,
               ledger: str | None = None, baseline: str | None = None, write_baseline: str | None = None,
               annotate: str | None = None, report_detail: str = "department", min_severity: str = "info",
               bureau: str | None = None, sarif_info: bool = False) -> int:
     from .output import discard_pending
 
-    meta = ReportMeta(__version__, profile.name, settings.lang, settings.fail_on, detail=report_detail,
+    meta = ReportMeta(__version__, run.profile.name, run.settings.lang, run.settings.fail_on, detail=report_detail,
                       min_severity=min_severity, bureau=bureau)
     try:
-        return _run(settings, catalogue, profile, files, fmt, outputs, meta, quiet=quiet, report_split=report_split,
+        return _run(run, files, fmt, outputs, meta, quiet=quiet, report_split=report_split,
                     ledger=ledger, baseline=baseline, write_baseline=write_baseline, annotate=annotate,
                     sarif_info=sarif_info)
     except BaseException:
         discard_pending()  # an interrupt or a crash leaves no partial report: the old files stay as they were
         raise
-
-
-EXIT_PIPE = 141  # 128 + SIGPIPE: what a shell reports for a command whose reader went away
 
 
 class _Stdout:
@@ -66,24 +62,19 @@ class _Stdout:
         self._guard(self.formatter.close, summary)
 
 
-def _run(settings: RunSettings, catalogue: Catalogue, profile: Profile, files: list[str], fmt: str,
+def _run(run: Run, files: list[str], fmt: str,
          outputs: list[tuple[str, str]], meta: ReportMeta, *, quiet: bool, report_split: str | None,
          ledger: str | None, baseline: str | None, write_baseline: str | None, annotate: str | None = None,
          sarif_info: bool = False) -> int:
-    from .batch import Batch, BatchPlan, resolve_jobs
-    from .history import for_run
-
+    settings, catalogue, profile = run.settings, run.catalogue, run.profile
     # the run's own files, --history and --registry in one index (None when no H rule is selected)
-    history = for_run(settings, catalogue, profile, files, ledger=bool(ledger))
-    engine = build_engine(settings, catalogue, profile, history)
+    batch = open_batch(run, files, ledger=bool(ledger))
+    history = batch.plan.history
     known = None
     if baseline:
         from .baseline import load_baseline
 
         known = load_baseline(baseline)
-    plan = BatchPlan(settings, profile, history, settings.timeout or None)
-    batch = Batch(engine, plan, reader_options(settings, profile), min(resolve_jobs(settings.jobs), max(1, len(files))),
-                  _open_cache(settings, profile, history))
     summary = Summary()
     failed: list[str] = []
     with _progress(len(files), settings.lang) as advance:
@@ -118,7 +109,7 @@ def _run(settings: RunSettings, catalogue: Catalogue, profile: Profile, files: l
                 formatters.append(AnnotateWriter(annotate, settings.lang, catalogue, meta.detail))
             except OSError as exc:
                 raise DataError(annotate, "", f"cannot write the marked-up copies: {exc.strerror or exc}") from None
-        for result in batch.run(files, advance, getattr(advance, "reading", None)):
+        for result in batch.run(advance, getattr(advance, "reading", None)):
             if known is not None:
                 result = known.filter(result)  # only findings the baseline does not record
             summary.add(result)  # counts everything, --min-severity or not
@@ -202,17 +193,6 @@ def report_root(files: list[str]) -> str:
         return os.path.commonpath(list(folders))
     except ValueError:  # different drives
         return cwd
-
-
-def _open_cache(settings: RunSettings, profile: Profile, history: Any):
-    use = settings.cache
-    if use is None:  # on for folders (bureau batches), off for files named one by one (pre-commit)
-        use = any(os.path.isdir(p) for p in settings.paths)
-    if not use:
-        return None
-    from .batch.cache import ResultCache
-
-    return ResultCache.open(settings, profile, history)
 
 
 def show_progress() -> bool:

@@ -96,8 +96,8 @@ def _message(catalogue, code: str, hit: Hit) -> str:
 
 
 def _where(doc: Document | None, hit: Hit) -> str:
-    if hit.args.get("_sheet") and hit.args.get("_cell"):
-        return f"{hit.args['_sheet']}!{hit.args['_cell']}"
+    if hit.sheet and hit.cell:
+        return f"{hit.sheet}!{hit.cell}"
     if doc is not None:
         return doc.locate(hit.pointer).display()
     return hit.pointer or ""

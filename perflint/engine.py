@@ -10,13 +10,17 @@ import re
 import time
 from dataclasses import dataclass, field
 from collections.abc import Mapping
-from typing import Any, Callable, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from .catalogue import Catalogue, RuleMeta
 from .messages import render
 from .model import (TARGET_KINDS, Cell, Document, DocumentDraft, DocumentResult, FileDraft, FileResult, Finding,
                     Hit, Location, pointer_within, thaw)
 from .profiles import Profile
+
+if TYPE_CHECKING:
+    from .history import HistoryIndex
+    from .readers import ReaderOptions
 
 FATAL_CODES = frozenset({"F001", "F002"})
 _CELL_RE = re.compile(r"^(?:(?P<sheet>.+)!)?\$?(?P<cell>[A-Za-z]{1,3}\$?[0-9]{1,7})$")
@@ -53,7 +57,7 @@ class Context:
     """What a rule may look at besides its document: policy, and other documents."""
 
     profile: Profile
-    history: Any = None  # a perflint.history index, when cross-document checks are configured
+    history: HistoryIndex | None = None  # when the run's H rules compare documents
     rule: RuleMeta | None = None
     catalogue: Catalogue | None = None
     # what the cross-document rules of one document work out once and share (their assessments);
@@ -78,7 +82,7 @@ class Engine:
     selection: Selection = field(default_factory=Selection)
     lang: str = "zh"
     use_waivers: bool = True
-    history: Any = None
+    history: HistoryIndex | None = None
     extra_ignore: Callable[[str], Iterable[str]] | None = None  # per-path ignores from config
     keep_records: bool = False  # a record of every document for the run's index, H rules or not
 
@@ -108,8 +112,8 @@ class Engine:
             location = doc.locate(hit.pointer)
         else:
             location = Location(hit.pointer)
-        if hit.args.get("_sheet") is not None or hit.args.get("_cell") is not None:
-            location = Location(hit.pointer, hit.args.get("_sheet"), hit.args.get("_cell"))
+        if hit.sheet is not None or hit.cell is not None:
+            location = Location(hit.pointer, hit.sheet, hit.cell)
         args = {k: v for k, v in hit.args.items() if not k.startswith("_") and not k.endswith("_en")}
         if self.lang != "zh":  # a label the rule names in both languages (`field`, `field_en`)
             args.update({k[:-3]: v for k, v in hit.args.items() if k.endswith("_en") and k[:-3] in args})
@@ -236,7 +240,7 @@ class Engine:
         return out + extra
 
     # ---- files ----------------------------------------------------------------------------
-    def prepare_file(self, path: str, reader_options: Any = None) -> FileDraft:
+    def prepare_file(self, path: str, reader_options: ReaderOptions | None = None) -> FileDraft:
         """Read a file and run every single-document rule on what it holds."""
         from .readers import read_path
 
@@ -252,7 +256,7 @@ class Engine:
         docs = tuple(self.finish_document(d) for d in draft.documents)
         return finish_file(draft.path, docs, list(draft.findings), draft.seconds + time.perf_counter() - started)
 
-    def check_file(self, path: str, reader_options: Any = None) -> FileResult:
+    def check_file(self, path: str, reader_options: ReaderOptions | None = None) -> FileResult:
         draft = self.prepare_file(path, reader_options)
         learn = getattr(self.history, "learn_run_file", None)
         if learn is not None:  # the one file of a one-file run: in the index before its H rules run

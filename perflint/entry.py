@@ -6,6 +6,8 @@ from __future__ import annotations
 import os
 import sys
 
+from .exits import EXIT_INTERRUPTED, EXIT_PIPE
+
 
 def _run() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "check":
@@ -35,14 +37,14 @@ def main() -> None:
         # `perflint check … | head`: the reader left. Say nothing more, leave no partial file, and end
         # as a command ended by SIGPIPE does (141), not with 1, which would mean a returned submission
         discard_pending()
-        _quit(141)
+        _quit(EXIT_PIPE)
     except KeyboardInterrupt:
         discard_pending()  # the reports being written are dropped; the old ones stay as they were
         try:
             sys.stderr.write("perflint: interrupted\n")
         except OSError:
             pass
-        _quit(130)
+        _quit(EXIT_INTERRUPTED)
 
 
 def _quit(code: int) -> None:

@@ -138,10 +138,18 @@ class Hit:
     args: Mapping[str, Any] = field(default_factory=dict)
     related: tuple[Related, ...] = ()
     variant: str | None = None  # picks an alternative message template ("messages.<variant>")
+    # a reader's hit about a place that has no pointer of its own (a skipped row, a formula cell,
+    # a sheet past the limits): the sheet and cell it is about
+    sheet: str | None = None
+    cell: str | None = None
 
     @classmethod
     def at(cls, ptr: str, *, related: tuple[Related, ...] = (), variant: str | None = None, **args: Any) -> "Hit":
         return cls(ptr, MappingProxyType(args), related, variant)
+
+    def on(self, sheet: str | None, cell: str | None = None) -> "Hit":
+        """The same hit, located at that sheet (and cell)."""
+        return Hit(self.pointer, self.args, self.related, self.variant, sheet, cell)
 
 
 @dataclass(frozen=True, slots=True)

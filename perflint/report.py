@@ -121,13 +121,15 @@ class Summary:
         }
 
     def exit_code(self, fail_on: str) -> int:
+        from .exits import EXIT_PASS, EXIT_RETURN
+
         if fail_on == "never":
-            return 0
+            return EXIT_PASS
         if self.files_returned:  # a file's own error returns it even where its documents pass
-            return 1
+            return EXIT_RETURN
         if fail_on == "warning" and self.by_severity.get("warning"):
-            return 1
-        return 0
+            return EXIT_RETURN
+        return EXIT_PASS
 
 
 class Formatter(Protocol):

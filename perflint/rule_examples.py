@@ -40,7 +40,7 @@ def run_examples(profile_ref: str, lang: str = "zh") -> tuple[Any, list[Outcome]
     from .catalogue import default_catalogue
     from .config import Config
     from .profiles import load_profile
-    from .run import RunSettings, build_engine, reader_options
+    from .run import Run, RunSettings
     from .schema import validate
     from .userrules import ExampleError, example_document
 
@@ -51,8 +51,9 @@ def run_examples(profile_ref: str, lang: str = "zh") -> tuple[Any, list[Outcome]
         return profile, outcomes
     settings = RunSettings(paths=[], profile=profile_ref, lang=lang, config=Config(),
                            select=[r.code for r in profile.rules])
-    engine = build_engine(settings, catalogue, profile)
-    options = reader_options(settings, profile)
+    run = Run(settings, catalogue, profile)
+    engine = run.engine()
+    options = run.options
     zh = lang == "zh"
     with tempfile.TemporaryDirectory(prefix="perflint-examples-") as folder:
         for rule in profile.rules:

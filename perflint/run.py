@@ -1,17 +1,24 @@
-"""One run of `perflint check`: settings resolved, files found, results streamed to formatters."""
+"""One run, wired in one place: settings resolved, the policy loaded, the cross-document index
+planned, the engine built and the batch opened. The command line, the Python API, the server's
+workers and the tests all start a run here."""
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any
 
 from .catalogue import Catalogue, default_catalogue
 from .config import Config, glob_match
 from .data import DataError
 from .engine import Engine, Selection
+from .files import relative
 from .profiles import Profile, load_profile, with_profile_rules
-from .readers import SUFFIXES, Limits, ReaderOptions
+from .readers import Limits, ReaderOptions
+
+if TYPE_CHECKING:
+    from .batch import Batch
+    from .batch.cache import ResultCache
+    from .history import HistoryIndex
 
 
 @dataclass
@@ -55,11 +62,102 @@ class RunSettings:
         return cls(paths=paths, limits=limits, config=config, **merged)
 
 
-def load_policy(settings: RunSettings) -> tuple[Catalogue, Profile]:
-    catalogue = default_catalogue()
-    base = settings.config.root if settings.config.path else None
-    profile = load_profile(settings.profile, catalogue, base)
-    return with_profile_rules(catalogue, profile), profile
+@dataclass(frozen=True)
+class Run:
+    """What a run is checked with, resolved once: its settings, the rule catalogue, the profile and
+    the reader options that follow from them. Frozen, and plain enough to cross to a worker."""
+
+    settings: RunSettings
+    catalogue: Catalogue
+    profile: Profile
+    options: ReaderOptions = field(init=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "options", ReaderOptions(self.settings.limits, self.profile.aliases))
+
+    @classmethod
+    def load(cls, settings: RunSettings, catalogue: Catalogue | None = None) -> "Run":
+        """The run of `settings`: the default catalogue and the profile they name (a path relative
+        to the config's folder)."""
+        catalogue = catalogue or default_catalogue()
+        base = settings.config.root if settings.config.path else None
+        profile = load_profile(settings.profile, catalogue, base)
+        return cls(settings, with_profile_rules(catalogue, profile), profile)
+
+    def engine(self, history: HistoryIndex | None = None, *, keep_records: bool | None = None) -> Engine:
+        """The engine of this run; a selection naming no rule fails here, before any file is read."""
+        from .checks import load_rules
+
+        settings, profile = self.settings, self.profile
+        catalogue = with_profile_rules(self.catalogue, profile)  # the profile's own rules ([[rules]]) run beside the shipped
+        unknown = [s for s in settings.select + settings.ignore
+                   if s.strip() and not catalogue.matching(s.split(",")[0])]
+        if unknown:
+            raise DataError("--select/--ignore", unknown[0], "matches no rule code, prefix or slug")
+        rules = load_rules(catalogue)
+        if profile.rules:
+            rules.update((r.code, r) for r in profile.rules)
+        return Engine(catalogue, profile, rules,
+                      Selection.build(catalogue, settings.select, settings.ignore), settings.lang,
+                      settings.use_waivers, history, _per_path_ignores(settings, catalogue),
+                      keep_records=history is not None if keep_records is None else keep_records)
+
+    def cross_codes(self) -> frozenset[str]:
+        """The cross-document (H) rules this run applies: what the index is built for."""
+        selection = Selection.build(self.catalogue, self.settings.select, self.settings.ignore)
+        profile = self.profile
+        return frozenset(c for c in self.catalogue.cross_codes()
+                         if (selection(c) or c in profile.mandatory_rules) and c not in profile.disabled)
+
+
+def open_batch(run: Run, files: list[str], *, ledger: bool = False, jobs: int | None = None,
+               results: ResultCache | bool | None = None, keep_run_records: bool = True, **tuning: Any) -> Batch:
+    """The batch that checks `files` with `run`: the index its H rules need (None when none is
+    selected and no ledger is asked for), the engine, the workers' plan and the result cache.
+
+    `jobs`: instead of the settings' own; `results`: a result cache instead of the one the settings
+    ask for, False for none; `keep_run_records` False: the run's own files never enter the history cache (the
+    server keeps nothing of an upload); `tuning`: the batch's window, chunk and pool.
+    """
+    from .batch import Batch, BatchPlan, resolve_jobs
+
+    history = _index_for(run, files, ledger=ledger, keep_run_records=keep_run_records)
+    engine = run.engine(history)
+    jobs = min(resolve_jobs(run.settings.jobs if jobs is None else jobs), max(1, len(files)))
+    if results is None:
+        results = _result_cache(run, history)
+    plan = BatchPlan(run, history, run.settings.timeout or None)
+    return Batch(engine, plan, list(files), jobs, results or None, **tuning)
+
+
+def _index_for(run: Run, files: list[str], *, ledger: bool, keep_run_records: bool) -> HistoryIndex | None:
+    wanted = run.cross_codes()
+    if not wanted and not ledger:
+        return None
+    from .history import build_history
+
+    settings = run.settings
+    jobs = settings.jobs or (os.cpu_count() or 1)
+    # the run's own files are indexed as the batch reads them for their check: never read twice
+    index = build_history(settings.history, settings.registry, run.options, run_files=files,
+                          use_cache=settings.cache is not False, jobs=jobs, read_run_files=False)
+    index.wanted = wanted  # H500 does not report on a rule the run left out
+    if not keep_run_records and index.run is not None:
+        from .history import RecordCache
+
+        index.run.cache = RecordCache(index.run.cache.fingerprint, enabled=False)
+    return index
+
+
+def _result_cache(run: Run, history: HistoryIndex | None) -> ResultCache | None:
+    use = run.settings.cache
+    if use is None:  # on for folders (bureau batches), off for files named one by one (pre-commit)
+        use = any(os.path.isdir(p) for p in run.settings.paths)
+    if not use:
+        return None
+    from .batch.cache import ResultCache
+
+    return ResultCache.open(run.settings, run.profile, history)
 
 
 def _per_path_ignores(settings: RunSettings, catalogue: Catalogue):
@@ -69,7 +167,7 @@ def _per_path_ignores(settings: RunSettings, catalogue: Catalogue):
     root = settings.config.root
 
     def ignores(path: str) -> list[str]:
-        rel = _relative(path, root)
+        rel = relative(path, root)
         out: list[str] = []
         for pattern, codes in patterns.items():
             if glob_match(rel, pattern):
@@ -77,79 +175,3 @@ def _per_path_ignores(settings: RunSettings, catalogue: Catalogue):
         return out
 
     return ignores
-
-
-def _relative(path: str, root: Path) -> str:
-    try:
-        return Path(path).resolve().relative_to(root.resolve()).as_posix()
-    except ValueError:
-        return Path(path).as_posix()
-
-
-def build_engine(settings: RunSettings, catalogue: Catalogue, profile: Profile, history: Any = None) -> Engine:
-    from .checks import load_rules
-
-    catalogue = with_profile_rules(catalogue, profile)  # the profile's own rules ([[rules]]) run beside the shipped
-    unknown = [s for s in settings.select + settings.ignore
-               if s.strip() and not catalogue.matching(s.split(",")[0])]
-    if unknown:
-        raise DataError("--select/--ignore", unknown[0], "matches no rule code, prefix or slug")
-    rules = load_rules(catalogue)
-    if profile.rules:
-        rules.update((r.code, r) for r in profile.rules)
-    return Engine(catalogue, profile, rules,
-                  Selection.build(catalogue, settings.select, settings.ignore), settings.lang,
-                  settings.use_waivers, history, _per_path_ignores(settings, catalogue),
-                  keep_records=history is not None)
-
-
-def reader_options(settings: RunSettings, profile: Profile) -> ReaderOptions:
-    return ReaderOptions(settings.limits, profile.aliases)
-
-
-def collect_files(paths: Iterable[str], include: Iterable[str] = (), exclude: Iterable[str] = (),
-                  root: Path | None = None, problems: list[tuple[str, str]] | None = None) -> list[str]:
-    """Files in the order given; a folder's files sorted by path (hidden and ~$ lock files skipped).
-
-    include/exclude globs (relative to `root`, the config's folder) apply to named files too: a
-    pre-commit hook names every staged .json, and package.json is no submission.
-
-    `problems` collects (path, why) for what must not pass silently: a folder that cannot be read,
-    and a folder that holds no submission (a folder named x.xlsx included).
-    """
-    include, exclude = list(include), list(exclude)
-    root = root or Path.cwd()
-
-    def keep(path: str, explicit: bool) -> bool:
-        if not include and not exclude:
-            return True
-        rel = _relative(path, root)
-        if exclude and any(glob_match(rel, p) for p in exclude):
-            return False
-        if include:
-            return any(glob_match(rel, p) for p in include)
-        return True
-
-    out: list[str] = []
-    for given in paths:
-        if os.path.isdir(given):
-            found = []
-
-            def unreadable(exc: OSError) -> None:
-                if problems is not None:
-                    problems.append((exc.filename or given, f"cannot read the folder: {exc.strerror or exc}"))
-
-            for folder, dirs, files in os.walk(given, onerror=unreadable):
-                dirs[:] = [d for d in dirs if not d.startswith(".")]
-                for name in files:
-                    if name.startswith((".", "~$")) or os.path.splitext(name)[1].lower() not in SUFFIXES:
-                        continue
-                    full = os.path.normpath(os.path.join(folder, name))  # "./a.json" reads as "a.json"
-                    if keep(full, explicit=False):
-                        found.append(full)
-            out.extend(sorted(found))
-            if not found and problems is not None:
-                problems.append((given, "no submission (.xlsx .xlsm .xls .json) in this folder"))
-        elif keep(given, explicit=True):
-            out.append(given)
-    return out

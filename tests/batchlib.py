@@ -1,16 +1,18 @@
-"""The batch as the batch tests drive it: plain settings, and a check of their own in place of the
-real one (a check that hangs, crashes or kills its process), put where the workers look it up
-before they fork."""
+"""The batch as the batch tests drive it: plain settings, no cross-document index (so every file
+goes through one pass and its check), and a check of their own in place of the real one (a check
+that hangs, crashes or kills its process), put where the workers look it up before they fork."""
 from __future__ import annotations
 
 from contextlib import contextmanager
 
+import dataclasses
+
 import perflint.batch.tasks as tasks
-from perflint.batch import Batch, BatchPlan, resolve_jobs
 from perflint.catalogue import default_catalogue
 from perflint.config import Config
 from perflint.profiles import load_profile
-from perflint.run import RunSettings, build_engine, reader_options
+from perflint.batch import Batch, BatchPlan, resolve_jobs
+from perflint.run import Run, RunSettings
 
 
 @contextmanager
@@ -28,15 +30,22 @@ def checking_with(check):
         tasks.check = real
 
 
-def check_files(files, settings=None, *, profile=None, history=None, jobs=1, timeout=None, check=None,
-                cache=None, pool=None, **options):
-    """Results of `files` in order, with the settings of a plain run."""
-    files = list(files)
-    settings = settings or RunSettings(paths=files, config=Config())
+def plain_run(files, settings=None, profile=None, timeout=None) -> Run:
+    """The run of plain settings (or `settings`), with the time limit `timeout` (None: none)."""
+    settings = settings or RunSettings(paths=list(files), config=Config())
+    settings = dataclasses.replace(settings, timeout=timeout or 0)
     catalogue = default_catalogue()
-    profile = profile or load_profile(settings.profile, catalogue)
-    engine = build_engine(settings, catalogue, profile, history)
-    plan = BatchPlan(settings, profile, history, timeout)
-    batch = Batch(engine, plan, reader_options(settings, profile), resolve_jobs(jobs), cache, pool=pool, **options)
+    return Run(settings, catalogue, profile or load_profile(settings.profile, catalogue))
+
+
+def batch_of(files, settings=None, *, profile=None, jobs=1, timeout=None, cache=None, **tuning) -> Batch:
+    """A batch over `files` without the index (no result cache unless `cache`)."""
+    run = plain_run(files, settings, profile, timeout)
+    return Batch(run.engine(), BatchPlan(run, None, timeout), list(files), resolve_jobs(jobs), cache, **tuning)
+
+
+def check_files(files, settings=None, *, check=None, **options):
+    """Results of `files` in order, through `batch_of`."""
+    batch = batch_of(files, settings, **options)
     with checking_with(check):
-        return list(batch.run(files))
+        return list(batch.run())

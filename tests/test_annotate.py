@@ -189,3 +189,42 @@ def test_each_finding_without_a_cell_says_where_the_field_was_expected(location,
     rows = [r for r in load_workbook(io.BytesIO(annotate_workbook(XLSX, result)))["审核意见"].iter_rows(values_only=True)
             if r[2] == "B104"]
     assert [r[3] for r in rows] == [expected]
+
+
+def test_several_findings_on_one_cell_share_one_comment_and_the_worst_colour():
+    result = check_paths([str(XLSX)])[0]
+    doc = result.documents[0]
+    where = Location("/project/name", doc.sheet, "B3")
+    warning = Finding("B104", "missing-project-code", "warning", "第一条提醒", where)
+    error = Finding("B101", "missing-name", "error", "第二条错误", where)
+    result = FileResult(result.path, (type(doc)(*[getattr(doc, n) for n in doc.__slots__[:6]], (warning, error),
+                                                 "return", "中"),), (), "return")
+    ws = load_workbook(io.BytesIO(annotate_workbook(XLSX, result)))[doc.sheet]
+    rng = next((r for r in ws.merged_cells.ranges if "B3" in r), None)  # marked at a merge's first cell
+    cell = ws.cell(rng.min_row, rng.min_col) if rng else ws["B3"]
+    text = cell.comment.text
+    assert text.index("[B104] 第一条提醒") < text.index("[B101] 第二条错误")
+    assert text.count("整改建议") == 2
+    assert cell.fill.fgColor.rgb.endswith(FILL["error"])
+
+
+def test_the_review_sheet_prints_with_its_header_repeated_and_rows_that_show_their_text():
+    from perflint.annotate import _WIDTHS, _display_width
+
+    result = check_paths([str(XLSX)])[0]
+    ws = load_workbook(io.BytesIO(annotate_workbook(XLSX, result)))["审核意见"]
+    head = next(r for r in range(1, ws.max_row + 1) if ws.cell(r, 1).value == "序号")
+    assert [c.value for c in ws[head]] == ["序号", "级别", "规则", "位置", "说明", "整改建议"]
+    assert all(c.fill.fgColor.rgb.endswith("DDEBF7") and c.font.b for c in ws[head])  # the styled row is the header
+    assert ws.print_title_rows == f"${head}:${head}" and ws.freeze_panes == f"A{head + 1}"
+    assert ws.page_setup.orientation == "landscape" and ws.page_setup.fitToWidth == 1 and ws.page_setup.fitToHeight == 0
+    assert ws.sheet_properties.pageSetUpPr.fitToPage
+    rows = list(ws.iter_rows(min_row=head + 1))
+    assert rows
+    for row in rows:
+        for cell, width in zip(row, _WIDTHS):
+            if isinstance(cell.value, str):
+                assert cell.alignment.wrap_text
+                lines = -(-_display_width(cell.value) // int(width - 1.5))
+                assert (ws.row_dimensions[cell.row].height or 15) >= 15 * lines, (cell.coordinate, cell.value)
+    assert {str(r) for r in ws.merged_cells.ranges} >= {"B2:F2", "B3:F3"}  # file name and verdict span the table

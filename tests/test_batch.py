@@ -48,12 +48,13 @@ import time
 
 import pytest
 
-from batchlib import check_files, checking_with
-from perflint.batch import Batch, BatchPlan, resolve_jobs
+from batchlib import batch_of, check_files, checking_with, plain_run
+from perflint.batch import BatchPlan, resolve_jobs
 from perflint.batch.cache import ResultCache
 from perflint.check_cli import main as check_main
 from perflint.config import Config
-from perflint.run import RunSettings, collect_files
+from perflint.files import collect_files
+from perflint.run import RunSettings
 
 
 def _hang_on_marked(engine, path, options):
@@ -127,15 +128,7 @@ def test_pool_output_order_does_not_follow_finishing_order(batch):
 
 def _batch_of(files, **options):
     """A two-worker Batch over `files` with the national profile."""
-    from perflint.catalogue import default_catalogue
-    from perflint.profiles import load_profile
-    from perflint.run import build_engine, reader_options
-
-    settings = RunSettings(paths=files, config=Config())
-    cat = default_catalogue()
-    prof = load_profile("national", cat)
-    engine = build_engine(settings, cat, prof)
-    return Batch(engine, BatchPlan(settings, prof, None, 30), reader_options(settings, prof), 2, **options)
+    return batch_of(files, jobs=2, timeout=30, **options)
 
 
 def test_small_window_still_streams_in_order(batch):
@@ -143,7 +136,7 @@ def test_small_window_still_streams_in_order(batch):
     b = _batch_of(files, window=3, chunk=1)
     seen = []
     with checking_with(_slow_first):
-        results = list(b.run(files, seen.append))
+        results = list(b.run(seen.append))
     assert [r.path for r in results] == files == [r.path for r in seen]
 
 
@@ -188,7 +181,7 @@ def test_a_crash_inside_a_chunk_requeues_the_rest(batch):
     files = collect_files([str(batch)])
     b = _batch_of(files, chunk=4)
     with checking_with(_crash_on_marked):
-        results = list(b.run(files))
+        results = list(b.run())
     expected = [r.to_json() for r in check_files(files, jobs=1)]
     for got, want in zip(results, expected):
         if "不平衡" in got.path:
@@ -371,9 +364,9 @@ def test_the_worker_plan_pickles_for_spawned_workers(batch):
 
     files = collect_files([str(batch)])
     settings = RunSettings(paths=files, config=Config(), per_path_ignores={"*.json": ["B1"]})
-    plan = BatchPlan(settings, load_profile("national", default_catalogue()), {"index": [1, 2]}, 5.0, "prepare")
+    plan = BatchPlan(plain_run(files, settings), {"index": [1, 2]}, 5.0, "prepare")
     back = pickle.loads(pickle.dumps(plan))
-    assert back.profile == plan.profile and back.settings == plan.settings and back.task == "prepare"
+    assert back.run == plan.run and back.run.options == plan.run.options and back.task == "prepare"
     result = list(check_files(files[:1]))[0]
     assert pickle.loads(pickle.dumps(result)) == result
 

@@ -10,7 +10,8 @@ from fixturelib import CLEAN, FAULTY, write
 from perflint.check_cli import main as check
 from perflint.config import Config, config_and_paths, find_config, glob_match, read_config
 from perflint.data import DataError
-from perflint.run import RunSettings, collect_files
+from perflint.files import collect_files
+from perflint.run import RunSettings
 
 
 @pytest.fixture

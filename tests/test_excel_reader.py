@@ -201,7 +201,7 @@ def test_spare_template_rows_are_skipped_and_said(tmp_path):
     n = len(xw._base("project_target")["indicators"])
     assert len(doc.data["indicators"]) == n
     first = 13 + n  # the indicator rows start on row 13
-    assert [(c, h.args["_cell"]) for c, h in doc.reader_hits] == [("F009", f"C{r}") for r in range(first, first + 3)]
+    assert [(c, h.cell) for c, h in doc.reader_hits] == [("F009", f"C{r}") for r in range(first, first + 3)]
 
 
 def test_blank_rows_inside_a_merged_level1_do_not_end_the_table(tmp_path):
@@ -235,7 +235,7 @@ def test_formula_without_cached_value_is_f005_not_zero(tmp_path):
     doc = only_doc(read(lay, tmp_path)[0])
     assert "total" not in doc.data["funds"]["annual"] or doc.data["funds"]["annual"]["total"] is None
     [(code, hit)] = doc.reader_hits
-    assert (code, hit.pointer, hit.args["_cell"], hit.args["formula"]) == ("F005", "/funds/annual/total", "E7",
+    assert (code, hit.pointer, hit.cell, hit.args["formula"]) == ("F005", "/funds/annual/total", "E7",
                                                                            "=E8+E9")
     result = check_paths([str(tmp_path / "input.xlsx")])[0]
     f005 = [f for f in result.all_findings() if f.code == "F005"]
@@ -299,7 +299,7 @@ def test_bare_cell_waiver_goes_to_the_form_that_read_the_cell(tmp_path):
 def test_row_and_column_limits_are_f007(tmp_path):
     lay = xw.project_target(xw._base("project_target"))
     outcome, _ = read(lay, tmp_path, options=ReaderOptions(limits=Limits(max_rows=10)))
-    assert [(c, h.args["limit"], h.args["_sheet"]) for c, h in outcome.hits] == [("F007", "max_rows", "Sheet1")]
+    assert [(c, h.args["limit"], h.sheet) for c, h in outcome.hits] == [("F007", "max_rows", "Sheet1")]
     assert outcome.documents == []
     outcome, _ = read(lay, tmp_path, options=ReaderOptions(limits=Limits(max_columns=3)), name="b")
     assert [(c, h.args["limit"]) for c, h in outcome.hits] == [("F007", "max_columns")]
@@ -575,3 +575,57 @@ def test_dept_selfeval_funds_as_label_value_pairs(tmp_path):
     assert thaw(doc.data["funds"]) == {"initial": 5000, "adjusted": 5200, "executed": 5044, "weight": 10,
                                        "execution_rate": 97, "score": 9.7}
     assert cells(doc)["/funds/score"] == "Sheet1!F4"
+
+
+def test_any_book_reads_as_the_workbook_does(tmp_path):
+    """The form reader sees a format only through readers/base.py's Book: rows of values given by a
+    plain Python Book read to the same document as the same rows saved as .xlsx."""
+    from openpyxl import Workbook
+
+    from perflint.readers import ReaderOptions, ReadOutcome, read_path
+    from perflint.readers.base import SheetInfo
+    from perflint.readers.excel import read_book
+
+    grid = [["2025年项目支出绩效目标表"],
+            ["项目名称", "乡村公路养护", "项目编码", "511703250031"],
+            ["主管部门", "示例区交通运输局", "实施单位", "示例区公路养护中心"],
+            ["项目属性", "延续", "项目期", "2025-2025"],
+            ["年度资金总额", 300, "其中：财政拨款", 300],
+            ["年度目标", "完成120公里农村公路日常养护"],
+            ["一级指标", "二级指标", "三级指标", "指标值"],
+            ["产出指标", "数量指标", "日常养护里程", "≥120公里"],
+            ["", "质量指标", "优良路率", "≥85%"]]
+
+    class Rows:
+        height, width, start = len(grid), 4, (0, 0)
+
+        def rows(self):
+            return [r + [""] * (4 - len(r)) for r in grid]
+
+        def merges(self):
+            return [((7, 0), (8, 0))]
+
+    class PlainBook:
+        def sheets(self):
+            return [SheetInfo("表1")]
+
+        def sheet(self, name):
+            return Rows()
+
+        def extras(self, name):
+            return None
+
+        def close(self):
+            pass
+
+    got = read_book(PlainBook(), "plain", ReaderOptions(), ReadOutcome())
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "表1"
+    for row in grid:
+        ws.append(row)
+    ws.merge_cells("A8:A9")
+    wb.save(tmp_path / "same.xlsx")
+    want = read_path(str(tmp_path / "same.xlsx"))
+    assert [d.data for d in got.documents] == [d.data for d in want.documents]
+    assert len(got.documents) == 1 and len(got.documents[0].data["indicators"]) == 2

@@ -13,7 +13,8 @@ import pytest
 from fixturelib import apply_patch, base_document
 from perflint.api import check_paths
 from perflint.data import DataError
-from perflint.history import build_history, expand_sources
+from perflint.files import expand_sources
+from perflint.history import build_history
 from perflint.history.registry import read_registry
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -338,15 +339,11 @@ def test_one_file_check_with_history_does_not_load_pandas():
 
 
 def test_selecting_no_h_rule_builds_no_index():
-    from perflint.catalogue import default_catalogue
-    from perflint.history import for_run
-    from perflint.profiles import load_profile
-    from perflint.run import RunSettings
+    from perflint.run import Run, RunSettings, open_batch
 
-    cat = default_catalogue()
-    profile = load_profile("national", cat)
-    assert for_run(RunSettings(paths=[], select=["A"]), cat, profile, []) is None
-    assert for_run(RunSettings(paths=[], select=["A"]), cat, profile, [], ledger=True) is not None
+    run = Run.load(RunSettings(paths=[], select=["A"]))
+    assert open_batch(run, []).plan.history is None
+    assert open_batch(run, [], ledger=True).plan.history is not None
 
 
 def test_h500_leaves_out_the_rules_the_run_ignores(tmp_path):

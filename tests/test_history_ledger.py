@@ -12,7 +12,7 @@ import pytest
 from perflint.api import check_paths
 from perflint.history import build_history
 from perflint.ledger import COLUMNS, build_table, rows_of
-from perflint.run import collect_files
+from perflint.files import collect_files
 
 ROOT = Path(__file__).resolve().parent.parent
 RETURNS = ROOT / "samples" / "returns"

@@ -24,7 +24,7 @@ from perflint.catalogue import default_catalogue  # noqa: E402
 from perflint.model import KINDS  # noqa: E402
 from perflint.profiles import load_profile  # noqa: E402
 from perflint.readers import ReaderOptions, read_path  # noqa: E402
-from perflint.run import RunSettings, build_engine  # noqa: E402
+from perflint.run import Run, RunSettings  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 FAST = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -33,7 +33,7 @@ FAST = settings(max_examples=40, deadline=None, suppress_health_check=[HealthChe
 @pytest.fixture(scope="module")
 def engine():
     catalogue = default_catalogue()
-    return build_engine(RunSettings(paths=[]), catalogue, load_profile("national", catalogue))
+    return Run(RunSettings(paths=[]), catalogue, load_profile("national", catalogue)).engine()
 
 
 @pytest.fixture(scope="module")

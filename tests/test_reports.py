@@ -589,6 +589,24 @@ def _data_strings(paths: list[Path]) -> list[str]:
     return sorted((s for s in found if CJK.search(s)), key=len, reverse=True)
 
 
+def _rich_en(paths: list[Path]) -> str:
+    """The terminal's output in English, wide enough that no cell folds (a folded name is still data)."""
+    from rich.console import Console
+
+    from perflint.api import check_paths
+    from perflint.formatters.rich_console import RichFormatter
+
+    buf = io.StringIO()
+    fmt = RichFormatter(None, None, ReportMeta("0", "national", "en"), console=Console(file=buf, width=1000,
+                                                                                       color_system=None))
+    summary = Summary()
+    for result in check_paths([str(p) for p in paths], lang="en"):
+        summary.add(result)
+        fmt.file(result)
+    fmt.close(summary)
+    return buf.getvalue()
+
+
 def test_english_outputs_leave_no_chinese_in_fixed_text(tmp_path, capsys):
     from openpyxl import load_workbook
 
@@ -598,13 +616,14 @@ def test_english_outputs_leave_no_chinese_in_fixed_text(tmp_path, capsys):
                        "-o", f"html:{tmp_path / 'r.html'}", "--report", str(tmp_path / "r.xlsx")])
     assert code == 1
     outputs = {"text": capsys.readouterr().out, "html": (tmp_path / "r.html").read_text(encoding="utf-8")}
+    outputs["rich"] = _rich_en(paths)
     for ws in load_workbook(tmp_path / "r.xlsx").worksheets:
         outputs[ws.title] = "\n".join([ws.title, *(str(c) for row in ws.iter_rows(values_only=True)
                                                     for c in row if c is not None)])
     assert {"Review letter", "Summary", "Findings", "Verdicts"} <= set(outputs)
     data = _data_strings(paths)
     for name, text in outputs.items():
-        assert "A201" in text or name not in ("text", "html", "Findings"), name  # the findings are there
+        assert "A201" in text or name not in ("text", "html", "rich", "Findings"), name  # the findings are there
         for line in text.splitlines():
             left = line
             for s in data:

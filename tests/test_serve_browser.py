@@ -285,23 +285,52 @@ def test_a_batch_shows_progress_and_a_summary_by_department(server, browser, tmp
     items[workbook].click()
     wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, '#sheet-holder td[data-ref="F9"].hit'))
     assert _cell(d, "F9").text == "28,000,000.00"
+    # its marked-up copy: the zip goes back with which of its files
+    button = d.find_element(By.CSS_SELECTOR, ".detail-head .extra-download")
+    assert button.text == "下载批注版工作簿"
+    button.click()
+    wait.until(lambda d: d.find_element(By.CSS_SELECTOR, ".detail-head .extra-download").is_enabled())
+    assert not d.find_element(By.ID, "alert").is_displayed()
     json_file = next(i for i, n in enumerate(names) if n.endswith(".json"))
     d.find_elements(By.CSS_SELECTOR, "#file-list li")[json_file].click()
     wait.until(lambda d: "JSON" in d.find_element(By.CSS_SELECTOR, "#detail .sheet-note").text)
-    views = [u for u in _requests(d) if "/api/view" in u]
-    assert views == [server + "/api/view?item=" + str(views and int(views[0].rsplit("=", 1)[1]))], views
+    requests = _requests(d)
+    item = sorted(p.name for p in samples).index(WORKBOOK.name)  # the zip's members in order
+    assert [u for u in requests if "/api/view" in u] == [f"{server}/api/view?item={len(samples) + item}"]
+    assert [u for u in requests if "/api/annotate" in u] == [f"{server}/api/annotate?item={len(samples) + item}&lang=zh"]
 
 
-def test_the_page_makes_no_request_outside_the_server(server, browser):
+def test_the_page_makes_no_request_outside_the_server(server, browser, tmp_path):
+    """Every request the page makes goes to the server, with a submission whose text is markup pointing
+    elsewhere among the files: that text is shown as text, and nothing it names is fetched or run."""
     from selenium.webdriver.common.by import By
+
+    document = json.loads((ROOT / "samples" / "json" / "2025_校舍维修改造_项目目标表_资金不平衡.json").read_text(encoding="utf-8"))
+    name = '<img src="http://evil.example/p.png" onerror="window.__pwned = 1">'
+    department = "<script>window.__pwned = 2</script><style>@import url(http://evil.example/s.css)</style>"
+    document["project"]["name"] = name
+    document["project"]["department"]["name"] = department
+    hostile = tmp_path / "marked'up&amp;x.json"  # shown as markup, it would read "&"
+    hostile.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
 
     d = browser
     _requests(d)  # what earlier tests left in the log
     wait = _open(d, server)
-    d.find_element(By.ID, "file-input").send_keys(str(WORKBOOK))
+    d.find_element(By.ID, "file-input").send_keys(f"{WORKBOOK}\n{hostile}")
+    wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#file-list li")) == 2)
     wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "#sheet-holder td.hit"))
     d.find_element(By.ID, "dl-xlsx").click()  # the downloads are asked of the server too
     wait.until(lambda d: d.find_element(By.ID, "dl-xlsx").is_enabled())
+
+    items = d.find_elements(By.CSS_SELECTOR, "#file-list li")
+    next(li for li in items if "marked" in li.text).click()
+    wait.until(lambda d: name in d.find_element(By.ID, "detail").text)
+    assert department in d.find_element(By.ID, "detail").text
+    assert department in d.find_element(By.ID, "dept-body").text
+    assert "marked'up&amp;x.json" in d.find_element(By.ID, "file-list").text
+    assert not d.find_elements(By.CSS_SELECTOR, "main img, main script, main style")
+    assert d.execute_script("return window.__pwned") is None
+
     requests = _requests(d)
     resources = d.execute_script("return performance.getEntriesByType('resource').map((e) => e.name)")
     for expected in ("/", "/static/app.js", "/static/style.css", "/api/config", "/api/rules",

@@ -137,3 +137,87 @@ def test_the_ledger_in_english_keeps_codes(tmp_path):
     head = [c.value for c in ws[1]]
     assert head[:3] == ["path", "sheet", "kind"]
     assert {r[head.index("verdict")] for r in ws.iter_rows(min_row=2, values_only=True)} == {"pass", "return"}
+
+
+def _screen(stream: str) -> list[str]:
+    """What a terminal shows after `stream`: lines written, with the cursor moves and erasures a
+    progress bar uses (CR, cursor up/down, erase line) applied."""
+    lines, row, col, i = [""], 0, 0, 0
+    while i < len(stream):
+        m = re.match(r"\x1b\[([0-9;?]*)([A-Za-z])", stream[i:])
+        if m:
+            args, cmd = m.groups()
+            n = int(args) if args.isdigit() else 1
+            if cmd == "A":
+                row = max(0, row - n)
+            elif cmd == "B":
+                row += n
+            elif cmd == "K":
+                lines[row] = "" if args == "2" else lines[row][:col]
+            elif cmd == "G":
+                col = n - 1
+            i += m.end()
+            lines += [""] * (row + 1 - len(lines))
+            continue
+        ch = stream[i]
+        if ch == "\n":
+            row, col = row + 1, 0
+            lines += [""] * (row + 1 - len(lines))
+        elif ch == "\r":
+            col = 0
+        else:
+            line = lines[row].ljust(col)
+            lines[row] = line[:col] + ch + line[col + 1:]
+            col += 1
+        i += 1
+    return lines
+
+
+def test_the_progress_bar_leaves_no_residue(monkeypatch):
+    from perflint import checking
+
+    class Term(io.StringIO):
+        def isatty(self):
+            return True
+
+    term = Term()
+    monkeypatch.delenv("CI", raising=False)
+    monkeypatch.setenv("COLUMNS", "80")
+    monkeypatch.setattr(checking, "show_progress", lambda: True)
+    monkeypatch.setattr(checking.sys, "stdout", term)
+    code = check_main([str(SAMPLES / "returns"), "--no-cache", "--isolated", "--format", "rich", "-j", "1"])
+    assert code == 1
+    raw = term.getvalue()
+    bar = re.compile(r"通过 \d+ · 退回 \d+|个/秒|\b\d+/11\b")  # the bar's description, rate and count
+    assert bar.search(raw), "the bar was drawn"
+    screen = _screen(raw)
+    assert not [line for line in screen if bar.search(line)]
+    shown = "\n".join(screen)
+    for path in sorted((SAMPLES / "returns").iterdir()):
+        assert path.name in shown.replace("\n", "")  # every file's result stayed on the screen
+    assert shown.rstrip().splitlines()[-1].strip(), "no blank line left at the end of the output"
+
+
+def test_min_severity_hides_below_it_in_the_html_the_report_and_the_marked_up_copies(tmp_path, capsys):
+    from openpyxl import load_workbook
+
+    args = [str(SAMPLES / "xlsx"), "--no-cache", "--isolated", "--format", "text", "-q"]
+    for level in ("info", "error"):
+        out = tmp_path / level
+        out.mkdir()
+        check_main([*args, "--min-severity", level, "-o", f"html:{out / 'r.html'}", "--report", str(out / "r.xlsx"),
+                    "--annotate", str(out / "marked"), "--report-detail", "full"])
+    capsys.readouterr()
+    pages = {level: (tmp_path / level / "r.html").read_text(encoding="utf-8") for level in ("info", "error")}
+    cell = 'class="sev sev-{}"'.format
+    assert cell("warning") in pages["info"] and cell("info") in pages["info"]
+    assert cell("error") in pages["error"] and cell("warning") not in pages["error"] and cell("info") not in pages["error"]
+    for level, shown in (("info", {"错误", "提醒", "信息"}), ("error", {"错误"})):
+        rows = list(load_workbook(tmp_path / level / "r.xlsx")["问题清单"].iter_rows(min_row=2, values_only=True))
+        assert {r[6] for r in rows} == shown
+        marked = sorted((tmp_path / level / "marked").iterdir())
+        assert marked
+        kinds = set()
+        for p in marked:
+            kinds |= {r[1] for r in load_workbook(p)["审核意见"].iter_rows(values_only=True) if isinstance(r[0], int)}
+        assert kinds == shown

@@ -15,12 +15,12 @@ import perflint.batch.passes
 import perflint.batch.tasks
 import perflint.readers
 from perflint.api import check_paths
-from perflint.batch import Batch, BatchPlan
 from perflint.catalogue import default_catalogue
 from perflint.config import Config
-from perflint.history import build_history, for_run
+from perflint.files import collect_files
+from perflint.history import build_history
 from perflint.profiles import load_profile
-from perflint.run import RunSettings, build_engine, collect_files, reader_options
+from perflint.run import Run, RunSettings, open_batch
 from test_batch import make_batch
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -34,26 +34,25 @@ def _summary(results):
 
 def _one_pass(files):
     """The reference: every run file read into the index first, then each file checked."""
-    settings = RunSettings(paths=list(files), config=Config())
-    catalogue = default_catalogue()
-    profile = load_profile("national", catalogue)
-    options = reader_options(settings, profile)
-    index = build_history(options=options, run_files=files, use_cache=False)
+    run = _run(files)
+    index = build_history(options=run.options, run_files=files, use_cache=False)
     assert index.run is None and len(index) > 0
-    engine = build_engine(settings, catalogue, profile, index)
-    return [engine.check_file(path, options) for path in files]
+    engine = run.engine(index)
+    return [engine.check_file(path, run.options) for path in files]
+
+
+def _run(files, **settings):
+    catalogue = default_catalogue()
+    return Run(RunSettings(paths=list(files), config=Config(), **settings), catalogue,
+               load_profile("national", catalogue))
 
 
 def _two_pass(files, jobs, cache=False):
-    settings = RunSettings(paths=list(files), config=Config(), jobs=jobs, cache=cache)
-    catalogue = default_catalogue()
-    profile = load_profile("national", catalogue)
-    index = for_run(settings, catalogue, profile, files)
+    batch = open_batch(_run(files, jobs=jobs, cache=cache), files, results=False)
+    index = batch.plan.history
     pending = len(index.run or ())
-    engine = build_engine(settings, catalogue, profile, index)
-    batch = Batch(engine, BatchPlan(settings, profile, index), reader_options(settings, profile), jobs)
     seen: list[tuple[int, int]] = []
-    results = list(batch.run(files, reading=lambda done, total: seen.append((done, total))))
+    results = list(batch.run(reading=lambda done, total: seen.append((done, total))))
     assert index.run is None or len(index.run) == 0  # every file indexed before any H rule ran
     return results, pending, seen
 
@@ -155,12 +154,9 @@ def test_a_draft_comes_back_from_the_temporary_file_as_it_was_prepared():
     from perflint.batch.wire import Drafts, prepare
 
     files = collect_files([str(SAMPLES)])
-    settings = RunSettings(paths=list(files), config=Config())
-    catalogue = default_catalogue()
-    profile = load_profile("national", catalogue)
-    options = reader_options(settings, profile)
-    engine = build_engine(settings, catalogue, profile, None)
-    engine.keep_records = True
+    run = _run(files)
+    options = run.options
+    engine = run.engine(keep_records=True)
     drafts = Drafts()
     try:
         for i, path in enumerate(files):
@@ -239,13 +235,7 @@ def test_a_run_stopped_early_leaves_no_helper_and_says_nothing(shared, capfd):
     import multiprocessing
 
     files = collect_files([str(SAMPLES)])
-    settings = RunSettings(paths=list(files), config=Config(), jobs=2, cache=False)
-    catalogue = default_catalogue()
-    profile = load_profile("national", catalogue)
-    index = for_run(settings, catalogue, profile, files)
-    engine = build_engine(settings, catalogue, profile, index)
-    batch = Batch(engine, BatchPlan(settings, profile, index), reader_options(settings, profile), 2)
-    results = batch.run(files)
+    results = open_batch(_run(files, jobs=2, cache=False), files, results=False).run()
     first = [next(results) for _ in range(3)]
     results.close()
     assert len(first) == 3

@@ -15,10 +15,15 @@ import os
 import stat
 import pickle
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import __version__, diskcache
 from ..model import FileResult
+
+if TYPE_CHECKING:
+    from ..history import HistoryIndex
+    from ..profiles import Profile
+    from ..run import RunSettings
 
 _FORMAT = 1  # bump when the stored layout changes
 _MAX_HASHED_BYTES = 64 * 1024 * 1024
@@ -70,7 +75,7 @@ def history_fingerprint(history: Any) -> str | None:
         return repr(type(history))
 
 
-def config_fingerprint(settings: Any, profile: Any, history: Any = None) -> str:
+def config_fingerprint(settings: RunSettings, profile: Profile, history: HistoryIndex | None = None) -> str:
     picture = {
         "format": _FORMAT,
         "version": __version__,
@@ -99,7 +104,7 @@ class ResultCache:
         self._writable = True
 
     @classmethod
-    def open(cls, settings: Any, profile: Any, history: Any = None) -> "ResultCache | None":
+    def open(cls, settings: RunSettings, profile: Profile, history: HistoryIndex | None = None) -> "ResultCache | None":
         try:
             private = diskcache.private_cache_dir()
             if private is None:

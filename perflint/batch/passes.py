@@ -48,17 +48,22 @@ class Batch:
 
     engine: Engine
     plan: BatchPlan
-    options: ReaderOptions
+    files: list[str]
     jobs: int = 1
     cache: ResultCache | None = None
     window: int = 0  # most files in flight or finished but waiting for an earlier one; 0: from jobs
     pool: bool | None = None  # None: a pool when jobs > 1 and there is more than one file
     chunk: int = 0  # files sent to a worker at a time; 0: from the batch size
 
-    def run(self, files: list[str], advance: Callable[[FileResult], None] | None = None,
+    @property
+    def options(self) -> ReaderOptions:
+        return self.plan.run.options
+
+    def run(self, advance: Callable[[FileResult], None] | None = None,
             reading: Callable[[int, int], None] | None = None) -> Iterator[FileResult]:
-        """Results of `files` in order. `advance` sees each result; `reading` (done, total) follows
+        """Results of the files in order. `advance` sees each result; `reading` (done, total) follows
         the first pass of a two-pass run."""
+        files = self.files
         run = getattr(self.engine.history, "run", None)
         if run:
             return _frozen_heap(self._two_pass(files, run, advance, reading))
@@ -163,7 +168,7 @@ class Batch:
             for i, path in todo:
                 yield i, path, check_one(self.engine, path, self.options, self.plan.timeout, prepare)
             return
-        plan = BatchPlan(self.plan.settings, self.plan.profile, None, self.plan.timeout, task="prepare")
+        plan = BatchPlan(self.plan.run, None, self.plan.timeout, task="prepare")
         paths = dict(todo)
         sched = Scheduler(self.engine, plan, self.jobs, self.chunk or chunk_size(len(todo), self.jobs))
         for i, got in sched.run(todo):

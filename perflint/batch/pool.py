@@ -25,8 +25,7 @@ from .timing import check_one, crash_result, describe_exit, timeout_result
 if TYPE_CHECKING:
     from ..engine import Engine
     from ..history import HistoryIndex
-    from ..profiles import Profile
-    from ..run import RunSettings
+    from ..run import Run
 
 _KILL_GRACE = 1.0  # seconds past the limit before a worker that ignores its timer is killed
 
@@ -35,8 +34,7 @@ _KILL_GRACE = 1.0  # seconds past the limit before a worker that ignores its tim
 class BatchPlan:
     """What a worker needs to rebuild the engine; everything here pickles."""
 
-    settings: RunSettings
-    profile: Profile
+    run: Run
     history: HistoryIndex | None = None
     timeout: float | None = None
     task: str = "check"  # the name of what a worker does with each file (tasks.py)
@@ -84,14 +82,10 @@ def start_child(target: Callable, args: tuple, name: str, *, duplex: bool = True
 
 
 def _worker_main(conn, plan: BatchPlan) -> None:
-    from ..catalogue import default_catalogue
-    from ..run import build_engine, reader_options
-
     prepare = plan.task == "prepare"
-    engine = build_engine(plan.settings, default_catalogue(), plan.profile, None if prepare else plan.history)
-    engine.keep_records = prepare
+    engine = plan.run.engine(None if prepare else plan.history, keep_records=prepare)
     task = tasks.task(plan.task)
-    options = reader_options(plan.settings, plan.profile)
+    options = plan.run.options
     conn.send(("ready", None, None))
     while True:
         try:

@@ -13,7 +13,6 @@ deleted one dropped from its shard.
 """
 from __future__ import annotations
 
-import glob
 import hashlib
 import os
 from stat import S_ISLNK, S_ISREG
@@ -22,37 +21,10 @@ from typing import Any, Iterable, Iterator
 from .. import diskcache
 from ..data import DataError
 from .index import EMPTY, HISTORY, REGISTRY, RUN, HistoryIndex
+from ..files import expand_sources
 from .records import RECORD_VERSION, Record, record_from_document, unreadable_reason
 
-__all__ = ["EMPTY", "HistoryIndex", "Record", "build_history", "for_run", "expand_sources"]
-
-def expand_sources(paths: Iterable[str], what: str = "--history", warn: bool = True) -> list[str]:
-    """Files of folders (recursive, as `perflint check` finds them), files, and globs. A folder that
-    yields nothing (or cannot be read) is named on stderr: an empty archive must not pass silently."""
-    from ..readers import SUFFIXES
-    from ..run import collect_files
-
-    out: list[str] = []
-    for given in paths:
-        if os.path.isdir(given) or os.path.isfile(given):
-            problems: list[tuple[str, str]] = []
-            out.extend(collect_files([given], problems=problems))
-            if warn:
-                for where, why in problems:
-                    import sys
-
-                    sys.stderr.write(f"perflint: {what} {where}: {why}\n")
-            continue
-        matched = sorted(glob.glob(given, recursive=True))
-        if not matched:
-            raise DataError(what, given, "no such file or folder, and no file matches it as a pattern")
-        for m in matched:
-            if os.path.isdir(m):
-                out.extend(collect_files([m]))
-            elif os.path.splitext(m)[1].lower() in SUFFIXES and not os.path.basename(m).startswith((".", "~$")):
-                out.append(m)
-    return out
-
+__all__ = ["EMPTY", "HistoryIndex", "Record", "build_history", "read_records"]
 
 _HASHED_BYTES = 64 * 1024 * 1024  # past this the reader refuses the file (F007) without reading it
 
@@ -332,22 +304,4 @@ def build_history(history: Iterable[str] = (), registry: Iterable[str] = (), opt
     index.cache_hits, index.cache_misses = cache.hits, cache.misses
     # what the result cache keys on: a changed history file (or run file) changes every H verdict
     index.fingerprint = hashlib.sha256("\n".join([cache.fingerprint, *cache.seen]).encode("utf-8", "surrogateescape")).hexdigest()
-    return index
-
-
-def for_run(settings: Any, catalogue: Any, profile: Any, files: list[str], *, ledger: bool = False) -> HistoryIndex | None:
-    """The index a `check` run needs, or None when no H rule is selected and no ledger is asked for."""
-    from ..engine import Selection
-    from ..run import reader_options
-
-    selection = Selection.build(catalogue, settings.select, settings.ignore)
-    wanted = frozenset(c for c in catalogue.cross_codes() if (selection(c) or c in profile.mandatory_rules)
-                       and c not in profile.disabled)
-    if not wanted and not ledger:
-        return None
-    jobs = getattr(settings, "jobs", 1) or (os.cpu_count() or 1)
-    # the run's files are indexed as the batch reads them for their check: never read twice
-    index = build_history(settings.history, settings.registry, reader_options(settings, profile), run_files=files,
-                          use_cache=getattr(settings, "cache", None) is not False, jobs=jobs, read_run_files=False)
-    index.wanted = wanted  # H500 does not report on a rule the run left out
     return index

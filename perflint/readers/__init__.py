@@ -7,68 +7,11 @@ from __future__ import annotations
 
 import os
 import stat
-from dataclasses import dataclass, field
-from typing import Mapping
 
-from ..model import Document, Hit
+from .base import Limits, ReaderOptions, ReadOutcome, read_bytes  # noqa: F401 - the readers' public face
 
 SUFFIXES = (".xlsx", ".xlsm", ".xls", ".json")
 EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls")
-
-
-@dataclass(frozen=True)
-class Limits:
-    """Bounds enforced before and while parsing; exceeding one is F007 naming the limit."""
-
-    max_file_bytes: int = 50 * 1024 * 1024
-    max_decompressed_bytes: int = 200 * 1024 * 1024
-    max_part_bytes: int = 100 * 1024 * 1024
-    max_compression_ratio: float = 200.0
-    max_rows: int = 20_000
-    max_columns: int = 200
-    max_json_depth: int = 64
-
-    @classmethod
-    def from_mapping(cls, raw: Mapping[str, object], source: str = "config") -> "Limits":
-        from ..data import DataError
-
-        known = {f for f in cls.__dataclass_fields__}
-        values = {}
-        for key, value in raw.items():
-            if key not in known:
-                raise DataError(source, f"limits.{key}", f"unknown limit (known: {', '.join(sorted(known))})")
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
-                raise DataError(source, f"limits.{key}", "must be a positive number")
-            values[key] = value
-        return cls(**values)
-
-
-@dataclass(frozen=True)
-class ReaderOptions:
-    limits: Limits = field(default_factory=Limits)
-    aliases: Mapping[str, Mapping[str, str]] = field(default_factory=dict)  # extra label aliases from the profile
-    explain: bool = False  # keep how each sheet was read (perflint convert --explain)
-
-
-@dataclass
-class ReadOutcome:
-    documents: list[Document] = field(default_factory=list)
-    hits: list[tuple[str, Hit]] = field(default_factory=list)  # file-level
-    explanations: list[dict] = field(default_factory=list)  # per sheet, with ReaderOptions(explain=True)
-
-    def fail(self, code: str, ptr: str = "", variant: str | None = None, **args) -> "ReadOutcome":
-        self.hits.append((code, Hit.at(ptr, variant=variant, **args)))
-        return self
-
-
-def read_bytes(path: str, options: ReaderOptions, outcome: ReadOutcome) -> bytes | None:
-    """The file's bytes (one past the size limit at most), or None with F001 said on `outcome`."""
-    try:
-        with open(path, "rb") as fh:
-            return fh.read(options.limits.max_file_bytes + 1)
-    except OSError as exc:
-        outcome.fail("F001", variant="io", error=exc.strerror or str(exc))
-        return None
 
 
 def read_path(path: str, options: ReaderOptions | None = None) -> ReadOutcome:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from html.parser import HTMLParser
 
-from . import Limits, ReadOutcome, ReaderOptions, read_bytes
+from .base import Limits, ReadOutcome, ReaderOptions, SheetExtras, SheetInfo, read_bytes
 
 _CHARSET = re.compile(rb"""charset\s*=\s*["']?\s*([A-Za-z0-9_\-]+)""", re.I)
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
@@ -176,39 +176,39 @@ def _parse(text: str, limits: Limits) -> tuple[str, list[tuple[list[list[object]
     return parser.title_text, [(t.grid(), t.merged) for t in parser.tables if t.rows]
 
 
-class _Sheet:
-    """One table in the shape the workbook reader takes a calamine sheet."""
+class TableSheet:
+    """One table as a Sheet: its cells as Excel lays them out when it opens the page."""
 
     def __init__(self, grid: list[list[object]], merged: list) -> None:
         self._grid = grid
+        self._merged = merged
         self.height = len(grid)
         self.width = max((len(r) for r in grid), default=0)
         self.start = (0, 0)
-        self.merged_cell_ranges = merged
 
-    def to_python(self, skip_empty_area: bool = True) -> list[list[object]]:
+    def rows(self) -> list[list[object]]:
         return [[("" if v is None else v) for v in row] for row in self._grid]
 
-
-class _Meta:
-    def __init__(self, name: str) -> None:
-        import python_calamine as pc
-
-        self.name = name
-        self.visible = pc.SheetVisibleEnum.Visible
-        self.typ = pc.SheetTypeEnum.WorkSheet
+    def merges(self) -> list:
+        return self._merged
 
 
-class _Book:
-    """The page's tables as a workbook, one sheet per table, as Excel shows them when it opens the file."""
+class HtmlBook:
+    """The page's tables as a Book, one sheet per table (Sheet1, Sheet2…); a page has no percent
+    formats, formulas or error cells of its own."""
 
     def __init__(self, tables: list[tuple[list[list[object]], list]]) -> None:
         names = ["Sheet1"] if len(tables) == 1 else [f"Sheet{i}" for i in range(1, len(tables) + 1)]
-        self._sheets = {n: _Sheet(g, m) for n, (g, m) in zip(names, tables)}
-        self.sheets_metadata = [_Meta(n) for n in names]
+        self._sheets = {n: TableSheet(g, m) for n, (g, m) in zip(names, tables)}
 
-    def get_sheet_by_name(self, name: str) -> _Sheet:
+    def sheets(self) -> list[SheetInfo]:
+        return [SheetInfo(n) for n in self._sheets]
+
+    def sheet(self, name: str) -> TableSheet:
         return self._sheets[name]
+
+    def extras(self, name: str) -> SheetExtras | None:
+        return None
 
     def close(self) -> None:
         pass
@@ -227,9 +227,8 @@ def read_html(path: str, options: ReaderOptions, encoding: str | None = None, su
     if not tables:
         return outcome.fail("F001", variant="html_no_table", suffix=suffix)
     try:
-        # the workbook reader's per-sheet reading (labels, forms, skipped sheets, waivers), fed the
-        # tables through the same interface a calamine workbook offers
-        from .excel import _read_sheets
+        # the form reader (labels, forms, skipped sheets, waivers) reads any Book
+        from .excel import read_book
     except ImportError:
         return outcome.fail("F001", variant="is_html", suffix=suffix)
-    return _read_sheets(_Book(tables), path, options, outcome, None)
+    return read_book(HtmlBook(tables), path, options, outcome)

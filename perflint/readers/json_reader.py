@@ -5,7 +5,7 @@ import json
 import re
 
 from ..model import KINDS, Document
-from . import ReadOutcome, ReaderOptions, read_bytes
+from .base import ReadOutcome, ReaderOptions, read_bytes
 from .normalise import Normaliser
 
 

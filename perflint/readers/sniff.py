@@ -19,9 +19,8 @@ from dataclasses import dataclass, field
 from typing import Iterable, Iterator
 
 from ..model import Hit
-from . import Limits
-
-OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+from .base import OLE2_SIGNATURE, Limits
+from .cfb import CompoundFile, CompoundFileError
 _HEAD = 64 * 1024
 # A part must expand past this before its compression ratio counts: small, repetitive parts
 # (styles, empty sheets) legitimately compress far better than the bomb threshold.
@@ -42,8 +41,10 @@ class Sniffed:
     parts: dict[str, bytes | None] | None = None
     biff: bytes | None = None
 
-    def fail(self, code: str, variant: str | None = None, ptr: str = "", **args) -> "Sniffed":
-        self.hits.append((code, Hit.at(ptr, variant=variant, **args)))
+    def fail(self, code: str, variant: str | None = None, ptr: str = "", *, on_sheet: str | None = None,
+             **args) -> "Sniffed":
+        hit = Hit.at(ptr, variant=variant, **args)
+        self.hits.append((code, hit.on(on_sheet) if on_sheet else hit))
         return self
 
 
@@ -64,7 +65,7 @@ def sniff(path: str, suffix: str, limits: Limits, data: bytes | None = None) -> 
     source = path if data is None else io.BytesIO(data)
     if head.startswith(b"PK"):
         return _sniff_zip(source, suffix, limits)
-    if head.startswith(OLE2_MAGIC):
+    if head.startswith(OLE2_SIGNATURE):
         return _sniff_ole2(source, suffix, limits)
     return _sniff_other(head, suffix)
 
@@ -72,7 +73,7 @@ def sniff(path: str, suffix: str, limits: Limits, data: bytes | None = None) -> 
 # ---- JSON ------------------------------------------------------------------------------------
 def _sniff_json(head: bytes, suffix: str) -> Sniffed:
     """A .json file is handed to the JSON reader unless it is plainly a binary format."""
-    if head.startswith(b"PK\x03\x04") or head.startswith(OLE2_MAGIC):
+    if head.startswith(b"PK\x03\x04") or head.startswith(OLE2_SIGNATURE):
         return Sniffed().fail("F001", "json_is_workbook", suffix=suffix)
     if head.startswith(b"%PDF"):
         return Sniffed().fail("F001", "is_pdf", suffix=suffix)
@@ -141,8 +142,8 @@ def _sniff_zip(source, suffix: str, limits: Limits) -> Sniffed:
             if extent is not None:
                 limit, value = extent
                 sheet = _sheet_names(zf).get(i.filename)
-                where = {"_sheet": sheet} if sheet else {}
-                return out.fail("F007", limit, limit=limit, value=value, maximum=getattr(limits, limit), **where)
+                return out.fail("F007", limit, limit=limit, value=value, maximum=getattr(limits, limit),
+                                on_sheet=sheet)
     out.read_as = "xlsx"
     out.parts = parts
     return out
@@ -438,19 +439,11 @@ def _decode_xml_head(raw: bytes) -> str:
 
 
 # ---- OLE2 (legacy .xls, WPS .et, encrypted OOXML) --------------------------------------------
-_ENDOFCHAIN = 0xFFFFFFFE
-_MAX_CHAIN = 1 << 20
-
-
-class _Ole2Error(Exception):
-    pass
-
-
 def _sniff_ole2(source, suffix: str, limits: Limits) -> Sniffed:
     out = Sniffed()
     try:
         with (open(source, "rb") if isinstance(source, str) else source) as fh:
-            cfb = _Cfb(fh)
+            cfb = CompoundFile(fh)
             names = set(cfb.streams)
             if "encryptedpackage" in names or "encryptioninfo" in names:
                 return out.fail("F001", "encrypted")
@@ -463,9 +456,9 @@ def _sniff_ole2(source, suffix: str, limits: Limits) -> Sniffed:
                 return out.fail("F001", "is_ole2_other", suffix=suffix)
             try:
                 stream = cfb.read(book)
-            except (_Ole2Error, struct.error, IndexError, ValueError):
+            except (CompoundFileError, struct.error, IndexError, ValueError):
                 stream = b""  # calamine has the last word on a stream this reading cannot follow
-    except (_Ole2Error, OSError, struct.error, IndexError, ValueError) as exc:
+    except (CompoundFileError, OSError, struct.error, IndexError, ValueError) as exc:
         return out.fail("F001", "corrupt_ole2", error=str(exc) or type(exc).__name__)
     verdict = _biff_scan(stream, limits)
     if verdict == "encrypted":
@@ -474,91 +467,10 @@ def _sniff_ole2(source, suffix: str, limits: Limits) -> Sniffed:
         return out.fail("F001", "corrupt_ole2", error=f"工作表“{verdict[2]}”的记录无效 / a record of sheet {verdict[2]} is invalid")
     if verdict is not None:
         limit, value, sheet = verdict
-        where = {"_sheet": sheet} if sheet else {}
-        return out.fail("F007", limit, limit=limit, value=value, maximum=getattr(limits, limit), **where)
+        return out.fail("F007", limit, limit=limit, value=value, maximum=getattr(limits, limit), on_sheet=sheet)
     out.read_as = "xls"  # a legacy workbook (or WPS .et, which is BIFF8 inside) under any Excel name
     out.biff = stream or None
     return out
-
-
-class _Cfb:
-    """Just enough of the compound file format to list streams and read one."""
-
-    def __init__(self, fh) -> None:
-        self.fh = fh
-        header = fh.read(512)
-        if len(header) < 512:
-            raise _Ole2Error("truncated header")
-        shift = struct.unpack_from("<H", header, 0x1E)[0]
-        if shift not in (9, 12):
-            raise _Ole2Error("bad sector size")
-        self.size = size = 1 << shift
-        self.mini_cutoff = struct.unpack_from("<I", header, 0x38)[0]
-        first_dir = struct.unpack_from("<I", header, 0x30)[0]
-        self.first_minifat = struct.unpack_from("<I", header, 0x3C)[0]
-        first_difat, n_difat = struct.unpack_from("<II", header, 0x44)
-        fat_sectors = [s for s in struct.unpack_from("<109I", header, 0x4C) if s < _ENDOFCHAIN]
-        per_sector = size // 4
-        seen: set[int] = set()
-        sect = first_difat
-        for _ in range(min(n_difat, _MAX_CHAIN)):
-            if sect >= _ENDOFCHAIN or sect in seen:
-                break
-            seen.add(sect)
-            entries = struct.unpack(f"<{per_sector}I", self._sector(sect))
-            fat_sectors.extend(s for s in entries[:-1] if s < _ENDOFCHAIN)
-            sect = entries[-1]
-        self.fat: list[int] = []
-        for s in fat_sectors:
-            self.fat.extend(struct.unpack(f"<{per_sector}I", self._sector(s)))
-        directory = b"".join(self._sector(s) for s in self._chain(first_dir, self.fat))
-        self.streams: dict[str, tuple[int, int]] = {}
-        self.root: tuple[int, int] | None = None
-        for off in range(0, len(directory) - 127, 128):
-            name_len = struct.unpack_from("<H", directory, off + 64)[0]
-            kind = directory[off + 66]
-            if kind not in (1, 2, 5) or not 2 <= name_len <= 64:
-                continue
-            name = directory[off:off + name_len - 2].decode("utf-16-le", "replace")
-            start, length = struct.unpack_from("<IQ", directory, off + 116)
-            if kind == 5 and self.root is None:
-                self.root = (start, length)
-            elif kind == 2:
-                self.streams.setdefault(name.lower(), (start, length))
-        if self.root is None:
-            raise _Ole2Error("no root entry")
-
-    def _sector(self, sect: int) -> bytes:
-        self.fh.seek((sect + 1) * self.size)
-        block = self.fh.read(self.size)
-        if len(block) < self.size:
-            raise _Ole2Error("truncated file")
-        return block
-
-    @staticmethod
-    def _chain(start: int, table: list[int]) -> list[int]:
-        out: list[int] = []
-        visited: set[int] = set()
-        while start < _ENDOFCHAIN:
-            if start in visited or start >= len(table) or len(out) > _MAX_CHAIN:
-                raise _Ole2Error("broken sector chain")
-            visited.add(start)
-            out.append(start)
-            start = table[start]
-        return out
-
-    def read(self, name: str) -> bytes:
-        start, length = self.streams[name]
-        if length >= self.mini_cutoff:
-            data = b"".join(self._sector(s) for s in self._chain(start, self.fat))
-            return data[:length]
-        # a small stream lives in 64-byte mini sectors inside the root entry's stream
-        minifat: list[int] = []
-        for s in self._chain(self.first_minifat, self.fat):
-            minifat.extend(struct.unpack(f"<{self.size // 4}I", self._sector(s)))
-        container = b"".join(self._sector(s) for s in self._chain(self.root[0], self.fat))
-        data = b"".join(container[m * 64:(m + 1) * 64] for m in self._chain(start, minifat))
-        return data[:length]
 
 
 # BIFF cell records that carry a value: calamine places each in its (dense) sheet grid

@@ -7,7 +7,10 @@ import io
 import os
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ..readers import Limits
 
 _STATE: dict[str, Any] = {}
 # a file the sniffer refused (or whose check ran out of time or crashed) is never opened again to be drawn
@@ -23,19 +26,19 @@ class ServeSettings:
     history: tuple[str, ...] = ()
     registry: tuple[str, ...] = ()
     timeout: float = 60.0  # seconds per file (F010 past it)
-    limits: Any = None  # perflint.readers.Limits; None: the defaults (the F007 limits)
+    limits: Limits | None = None  # None: the defaults (the F007 limits)
     config_root: str | None = None
     extra: dict = field(default_factory=dict)
 
 
 def init_worker(settings: ServeSettings, progress: Any = None) -> None:
     """Pool initializer: load the policy once per worker process."""
-    from ..run import RunSettings, load_policy
+    from ..run import Run
 
     _STATE["settings"] = settings
     _STATE["progress"] = progress
-    run = _run_settings(settings, [], "zh")
-    _STATE["policy"] = load_policy(run)
+    run = Run.load(_run_settings(settings, [], "zh"))
+    _STATE["policy"] = run.catalogue, run.profile
 
 
 def warm() -> int:
@@ -91,9 +94,15 @@ def check_upload(job: str, folder: str, names: list[str], lang: str = "zh", view
     def advance(result) -> None:
         done[0] += 1
         if queue is not None and job:
-            queue.put((job, done[0], len(files), result.verdict))
+            queue.put((job, "check", done[0], len(files), result.verdict))
 
-    run, results = _check(files, lang, advance)
+    def reading(count: int, total: int) -> None:
+        # where the H rules compare files, each is read and indexed (the slow part) before any is
+        # judged: that is the progress to show; the judging after it goes by quickly
+        if queue is not None and job:
+            queue.put((job, "read", count, total, None))
+
+    run, results = _check(files, lang, advance, reading)
     for result in results:
         result = _renamed(result, prefix)
         summary.add(result)
@@ -133,22 +142,17 @@ def _advice(result: Any, catalogue: Any, lang: str, prefix: str) -> dict:
             "documents": [[one(f) for f in d.findings] for d in result.documents]}
 
 
-def _check(files: list[str], lang: str, advance: Any = None) -> tuple[Any, Any]:
+def _check(files: list[str], lang: str, advance: Any = None, reading: Any = None) -> tuple[Any, Any]:
     """The run's settings and its results, in order: one run, so the H rules compare the upload's
     files with each other and with the server's history."""
-    from ..batch import Batch, BatchPlan
-    from ..history import for_run
-    from ..run import build_engine, reader_options
+    from ..run import Run, open_batch
 
     settings: ServeSettings = _STATE["settings"]
     catalogue, profile = _STATE["policy"]
     run = _run_settings(settings, files, lang)
-    history = for_run(run, catalogue, profile, files)
-    if history is not None and getattr(history, "run", None) is not None:
-        _forget(history.run)
-    engine = build_engine(run, catalogue, profile, history)
-    batch = Batch(engine, BatchPlan(run, profile, history, run.timeout or None), reader_options(run, profile))
-    return run, batch.run(files, advance)
+    # nothing of an upload is kept: neither its results nor its records
+    batch = open_batch(Run(run, catalogue, profile), files, results=False, keep_run_records=False)
+    return run, batch.run(advance, reading)
 
 
 def annotate_upload(folder: str, name: str, lang: str = "zh") -> dict:
@@ -165,13 +169,6 @@ def annotate_upload(folder: str, name: str, lang: str = "zh") -> dict:
     except annotate.AnnotateError as exc:
         return {"error": {"zh": f"无法生成批注版工作簿：{exc}", "en": f"cannot mark up the workbook: {exc}"}}
     return {"data": data, "filename": annotate.annotated_name(os.path.basename(name))}
-
-
-def _forget(run_files: Any) -> None:
-    """An upload's records never go to the history cache: nothing of a submission is kept."""
-    from ..history import RecordCache
-
-    run_files.cache = RecordCache(run_files.cache.fingerprint, enabled=False)
 
 
 def _renamed(result: Any, prefix: str) -> Any:

@@ -18,13 +18,13 @@ import os
 import re
 
 from ...model import Cell, Document, Hit
-from .. import ReaderOptions, ReadOutcome, read_bytes
+from ..base import OLE2_SIGNATURE, ZIP_SIGNATURE, Book, PartTooLarge, ReaderOptions, ReadOutcome, SheetExtras, \
+    SheetInfo, read_bytes
 from ..normalise import Normaliser
 from .forms import SheetForm, detect
 from .grid import Grid, a1
 from .labels import label_book, normalise_label
 from .trace import explain, missing_hints, skipped_sheet
-from .xlsxparts import PartTooLarge
 
 WAIVER_SHEETS = ("perflint", "审核豁免")
 _WAIVER_COLUMNS = {
@@ -32,7 +32,6 @@ _WAIVER_COLUMNS = {
     "where": ("位置", "单元格", "范围", "where", "location"),
     "reason": ("理由", "原因", "豁免理由", "说明", "reason"),
 }
-_CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
 def read_workbook(path: str, options: ReaderOptions, data: bytes | None = None, sniffed=None) -> ReadOutcome:
@@ -51,35 +50,74 @@ def read_workbook(path: str, options: ReaderOptions, data: bytes | None = None, 
         return outcome.fail("F001", variant="encrypted")
     except Exception as exc:  # calamine's errors (zip, xml, format) all mean: not a readable workbook
         return outcome.fail("F001", variant="workbook", error=_describe(data, suffix, exc))
-    parts = None
+    book = CalamineBook(wb)
     try:
-        if data[:2] == b"PK":  # by content, not name: a renamed workbook still gets its formats read
+        if data[:2] == ZIP_SIGNATURE:  # by content, not name: a renamed workbook still gets its formats read
             from .xlsxparts import XlsxParts
 
             try:
-                parts = XlsxParts(data, options.limits.max_part_bytes, getattr(sniffed, "parts", None))
+                book.parts = XlsxParts(data, options.limits.max_part_bytes, getattr(sniffed, "parts", None))
             except PartTooLarge as exc:
                 return outcome.fail("F007", variant="max_part_bytes", limit="max_part_bytes", part=exc.part,
                                     value=exc.size, maximum=options.limits.max_part_bytes)
             except Exception:  # noqa: BLE001 - calamine read it; without the extras we still read values
-                parts = None
+                book.parts = None
         else:
             from .xlsparts import XlsParts
 
             try:
-                parts = XlsParts(data, getattr(sniffed, "biff", None))
+                book.parts = XlsParts(data, getattr(sniffed, "biff", None))
             except Exception:  # noqa: BLE001 - as above: the values stand, percent formats are not known
-                parts = None
-        return _read_sheets(wb, path, options, outcome, parts)
+                book.parts = None
+        return read_book(book, path, options, outcome)
     finally:
-        if parts is not None:
-            parts.close()
-        wb.close()
+        book.close()
+
+
+class _CalamineSheet:
+    def __init__(self, sheet) -> None:
+        self._sheet = sheet
+        self.height, self.width = sheet.height, sheet.width
+        self.start = tuple(sheet.start or (0, 0))
+
+    def rows(self) -> list[list]:
+        return self._sheet.to_python(skip_empty_area=True)
+
+    def merges(self):
+        return self._sheet.merged_cell_ranges or ()
+
+
+class CalamineBook:
+    """A workbook python-calamine opened, with what its package adds (`parts`: XlsxParts or XlsParts):
+    the Book of xlsx, xlsm and xls files."""
+
+    def __init__(self, wb, parts=None) -> None:
+        self._wb = wb
+        self.parts = parts
+
+    def sheets(self) -> list[SheetInfo]:
+        import python_calamine as pc
+
+        return [SheetInfo(m.name, hidden=m.visible != pc.SheetVisibleEnum.Visible,
+                          chart=m.typ != pc.SheetTypeEnum.WorkSheet) for m in self._wb.sheets_metadata]
+
+    def sheet(self, name: str) -> _CalamineSheet:
+        return _CalamineSheet(self._wb.get_sheet_by_name(name))
+
+    def extras(self, name: str) -> SheetExtras | None:
+        return self.parts.extras(name) if self.parts is not None else None
+
+    def close(self) -> None:
+        try:
+            if self.parts is not None:
+                self.parts.close()
+        finally:
+            self._wb.close()
 
 
 def _describe(data: bytes, suffix: str, exc: Exception) -> str:
     head = data[:8]
-    if suffix in (".xlsx", ".xlsm") and head == _CFB_MAGIC:
+    if suffix in (".xlsx", ".xlsm") and head == OLE2_SIGNATURE:
         return "文件已加密（设有打开密码），或是另存为 .xlsx 扩展名的旧版 .xls 文件"
     if suffix == ".xls" and head.startswith(b"PK"):
         return "文件实际是 .xlsx 格式却使用了 .xls 扩展名"
@@ -88,12 +126,12 @@ def _describe(data: bytes, suffix: str, exc: Exception) -> str:
     return f"文件损坏或不是 Excel 工作簿（{type(exc).__name__}: {str(exc)[:200]}）"
 
 
-def _read_sheets(wb, path: str, options: ReaderOptions, outcome: ReadOutcome, parts) -> ReadOutcome:
-    import python_calamine as pc
-
+def read_book(wb: Book, path: str, options: ReaderOptions, outcome: ReadOutcome) -> ReadOutcome:
+    """The forms in any Book (a calamine workbook, a page's HTML tables): each sheet that holds one
+    of the four forms becomes a document; waiver sheets, skipped sheets and limits are said."""
     book = label_book(options.aliases)
     limits = options.limits
-    metas = list(wb.sheets_metadata)
+    metas = wb.sheets()
     names = [m.name for m in metas]
     waivers: list[tuple[dict, Cell]] = []
     waiver_sheets = [n for n in names if normalise_label(n)[0].lower() in WAIVER_SHEETS]
@@ -104,27 +142,27 @@ def _read_sheets(wb, path: str, options: ReaderOptions, outcome: ReadOutcome, pa
         if name in waiver_sheets:
             waivers.extend(_read_waivers(wb, name, limits, outcome))
             continue
-        hidden = meta.visible != pc.SheetVisibleEnum.Visible
-        if meta.typ != pc.SheetTypeEnum.WorkSheet:
+        hidden = meta.hidden
+        if meta.chart:
             if not hidden:
                 skipped.append((name, "chart"))
             continue
         try:
-            sheet = wb.get_sheet_by_name(name)
+            sheet = wb.sheet(name)
             if sheet.height > limits.max_rows:
                 outcome.fail("F007", variant="max_rows", limit="max_rows", value=sheet.height,
-                             maximum=limits.max_rows, _sheet=name)
+                             maximum=limits.max_rows, on_sheet=name)
                 continue
             if sheet.width > limits.max_columns:
                 outcome.fail("F007", variant="max_columns", limit="max_columns", value=sheet.width,
-                             maximum=limits.max_columns, _sheet=name)
+                             maximum=limits.max_columns, on_sheet=name)
                 continue
-            rows = sheet.to_python(skip_empty_area=True)
-            merged = sheet.merged_cell_ranges or ()
+            rows = sheet.rows()
+            merged = sheet.merges()
         except Exception as exc:  # noqa: BLE001 - one broken sheet does not hide the others
             outcome.fail("F001", variant="workbook", error=f"工作表“{name}”无法读取（{type(exc).__name__}: {exc}）")
             continue
-        grid = Grid(name, rows, tuple(sheet.start or (0, 0)), book, merged)
+        grid = Grid(name, rows, sheet.start, book, merged)
         kind, title = detect(grid)
         if kind is None:
             if not hidden:
@@ -132,16 +170,14 @@ def _read_sheets(wb, path: str, options: ReaderOptions, outcome: ReadOutcome, pa
                 if options.explain:
                     outcome.explanations.append(skipped_sheet(grid))
             continue
-        extras = None
-        if parts is not None:
-            try:
-                extras = parts.extras(name)
-            except PartTooLarge as exc:
-                outcome.fail("F007", variant="max_part_bytes", limit="max_part_bytes", part=exc.part,
-                             value=exc.size, maximum=limits.max_part_bytes, _sheet=name)
-                continue
-            except Exception:  # noqa: BLE001 - a damaged part: its values were read, only the extras are lost
-                extras = None
+        try:
+            extras = wb.extras(name)
+        except PartTooLarge as exc:
+            outcome.fail("F007", variant="max_part_bytes", limit="max_part_bytes", part=exc.part,
+                         value=exc.size, maximum=limits.max_part_bytes, on_sheet=name)
+            continue
+        except Exception:  # noqa: BLE001 - a damaged part: its values were read, only the extras are lost
+            extras = None
         if extras is not None and extras.errors:
             grid.add_values(extras.errors)  # an error value is text that is no number: F004 where one is due
         form = SheetForm(grid, kind, title, extras.percent if extras else set())
@@ -156,7 +192,7 @@ def _read_sheets(wb, path: str, options: ReaderOptions, outcome: ReadOutcome, pa
         f005 = []
         if extras is not None:
             for key, formula in sorted(extras.formulas.items()):
-                f005.append(("F005", Hit.at(form.used.get(key, ""), formula=formula, _sheet=name, _cell=a1(*key))))
+                f005.append(("F005", Hit.at(form.used.get(key, ""), formula=formula).on(name, a1(*key))))
         found.append((name, form, data, f005, hints))
     if not found:
         if any(code in ("F001", "F007") for code, _ in outcome.hits):
@@ -164,7 +200,7 @@ def _read_sheets(wb, path: str, options: ReaderOptions, outcome: ReadOutcome, pa
         checked = "、".join(names) if names else "（无工作表）"
         return outcome.fail("F002", variant="no_form", sheets=checked)
     for name, why in skipped:
-        outcome.fail("F008", variant=None if why == "other" else why, sheet=name, _sheet=name)
+        outcome.fail("F008", variant=None if why == "other" else why, sheet=name, on_sheet=name)
     for name, form, data, f005, hints in found:
         mine = [(w, c) for w, c in waivers if _waiver_for(w, name, names, found)]
         if mine:
@@ -195,22 +231,26 @@ def _waiver_for(waiver: dict, sheet: str, sheets: list[str], forms: list) -> boo
         ref = f"{m.group(1).upper()}{m.group(2)}"
         owners = [name for name, form, _, hits, _h in forms
                   if any(c.cell == ref for c in form.locations.values())
-                  or any(h.args.get("_cell") == ref for _, h in form.hits + hits)]
+                  or any(h.cell == ref for _, h in form.hits + hits)]
         return sheet in owners if owners else sheet == forms[0][0]
     return True
 
 
-def _read_waivers(wb, name: str, limits, outcome: ReadOutcome) -> list[tuple[dict, Cell]]:
+def _read_waivers(wb: Book, name: str, limits, outcome: ReadOutcome) -> list[tuple[dict, Cell]]:
     try:
-        sheet = wb.get_sheet_by_name(name)
+        sheet = wb.sheet(name)
     except Exception:  # noqa: BLE001
         return []
     for limit, value in (("max_rows", sheet.height), ("max_columns", sheet.width)):
         if value > getattr(limits, limit):
-            outcome.fail("F007", variant=limit, limit=limit, value=value, maximum=getattr(limits, limit), _sheet=name)
+            outcome.fail("F007", variant=limit, limit=limit, value=value, maximum=getattr(limits, limit),
+                         on_sheet=name)
             return []
-    rows = sheet.to_python(skip_empty_area=True)
-    r0, c0 = tuple(sheet.start or (0, 0))
+    try:
+        rows = sheet.rows()
+    except Exception:  # noqa: BLE001 - an unreadable waiver sheet waives nothing
+        return []
+    r0, c0 = sheet.start
     header = None
     cols: dict[str, int] = {}
     for i, row in enumerate(rows):

@@ -3,7 +3,7 @@
 A percent-formatted 0.96 means 96 %. The BIFF8 Workbook stream lists number formats (FORMAT),
 cell styles (XF) and the sheets (BOUNDSHEET) before the sheets' own records, so the walk stops
 early when no style is a percent one, which is the common case. The compound file is opened with
-the sniffer's minimal, hardened reader.
+the same minimal, hardened reader as the sniffer's (readers/cfb.py).
 """
 from __future__ import annotations
 
@@ -20,10 +20,10 @@ def percent_cells(source: str | bytes) -> dict[str, set[tuple[int, int]]]:
     `source`: the file's path or its bytes."""
     import io
 
-    from ..sniff import _Cfb
+    from ..cfb import CompoundFile
 
     with (open(source, "rb") if isinstance(source, str) else io.BytesIO(source)) as fh:
-        cfb = _Cfb(fh)
+        cfb = CompoundFile(fh)
         name = "workbook" if "workbook" in cfb.streams else "book"
         data = cfb.read(name)
     return _walk(data)
@@ -82,7 +82,7 @@ class XlsParts:
         self._percent = _walk(biff) if biff is not None else percent_cells(source)
 
     def extras(self, sheet_name: str):
-        from .xlsxparts import SheetExtras
+        from ..base import SheetExtras
 
         return SheetExtras(percent=self._percent.get(sheet_name, set()))
 

@@ -11,7 +11,8 @@ from __future__ import annotations
 import posixpath
 import re
 import zipfile
-from dataclasses import dataclass, field
+
+from ..base import PartTooLarge, SheetExtras  # noqa: F401 - raised and returned here
 
 _ATTR = re.compile(rb'([\w:]+)\s*=\s*"([^"]*)"')
 _SHEET = re.compile(rb"<(?:\w+:)?sheet\b([^>]*?)/?>")
@@ -28,12 +29,6 @@ _CELL_REF = re.compile(rb'\br="([A-Z]{1,3}[0-9]{1,7})"')
 _REF = re.compile(r"^([A-Z]{1,3})([0-9]{1,7})$")
 _BUILTIN_PERCENT = {9, 10}
 _ESCAPES = (("&lt;", "<"), ("&gt;", ">"), ("&quot;", '"'), ("&apos;", "'"), ("&amp;", "&"))
-
-
-class PartTooLarge(Exception):
-    def __init__(self, part: str, size: int) -> None:
-        super().__init__(part)
-        self.part, self.size = part, size
 
 
 def unescape(text: str) -> str:
@@ -58,13 +53,6 @@ def cell_index(ref: str) -> tuple[int, int] | None:
     for ch in m.group(1):
         col = col * 26 + ord(ch) - 64
     return int(m.group(2)) - 1, col - 1
-
-
-@dataclass
-class SheetExtras:
-    percent: set[tuple[int, int]] = field(default_factory=set)
-    formulas: dict[tuple[int, int], str] = field(default_factory=dict)  # formula cells without a value
-    errors: dict[tuple[int, int], str] = field(default_factory=dict)  # #DIV/0!, #REF!… (calamine gives "")
 
 
 class XlsxParts:
