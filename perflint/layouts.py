@@ -19,12 +19,14 @@ class ReaderHints:
     """What the workbook reader takes from the layouts (a plain class: the reader's path defines no
     dataclass it does not need)."""
 
-    __slots__ = ("columns", "identity", "selfeval_marks")
+    __slots__ = ("columns", "identity", "selfeval_marks", "blocks")
 
-    def __init__(self, columns: Mapping[str, str], identity: tuple[str, ...], selfeval_marks: tuple[str, ...]) -> None:
+    def __init__(self, columns: Mapping[str, str], identity: tuple[str, ...], selfeval_marks: tuple[str, ...],
+                 blocks: tuple[str, ...] = ()) -> None:
         self.columns = columns                  # canonical header label → indicator field
         self.identity = identity                # labels that name a submission
         self.selfeval_marks = selfeval_marks    # labels only a self-evaluation carries
+        self.blocks = blocks                    # labels of a form's funds and goals blocks
 
 
 class Layouts:
@@ -139,7 +141,8 @@ def layouts() -> Layouts:
             heading=heading, titles=titles, **flags)
     reader = table("reader", raw.get("reader"))
     hints = ReaderHints(fields, strings("reader.identity", reader.get("identity")),
-                        strings("reader.selfeval_marks", reader.get("selfeval_marks")))
+                        strings("reader.selfeval_marks", reader.get("selfeval_marks")),
+                        strings("reader.blocks", reader.get("blocks", [])))
     return Layouts(found, widths, blank, hints)
 
 

@@ -58,6 +58,7 @@ class Vocabulary:
     cell_only_operators: frozenset[str]
     placeholder_names: frozenset[str]
     placeholder_patterns: tuple[re.Pattern, ...]
+    placeholder_prefix: re.Pattern  # 指标1: before a placeholder (指标1:/)
     layout: Mapping[str, tuple[str, ...]]
     parent: Mapping[str, str]  # 二级 written in the 一级 column → its 一级
 
@@ -116,6 +117,8 @@ class Vocabulary:
             m = self.weight_suffix.search(t)
             if m and m.start() > 0:
                 t = t[:m.start()]
+            elif m:  # (50分) alone: the weight of a level whose name was left out
+                return ""
             for word in self.trailing:
                 if t.endswith(word) and len(t) > len(word):
                     stem = t[: -len(word)]
@@ -135,6 +138,9 @@ class Vocabulary:
         if not isinstance(text, str):
             return False
         t = fold_text(text).rstrip(":")
+        m = self.placeholder_prefix.match(t)
+        if m:
+            t = t[m.end():]
         if not t:
             return True
         return t in self.placeholder_names or any(p.search(t) for p in self.placeholder_patterns)
@@ -210,6 +216,7 @@ def vocabulary() -> Vocabulary:
         placeholder_names=frozenset(fold_text(s) for s in strings("placeholders.names", ph.get("names", []))),
         placeholder_patterns=tuple(pattern(f"placeholders.patterns[{i}]", p)
                                    for i, p in enumerate(ph.get("patterns", []))),
+        placeholder_prefix=pattern("placeholders.prefix", ph.get("prefix", "(?!)")),
         layout=layout,
         parent=_parents(path, lv.get("parent", {})),
     )

@@ -130,8 +130,9 @@ def test_returned_workbook_has_its_findings_located(client):
 def test_view_adds_departments_and_sheets_as_excel_shows_them(client):
     r = client.post("/api/check?view=1", files=upload(RETURNED_XLSX, XLS))
     body = r.json()
-    assert set(body) == {"report", "departments", "advice", "grids", "lazy"}
+    assert set(body) == {"report", "departments", "advice", "grids", "lazy", "sources"}
     assert body["lazy"] is False
+    assert body["sources"] == {RETURNED_XLSX.name: [0, 0], XLS.name: [1, 0]}  # for /api/view and /api/annotate
     assert body["report"]["summary"]["files"] == 2
     deps = {d["department"]: d for d in body["departments"]}
     assert sum(d["documents"] for d in deps.values()) == body["report"]["summary"]["documents"]
@@ -215,7 +216,11 @@ def test_progress_as_server_sent_events(client):
     names = [e for e, _ in events]
     assert names[0] == "start" and names[-1] == "result"
     progress = [d for e, d in events if e == "progress"]
-    assert [p["done"] for p in progress] == [1, 2, 3] and all(p["files"] == 3 for p in progress)
+    assert all(p["files"] == 3 for p in progress)
+    # the files read and indexed one by one (the H rules compare them), then judged together
+    assert [(p["phase"], p["done"]) for p in progress] == [("read", 1), ("read", 2), ("read", 3),
+                                                           ("check", 1), ("check", 2), ("check", 3)]
+    assert [p["verdict"] for p in progress if p["phase"] == "check"] == ["return"] * 3
     assert events[-1][1]["report"]["summary"]["files"] == 3
 
 
@@ -683,7 +688,7 @@ def test_a_one_file_check_never_imports_the_web_framework(tmp_path):
     assert r.returncode == 0, r.stderr
 
 
-def test_marked_up_workbook_download(client):
+def test_marked_up_workbook_download(client, tmp_path, capsys):
     from openpyxl import load_workbook
 
     try:
@@ -696,6 +701,34 @@ def test_marked_up_workbook_download(client):
     r = client.post("/api/annotate", files=upload(RETURNED_XLSX))
     assert r.status_code == 200, r.text
     assert ".审核.xlsx" in r.headers["content-disposition"] or "%E5%AE%A1%E6%A0%B8.xlsx" in r.headers["content-disposition"]
-    wb = load_workbook(io.BytesIO(r.content))
-    assert len(wb.sheetnames) > 1
+    # the same copy `perflint check --annotate DIR` writes: every sheet's values, fills and notes
+    from perflint.check_cli import main
+
+    assert main([str(RETURNED_XLSX), "--history", ARCHIVE, "--annotate", str(tmp_path), "--isolated", "--no-cache",
+                 "--format", "json"]) == 1
+    capsys.readouterr()
+    (written,) = tmp_path.glob("*.xlsx")
+    got, expected = _marked(r.content), _marked(written.read_bytes())
+    assert got == expected and got, "the download differs from --annotate"
+    assert any("A204" in (note or "") for sheet in got.values() for _, _, note, _ in sheet if note)
+    # a workbook inside a zip: the upload alone, and which of its files
+    zipped = [("files", ("材料.zip", zip_of({"a/说明.json": JSON_FILE.read_bytes(), "a/旧小区.xlsx": RETURNED_XLSX.read_bytes()})))]
+    member = client.post("/api/annotate?item=0", files=zipped)  # a/旧小区.xlsx sorts before a/说明.json
+    assert member.status_code == 200
+    renamed = {title: [(ref, "旧小区.xlsx" if value == RETURNED_XLSX.name else value, note, fill)
+                       for ref, value, note, fill in cells] for title, cells in expected.items()}
+    assert _marked(member.content) == renamed  # under its own name
+    assert client.post("/api/annotate?item=1", files=zipped).status_code == 422  # JSON: nothing to mark up
+    assert client.post("/api/annotate?item=2", files=zipped).status_code == 404
     assert client.post("/api/annotate", files=upload(RETURNED_XLSX, XLS)).status_code == 400
+
+
+def _marked(data: bytes) -> dict:
+    """Each sheet's cells: (ref, value, note, fill colour), what a marked-up copy adds to the original."""
+    from openpyxl import load_workbook
+
+    wb = load_workbook(io.BytesIO(data))
+    return {ws.title: [(c.coordinate, c.value, c.comment.text if c.comment else None,
+                        c.fill.fgColor.rgb if c.fill and c.fill.fill_type else None)
+                       for row in ws.iter_rows() for c in row if c.value is not None or c.comment]
+            for ws in wb.worksheets}

@@ -285,11 +285,19 @@ def test_a_batch_shows_progress_and_a_summary_by_department(server, browser, tmp
     items[workbook].click()
     wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, '#sheet-holder td[data-ref="F9"].hit'))
     assert _cell(d, "F9").text == "28,000,000.00"
+    # its marked-up copy: the zip goes back with which of its files
+    button = d.find_element(By.CSS_SELECTOR, ".detail-head .extra-download")
+    assert button.text == "下载批注版工作簿"
+    button.click()
+    wait.until(lambda d: d.find_element(By.CSS_SELECTOR, ".detail-head .extra-download").is_enabled())
+    assert not d.find_element(By.ID, "alert").is_displayed()
     json_file = next(i for i, n in enumerate(names) if n.endswith(".json"))
     d.find_elements(By.CSS_SELECTOR, "#file-list li")[json_file].click()
     wait.until(lambda d: "JSON" in d.find_element(By.CSS_SELECTOR, "#detail .sheet-note").text)
-    views = [u for u in _requests(d) if "/api/view" in u]
-    assert views == [server + "/api/view?item=" + str(views and int(views[0].rsplit("=", 1)[1]))], views
+    requests = _requests(d)
+    item = sorted(p.name for p in samples).index(WORKBOOK.name)  # the zip's members in order
+    assert [u for u in requests if "/api/view" in u] == [f"{server}/api/view?item={len(samples) + item}"]
+    assert [u for u in requests if "/api/annotate" in u] == [f"{server}/api/annotate?item={len(samples) + item}&lang=zh"]
 
 
 def test_the_page_makes_no_request_outside_the_server(server, browser, tmp_path):

@@ -253,3 +253,13 @@ def test_project_attributes(spelling, kind):
 
     assert attribute_kind(spelling) == kind
     assert set(voc.ATTRIBUTES) <= set(voc.ATTRIBUTE_KINDS)
+
+
+@pytest.mark.parametrize("text", ["(50分)", "（30分）", "(10)"])
+def test_a_level_cell_holding_only_its_weight_names_no_level(text):
+    assert voc.level_name(text) == ""
+
+
+@pytest.mark.parametrize("text, spare", [("指标1:/", True), ("指标2：……", True), ("指标1:完成灌区改造项目数量", False)])
+def test_a_numbered_prefix_before_a_placeholder(text, spare):
+    assert voc.is_placeholder_name(text) is spare

@@ -250,16 +250,20 @@ def create_app(config: AppConfig | None = None) -> FastAPI:
 
     @app.post("/api/annotate", summary="The marked-up copy of one uploaded workbook (as `--annotate` writes it)",
               openapi_extra=_UPLOAD_SCHEMA, response_class=Response)
-    async def api_annotate(request: Request, lang: str = Query("zh", pattern="^(zh|en)$")) -> Response:
+    async def api_annotate(request: Request, lang: str = Query("zh", pattern="^(zh|en)$"),
+                           item: int = Query(0, ge=0, description="which of the upload's files (a zip's members "
+                                                                  "in order)")) -> Response:
         if _annotator() is None:
             return _error(501, "此版本的 perflint 不能生成批注版工作簿", "this perflint cannot mark up workbooks")
         folder, refused = await _receive(request, config)
         if refused is not None:
             return refused
         try:
-            if len(folder.names) != 1:
-                return _error(400, "请只上传一个工作簿", "upload exactly one workbook")
-            answer = await state["checker"].run(annotate_upload, folder.path, folder.names[0], lang)
+            if folder.uploads != 1:
+                return _error(400, "请只上传一个工作簿（或一个压缩包）", "upload exactly one workbook (or one archive)")
+            if item >= len(folder.names):
+                return _error(404, f"上传内容中没有第 {item + 1} 个文件", f"the upload has no file number {item + 1}")
+            answer = await state["checker"].run(annotate_upload, folder.path, folder.names[item], lang)
         except Exception as exc:  # noqa: BLE001
             return _failed(exc)
         finally:
@@ -342,14 +346,13 @@ def _failed(exc: BaseException) -> Response:
 
 
 def _view(answer: dict, folder: Folder, drawn: bool) -> dict:
-    """The page's answer. Without the sheets (`drawn` false), `sources` says for each workbook that may be
-    drawn which upload holds it and where: [upload, item] for POST /api/view?item= with that upload alone."""
-    view = {"report": json.loads(answer["report"]), "departments": answer["departments"], "advice": answer["advice"],
-            "grids": answer.get("grids") or {}, "lazy": not drawn}
-    if not drawn:
-        origin = dict(zip(folder.names, folder.origins))
-        view["sources"] = {name: list(origin[name]) for name in answer["drawable"] if name in origin}
-    return view
+    """The page's answer. `sources` says for each workbook that may be opened (drawn, marked up) which
+    upload holds it and where: [upload, item] for /api/view?item= or /api/annotate?item= with that upload
+    alone. Without the sheets (`lazy`), the page asks /api/view for them."""
+    origin = dict(zip(folder.names, folder.origins))
+    return {"report": json.loads(answer["report"]), "departments": answer["departments"], "advice": answer["advice"],
+            "grids": answer.get("grids") or {}, "lazy": not drawn,
+            "sources": {name: list(origin[name]) for name in answer["drawable"] if name in origin}}
 
 
 def _sse(event: str, data: Any) -> bytes:
@@ -368,8 +371,8 @@ async def _events(checker: Checker, job: str, folder: Folder, lang: str, view: b
             getter = asyncio.ensure_future(queue.get())
             done, _ = await asyncio.wait({task, getter}, return_when=asyncio.FIRST_COMPLETED)
             if getter in done:
-                _, n, total, verdict = getter.result()
-                yield _sse("progress", {"done": n, "files": total, "verdict": verdict})
+                _, phase, n, total, verdict = getter.result()
+                yield _sse("progress", {"phase": phase, "done": n, "files": total, "verdict": verdict})
             else:
                 getter.cancel()
         try:

@@ -94,9 +94,15 @@ def check_upload(job: str, folder: str, names: list[str], lang: str = "zh", view
     def advance(result) -> None:
         done[0] += 1
         if queue is not None and job:
-            queue.put((job, done[0], len(files), result.verdict))
+            queue.put((job, "check", done[0], len(files), result.verdict))
 
-    run, results = _check(files, lang, advance)
+    def reading(count: int, total: int) -> None:
+        # where the H rules compare files, each is read and indexed (the slow part) before any is
+        # judged: that is the progress to show; the judging after it goes by quickly
+        if queue is not None and job:
+            queue.put((job, "read", count, total, None))
+
+    run, results = _check(files, lang, advance, reading)
     for result in results:
         result = _renamed(result, prefix)
         summary.add(result)
@@ -136,7 +142,7 @@ def _advice(result: Any, catalogue: Any, lang: str, prefix: str) -> dict:
             "documents": [[one(f) for f in d.findings] for d in result.documents]}
 
 
-def _check(files: list[str], lang: str, advance: Any = None) -> tuple[Any, Any]:
+def _check(files: list[str], lang: str, advance: Any = None, reading: Any = None) -> tuple[Any, Any]:
     """The run's settings and its results, in order: one run, so the H rules compare the upload's
     files with each other and with the server's history."""
     from ..run import Run, open_batch
@@ -146,7 +152,7 @@ def _check(files: list[str], lang: str, advance: Any = None) -> tuple[Any, Any]:
     run = _run_settings(settings, files, lang)
     # nothing of an upload is kept: neither its results nor its records
     batch = open_batch(Run(run, catalogue, profile), files, results=False, keep_run_records=False)
-    return run, batch.run(advance)
+    return run, batch.run(advance, reading)
 
 
 def annotate_upload(folder: str, name: str, lang: str = "zh") -> dict:

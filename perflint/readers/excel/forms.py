@@ -78,7 +78,8 @@ def detect(grid: Grid) -> tuple[str | None, tuple[int, int] | None]:
     hints = reader_hints()
     identity = sum(1 for lab in hints.identity if lab in grid.by_label)
     if kind:
-        return (kind, title) if header is not None or identity >= 2 else (None, None)
+        blocks = identity >= 1 and any(lab in grid.by_label for lab in hints.blocks)
+        return (kind, title) if header is not None or identity >= 2 or blocks else (None, None)
     if header is None:
         return None, None
     words = _form_words(grid)

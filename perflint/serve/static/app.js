@@ -15,6 +15,7 @@
       token_change: "访问令牌", api_docs: "API 文档", other_lang: "English",
       limits: (l) => `单个文件不超过 ${mb(l.max_file_bytes)} MB；一次最多 ${l.max_files} 个文件、共 ${mb(l.max_request_bytes)} MB。`,
       uploading: (n) => `正在上传 ${n} 个文件…`, checking: (d, t) => `正在检查 ${d} / ${t}`,
+      comparing: (d, t) => `正在与历史档案和本批材料比对 ${d} / ${t}`,
       done: (n, s) => `已检查 ${n} 个文件，用时 ${s} 秒`,
       summary_files: "个文件", summary_docs: "张表", verdict: { pass: "通过", return: "退回" },
       grade: "审核等级", grades: { 优: "优", 良: "良", 中: "中", 差: "差" }, severity: { error: "错误", warning: "提醒", info: "信息" },
@@ -41,6 +42,7 @@
       token_change: "Access token", api_docs: "API docs", other_lang: "中文",
       limits: (l) => `Up to ${mb(l.max_file_bytes)} MB per file; at most ${l.max_files} files and ${mb(l.max_request_bytes)} MB per upload.`,
       uploading: (n) => `Uploading ${n} file(s)…`, checking: (d, t) => `Checking ${d} / ${t}`,
+      comparing: (d, t) => `Comparing with the history and the batch ${d} / ${t}`,
       done: (n, s) => `Checked ${n} file(s) in ${s} s`,
       summary_files: "files", summary_docs: "forms", verdict: { pass: "PASS", return: "RETURN" },
       grade: "review grade", grades: { 优: "excellent", 良: "good", 中: "fair", 差: "poor" }, severity: { error: "error", warning: "warning", info: "info" },
@@ -146,7 +148,7 @@
     state.started = performance.now();
     hideAlert();
     showStatus(t("uploading")(files.length), null);
-    let response;
+    let response, read = false;
     try {
       response = await fetch(`/api/check?view=1&stream=1&lang=${state.lang}`, {
         method: "POST", body: formFor(files), headers: headers() });
@@ -157,8 +159,13 @@
     if (!response.ok) { state.busy = false; hideStatus(); showAlert(await errorText(response)); return; }
     try {
       await readEvents(response, {
-        start: (d) => showStatus(t("checking")(0, d.files), 0),
-        progress: (d) => showStatus(t("checking")(d.done, d.files), d.done / d.files),
+        start: (d) => { read = false; showStatus(t("checking")(0, d.files), 0); },
+        // where the H rules compare files, they are first read and indexed (most of the time), then judged
+        progress: (d) => {
+          if (d.phase === "read") { read = true; showStatus(t("checking")(d.done, d.files), 0.9 * d.done / d.files); }
+          else if (read) showStatus(t("comparing")(d.done, d.files), 0.9 + 0.1 * d.done / d.files);
+          else showStatus(t("checking")(d.done, d.files), d.done / d.files);
+        },
         result: (d) => {
           state.result = d; state.selected = firstReturned(d.report);
           state.seconds = ((performance.now() - state.started) / 1000).toFixed(1);
@@ -308,19 +315,18 @@
     if (!file) return;
     const grids = state.result.grids || (state.result.grids = {});
     const grid = grids[file.path];
-    const source = state.result.lazy && (state.result.sources || {})[file.path];
+    const source = state.result.lazy && (state.result.sources || {})[file.path];  // drawn on demand
     const advised = (state.result.advice || {})[file.path] || {};
     const head = el("div", { class: "detail-head" },
       el("span", { class: `badge big ${file.verdict}`, text: t("verdict")[file.verdict] }),
       el("h2", { text: file.path }),
       el("span", { class: "grade file-grade" }, `${t("grade")} `, el("b", { text: gradeText(fileGrade(file)) })));
-    if (state.config && state.config.annotate && /\.(xlsx|xlsm|xls)$/i.test(file.path) && !file.path.includes("/")) {
-      const original = state.files.find((f) => f.name === file.path.split("/").pop());
-      if (original) {
-        const b = el("button", { type: "button", class: "secondary extra-download", text: t("dl_annotated") });
-        b.addEventListener("click", () => download(`/api/annotate?lang=${state.lang}`, [original], file.path.split("/").pop(), b));
-        head.append(b);
-      }
+    const origin = (state.result.sources || {})[file.path];
+    if (state.config && state.config.annotate && origin && state.files[origin[0]]) {
+      const b = el("button", { type: "button", class: "secondary extra-download", text: t("dl_annotated") });
+      b.addEventListener("click", () => download(`/api/annotate?item=${origin[1]}&lang=${state.lang}`, [state.files[origin[0]]],
+        file.path.split("/").pop(), b));
+      head.append(b);
     }
     detail.append(head);
     if (file.findings.length) {
