@@ -583,7 +583,7 @@ class SheetForm:
                 r += 1  # a second header row (预算金额 split into 总额 / 财政拨款 / 其他资金)
                 first = r
                 continue
-            if not cells or any((r, c) in g.labels for c in g.row_cols(r)):
+            if not cells or self._ends_tasks(r, cols):
                 break
             i = len(tasks)
             task = {"name": self.text(cells.get("name")), "description": self.text(cells.get("description")),
@@ -594,6 +594,16 @@ class SheetForm:
             tasks.append(task)
             r += 1
         return tasks
+
+    def _ends_tasks(self, r: int, cols: dict[str, int]) -> bool:
+        """A label in the row is the next block, unless the row is plainly a task whose text
+        happens to be a label's (支出项目名称 基本支出 beside a task name and its amount)."""
+        g = self.g
+        if not any((r, c) in g.labels for c in g.row_cols(r)):
+            return False
+        name, amount = (r, cols["name"]), (r, cols.get("amount", -1))
+        task = name in g.cells and name not in g.labels and amount in g.cells and amount not in g.labels
+        return not task or any((r, c) in g.labels for c in g.row_cols(r) if c not in cols.values())
 
     def goals(self) -> dict:
         goals: dict[str, Any] = {}
