@@ -346,6 +346,23 @@ def test_convert_explain_prints_each_field_its_cell_and_label_and_the_labels_not
     assert not list(tmp_path.glob("*.json"))  # --explain writes nothing
 
 
+def test_convert_explain_prints_a_label_with_line_breaks_on_one_line(tmp_path):
+    import io
+
+    from perflint.convert import explain_files
+
+    # vertical labels, as 福建's forms write them; an unplaced one and a Latin one too
+    path = sheet(tmp_path, A3="项目\n名称", E4="项目\r\n承担\n单位", A2="Contact\nperson")
+    out = io.StringIO()
+    assert explain_files([str(path)], stdout=out) == 0
+    lines = out.getvalue().splitlines()
+    assert lines[0] == str(path) and all(line.startswith("  ") for line in lines[1:])
+    assert any(line.startswith("    /project/name ") and line.endswith("← 项目名称（A3） = 乡村公路日常养护")
+               for line in lines)
+    (unplaced,) = [line for line in lines if "未能放置的标签：" in line]
+    assert "项目承担单位（E4）" in unplaced and "Contact person（A2）" in unplaced
+
+
 def test_convert_explain_on_the_command_line(tmp_path):
     from typer.testing import CliRunner
 
