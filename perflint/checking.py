@@ -69,7 +69,6 @@ def _run(run: Run, files: list[str], fmt: str,
     settings, catalogue, profile = run.settings, run.catalogue, run.profile
     # the run's own files, --history and --registry in one index (None when no H rule is selected)
     batch = open_batch(run, files, ledger=bool(ledger))
-    history = batch.plan.history
     known = None
     if baseline:
         from .baseline import load_baseline
@@ -100,7 +99,7 @@ def _run(run: Run, files: list[str], fmt: str,
         if ledger:
             from .ledger import LedgerWriter
 
-            everything.append(LedgerWriter(ledger, history, profile, lang=settings.lang))
+            everything.append(LedgerWriter(ledger, lambda: batch.index, profile, lang=settings.lang))
         formatters += everything
         if annotate:
             from .annotate import AnnotateWriter

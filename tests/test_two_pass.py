@@ -18,9 +18,9 @@ from perflint.api import check_paths
 from perflint.catalogue import default_catalogue
 from perflint.config import Config
 from perflint.files import collect_files
-from perflint.history import build_history
 from perflint.profiles import load_profile
 from perflint.run import Run, RunSettings, open_batch
+from batchlib import index_read_first
 from test_batch import make_batch
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -35,8 +35,8 @@ def _summary(results):
 def _one_pass(files):
     """The reference: every run file read into the index first, then each file checked."""
     run = _run(files)
-    index = build_history(options=run.options, run_files=files, use_cache=False)
-    assert index.run is None and len(index) > 0
+    index = index_read_first(files, run.options, use_cache=False)
+    assert len(index) > 0
     engine = run.engine(index)
     return [engine.check_file(path, run.options) for path in files]
 
@@ -49,11 +49,10 @@ def _run(files, **settings):
 
 def _two_pass(files, jobs, cache=False):
     batch = open_batch(_run(files, jobs=jobs, cache=cache), files, results=False)
-    index = batch.plan.history
-    pending = len(index.run or ())
+    pending = len(batch.pending.pending) if batch.pending is not None else 0
     seen: list[tuple[int, int]] = []
     results = list(batch.run(reading=lambda done, total: seen.append((done, total))))
-    assert index.run is None or len(index.run) == 0  # every file indexed before any H rule ran
+    assert batch.pending is None and len(batch.index) > 0  # every file indexed before any H rule ran
     return results, pending, seen
 
 
