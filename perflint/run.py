@@ -116,8 +116,8 @@ def open_batch(run: Run, files: list[str], *, ledger: bool = False, jobs: int | 
     selected and no ledger is asked for), the engine, the workers' plan and the result cache.
 
     `jobs`: instead of the settings' own; `results`: a result cache instead of the one the settings
-    ask for, False for none; `keep_run_records` False: the run's own files never enter the history cache (the
-    server keeps nothing of an upload); `tuning`: the batch's window, chunk and pool.
+    ask for, False for none; `keep_run_records` False: the run's own files never enter the history
+    cache (the server keeps nothing of an upload); `tuning`: the batch's window, chunk and pool.
     """
     from .batch import Batch, BatchPlan, resolve_jobs
 
@@ -128,7 +128,8 @@ def open_batch(run: Run, files: list[str], *, ledger: bool = False, jobs: int | 
     engine = run.engine(index, keep_records=index is not None or builder is not None)
     jobs = min(resolve_jobs(run.settings.jobs if jobs is None else jobs), max(1, len(files)))
     if results is None:
-        results = _result_cache(run, (builder or index).fingerprint if builder or index else None)
+        source = builder if builder is not None else index  # an index without a record is still an index
+        results = _result_cache(run, source.fingerprint if source is not None else None)
     plan = BatchPlan(run, index, run.settings.timeout or None)
     return Batch(engine, plan, list(files), jobs, results or None, pending=builder, **tuning)
 
