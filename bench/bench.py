@@ -4,6 +4,7 @@
     python bench/bench.py --files 200     # a quick run
     python bench/bench.py --markdown      # also print the README table
     python bench/bench.py --batch-repeat 9   # more rounds of the batch runs (default 5)
+    python bench/bench.py --one-file --repeat 41   # only the one-file check against frictionless, in pairs
 
 The corpus (both kinds of form, every layout perflint ships a writer for, .xlsx and .xls, about one in
 eight faulty) is generated once into bench/out/ and reused. Every perflint run is a whole process
@@ -27,6 +28,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import sysconfig
 import threading
 import time
 from pathlib import Path
@@ -219,10 +221,14 @@ def one_file(path: Path, repeat: int) -> float:
 
 
 def frictionless_cmd() -> list[str] | None:
-    """`frictionless` installed beside this Python (`pip install frictionless`), else the one on PATH."""
-    beside = Path(sys.executable).with_name("frictionless.exe" if os.name == "nt" else "frictionless")
-    if beside.is_file():
-        return [str(beside)]
+    """`frictionless` installed beside this Python (`pip install frictionless`), else beside the Python
+    this virtual environment was made from, else the one on PATH. A version manager's shim on PATH
+    (pyenv's bash script) would add its own ~60 ms to every frictionless run and flatter the ratio."""
+    name = "frictionless.exe" if os.name == "nt" else "frictionless"
+    for folder in (Path(sys.executable).parent,
+                   Path(sysconfig.get_path("scripts", vars={"base": sys.base_prefix, "platbase": sys.base_prefix}))):
+        if (folder / name).is_file():
+            return [str(folder / name)]
     found = shutil.which("frictionless")
     return [found] if found else None
 
@@ -247,6 +253,51 @@ def versus_frictionless(path: Path, repeat: int) -> tuple[float, list[float]] | 
     return statistics.median(ratios), ratios
 
 
+def load_average() -> float | None:
+    """The machine's one-minute load average (None where the system has none): a shared machine's
+    other work, printed beside every result."""
+    try:
+        return os.getloadavg()[0]
+    except (AttributeError, OSError):
+        return None
+
+
+def one_file_only(args: argparse.Namespace) -> int:
+    """Only `python -c pass`, the one-file check and `frictionless validate` of the same workbook, in
+    pairs: a quick measurement of start-up work, written to results-one-file.json."""
+    path = args.workbook or ROOT / "samples" / "xlsx" / "2025_义务教育学生营养改善计划_绩效目标表.xlsx"
+    loads = [load_average()]
+    results: dict = {"machine": {"cpu": platform.processor() or platform.machine(), "cores": os.cpu_count(),
+                                 "python": platform.python_version(), "system": platform.platform()},
+                     "command": perflint_cmd()[0], "frictionless": (frictionless_cmd() or [None])[0],
+                     "workbook": str(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path)}
+    python = [sys.executable, "-c", "pass"]
+    results["python_startup_s"] = statistics.median(run_measured(python)[0] for _ in range(args.repeat))
+    ours = perflint_cmd() + ["check", str(path), "--no-cache", "--format", "text"]
+    run_measured(ours)
+    results["one_file_s"] = statistics.median(run_measured(ours)[0] for _ in range(args.repeat))
+    loads.append(load_average())
+    versus = versus_frictionless(path, args.repeat)
+    loads.append(load_average())
+    results["one_file_vs_frictionless"] = versus[0] if versus else None
+    results["one_file_vs_frictionless_pairs"] = versus[1] if versus else []
+    results["load_average_1min"] = loads
+    met = versus is not None and versus[0] <= TARGETS["one_file_vs_frictionless"]
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "results-one-file.json").write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
+    print(f"perflint measured: {results['command']}; frictionless: {results['frictionless']}")
+    print(f"load average (1 min) before, between, after: {', '.join(f'{x:.2f}' for x in loads if x is not None)}")
+    print(f"python start-up alone (median of {args.repeat}): {results['python_startup_s']:.3f} s")
+    print(f"one-file check of {results['workbook']} (median of {args.repeat}): {results['one_file_s']:.3f} s")
+    if versus:
+        print(f"one-file check / `frictionless validate` (median of {args.repeat} pairs): {versus[0]:.2f}× "
+              f"(pairs {min(versus[1]):.2f}–{max(versus[1]):.2f}×)  "
+              f"[target ≤ {TARGETS['one_file_vs_frictionless']}×: {'ok' if met else 'MISSED'}]")
+    else:
+        print("frictionless is not installed (pip install frictionless): no ratio")
+    return 0 if met else 1
+
+
 def batch(folder: Path, jobs: int) -> tuple[float, float]:
     cmd = perflint_cmd() + ["check", str(folder), "--no-cache", "-j", str(jobs), "--format", "json"]
     wall, peak, _ = run_measured(cmd, sample_memory=True)
@@ -263,10 +314,15 @@ def main() -> int:
                     help="run the first `perflint` on PATH (a version manager's shim, say) instead of the "
                          "script installed beside this Python")
     ap.add_argument("--out", type=Path, default=OUT, help="where the corpus and results.json go (default bench/out)")
+    ap.add_argument("--one-file", action="store_true",
+                    help="only the one-file check against `frictionless validate`, --repeat pairs")
+    ap.add_argument("--workbook", type=Path, help="the workbook of --one-file (default: a clean sample)")
     args = ap.parse_args()
     sys.path.insert(0, str(ROOT))
     global _VIA_PATH
     _VIA_PATH = args.via_path
+    if args.one_file:
+        return one_file_only(args)
 
     folder = build_corpus(args.files, args.out)
     files = corpus_files(folder)
@@ -276,7 +332,8 @@ def main() -> int:
 
     results: dict = {"machine": {"cpu": platform.processor() or platform.machine(), "cores": os.cpu_count(),
                                  "python": platform.python_version(), "system": platform.platform()},
-                     "files": len(files), "command": perflint_cmd()[0]}
+                     "files": len(files), "command": perflint_cmd()[0],
+                     "load_average_1min": [load_average()]}
     shim = path_shim_cost(args.repeat)
     if shim:
         results["path_shim"] = {"path": shim[0], "added_s": shim[1]}
@@ -327,6 +384,7 @@ def main() -> int:
         "peak_mb": results["peak_mb"] <= TARGETS["peak_mb"],
     }
     results["targets_met"] = checks
+    results["load_average_1min"].append(load_average())
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "results.json").write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
 
@@ -340,6 +398,8 @@ def main() -> int:
     print(f"machine: {results['machine']['cpu']}, {results['machine']['cores']} cores, Python {results['machine']['python']}")
     print(f"corpus: {len(files)} workbooks ({folder})")
     print(f"perflint measured: {results['command']}")
+    print(f"load average (1 min) at the start and the end: "
+          f"{', '.join(f'{x:.2f}' for x in results['load_average_1min'] if x is not None) or 'unknown'}")
     if shim:
         print(f"  (`perflint` on PATH is {shim[0]}, which adds {shim[1]:.3f} s to every call; not counted)")
     print(f"python start-up alone (median of {args.repeat}): {results['python_startup_s']:.3f} s")

@@ -4,8 +4,8 @@ Each finding's cell is filled (red for an error, amber for a warning) and carrie
 the rule, the message and the 整改建议; a first sheet, 审核意见, gives the verdict and lists every
 finding with a link to its cell, and those with no cell (a field left out) with where the field
 was expected. An .xlsx/.xlsm is loaded with openpyxl and added to, so its values, formulas, merges,
-number formats, widths and other sheets stay as they were; an .xls is rebuilt from the values
-python-calamine reads (with its merges and percent formats). The result is always an .xlsx (no
+number formats, widths and other sheets stay as they were; an .xls is rebuilt from what the
+workbook reader's Book gives (values, merges and percent formats). The result is always an .xlsx (no
 macros). The original is only read.
 """
 from __future__ import annotations
@@ -113,47 +113,48 @@ def _rebuild_xls(data: bytes):
     """A legacy .xls as a new workbook: its values, merges, percent formats and estimated widths."""
     from openpyxl import Workbook
     from openpyxl.utils import get_column_letter
-    from python_calamine import CalamineWorkbook
 
-    from .readers.excel.xlsparts import percent_cells
+    from .readers.excel import open_book
 
     try:
-        book = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        book = open_book(data)
     except Exception as exc:
         raise AnnotateError(f"{type(exc).__name__}: {exc}") from None
-    try:
-        percents = percent_cells(data)
-    except Exception:  # the percent formats are a nicety: their absence shows 0.96 for 96 %
-        percents = {}
     wb = Workbook()
     wb.remove(wb.active)
-    for sheet_name in book.sheet_names:
-        ws = wb.create_sheet(sheet_name[:31])
-        try:
-            sheet = book.get_sheet_by_name(sheet_name)
-            rows = sheet.to_python(skip_empty_area=False)
-            merges = sheet.merged_cell_ranges or []
-        except Exception:  # a chart sheet or a damaged one: kept, empty, so that sheet names still match
-            continue
-        widths: dict[int, float] = {}
-        pct = percents.get(sheet_name, set())
-        for r, row in enumerate(rows, 1):
-            for c, value in enumerate(row, 1):
-                if value == "" or value is None:
-                    continue
-                cell = text_cell(ws.cell(r, c), value)  # the submission's "=…" text stays text
-                if (r - 1, c - 1) in pct:
-                    cell.number_format = "0.00%"
-                widths[c] = max(widths.get(c, 0), min(_display_width(str(value)), 40))
-        for (r1, c1), (r2, c2) in merges:
-            if (r1, c1) != (r2, c2):
-                ws.merge_cells(start_row=r1 + 1, start_column=c1 + 1, end_row=r2 + 1, end_column=c2 + 1)
-        merged_starts = {(r1 + 1, c1 + 1) for (r1, c1), (r2, c2) in merges if c2 > c1}
-        for c, w in widths.items():  # a merged title does not widen its first column
-            if all((r, c) not in merged_starts for r in range(1, len(rows) + 1)) or w < 20:
-                ws.column_dimensions[get_column_letter(c)].width = max(8, w + 2)
-            else:
-                ws.column_dimensions[get_column_letter(c)].width = 14
+    try:
+        for info in book.sheets():
+            ws = wb.create_sheet(info.name[:31])
+            try:
+                sheet = book.sheet(info.name)
+                rows, merges, (r0, c0) = sheet.rows(), list(sheet.merges()), sheet.start
+            except Exception:  # a chart sheet or a damaged one: kept, empty, so that sheet names still match
+                continue
+            try:
+                extras = book.extras(info.name)
+            except Exception:  # the percent formats are a nicety: their absence shows 0.96 for 96 %
+                extras = None
+            pct = extras.percent if extras is not None else set()
+            widths: dict[int, float] = {}
+            for r, row in enumerate(rows, r0 + 1):
+                for c, value in enumerate(row, c0 + 1):
+                    if value == "" or value is None:
+                        continue
+                    cell = text_cell(ws.cell(r, c), value)  # the submission's "=…" text stays text
+                    if (r - 1, c - 1) in pct:
+                        cell.number_format = "0.00%"
+                    widths[c] = max(widths.get(c, 0), min(_display_width(str(value)), 40))
+            for (r1, c1), (r2, c2) in merges:
+                if (r1, c1) != (r2, c2):
+                    ws.merge_cells(start_row=r1 + 1, start_column=c1 + 1, end_row=r2 + 1, end_column=c2 + 1)
+            merged_starts = {(r1 + 1, c1 + 1) for (r1, c1), (r2, c2) in merges if c2 > c1}
+            for c, w in widths.items():  # a merged title does not widen its first column
+                if all((r, c) not in merged_starts for r in range(1, r0 + len(rows) + 1)) or w < 20:
+                    ws.column_dimensions[get_column_letter(c)].width = max(8, w + 2)
+                else:
+                    ws.column_dimensions[get_column_letter(c)].width = 14
+    finally:
+        book.close()
     if not wb.worksheets:
         wb.create_sheet("Sheet1")
     return wb

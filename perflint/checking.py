@@ -9,7 +9,7 @@ from typing import Any, Iterator
 
 from . import __version__
 from .data import DataError
-from .exits import EXIT_PIPE
+from .exits import EXIT_PIPE, exit_code
 from .formatters import make_formatter
 from .report import ReportMeta, Summary
 from .run import Run, open_batch
@@ -69,7 +69,6 @@ def _run(run: Run, files: list[str], fmt: str,
     settings, catalogue, profile = run.settings, run.catalogue, run.profile
     # the run's own files, --history and --registry in one index (None when no H rule is selected)
     batch = open_batch(run, files, ledger=bool(ledger))
-    history = batch.plan.history
     known = None
     if baseline:
         from .baseline import load_baseline
@@ -100,7 +99,7 @@ def _run(run: Run, files: list[str], fmt: str,
         if ledger:
             from .ledger import LedgerWriter
 
-            everything.append(LedgerWriter(ledger, history, profile, lang=settings.lang))
+            everything.append(LedgerWriter(ledger, lambda: batch.index, profile, lang=settings.lang))
         formatters += everything
         if annotate:
             from .annotate import AnnotateWriter
@@ -138,7 +137,7 @@ def _run(run: Run, files: list[str], fmt: str,
     if stdout.gone:
         return EXIT_PIPE
     _say_written(formatters[1:], [p for _, p in outputs], settings.lang)
-    return summary.exit_code(settings.fail_on)
+    return exit_code(summary, settings.fail_on)
 
 
 def _say_written(formatters: list[Any], given: list[str], lang: str) -> None:

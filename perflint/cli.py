@@ -19,6 +19,24 @@ def _fail(message: str) -> typer.Exit:
     return typer.Exit(fail(message))
 
 
+def _profile(given: Optional[str]) -> str:
+    """--profile as given; else the profile of the nearest config (perflint.toml or pyproject.toml), as
+    `perflint check` in this folder would use it; else the national one."""
+    if given:
+        return given
+    from .config import find_config
+    from .profiles import is_profile_path
+
+    try:
+        cfg = find_config(Path.cwd())
+    except DataError as exc:
+        raise _fail(str(exc))
+    value = cfg.get("profile")
+    if not value:
+        return "national"
+    return cfg.relative(value) if is_profile_path(value) else value
+
+
 def _version(value: bool) -> None:
     if value:
         sys.stdout.write(f"perflint {__version__}\n")
@@ -46,13 +64,14 @@ def rules_cmd(
     lang: str = typer.Option("zh", "--lang", help="zh or en."),
     fmt: str = typer.Option("table", "--format", help="table | json | markdown."),
     profile: Optional[str] = typer.Option(None, "--profile", help="Also list this profile's own rules ([[rules]]), "
-                                          "with its severities."),
+                                          "with its severities (default: the config's profile)."),
 ) -> None:
     """The rule catalogue as a table."""
     from .explain import list_rules
 
     try:
-        list_rules(family, lang, fmt, profile)
+        configured = _profile(profile)
+        list_rules(family, lang, fmt, None if configured == "national" and not profile else configured)
     except DataError as exc:
         raise _fail(str(exc))
 
@@ -61,13 +80,14 @@ def rules_cmd(
 def rule_cmd(
     code: str = typer.Argument(..., help="A rule code (A201) or slug (annual-funds-unbalanced)."),
     lang: str = typer.Option("zh", "--lang", help="zh or en."),
-    profile: str = typer.Option("national", "--profile", help="Show parameter values of this profile, and its own rules."),
+    profile: Optional[str] = typer.Option(None, "--profile", help="Show parameter values of this profile, and its own "
+                                          "rules (default: the config's profile, else national)."),
 ) -> None:
     """Explain one rule: what it checks, why, its policy source, parameters and examples."""
     from .explain import explain_rule
 
     try:
-        found = explain_rule(code, lang, profile)
+        found = explain_rule(code, lang, _profile(profile))
     except DataError as exc:
         raise _fail(str(exc))
     if not found:
@@ -109,7 +129,8 @@ def convert(
     files: List[str] = typer.Argument(..., help="Workbooks or JSON files to convert."),
     to: str = typer.Option("json", "--to", help="Target format: json."),
     out_dir: Optional[Path] = typer.Option(None, "-d", "--out-dir", help="Folder for the output (default: beside each input)."),
-    profile: str = typer.Option("national", "--profile", help="Profile whose label aliases to use."),
+    profile: Optional[str] = typer.Option(None, "--profile", help="Profile whose label aliases to use "
+                                          "(default: the config's profile, else national)."),
     force: bool = typer.Option(False, "--force", help="Overwrite output files that exist."),
     explain: bool = typer.Option(False, "--explain", help="Print how each sheet was read (each field, its cell and "
                                  "label; the labels not placed) instead of writing JSON."),
@@ -120,7 +141,8 @@ def convert(
     from .convert import convert_files, explain_files
 
     try:
-        code = explain_files(files, profile) if explain else convert_files(files, out_dir, profile, force=force)
+        chosen = _profile(profile)
+        code = explain_files(files, chosen) if explain else convert_files(files, out_dir, chosen, force=force)
     except DataError as exc:
         raise _fail(str(exc))
     raise typer.Exit(code)

@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 from typing import Any, Iterable, Mapping, TextIO
 
+from .formatters.safe import one_line
 from .model import Document, Hit, pointer_tokens, thaw
 
 _UNSAFE = re.compile(r'[\\/:*?"<>|\s]+')
@@ -136,7 +137,7 @@ def convert_files(files: Iterable[str], out_dir: str | os.PathLike | None, profi
     code = 0
     for path in files:
         if not os.path.isfile(path):
-            err.write(f"perflint: {path}: no such file\n")
+            err.write(f"perflint: {one_line(path)}: no such file\n")
             code = max(code, 1)
             continue
         outcome = read_path(path, options)
@@ -187,11 +188,11 @@ def explain_files(files: Iterable[str], profile: str = "national", *, stdout: Te
     code = 0
     for path in files:
         if not os.path.isfile(path):
-            err.write(f"perflint: {path}: no such file\n")
+            err.write(f"perflint: {one_line(path)}: no such file\n")
             code = 1
             continue
         outcome = read_path(path, options)
-        out.write(f"{path}\n")
+        out.write(f"{one_line(path)}\n")
         docs = {doc.sheet: doc for doc in outcome.documents}
         if not outcome.explanations:
             if outcome.documents:
@@ -201,20 +202,21 @@ def explain_files(files: Iterable[str], profile: str = "national", *, stdout: Te
                 code = 1
         for sheet in outcome.explanations:
             doc = docs.get(sheet["sheet"])
+            name = one_line(sheet["sheet"])
             if sheet["kind"] is None:
-                out.write(f"  工作表“{sheet['sheet']}”：不是四类表之一，已跳过\n")
+                out.write(f"  工作表“{name}”：不是四类表之一，已跳过\n")
             else:
-                out.write(f"  工作表“{sheet['sheet']}”：{sheet['kind']}\n")
+                out.write(f"  工作表“{name}”：{sheet['kind']}\n")
             for item in sorted(sheet["fields"], key=lambda f: _pointer_order(f["pointer"])):
                 value = doc.get(item["pointer"]) if doc is not None else None
                 if isinstance(value, (Mapping, tuple)):
                     continue  # a block: its fields are listed one by one
-                labels = " × ".join(f"{lab['text']}（{lab['cell']}）" for lab in item["labels"]) or "（按位置）"
+                labels = " × ".join(f"{_label(lab['text'])}（{lab['cell']}）" for lab in item["labels"]) or "（按位置）"
                 out.write(f"    {item['pointer']:<34} {item['cell']:<6} ← {labels} = {_short(value)}\n")
             for ptr, canon in sheet["missing"].items():
                 out.write(f"    {ptr:<34} 未找到标签“{canon}”\n")
             if sheet["unplaced"]:
-                seen = "、".join(f"{u['text']}（{u['cell']}）" for u in sheet["unplaced"])
+                seen = "、".join(f"{_label(u['text'])}（{u['cell']}）" for u in sheet["unplaced"])
                 out.write(f"    未能放置的标签：{seen}\n")
     return code
 
@@ -226,5 +228,19 @@ def _pointer_order(ptr: str) -> tuple:
 def _short(value: Any) -> str:
     if value is None:
         return "（空）"
-    text = str(value).replace("\n", " ")
-    return text if len(text) <= 30 else text[:29] + "…"
+    text = str(value).replace("\r\n", " ").replace("\n", " ")
+    text = text if len(text) <= 30 else text[:29] + "…"
+    return one_line(text)
+
+
+_LABEL_BREAK = re.compile(r"[ \t]*[\r\n\u2028\u2029]+[ \t]*")
+
+
+def _label(text: str) -> str:
+    """A label on one line: the line breaks of a vertical label (年度\n总体\n目标) are layout, so it
+    reads 年度总体目标; words of Latin letters keep a space between them; controls are escaped."""
+    def join(m: re.Match) -> str:
+        before, after = text[m.start() - 1:m.start()], text[m.end():m.end() + 1]
+        return " " if before.isascii() and before.isalnum() and after.isascii() and after.isalnum() else ""
+
+    return one_line(_LABEL_BREAK.sub(join, text))

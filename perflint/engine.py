@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import re
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 
@@ -257,11 +257,11 @@ class Engine:
         return finish_file(draft.path, docs, list(draft.findings), draft.seconds + time.perf_counter() - started)
 
     def check_file(self, path: str, reader_options: ReaderOptions | None = None) -> FileResult:
-        draft = self.prepare_file(path, reader_options)
-        learn = getattr(self.history, "learn_run_file", None)
-        if learn is not None:  # the one file of a one-file run: in the index before its H rules run
-            learn(path, draft.records)
-        return self.finish_file(draft)
+        return self.finish_file(self.prepare_file(path, reader_options))
+
+    def with_history(self, history: HistoryIndex) -> "Engine":
+        """This engine with the run's index complete: what the second pass finishes drafts with."""
+        return replace(self, history=history)
 
 
 def _reference(doc: Any, ptr: str, near: Location, lang: str) -> str:

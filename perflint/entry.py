@@ -10,6 +10,9 @@ from .exits import EXIT_INTERRUPTED, EXIT_PIPE
 
 
 def _run() -> None:
+    from . import codecache
+
+    codecache.install()
     if len(sys.argv) > 1 and sys.argv[1] == "check":
         from .check_cli import main as check_main
 
@@ -23,6 +26,9 @@ def _exit_now(code: int | None) -> None:
     """End the process without tearing the interpreter down. Every report is closed and every cache
     saved by now; the standard streams are flushed here. Freeing a province's index and caches object
     by object at exit costs as long as checking dozens of workbooks (mypy ends the same way)."""
+    from . import codecache
+
+    codecache.save()
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(code if isinstance(code, int) else 0)

@@ -13,9 +13,14 @@ agree row for row; the findings can say more, since they also see the history so
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import TYPE_CHECKING, Any, Callable
 
 from .history.records import code_key, name_key
+
+if TYPE_CHECKING:
+    from .history import HistoryIndex
+    from .model import FileResult
+    from .profiles import Profile
 
 COLUMNS = ("path", "sheet", "kind", "year", "code", "name", "department", "department_code",
            "budget", "adjusted", "executed", "project_funds", "execution_rate", "total_score",
@@ -33,7 +38,9 @@ CHECK_DEPT_TOTALS = "H508 dept-projects-exceed"
 class LedgerWriter:
     """A formatter-shaped collector: `file(result)` per file, `close(summary)` writes the table."""
 
-    def __init__(self, path: str, history: Any = None, profile: Any = None, lang: str = "zh") -> None:
+    def __init__(self, path: str, index_of: Callable[[], HistoryIndex | None] = lambda: None,
+                 profile: Profile | None = None, lang: str = "zh") -> None:
+        """`index_of`: the run's index, complete by the time the first result comes."""
         suffix = os.path.splitext(path)[1].lower()
         if suffix not in (".csv", ".xlsx", ".parquet"):
             from .data import DataError
@@ -41,18 +48,18 @@ class LedgerWriter:
             raise DataError("--ledger", path, "the ledger is written as .csv, .xlsx or .parquet")
         self.path = path
         self.lang = lang
-        self.history = history
+        self.index_of = index_of
         self.tolerance = profile.parameters.get("amount_tolerance", 0.01) if profile is not None else 0.01
         self.rows: list[dict[str, Any]] = []
 
     def file(self, result: Any) -> None:
-        self.rows.extend(rows_of(result, self.history))
+        self.rows.extend(rows_of(result, self.index_of()))
 
     def close(self, summary: Any = None) -> None:
         write_ledger(self.rows, self.path, self.tolerance, self.lang)
 
 
-def rows_of(result: Any, history: Any = None) -> list[dict[str, Any]]:
+def rows_of(result: FileResult, history: HistoryIndex | None = None) -> list[dict[str, Any]]:
     real = os.path.realpath(result.path)
     out = []
     for i, doc in enumerate(result.documents):

@@ -120,17 +120,6 @@ class Summary:
             "unverified": self.unverified_rules(),
         }
 
-    def exit_code(self, fail_on: str) -> int:
-        from .exits import EXIT_PASS, EXIT_RETURN
-
-        if fail_on == "never":
-            return EXIT_PASS
-        if self.files_returned:  # a file's own error returns it even where its documents pass
-            return EXIT_RETURN
-        if fail_on == "warning" and self.by_severity.get("warning"):
-            return EXIT_RETURN
-        return EXIT_PASS
-
 
 class Formatter(Protocol):
     def file(self, result: FileResult) -> None: ...

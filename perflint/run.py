@@ -18,7 +18,7 @@ from .readers import Limits, ReaderOptions
 if TYPE_CHECKING:
     from .batch import Batch
     from .batch.cache import ResultCache
-    from .history import HistoryIndex
+    from .history import HistoryIndex, IndexBuilder
 
 
 @dataclass
@@ -116,40 +116,43 @@ def open_batch(run: Run, files: list[str], *, ledger: bool = False, jobs: int | 
     selected and no ledger is asked for), the engine, the workers' plan and the result cache.
 
     `jobs`: instead of the settings' own; `results`: a result cache instead of the one the settings
-    ask for, False for none; `keep_run_records` False: the run's own files never enter the history cache (the
-    server keeps nothing of an upload); `tuning`: the batch's window, chunk and pool.
+    ask for, False for none; `keep_run_records` False: the run's own files never enter the history
+    cache (the server keeps nothing of an upload); `tuning`: the batch's window, chunk and pool.
     """
     from .batch import Batch, BatchPlan, resolve_jobs
 
-    history = _index_for(run, files, ledger=ledger, keep_run_records=keep_run_records)
-    engine = run.engine(history)
+    builder = _index_for(run, files, ledger=ledger, keep_run_records=keep_run_records)
+    index = None
+    if builder is not None and not builder.pending:  # every file's records came from the record cache
+        index, builder = builder.build(), None
+    engine = run.engine(index, keep_records=index is not None or builder is not None)
     jobs = min(resolve_jobs(run.settings.jobs if jobs is None else jobs), max(1, len(files)))
     if results is None:
-        results = _result_cache(run, history)
-    plan = BatchPlan(run, history, run.settings.timeout or None)
-    return Batch(engine, plan, list(files), jobs, results or None, **tuning)
+        source = builder if builder is not None else index  # an index without a record is still an index
+        results = _result_cache(run, source.fingerprint if source is not None else None)
+    plan = BatchPlan(run, index, run.settings.timeout or None)
+    return Batch(engine, plan, list(files), jobs, results or None, pending=builder, **tuning)
 
 
-def _index_for(run: Run, files: list[str], *, ledger: bool, keep_run_records: bool) -> HistoryIndex | None:
+def _index_for(run: Run, files: list[str], *, ledger: bool, keep_run_records: bool) -> IndexBuilder | None:
+    """The index of the run's history sources, its own files still to be read (none when no H rule
+    is selected and no ledger is asked for)."""
     wanted = run.cross_codes()
     if not wanted and not ledger:
         return None
-    from .history import build_history
+    from .batch import records_reader
+    from .history import IndexBuilder
 
     settings = run.settings
     jobs = settings.jobs or (os.cpu_count() or 1)
     # the run's own files are indexed as the batch reads them for their check: never read twice
-    index = build_history(settings.history, settings.registry, run.options, run_files=files,
-                          use_cache=settings.cache is not False, jobs=jobs, read_run_files=False)
-    index.wanted = wanted  # H500 does not report on a rule the run left out
-    if not keep_run_records and index.run is not None:
-        from .history import RecordCache
-
-        index.run.cache = RecordCache(index.run.cache.fingerprint, enabled=False)
-    return index
+    return IndexBuilder(run.options, history=settings.history, registry=settings.registry, run_files=files,
+                        use_cache=settings.cache is not False, keep_run_records=keep_run_records,
+                        wanted=wanted,  # H500 does not report on a rule the run left out
+                        read=records_reader(run, jobs))
 
 
-def _result_cache(run: Run, history: HistoryIndex | None) -> ResultCache | None:
+def _result_cache(run: Run, history: str | None) -> ResultCache | None:
     use = run.settings.cache
     if use is None:  # on for folders (bureau batches), off for files named one by one (pre-commit)
         use = any(os.path.isdir(p) for p in run.settings.paths)

@@ -49,3 +49,13 @@ def check_files(files, settings=None, *, check=None, **options):
     batch = batch_of(files, settings, **options)
     with checking_with(check):
         return list(batch.run())
+
+
+def index_read_first(files, options=None, use_cache=True):
+    """The reference index of a run: every one of `files` read into it before any is checked."""
+    from perflint.history import IndexBuilder, read_records
+
+    builder = IndexBuilder(options, run_files=files, use_cache=use_cache)
+    for path in list(builder.pending):
+        builder.learn(path, *read_records(path, options))
+    return builder.build()

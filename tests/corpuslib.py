@@ -19,8 +19,9 @@ KINDS = ("project_target", "dept_target", "project_selfeval", "dept_selfeval")
 # compared: errors and warnings of every family but H (history rules need other documents; the
 # corpus is checked without a history source). Info findings are not compared.
 COMPARED_SEVERITIES = ("error", "warning")
-# what a form shows, for the measures: a required amount left blank; amounts in 元
-TAGS = {"blank-required-amount", "amounts-in-yuan"}
+# what a form shows, for the measures: a required amount left blank; amounts in 元; the published
+# blank template itself, sent back unfilled
+TAGS = {"blank-required-amount", "amounts-in-yuan", "blank-template"}
 _LOCATION = re.compile(r"^(?:[^!]+![A-Z]{1,3}[1-9][0-9]*|/.*|)$")
 _CODE = re.compile(r"^[FBAISW][0-9]{3}$")
 

@@ -265,7 +265,7 @@ def test_selection_language_and_waivers_are_part_of_the_key(batch):
         import dataclasses
 
         assert ResultCache.open(dataclasses.replace(settings, **change), profile).fingerprint != base, change
-    assert ResultCache.open(settings, profile, history={"x": 1}).fingerprint != base
+    assert ResultCache.open(settings, profile, history="x").fingerprint != base
 
 
 def test_a_broken_cache_never_stops_a_run(batch, tmp_path):

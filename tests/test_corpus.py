@@ -49,7 +49,31 @@ def test_blank_required_amount_is_expected_returned(form):
                for code, location in form.findings)
 
 
+BLANK_TEMPLATES = [f for f in FORMS if "blank-template" in f.tags]
+
+
+@pytest.mark.parametrize("form", BLANK_TEMPLATES, ids=lambda f: f.name)
+def test_blank_template_is_expected_returned(form):
+    """A published template sent back unfilled must be returned: its blank required amounts are errors
+    at their cells, and it names no indicator."""
+    assert form.verdict == "return"
+    assert "blank-required-amount" in form.tags
+    codes = {code for code, _ in form.findings}
+    assert {"F003", "I301"} <= codes, codes
+
+
+@pytest.mark.parametrize("form", BLANK_TEMPLATES, ids=lambda f: f.name)
+def test_blank_template_is_returned(form, tmp_path):
+    """Whatever else today's reader makes of a blank template, it never passes."""
+    (result,) = check_paths([str(write(form, tmp_path, form.formats[0]))])
+    assert result.verdict == "return", [(f.code, f.location) for f in result.all_findings()]
+
+
+def test_corpus_holds_blank_templates():
+    assert len(BLANK_TEMPLATES) >= MIN_BLANK_TEMPLATES, [f.name for f in BLANK_TEMPLATES]
+
+
 # what the corpus holds at least (raised as forms are added)
-MIN_FORMS, MIN_PROVINCES, MIN_CLEAN = 29, 14, 1
-MIN_PER_KIND = {"project_target": 13, "project_selfeval": 10, "dept_target": 2, "dept_selfeval": 4}
+MIN_FORMS, MIN_PROVINCES, MIN_CLEAN, MIN_BLANK_TEMPLATES = 32, 15, 1, 2
+MIN_PER_KIND = {"project_target": 15, "project_selfeval": 10, "dept_target": 3, "dept_selfeval": 4}
 REQUIRED_KINDS = set(MIN_PER_KIND)

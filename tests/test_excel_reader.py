@@ -490,6 +490,25 @@ def test_tasks_under_a_split_amount_header(tmp_path):
     assert cells(doc)["/tasks/1/amount"] == "Sheet1!D7"
 
 
+def test_a_task_whose_text_is_a_label_is_still_a_task_and_the_next_block_ends_the_table(tmp_path):
+    # 福建's 年度履职目标 table: a row whose 支出项目名称 is 基本支出 (a label elsewhere) is a task
+    lay = xw.Layout("Sheet1")
+    lay.line("部门整体支出绩效目标表（2025年度）")
+    lay.line("部门名称", "[511703101]示例区教育局")
+    lay.line("资金总额", 5200, "项目支出", 1800, "基本支出", 3400)
+    lay.line("年度履职目标", "部门职能", "年度目标任务", "支出项目名称", "预算金额(万元)")
+    lay.line(None, "教育保障", "学生营养改善", "营养改善计划经费", 1300)
+    lay.line(None, "机关运转", "按时发放工资", "基本支出", 3400)
+    lay.line("年度总体目标", "保障学校运转")
+    lay.line("一级指标", "二级指标", "三级指标", "指标性质", "指标值", "度量单位")
+    lay.line("产出指标", "数量指标", "维修学校数", "≥", 12, "所")
+    doc = only_doc(read(lay, tmp_path)[0])
+    assert thaw(doc.data["tasks"]) == [
+        {"name": "学生营养改善", "description": "营养改善计划经费", "amount": 1300},
+        {"name": "按时发放工资", "description": "基本支出", "amount": 3400}]
+    assert cells(doc)["/tasks/1/description"] == "Sheet1!D6"
+
+
 def test_label_and_value_in_one_cell(tmp_path):
     lay = xw.Layout()
     lay.line("项目支出绩效目标表（2025年度）")

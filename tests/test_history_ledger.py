@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from perflint.api import check_paths
-from perflint.history import build_history
 from perflint.ledger import COLUMNS, build_table, rows_of
+from batchlib import index_read_first
 from perflint.files import collect_files
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -31,7 +31,7 @@ def run_cli(*args: str) -> subprocess.CompletedProcess:
 def test_table_checks_agree_with_the_findings_over_a_batch():
     """Without history the table-wide checks and H505/H508 see the same documents: row for row equal."""
     files = collect_files([str(RETURNS)])
-    index = build_history(run_files=files)
+    index = index_read_first(files)
     results = check_paths([str(RETURNS)])
     table = build_table([row for r in results for row in rows_of(r, index)])
     assert len(table) == sum(len(r.documents) for r in results)

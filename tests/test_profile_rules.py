@@ -481,3 +481,20 @@ def test_an_items_own_keys_cannot_move_its_finding(tmp_path):
                                                         {"set": "/indicators/5/_sheet", "value": "x"}])
     found = findings(check_paths([str(submission(tmp_path, doc))], profile=str(profile(tmp_path, SATISFACTION))), "I951")
     assert [(f.location.pointer, f.location.sheet, f.location.cell) for f in found] == [("/indicators/5/value", None, None)]
+
+
+def test_rules_rule_and_convert_take_the_configs_profile(tmp_path, monkeypatch):
+    prof = profile(tmp_path, SATISFACTION)
+    (tmp_path / "perflint.toml").write_text(f'profile = "./{prof.name}"\n', encoding="utf-8")
+    (tmp_path / "sub").mkdir()
+    monkeypatch.chdir(tmp_path / "sub")  # the config is found above the current folder, its path relative to it
+    runner = CliRunner()
+    listed = runner.invoke(app, ["rules"])
+    assert listed.exit_code == 0, listed.output
+    assert "I951\tsatisfaction-below-95\terror" in listed.output
+    shown = runner.invoke(app, ["rule", "I951", "--lang", "en"])
+    assert shown.exit_code == 0, shown.output
+    assert "For each: /indicators" in shown.output
+    # --profile still wins over the config
+    assert "I951" not in runner.invoke(app, ["rules", "--profile", "national"]).output
+    assert runner.invoke(app, ["rule", "I951", "--profile", "national"]).exit_code == 2

@@ -290,7 +290,7 @@ def test_a_sheet_in_yuan_converts_every_amount(tmp_path):
     assert findings(path) == set()
 
 
-@pytest.mark.parametrize("spare", ["指标1", "指标2:", "指标2：", "……", "…", "/", "—", "无"])
+@pytest.mark.parametrize("spare", ["指标1", "指标2:", "指标2：", "……", "…", "/", "—", "无", "3.", "3、"])
 def test_template_spare_rows_are_skipped(spare, tmp_path):
     rows, merges = project_target(C18=spare)
     path = write(rows, tmp_path / "spare.xlsx", merges + ("A17:A18", "B17:B18"))
@@ -344,6 +344,23 @@ def test_convert_explain_prints_each_field_its_cell_and_label_and_the_labels_not
     assert "未找到标签“实施单位”" in text
     assert "未能放置的标签：" in text and "项目承担单位（E4）" in text and "联系人（A2）" in text
     assert not list(tmp_path.glob("*.json"))  # --explain writes nothing
+
+
+def test_convert_explain_prints_a_label_with_line_breaks_on_one_line(tmp_path):
+    import io
+
+    from perflint.convert import explain_files
+
+    # vertical labels, as 福建's forms write them; an unplaced one and a Latin one too
+    path = sheet(tmp_path, A3="项目\n名称", E4="项目\r\n承担\n单位", A2="Contact\nperson")
+    out = io.StringIO()
+    assert explain_files([str(path)], stdout=out) == 0
+    lines = out.getvalue().splitlines()
+    assert lines[0] == str(path) and all(line.startswith("  ") for line in lines[1:])
+    assert any(line.startswith("    /project/name ") and line.endswith("← 项目名称（A3） = 乡村公路日常养护")
+               for line in lines)
+    (unplaced,) = [line for line in lines if "未能放置的标签：" in line]
+    assert "项目承担单位（E4）" in unplaced and "Contact person（A2）" in unplaced
 
 
 def test_convert_explain_on_the_command_line(tmp_path):
@@ -411,6 +428,39 @@ def test_fund_heads_across_a_part_that_is_no_number_is_named(tmp_path):
     merges = ("A7:A9", "B7:B8", "C7:F7", "G7:G8")
     path = write(_heads_across([0, "约7", 0, 0]), tmp_path / "across.xlsx", merges)
     assert ("F004", "Sheet1!D9") in findings(path)
+
+
+def _sources_grid(total: Any = 300, fiscal: Any = 300) -> list[list[Any]]:
+    """大庆's funds grid: sources down the left (合计, 财政拨款, 其他资金), 上年度 | 本年度 across."""
+    rows, _ = project_target()
+    funds = [["项目资金（万元）", "项目", "上年度预算安排", "上年度实际执行", "本年度申请金额"],
+             ["", "合计", "*", "*", total],
+             ["", "财政拨款", "——", "——", fiscal],
+             ["", "其他资金", "——", "——", ""]]
+    return rows[:6] + funds + rows[9:]
+
+
+def test_a_sources_grid_reads_the_total_row_under_this_years_column(tmp_path):
+    path = write(_sources_grid(), tmp_path / "grid.xlsx", ("A7:A10",))
+    annual = document(path).data["funds"]["annual"]
+    assert (annual["total"], annual["fiscal"], annual.get("other")) == (300, 300, None)
+
+
+@pytest.mark.parametrize("total, fiscal, blank", [("*", 300, {"E8"}), (300, "", {"E9"}), ("", "", {"E8", "E9"})])
+def test_a_sources_grid_with_its_amounts_left_blank_or_starred_is_returned_at_those_cells(total, fiscal, blank,
+                                                                                        tmp_path):
+    path = write(_sources_grid(total, fiscal), tmp_path / "grid.xlsx", ("A7:A10",))
+    assert {cell for code, cell in findings(path) if code == "F003"} == {f"Sheet1!{c}" for c in blank}
+    assert not {code for code, _ in findings(path)} & {"F004"}  # * is no misspelt number
+    assert verdict(path) == "return"
+
+
+def test_a_blank_name_beside_a_contact_label_is_blank(tmp_path):
+    # 项目名称 | (blank) | 项目负责人 | (blank) | 项目编码, no merge: the name is blank, not 项目负责人
+    rows, merges = project_target(B3="", C3="项目负责人")
+    path = write(rows, tmp_path / "contact.xlsx", tuple(m for m in merges if m != "B3:D3"))
+    assert findings(path) == {("B101", "Sheet1!B3")}
+    assert document(path).data["project"].get("name") is None
 
 
 def _zhejiang_table(names: list[str], kinds: list[str]) -> list[list[Any]]:

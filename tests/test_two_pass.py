@@ -18,9 +18,9 @@ from perflint.api import check_paths
 from perflint.catalogue import default_catalogue
 from perflint.config import Config
 from perflint.files import collect_files
-from perflint.history import build_history
 from perflint.profiles import load_profile
 from perflint.run import Run, RunSettings, open_batch
+from batchlib import index_read_first
 from test_batch import make_batch
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -35,8 +35,8 @@ def _summary(results):
 def _one_pass(files):
     """The reference: every run file read into the index first, then each file checked."""
     run = _run(files)
-    index = build_history(options=run.options, run_files=files, use_cache=False)
-    assert index.run is None and len(index) > 0
+    index = index_read_first(files, run.options, use_cache=False)
+    assert len(index) > 0
     engine = run.engine(index)
     return [engine.check_file(path, run.options) for path in files]
 
@@ -49,11 +49,10 @@ def _run(files, **settings):
 
 def _two_pass(files, jobs, cache=False):
     batch = open_batch(_run(files, jobs=jobs, cache=cache), files, results=False)
-    index = batch.plan.history
-    pending = len(index.run or ())
+    pending = len(batch.pending.pending) if batch.pending is not None else 0
     seen: list[tuple[int, int]] = []
     results = list(batch.run(reading=lambda done, total: seen.append((done, total))))
-    assert index.run is None or len(index.run) == 0  # every file indexed before any H rule ran
+    assert batch.pending is None and len(batch.index) > 0  # every file indexed before any H rule ran
     return results, pending, seen
 
 
@@ -241,3 +240,30 @@ def test_a_run_stopped_early_leaves_no_helper_and_says_nothing(shared, capfd):
     assert len(first) == 3
     assert multiprocessing.active_children() == []
     assert capfd.readouterr().err == ""
+
+
+# ---- the index: one way in, unchanging once built ------------------------------------------------
+
+def test_a_one_file_run_is_a_two_pass_run_of_one_file(tmp_path, monkeypatch):
+    folder = make_batch(tmp_path)
+    path = str(folder / "00_首页.json")
+    reads: list[str] = []
+    real = perflint.readers.read_path
+    monkeypatch.setattr(perflint.readers, "read_path", lambda p, options=None: (reads.append(p), real(p, options))[1])
+    batch = open_batch(_run([path]), [path], results=False)
+    assert batch.index is None and list(batch.pending.pending) == [path]  # not looked up in the record cache
+    seen: list[tuple[int, int]] = []
+    (result,) = batch.run(reading=lambda done, total: seen.append((done, total)))
+    assert seen == [(1, 1)] and reads == [path]  # read once, by its own check
+    assert batch.pending is None and len(batch.index) == 1
+    monkeypatch.setattr(perflint.readers, "read_path", real)
+    assert _summary([result]) == _summary(_one_pass([path]))
+
+
+def test_the_index_does_not_change_once_built(tmp_path):
+    folder = make_batch(tmp_path)
+    index = index_read_first(collect_files([str(folder)]), use_cache=False)
+    for name, value in [("wanted", frozenset()), ("fingerprint", "x"), ("cache_hits", 9), ("records", [])]:
+        with pytest.raises(AttributeError):
+            setattr(index, name, value)
+    assert index.wanted is None and index.fingerprint and len(index) > 0

@@ -9,7 +9,7 @@
 """
 from __future__ import annotations
 
-from .passes import Batch, resolve_jobs
+from .passes import Batch, records_reader, resolve_jobs
 from .pool import BatchPlan
 
-__all__ = ["Batch", "BatchPlan", "resolve_jobs"]
+__all__ = ["Batch", "BatchPlan", "records_reader", "resolve_jobs"]

@@ -21,7 +21,6 @@ from .. import __version__, diskcache
 from ..model import FileResult
 
 if TYPE_CHECKING:
-    from ..history import HistoryIndex
     from ..profiles import Profile
     from ..run import RunSettings
 
@@ -61,21 +60,8 @@ def _code_fingerprint() -> str:
     return hashlib.sha256("\n".join(entries).encode()).hexdigest()
 
 
-def history_fingerprint(history: Any) -> str | None:
-    if history is None:
-        return None
-    fp = getattr(history, "fingerprint", None)
-    if callable(fp):
-        fp = fp()
-    if isinstance(fp, str) and fp:
-        return fp
-    try:  # no fingerprint offered: the index's own bytes (at worst a needless miss)
-        return hashlib.sha256(pickle.dumps(history, protocol=4)).hexdigest()
-    except Exception:
-        return repr(type(history))
-
-
-def config_fingerprint(settings: RunSettings, profile: Profile, history: HistoryIndex | None = None) -> str:
+def config_fingerprint(settings: RunSettings, profile: Profile, history: str | None = None) -> str:
+    """`history`: the fingerprint of the run's index sources (None: no index)."""
     picture = {
         "format": _FORMAT,
         "version": __version__,
@@ -88,7 +74,7 @@ def config_fingerprint(settings: RunSettings, profile: Profile, history: History
         "limits": _canonical(settings.limits),
         "per_path_ignores": _canonical(settings.per_path_ignores),
         "config_root": str(settings.config.root) if settings.per_path_ignores else None,
-        "history": history_fingerprint(history),
+        "history": history,
     }
     return hashlib.sha256(json.dumps(picture, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
@@ -104,7 +90,7 @@ class ResultCache:
         self._writable = True
 
     @classmethod
-    def open(cls, settings: RunSettings, profile: Profile, history: HistoryIndex | None = None) -> "ResultCache | None":
+    def open(cls, settings: RunSettings, profile: Profile, history: str | None = None) -> "ResultCache | None":
         try:
             private = diskcache.private_cache_dir()
             if private is None:

@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import gc
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Callable, Iterator
 
+from ..history.records import unreadable_reason
 from ..model import FileDraft, FileResult
 from . import tasks
 from .pool import BatchPlan, Scheduler, chunk_size, start_child
@@ -25,6 +26,8 @@ from .wire import Drafts, Prepared, dumps, loads
 
 if TYPE_CHECKING:
     from ..engine import Engine
+    from ..history import HistoryIndex, IndexBuilder, ReadMany
+    from ..run import Run
     from ..readers import ReaderOptions
     from .cache import ResultCache
 
@@ -42,6 +45,34 @@ def resolve_jobs(jobs: int | None) -> int:
     return jobs
 
 
+_READ_APART_FROM = 16  # history files before reading them in the pool pays for starting it
+
+
+def records_reader(run: Run, jobs: int) -> ReadMany:
+    """How the index reads history files: in the pool when there are cores and files enough, a
+    file that crashes or runs out of time being one that gave no record."""
+
+    def read(paths: list[str]) -> list[tuple[list, str | None]]:
+        if jobs > 1 and len(paths) >= _READ_APART_FROM:
+            try:
+                return _records_in_pool(run, paths, jobs)
+            except (OSError, RuntimeError):
+                pass  # no processes to be had: read them here
+        task = tasks.task("records")
+        return [task(None, path, run.options) for path in paths]
+
+    return read
+
+
+def _records_in_pool(run: Run, paths: list[str], jobs: int) -> list[tuple[list, str | None]]:
+    plan = BatchPlan(run, None, run.settings.timeout or None, task="records")
+    out: list[Any] = [None] * len(paths)
+    sched = Scheduler(run.engine(), plan, jobs, max(1, min(32, len(paths) // (jobs * 4))))
+    for i, got in sched.run(list(enumerate(paths))):
+        out[i] = got if isinstance(got, tuple) else ([], unreadable_reason(f.code for f in got.all_findings()))
+    return out
+
+
 @dataclass
 class Batch:
     """One run over many files: cache look-ups, then the pool or this process, results in order."""
@@ -54,20 +85,27 @@ class Batch:
     window: int = 0  # most files in flight or finished but waiting for an earlier one; 0: from jobs
     pool: bool | None = None  # None: a pool when jobs > 1 and there is more than one file
     chunk: int = 0  # files sent to a worker at a time; 0: from the batch size
+    # the run's files the index still lacks: read in a first pass, then the index is built
+    pending: IndexBuilder | None = None
 
     @property
     def options(self) -> ReaderOptions:
         return self.plan.run.options
 
+    @property
+    def index(self) -> HistoryIndex | None:
+        """The run's cross-document index (None when no H rule runs); complete once the first pass
+        is done, which is before the first result comes out."""
+        return self.plan.history
+
     def run(self, advance: Callable[[FileResult], None] | None = None,
             reading: Callable[[int, int], None] | None = None) -> Iterator[FileResult]:
         """Results of the files in order. `advance` sees each result; `reading` (done, total) follows
         the first pass of a two-pass run."""
-        files = self.files
-        run = getattr(self.engine.history, "run", None)
-        if run:
-            return _frozen_heap(self._two_pass(files, run, advance, reading))
-        return _frozen_heap(self._ordered(files, advance, Drafts()))
+        if self.pending is not None:
+            builder, self.pending = self.pending, None
+            return _frozen_heap(self._two_pass(self.files, builder, advance, reading))
+        return _frozen_heap(self._ordered(self.files, advance, Drafts()))
 
     def _use_pool(self, n: int) -> bool:
         # starting workers costs more than checking a file or two: a pool only where it pays
@@ -139,22 +177,29 @@ class Batch:
             sched.close()
 
     # ---- two passes: the run's files indexed as they are read ---------------------------------
-    def _two_pass(self, files: list[str], run: Any, advance, reading) -> Iterator[FileResult]:
+    def _two_pass(self, files: list[str], builder: IndexBuilder, advance, reading) -> Iterator[FileResult]:
         drafts = Drafts()
         try:
-            todo = [(i, path) for i, path in enumerate(files) if path in run]
+            todo = [(i, path) for i, path in enumerate(files) if path in builder]
             # learnt as they finish: the index answers in the order of the files whatever the order
             # of learning, so what the H rules list comes out the same with any number of workers
             for count, (i, path, got) in enumerate(self._first_pass(todo), 1):
                 if isinstance(got, Prepared):
-                    run.learn(path, [r for r in got.records if r is not None], got.unreadable)
+                    builder.learn(path, [r for r in got.records if r is not None], got.unreadable)
                     drafts.put(i, got.draft, got.records)
+                elif isinstance(got, FileDraft):  # a run of one file: its draft stays as it is
+                    builder.learn(path, got.records, None if got.records else
+                                  unreadable_reason(f.code for f in got.findings))
+                    drafts.keep(i, got)
                 else:  # the file crashed or ran out of time: that is its result
-                    run.learn(path, [], None, checked=False)
+                    builder.learn(path, [], None, checked=False)
                     drafts.put(i, dumps(got))
                 if reading:
                     reading(count, len(todo))
-            run.close()  # every file of the run is in the index: the H rules can judge
+            # every file of the run is in the index: the H rules can judge
+            index = builder.build()
+            self.engine = self.engine.with_history(index)
+            self.plan = replace(self.plan, history=index)
             if self.jobs > 1 and len(drafts) >= _SHARE_FROM and sys.platform.startswith("linux"):
                 drafts = _SharedFinish.start(self.engine, drafts)
             yield from self._ordered(files, advance, drafts)
@@ -162,8 +207,9 @@ class Batch:
             drafts.close()
 
     def _first_pass(self, todo: list[tuple[int, str]]) -> Iterator[tuple[int, str, Any]]:
-        """(index, path, Prepared or the FileResult of a crash or timeout), in the order they finish."""
-        prepare = tasks.task("prepare")
+        """(index, path, Prepared, or FileDraft when there is one file, or the FileResult of a crash
+        or timeout), in the order they finish."""
+        prepare = tasks.task("prepare" if len(todo) > 1 else "draft")
         if not self._use_pool(len(todo)):
             for i, path in todo:
                 yield i, path, check_one(self.engine, path, self.options, self.plan.timeout, prepare)

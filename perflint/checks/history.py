@@ -413,7 +413,7 @@ def history_unavailable(doc, ctx):
     a note (`_unverified`), which the run's summary names once instead of a warning on every file.
     """
     index = _index(ctx)
-    wanted = getattr(index, "wanted", None)  # the rules this run selected (--select/--ignore)
+    wanted = index.wanted  # the rules this run selected (--select/--ignore)
     unverified: dict[str, list] = {}
     for code in ASSESSMENTS:
         if doc.kind not in ctx.catalogue[code].kinds or code in ctx.profile.disabled or (wanted is not None and code not in wanted):

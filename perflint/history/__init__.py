@@ -1,7 +1,8 @@
 """Cross-document history: the index the H rules compare with, built once per run and cached on disk.
 
 Sources, combined into one `HistoryIndex`:
-- the run's own files (a pre-pass: a self-evaluation and its target sheet may arrive together);
+- the run's own files (a self-evaluation and its target sheet may arrive together), handed over
+  by the batch's first pass as it reads them (`IndexBuilder.learn`);
 - `--history PATH` / config `history = [...]`: folders, files or globs in any supported format,
   read through `perflint.readers.read_path`;
 - `--registry PATH`: a table exported from the budget system (see `registry.py` for its columns).
@@ -16,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import os
 from stat import S_ISLNK, S_ISREG
-from typing import Any, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
 from .. import diskcache
 from ..data import DataError
@@ -24,7 +25,13 @@ from .index import EMPTY, HISTORY, REGISTRY, RUN, HistoryIndex
 from ..files import expand_sources
 from .records import RECORD_VERSION, Record, record_from_document, unreadable_reason
 
-__all__ = ["EMPTY", "HistoryIndex", "Record", "build_history", "read_records"]
+if TYPE_CHECKING:
+    from ..readers import ReaderOptions
+
+# reads many files' records at once, in order: (records, why the file gave none or None) for each
+ReadMany = Callable[[list[str]], list[tuple[list[Record], "str | None"]]]
+
+__all__ = ["EMPTY", "HistoryIndex", "IndexBuilder", "Record", "build_history", "read_records"]
 
 _HASHED_BYTES = 64 * 1024 * 1024  # past this the reader refuses the file (F007) without reading it
 
@@ -98,7 +105,7 @@ class RecordCache:
         self._dirty.clear()
 
 
-def _fingerprint(options: Any) -> str:
+def _fingerprint(options: ReaderOptions | None) -> str:
     from .. import __version__
 
     if options is None:
@@ -107,7 +114,7 @@ def _fingerprint(options: Any) -> str:
     return hashlib.sha1(repr((__version__, options.limits, aliases)).encode()).hexdigest()
 
 
-def read_records(path: str, options: Any) -> tuple[list[Record], str | None]:
+def read_records(path: str, options: ReaderOptions | None) -> tuple[list[Record], str | None]:
     from ..readers import read_path
 
     real = os.path.realpath(path)
@@ -117,13 +124,6 @@ def read_records(path: str, options: Any) -> tuple[list[Record], str | None]:
     if not records:
         unreadable = unreadable_reason(code for code, _ in outcome.hits)
     return records, unreadable
-
-
-_POOL_OPTIONS: Any = None
-
-
-def _read_records_in_worker(path: str) -> tuple[list[Record], str | None]:
-    return read_records(path, _POOL_OPTIONS)
 
 
 def _real_paths(paths: list[str]) -> Iterator[tuple[str, str]]:
@@ -164,80 +164,17 @@ def _stat_files(paths: list[str], cache: RecordCache) -> list[tuple[str, str, An
     return out
 
 
-def _records_of_files(paths: list[str], options: Any, cache: RecordCache,
-                      jobs: int = 1) -> list[tuple[list[Record], str | None]]:
-    """Records of each file, in order: from the cache where fresh, else read (in parallel when worth it)."""
+def _records_of_files(paths: list[str], cache: RecordCache, read: ReadMany) -> list[tuple[list[Record], str | None]]:
+    """Records of each file, in order: from the cache where fresh, else read (`read`, all at once)."""
     stated = _stat_files(paths, cache)
     todo = [(slot, path, real, stat) for slot, (path, real, stat, cached) in enumerate(stated) if cached is None]
     out = [cached for _, _, _, cached in stated]
-    results = _read_all([path for _, path, _, _ in todo], options, jobs)
+    results = read([path for _, path, _, _ in todo]) if todo else []
     for (slot, _, real, stat), (records, unreadable) in zip(todo, results):
         if stat is not None:
             cache.put(real, *stat, records, unreadable)
         out[slot] = (records, unreadable)
     return out  # type: ignore[return-value]
-
-
-def _read_all(paths: list[str], options: Any, jobs: int) -> list[tuple[list[Record], str | None]]:
-    # many history files: on several cores, read them in parallel
-    if jobs > 1 and len(paths) >= 16:
-        import multiprocessing
-
-        if "fork" in multiprocessing.get_all_start_methods():
-            global _POOL_OPTIONS
-            _POOL_OPTIONS = options  # forked workers inherit them; only paths are sent
-            try:
-                from ..lifecycle import die_with_parent
-
-                with multiprocessing.get_context("fork").Pool(jobs, die_with_parent, (os.getpid(),)) as pool:
-                    return pool.map(_read_records_in_worker, paths,
-                                    chunksize=max(1, min(32, len(paths) // (jobs * 4))))
-            except (OSError, RuntimeError):
-                pass  # no processes to be had: read them here
-            finally:
-                _POOL_OPTIONS = None
-    return [read_records(path, options) for path in paths]
-
-
-class RunFiles:
-    """The run's own files whose records the index still lacks: the check reads them, and hands their
-    records over (`learn`) before any H rule runs, so a batch parses each file once.
-
-    Lives on the index in the parent process only (it holds the record cache); workers never see it.
-    """
-
-    def __init__(self, index: HistoryIndex, cache: RecordCache,
-                 pending: dict[str, tuple[str, os.stat_result, int]]) -> None:
-        self.index = index
-        self.cache = cache
-        self.pending = pending  # path as given -> (real path, (stat, stamp) when the run began, place in the run)
-
-    def __contains__(self, path: str) -> bool:
-        return path in self.pending
-
-    def __len__(self) -> int:
-        return len(self.pending)
-
-    def learn(self, path: str, records: list[Record], unreadable: str | None = None, checked: bool = True) -> None:
-        """Index a pending file's records; `checked` False (a crash, a timeout) keeps them out of the cache."""
-        entry = self.pending.pop(path, None)
-        if entry is None:
-            return
-        self.index.add_file(records, RUN, entry[2])
-        if checked and entry[1] is not None:
-            self.cache.put(entry[0], *entry[1], records, unreadable or (None if records else "F002"))
-
-    def read_now(self, options: Any, jobs: int = 1) -> None:
-        """Read and index every pending file at once (for a check that cannot hand records over)."""
-        paths = list(self.pending)
-        for path, (records, unreadable) in zip(paths, _read_all(paths, options, jobs)):
-            self.learn(path, records, unreadable)
-        self.close()
-
-    def close(self) -> None:
-        """Every pending file learnt (or given up on): the index is complete; keep its records for next time."""
-        self.pending.clear()
-        self.cache.save()
 
 
 def _with_path(rec: Record, path: str) -> Record:
@@ -264,44 +201,79 @@ def _records_of_registry(path: str, cache: RecordCache) -> list[Record]:
     return records
 
 
-def build_history(history: Iterable[str] = (), registry: Iterable[str] = (), options: Any = None, *,
-                  run_files: Iterable[str] = (), use_cache: bool = True, jobs: int = 1,
-                  read_run_files: bool = True) -> HistoryIndex:
-    """One index for the run: the run's files, history files and registry tables.
+class IndexBuilder:
+    """The one way records enter the index. History files and registry tables are read when the
+    builder is made; the run's own files are looked up in the record cache and the rest left
+    `pending`, for the check to read once and hand over (`learn`) before any H rule runs. `build`
+    gives the index, complete and unchanging from then on.
 
-    With `read_run_files` False the run's files are only looked up in the record cache; those not
-    found there are left on `index.run` for the check to read and index (see `RunFiles`).
+    A run of one file (a pre-commit hook, an officer's workbook) keeps it out of the record cache:
+    its check reads it anyway, and looking it up would cost a second reading of its bytes.
     """
-    history, registry = list(history), list(registry)
-    cache = RecordCache(_fingerprint(options), use_cache)
-    index = HistoryIndex(configured=bool(history or registry), sources=tuple(history + registry))
-    run_files = list(run_files)
-    if len(run_files) == 1:
-        # a one-file run (a pre-commit hook, an officer's workbook): the check reads the file anyway and
-        # hands its documents over before any rule runs, so it is not read a second time here
-        index.deferred_run_file = os.path.realpath(run_files[0])
-        run_files = []
-    if read_run_files:
-        for n, (records, _) in enumerate(_records_of_files(run_files, options, cache, jobs)):
-            index.add_file(records, RUN, n)
-    else:
-        pending = {}
-        for n, (path, real, stat, cached) in enumerate(_stat_files(run_files, cache)):
-            if cached is not None:
-                index.add_file(cached[0], RUN, n)
-            elif path not in pending:
-                pending[path] = (real, stat, n)
-        if pending:
-            index.run = RunFiles(index, cache, pending)
-    sources = expand_sources(history)
-    for n, (path, (records, unreadable)) in enumerate(zip(sources, _records_of_files(sources, options, cache, jobs))):
-        if unreadable:
-            index.unreadable.append((path, unreadable))  # its absence weakens every "not found"
-        index.add_file(records, HISTORY, n)
-    for n, path in enumerate(registry):
-        index.add_file(_records_of_registry(path, cache), REGISTRY, n)
-    cache.save()
-    index.cache_hits, index.cache_misses = cache.hits, cache.misses
-    # what the result cache keys on: a changed history file (or run file) changes every H verdict
-    index.fingerprint = hashlib.sha256("\n".join([cache.fingerprint, *cache.seen]).encode("utf-8", "surrogateescape")).hexdigest()
-    return index
+
+    def __init__(self, options: ReaderOptions | None = None, *, history: Iterable[str] = (),
+                 registry: Iterable[str] = (), run_files: Iterable[str] = (), use_cache: bool = True,
+                 keep_run_records: bool = True, wanted: frozenset[str] | None = None,
+                 read: ReadMany | None = None) -> None:
+        history, registry, run_files = list(history), list(registry), list(run_files)
+        self._cache = RecordCache(_fingerprint(options), use_cache)
+        self._run_cache = self._cache if keep_run_records else RecordCache(self._cache.fingerprint, enabled=False)
+        self._ranked: list[tuple[Record, tuple]] = []
+        self._unreadable: list[tuple[str, str]] = []
+        self._meta = dict(configured=bool(history or registry), sources=tuple(history + registry), wanted=wanted)
+        # path as given -> (real path, (stat, content stamp) or None, place among the run's files)
+        self.pending: dict[str, tuple[str, Any, int]] = {}
+        if len(run_files) == 1:
+            self.pending[run_files[0]] = ("", None, 0)
+        else:
+            for n, (path, real, stat, cached) in enumerate(_stat_files(run_files, self._cache)):
+                if cached is not None:
+                    self._add_file(cached[0], RUN, n)
+                elif path not in self.pending:
+                    self.pending[path] = (real, stat, n)
+        sources = expand_sources(history)
+        read = read or _read_here(options)
+        for n, (path, (records, unreadable)) in enumerate(zip(sources, _records_of_files(sources, self._cache, read))):
+            if unreadable:
+                self._unreadable.append((path, unreadable))  # its absence weakens every "not found"
+            self._add_file(records, HISTORY, n)
+        for n, path in enumerate(registry):
+            self._add_file(_records_of_registry(path, self._cache), REGISTRY, n)
+        # what the result cache keys on: a changed history file (or run file) changes every H verdict
+        self.fingerprint = hashlib.sha256("\n".join([self._cache.fingerprint, *self._cache.seen])
+                                          .encode("utf-8", "surrogateescape")).hexdigest()
+        self._cache.save()  # the history's records are kept even if the run stops before its index is built
+
+    def __contains__(self, path: str) -> bool:
+        return path in self.pending
+
+    def _add_file(self, records: Iterable[Record], source: int, position: int) -> None:
+        self._ranked.extend((rec, (source, position, k)) for k, rec in enumerate(records))
+
+    def learn(self, path: str, records: list[Record], unreadable: str | None = None, checked: bool = True) -> None:
+        """A pending file's records, as its check read them; `checked` False (a crash, a timeout)
+        keeps them out of the record cache. A path not pending (or learnt already) is ignored."""
+        entry = self.pending.pop(path, None)
+        if entry is None:
+            return
+        real, stat, position = entry
+        self._add_file(records, RUN, position)
+        if checked and stat is not None:
+            self._run_cache.put(real, *stat, records, unreadable or (None if records else "F002"))
+
+    def build(self) -> HistoryIndex:
+        """The index: every source's records, and every run file learnt (or given up on)."""
+        self.pending.clear()
+        self._cache.save()
+        return HistoryIndex(self._ranked, unreadable=self._unreadable, fingerprint=self.fingerprint,
+                            cache_hits=self._cache.hits, cache_misses=self._cache.misses, **self._meta)
+
+
+def _read_here(options: ReaderOptions | None) -> ReadMany:
+    return lambda paths: [read_records(path, options) for path in paths]
+
+
+def build_history(history: Iterable[str] = (), registry: Iterable[str] = (), options: ReaderOptions | None = None,
+                  *, use_cache: bool = True, read: ReadMany | None = None) -> HistoryIndex:
+    """The index of history files and registry tables alone."""
+    return IndexBuilder(options, history=history, registry=registry, use_cache=use_cache, read=read).build()

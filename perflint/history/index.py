@@ -14,18 +14,23 @@ RUN, HISTORY, REGISTRY = 0, 1, 2  # the sources of records, in the order queries
 class HistoryIndex:
     """Every record the run can compare with: the run's own documents, history files, registry rows.
 
-    Plain data only (records and dicts of positions), so it pickles to worker processes.
+    Built whole (by `perflint.history.IndexBuilder`) and unchanging from then on. Plain data only
+    (records and dicts of positions), so it pickles to worker processes.
     `configured` says whether any history source (--history, config `history`, --registry) was given;
-    `sources` names them, for findings that must say where perflint looked.
+    `sources` names them, for findings that must say where perflint looked; `wanted`: the H codes
+    the run selected (None: all); `unreadable`: history files that yielded no document, and why;
+    `fingerprint`: what the result cache keys on (the sources' content).
     """
 
-    def __init__(self, records: Iterable[Record] = (), *, configured: bool = False,
-                 sources: tuple[str, ...] = ()) -> None:
+    def __init__(self, ranked: Iterable[tuple[Record, tuple]] = (), *, configured: bool = False,
+                 sources: tuple[str, ...] = (), wanted: frozenset[str] | None = None,
+                 unreadable: Iterable[tuple[str, str]] = (), fingerprint: str = "",
+                 cache_hits: int = 0, cache_misses: int = 0) -> None:
         self.configured = configured
-        self.fingerprint = ""  # set by build_history from its sources' paths, sizes and mtimes
-        self.cache_hits = self.cache_misses = 0
-        self.wanted: frozenset[str] | None = None  # H codes the run selected; None: all
-        self.unreadable: list[tuple[str, str]] = []  # history files that yielded no document, and why
+        self.fingerprint = fingerprint
+        self.cache_hits, self.cache_misses = cache_hits, cache_misses
+        self.wanted = wanted
+        self.unreadable = tuple(unreadable)
         self.sources = tuple(sources)
         self.records: list[Record] = []
         # where each record stands among the sources: (RUN | HISTORY | REGISTRY, position
@@ -38,31 +43,18 @@ class HistoryIndex:
         self._by_name: dict[tuple, list[int]] = defaultdict(list)
         self._by_dept: dict[tuple, list[int]] = defaultdict(list)  # project targets by (dept key, year)
         self._years: dict[str, set[int]] = defaultdict(set)
-        for rec in records:
-            self.add(rec)
+        for rec, rank in ranked:
+            self._add(rec, rank)
+        self._complete = True
 
-    deferred_run_file: str | None = None  # the one file of a one-file run, learnt from the check itself
-    run: Any = None  # a batch's files still to be indexed as they are read (perflint.history.RunFiles)
+    def __setattr__(self, name: str, value: Any) -> None:
+        if self.__dict__.get("_complete"):
+            raise AttributeError(f"the index is complete and does not change ({name})")
+        object.__setattr__(self, name, value)
 
-    def __getstate__(self) -> dict:
-        state = dict(self.__dict__)
-        state.pop("run", None)  # the parent's to complete; a worker gets the finished index
-        return state
-
-    def learn_run_file(self, path: str, records: Iterable[Record]) -> None:
-        """Index the records of the deferred run file, read by the check that is about to judge them."""
-        if os.path.realpath(path) != self.deferred_run_file:
-            return
-        self.add_file(records, RUN, 0)
-
-    def add_file(self, records: Iterable[Record], source: int, position: int) -> None:
-        """The records of one file (or registry table): `source` RUN, HISTORY or REGISTRY, `position`
-        its place among that source's files; its documents rank in their order within it."""
-        for k, rec in enumerate(records):
-            self.add(rec, (source, position, k))
-
-    def add(self, rec: Record, rank: tuple | None = None) -> None:
-        rank = rank if rank is not None else (3, len(self.records))
+    def _add(self, rec: Record, rank: tuple) -> None:
+        """`rank`: (RUN | HISTORY | REGISTRY, the place of its file among that source's, of the
+        document within the file)."""
         ident = rec.ident[:2] if not rec.from_registry else rec.ident
         at = self._at.get(ident)
         if at is not None:  # the same file reached as a run file and as history: one document,

@@ -35,12 +35,14 @@ def is_loopback(host: str) -> bool:
 def serve(host: str = "127.0.0.1", port: int = 8765, profile: str = "national", history: list[str] = (),
           registry: list[str] = (), open_browser: bool = False, token: str | None = None, workers: int = 2,
           timeout: float = 60.0) -> int:
-    """Run the server until interrupted; 2 when it cannot start (missing extra, bad policy)."""
+    """Run the server until interrupted; EXIT_USAGE (2) when it cannot start (missing extra, bad policy)."""
+    from ..exits import EXIT_USAGE
+
     missing = missing_dependencies()
     if missing:
         sys.stderr.write(f"perflint serve: needs {', '.join(missing)}: {EXTRA_HINT} (in a checkout: {CHECKOUT_HINT})\n"
                          f"perflint serve：缺少依赖 {', '.join(missing)}，请先安装：{EXTRA_HINT}（源码目录中：{CHECKOUT_HINT}）\n")
-        return 2
+        return EXIT_USAGE
     from ..catalogue import default_catalogue
     from ..data import DataError
     from ..profiles import load_profile
@@ -48,12 +50,12 @@ def serve(host: str = "127.0.0.1", port: int = 8765, profile: str = "national", 
     for path in [*history, *registry]:
         if not os.path.exists(path) and not any(c in path for c in "*?["):
             sys.stderr.write(f"perflint serve: no such file or folder: {path}\n")
-            return 2
+            return EXIT_USAGE
     try:
         load_profile(profile, default_catalogue())  # a broken profile stops the start, not the first upload
     except DataError as exc:
         sys.stderr.write(f"perflint serve: {exc}\n")
-        return 2
+        return EXIT_USAGE
     from .app import TOKEN_ENV, AppConfig, create_app
     from .work import ServeSettings
 

@@ -20,14 +20,16 @@ def workbook_view(path: str, limits: Any = None) -> list[dict] | None:
     if suffix not in ("xlsx", "xlsm", "xls"):
         return None
     try:
-        from python_calamine import CalamineWorkbook
+        from ..readers.excel import open_book
 
-        wb = CalamineWorkbook.from_path(path)
-        formats = _number_formats(path) if suffix in ("xlsx", "xlsm") else {}
-        out = []
-        for name in wb.sheet_names[:MAX_SHEETS]:
-            out.append(_sheet(wb.get_sheet_by_name(name), formats.get(name, {})))
-        return out
+        with open(path, "rb") as fh:
+            book = open_book(fh.read(), limits)
+        try:
+            formats = _number_formats(path) if suffix in ("xlsx", "xlsm") else {}
+            return [_sheet(info.name, book.sheet(info.name), formats.get(info.name, {}))
+                    for info in book.sheets()[:MAX_SHEETS]]
+        finally:
+            book.close()
     except Exception:  # a view is a courtesy: the report stands without it
         return None
     except BaseException as exc:  # python-calamine's Rust panics
@@ -36,12 +38,12 @@ def workbook_view(path: str, limits: Any = None) -> list[dict] | None:
         return None
 
 
-def _sheet(sheet: Any, formats: dict) -> dict:
-    r0, c0 = sheet.start or (0, 0)
+def _sheet(name: str, sheet: Any, formats: dict) -> dict:
+    r0, c0 = sheet.start
     cells = []
     rows = cols = 0
     truncated = False
-    for i, row in enumerate(sheet.iter_rows()):
+    for i, row in enumerate(sheet.rows()):
         r = r0 + i
         if r >= MAX_ROWS:
             truncated = True
@@ -57,12 +59,12 @@ def _sheet(sheet: Any, formats: dict) -> dict:
             cells.append([r, c, text[:MAX_TEXT], numeric])
             rows, cols = max(rows, r + 1), max(cols, c + 1)
     merges = []
-    for (a, b), (y, x) in sheet.merged_cell_ranges or ():
+    for (a, b), (y, x) in sheet.merges():
         if a < MAX_ROWS and b < MAX_COLS and (y > a or x > b):
             y, x = min(y, MAX_ROWS - 1), min(x, MAX_COLS - 1)
             merges.append([a, b, y, x])
             rows, cols = max(rows, y + 1), max(cols, x + 1)
-    return {"name": sheet.name, "rows": rows, "cols": cols, "cells": cells, "merges": merges, "truncated": truncated}
+    return {"name": name, "rows": rows, "cols": cols, "cells": cells, "merges": merges, "truncated": truncated}
 
 
 def _number_formats(path: str) -> dict[str, dict[tuple[int, int], str]]:

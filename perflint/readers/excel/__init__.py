@@ -18,8 +18,8 @@ import os
 import re
 
 from ...model import Cell, Document, Hit
-from ..base import OLE2_SIGNATURE, ZIP_SIGNATURE, Book, PartTooLarge, ReaderOptions, ReadOutcome, SheetExtras, \
-    SheetInfo, read_bytes
+from ..base import OLE2_SIGNATURE, ZIP_SIGNATURE, Book, Limits, PartTooLarge, ReaderOptions, ReadOutcome, \
+    SheetExtras, SheetInfo, read_bytes
 from ..normalise import Normaliser
 from .forms import SheetForm, detect
 from .grid import Grid, a1
@@ -44,34 +44,52 @@ def read_workbook(path: str, options: ReaderOptions, data: bytes | None = None, 
     if data is None:
         return outcome
     try:
-        # from the bytes, not the name: a legacy .xls renamed .xlsx (or a WPS .et) still reads
-        wb = pc.CalamineWorkbook.from_filelike(io.BytesIO(data))
+        book = open_book(data, options.limits, sniffed)
     except pc.PasswordError:
         return outcome.fail("F001", variant="encrypted")
+    except PartTooLarge as exc:
+        return outcome.fail("F007", variant="max_part_bytes", limit="max_part_bytes", part=exc.part,
+                            value=exc.size, maximum=options.limits.max_part_bytes)
     except Exception as exc:  # calamine's errors (zip, xml, format) all mean: not a readable workbook
         return outcome.fail("F001", variant="workbook", error=_describe(data, suffix, exc))
-    book = CalamineBook(wb)
     try:
-        if data[:2] == ZIP_SIGNATURE:  # by content, not name: a renamed workbook still gets its formats read
-            from .xlsxparts import XlsxParts
-
-            try:
-                book.parts = XlsxParts(data, options.limits.max_part_bytes, getattr(sniffed, "parts", None))
-            except PartTooLarge as exc:
-                return outcome.fail("F007", variant="max_part_bytes", limit="max_part_bytes", part=exc.part,
-                                    value=exc.size, maximum=options.limits.max_part_bytes)
-            except Exception:  # noqa: BLE001 - calamine read it; without the extras we still read values
-                book.parts = None
-        else:
-            from .xlsparts import XlsParts
-
-            try:
-                book.parts = XlsParts(data, getattr(sniffed, "biff", None))
-            except Exception:  # noqa: BLE001 - as above: the values stand, percent formats are not known
-                book.parts = None
         return read_book(book, path, options, outcome)
     finally:
         book.close()
+
+
+def open_book(data: bytes, limits: Limits | None = None, sniffed=None) -> "CalamineBook":
+    """A workbook's bytes (xlsx, xlsm, xls) as a Book: values and merges through python-calamine, with
+    the percent formats, formulas and error cells its package adds. Raises calamine's error for bytes
+    that are no readable workbook, PartTooLarge for a package part beyond `limits`. Close it."""
+    import python_calamine as pc
+
+    # from the bytes, not the name: a legacy .xls renamed .xlsx (or a WPS .et) still reads
+    book = CalamineBook(pc.CalamineWorkbook.from_filelike(io.BytesIO(data)))
+    try:
+        book.parts = _package_parts(data, limits or Limits(), sniffed)
+    except BaseException:
+        book.close()
+        raise
+    return book
+
+
+def _package_parts(data: bytes, limits: Limits, sniffed):
+    if data[:2] == ZIP_SIGNATURE:  # by content, not name: a renamed workbook still gets its formats read
+        from .xlsxparts import XlsxParts
+
+        try:
+            return XlsxParts(data, limits.max_part_bytes, getattr(sniffed, "parts", None))
+        except PartTooLarge:
+            raise
+        except Exception:  # noqa: BLE001 - calamine read it; without the extras we still read values
+            return None
+    from .xlsparts import XlsParts
+
+    try:
+        return XlsParts(data, getattr(sniffed, "biff", None))
+    except Exception:  # noqa: BLE001 - as above: the values stand, percent formats are not known
+        return None
 
 
 class _CalamineSheet:

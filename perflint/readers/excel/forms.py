@@ -326,7 +326,7 @@ class SheetForm:
         grid_mode = bool(near) and not any(k[1] == h[1] for k in near) and g.right_of(h)[0] is None
         under = None
         if grid_mode:
-            total_cell = self._meet("年度资金总额", h, exclude=h)
+            total_cell = self._meet("年度资金总额", h, exclude=h) or self._meet_total_row(h)
         else:
             total_cell = g.right_of(h)[0]
             under = self._under_heads(h) if total_cell is None else None
@@ -334,7 +334,7 @@ class SheetForm:
             total_cell, out["total"] = self._column_amount(under, yuan)
             self.at(ptr + "/total", total_cell)
         else:
-            out["total"] = self.amount(total_cell, yuan)
+            out["total"] = self.amount(self._filled(total_cell), yuan)
             self.at(ptr + "/total", total_cell or g.blank_target(h))
         for key, canon in (("fiscal", "当年财政拨款"), ("other", "其他资金")):
             if grid_mode:
@@ -362,6 +362,7 @@ class SheetForm:
             self.at(f"{ptr}/{key}", cell or g.blank_target(sub))
             if not grid_mode:
                 self.sources[f"{ptr}/{key}"] = sub
+            cell = self._filled(cell)
             if cell is None and key == "other":
                 continue  # a blank optional amount is simply absent
             out[key] = self.amount(cell, yuan)
@@ -405,11 +406,27 @@ class SheetForm:
         return cells[0], round(sum(parts), 6)
 
     def _meet(self, row_label: str, head: tuple[int, int], exclude=None) -> tuple[int, int] | None:
+        """Where the row of a row label under the grid meets the head's column, blank or not: a
+        blank 财政拨款 there is reported at that cell. None when no such row."""
         for k in self.g.by_label.get(row_label, ()):
             if k != exclude and k[0] > head[0] and k[1] < head[1]:
                 cell = (k[0], head[1])
-                return cell if cell in self.g.cells and cell not in self.g.labels else None
+                return None if cell in self.g.labels else self.g.covered.get(cell, cell)
         return None
+
+    def _meet_total_row(self, head: tuple[int, int]) -> tuple[int, int] | None:
+        """A grid whose total row says only 合计 (大庆's 合计 | 上年度预算安排 | … | 本年度申请金额):
+        the first such row under the head."""
+        g = self.g
+        totals = self.voc.layout_of("funds_total_rows")
+        rows = [k[0] for k, t in g.texts.items() if t in totals and k[0] > head[0] and k[1] < head[1]]
+        if not rows:
+            return None
+        cell = (min(rows), head[1])
+        return None if cell in g.labels else g.covered.get(cell, cell)
+
+    def _filled(self, cell: tuple[int, int] | None) -> tuple[int, int] | None:
+        return cell if cell is not None and cell in self.g.cells else None
 
     def funds_project_target(self) -> dict:
         funds: dict[str, Any] = {}
@@ -566,7 +583,7 @@ class SheetForm:
                 r += 1  # a second header row (预算金额 split into 总额 / 财政拨款 / 其他资金)
                 first = r
                 continue
-            if not cells or any((r, c) in g.labels for c in g.row_cols(r)):
+            if not cells or self._ends_tasks(r, cols):
                 break
             i = len(tasks)
             task = {"name": self.text(cells.get("name")), "description": self.text(cells.get("description")),
@@ -577,6 +594,16 @@ class SheetForm:
             tasks.append(task)
             r += 1
         return tasks
+
+    def _ends_tasks(self, r: int, cols: dict[str, int]) -> bool:
+        """A label in the row is the next block, unless the row is plainly a task whose text
+        happens to be a label's (支出项目名称 基本支出 beside a task name and its amount)."""
+        g = self.g
+        if not any((r, c) in g.labels for c in g.row_cols(r)):
+            return False
+        name, amount = (r, cols["name"]), (r, cols.get("amount", -1))
+        task = name in g.cells and name not in g.labels and amount in g.cells and amount not in g.labels
+        return not task or any((r, c) in g.labels for c in g.row_cols(r) if c not in cols.values())
 
     def goals(self) -> dict:
         goals: dict[str, Any] = {}

@@ -194,6 +194,8 @@ class Grid:
             if first not in self.cells and (first in self.merge_end or first in self.covered):
                 return None  # a goal written to the right of its label, in a merged area left blank
             return self.below(key)
+        if blocked and (key[0], self.span_end_col(key) + 1) not in self.cells:
+            return None  # label | (blank) | label: its value area is the blank cell, not the row below
         if self._heads_column(key):
             return self.below(key)
         return None

@@ -53,13 +53,18 @@ class LabelBook:
     """Canonical label of a normalised cell text, or None if the text is no label."""
 
     def __init__(self, table: Mapping[str, Sequence[str]], extra: Mapping[str, str] | None = None, *,
-                 headings: Sequence[str] = (), below: Sequence[str] = (), never_inline: Sequence[str] = ()) -> None:
+                 headings: Sequence[str] = (), below: Sequence[str] = (), never_inline: Sequence[str] = (),
+                 no_field: Sequence[str] = ()) -> None:
         self.canonical = frozenset(normalise_label(k)[0] for k in table)
         # block headings are labels (never a value) that name no field
         self.headings = frozenset(normalise_label(h)[0] for h in headings) - self.canonical
         self.below = frozenset(below)  # labels whose text is written under them
         self.never_inline = frozenset(never_inline)  # 单位：元 is the sheet's unit note, not a 度量单位 value
         self._map: dict[str, str] = {h: h for h in self.headings}
+        # 项目负责人, 联系电话: labels too (so never a value), though no field is read from them
+        for label in no_field:
+            key = normalise_label(label)[0]
+            self._map.setdefault(key, key)
         for canon, spellings in table.items():
             key = normalise_label(canon)[0]
             self._map[key] = key
@@ -129,6 +134,6 @@ def label_book(profile_aliases: Mapping[str, Mapping[str, str]] | None = None) -
     book = _BOOKS.get(key)
     if book is None:
         book = _BOOKS[key] = LabelBook(voc.labels, extra, headings=voc.headings, below=voc.layout_of("below"),
-                                       never_inline=voc.layout_of("never_inline"))
+                                       never_inline=voc.layout_of("never_inline"), no_field=voc.layout_of("no_field"))
         book.voc = voc
     return book

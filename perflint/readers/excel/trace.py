@@ -46,7 +46,8 @@ def unplaced(form: Any) -> list[tuple[tuple[int, int], str]]:
 # labels that are read as part of a block (their own cell is never a value's source)
 _QUIET = frozenset({"一级指标", "二级指标", "三级指标", "指标性质", "年度指标值", "度量单位", "实际完成值", "分值", "得分",
                     "偏差原因分析及改进措施", "中长期指标值", "年初预算数", "全年预算数", "全年执行数", "执行率",
-                    "当年财政拨款", "上年结转资金", "其他资金", "年度资金总额", "任务名称", "主要内容", "预算金额"})
+                    "当年财政拨款", "上年结转资金", "其他资金", "年度资金总额", "年度主要任务", "任务名称", "主要内容",
+                    "预算金额"})
 
 
 def _similar(text: str, canon: str, spellings: tuple[str, ...]) -> int:
