@@ -367,12 +367,13 @@ async def _events(checker: Checker, job: str, folder: Folder, lang: str, view: b
     try:
         yield _sse("start", {"files": len(folder.names)})
         task = asyncio.ensure_future(checker.run(check_upload, job, folder.path, folder.names, lang, view, False, draw))
+        last = None
         while not task.done():
             getter = asyncio.ensure_future(queue.get())
             done, _ = await asyncio.wait({task, getter}, return_when=asyncio.FIRST_COMPLETED)
             if getter in done:
-                _, phase, n, total, verdict = getter.result()
-                yield _sse("progress", {"phase": phase, "done": n, "files": total, "verdict": verdict})
+                last = getter.result()
+                yield _progress(last)
             else:
                 getter.cancel()
         try:
@@ -381,10 +382,24 @@ async def _events(checker: Checker, job: str, folder: Folder, lang: str, view: b
             body = json.loads(_failed(exc).body)
             yield _sse("error", body)
             return
+        # the progress crosses from the worker through its own queue and can trail the answer by a
+        # moment: the last files' events are waited for (briefly), so that the count reaches the end
+        deadline = loop.time() + 2.0
+        while not (last and last[1] == "check" and last[2] == last[3]) and loop.time() < deadline:
+            try:
+                last = await asyncio.wait_for(queue.get(), max(0.0, deadline - loop.time()))
+            except asyncio.TimeoutError:
+                break
+            yield _progress(last)
         yield _sse("result", _view(answer, folder, draw) if view else json.loads(answer["report"]))
     finally:
         checker.forget(job)
         shutil.rmtree(folder.path, ignore_errors=True)
+
+
+def _progress(item: tuple) -> bytes:
+    _, phase, n, total, verdict = item
+    return _sse("progress", {"phase": phase, "done": n, "files": total, "verdict": verdict})
 
 
 def _host_name(header: str) -> str:
