@@ -131,3 +131,13 @@ def test_readme_rule_table_is_the_catalogue():
     text = readme.read_text(encoding="utf-8")
     block = text.split("<!-- rules:begin -->\n", 1)[1].split("<!-- rules:end -->", 1)[0]
     assert block == markdown_table("zh")
+
+
+def test_summaries_speak_of_values_not_parameter_names():
+    """A summary is read by departments (the 审核意见 workbook, the HTML page): it names a threshold by its
+    default value, never by the parameter a profile sets it with (`perflint rule CODE` lists those)."""
+    names = set(CAT.parameters)
+    assert "low_execution_rate" in names
+    for code, meta in CAT.rules.items():
+        for lang, text in meta.summary.items():
+            assert not [n for n in names if n in text], (code, lang, text)
