@@ -110,11 +110,11 @@ def check_upload(job: str, folder: str, names: list[str], lang: str = "zh", view
         if xlsx is not None:
             xlsx.file(result)
         if view:
-            advised[result.path] = _advice(result, catalogue, lang, prefix)
+            advised[result.path] = _advice(result, catalogue, lang, _private_folders(prefix))
             if result.path.lower().endswith(_WORKBOOKS) and not any(f.code in _UNSAFE_TO_DRAW for f in result.findings):
                 drawable.append(result.path)
     fmt.close(summary)
-    answer: dict[str, Any] = {"report": _strip(out.getvalue(), prefix)}
+    answer: dict[str, Any] = {"report": _strip(out.getvalue(), _private_folders(prefix))}
     if view:
         answer.update(departments=_departments(summary), advice=advised, drawable=drawable)
     if xlsx is not None:
@@ -130,13 +130,16 @@ def check_upload(job: str, folder: str, names: list[str], lang: str = "zh", view
     return answer
 
 
-def _advice(result: Any, catalogue: Any, lang: str, prefix: str) -> dict:
+def _advice(result: Any, catalogue: Any, lang: str, folders: list[str]) -> dict:
     """What to do about each finding, worked out from its own values as the 审核意见 workbook says it
     ("F9 应为 2900.00（= 2600.00 + 100.00 + 200.00）"), not the rule's general advice."""
     from ..formatters.labels import advice
 
     def one(f: Any) -> str:
-        return advice(catalogue.rules.get(f.code), lang, f).replace(prefix, "")
+        text = advice(catalogue.rules.get(f.code), lang, f)
+        for folder in folders:
+            text = text.replace(folder, "")
+        return text
 
     return {"file": [one(f) for f in result.findings],
             "documents": [[one(f) for f in d.findings] for d in result.documents]}
@@ -179,12 +182,28 @@ def _renamed(result: Any, prefix: str) -> Any:
     return result
 
 
-def _strip(text: str, prefix: str) -> str:
-    """The private folder out of every path in the report (related documents, messages)."""
+def _private_folders(prefix: str) -> list[str]:
+    """The folders a department is never shown: the upload's private folder, and the folders the
+    server's --history and --registry lie in (their own names stay: 绩效档案/2024/…, 项目库.csv), so
+    that a finding compared with the bureau's archive does not tell the server's layout. Longest
+    first, so that a folder inside another is taken out whole."""
+    settings: ServeSettings = _STATE["settings"]
+    folders = {prefix}
+    for source in (*settings.history, *settings.registry):
+        for form in {source, os.path.abspath(source)}:
+            parent = os.path.dirname(form.rstrip(os.sep))
+            if parent and parent not in (os.sep, "."):  # never "/": it would take every slash out
+                folders.add(parent.rstrip(os.sep) + os.sep)
+    return sorted(folders, key=len, reverse=True)
+
+
+def _strip(text: str, folders: list[str]) -> str:
+    """The private folders out of every path in the report (related documents, messages)."""
     import json
 
-    escaped = json.dumps(prefix, ensure_ascii=False)[1:-1]
-    return text.replace(escaped, "")
+    for folder in folders:
+        text = text.replace(json.dumps(folder, ensure_ascii=False)[1:-1], "")
+    return text
 
 
 def _departments(summary: Any) -> list[dict]:
