@@ -399,6 +399,12 @@ def render_hint(hint: Mapping[str, Any], lang: str = "zh") -> str:
     return out + "）"
 
 
+# ---- 项目属性 ----------------------------------------------------------------------------------
+def attribute_kind(value: Any) -> str | None:
+    """'new', 'continuing', or None for a blank 项目属性 or one no form spells (ATTRIBUTE_KINDS)."""
+    return ATTRIBUTE_KINDS.get(fold_text(value)) if isinstance(value, str) else None
+
+
 # ---- grades -----------------------------------------------------------------------------------
 def grade_of_score(total: float | None) -> str | None:
     """The grade of a total score (优 ≥ 90, 良 ≥ 80, 中 ≥ 60, 差 < 60); a sum of floats a hair

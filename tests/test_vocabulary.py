@@ -263,3 +263,19 @@ def test_a_level_cell_holding_only_its_weight_names_no_level(text):
 @pytest.mark.parametrize("text, spare", [("指标1:/", True), ("指标2：……", True), ("指标1:完成灌区改造项目数量", False)])
 def test_a_numbered_prefix_before_a_placeholder(text, spare):
     assert voc.is_placeholder_name(text) is spare
+
+
+@pytest.mark.parametrize("attribute, start, continuing", [
+    ("经常性项目", 2025, True),     # a recurring project continues, whatever its period says
+    ("一次性项目", 2020, False),    # a one-off project is new
+    ("延续项目", 2025, True), ("新增", 2020, False),
+    ("新增（2025年）", 2020, False), ("延续性", 2025, True),  # spellings no table lists, read loosely
+    (None, 2020, True), (None, 2025, False),               # no attribute: the period decides
+])
+def test_the_history_rules_read_the_project_attribute_as_the_basic_rules_do(attribute, start, continuing):
+    from perflint.checks.history import _continuing
+    from perflint.history.records import Record
+
+    rec = Record("project_target", 2025, "511700000001", "项目", "局", None, "a.json", ("a.json", None, 0),
+                 attribute=attribute, period_start=start)
+    assert _continuing(rec) is continuing

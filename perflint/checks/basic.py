@@ -7,7 +7,7 @@ from typing import Any
 from . import rule
 from ..model import DEPT_KINDS, MAPPINGS, TARGET_KINDS, Hit
 from ..values import halfwidth
-from ..vocabulary import ATTRIBUTE_KINDS, EMPTY_MARKS
+from ..vocabulary import EMPTY_MARKS, attribute_kind
 from ._util import lookup, num
 
 FISCAL_YEAR_MIN, FISCAL_YEAR_MAX = 2000, 2100
@@ -16,11 +16,6 @@ FISCAL_YEAR_MIN, FISCAL_YEAR_MAX = 2000, 2100
 
 def _norm(value: str) -> str:
     return "".join(halfwidth(value).split())
-
-
-def attribute_kind(value: Any) -> str | None:
-    """'new', 'continuing', or None for a blank or unknown 项目属性."""
-    return ATTRIBUTE_KINDS.get(_norm(value)) if isinstance(value, str) else None
 
 
 def _empty(value: Any) -> bool:

@@ -13,7 +13,7 @@ from ..history.index import EMPTY
 from ..history.records import Record, norm_text
 from ..model import DEPT_KINDS, Hit, Related
 from ..values import halfwidth, split_inline
-from ..vocabulary import GRADES, grade_of_score
+from ..vocabulary import GRADES, attribute_kind, grade_of_score
 
 _EPS = 1e-9
 
@@ -64,7 +64,10 @@ def _sources(index) -> tuple[Related, ...]:
 
 
 def _continuing(me: Record) -> bool | None:
-    attr = halfwidth(me.attribute or "")
+    kind = attribute_kind(me.attribute)  # the spellings the B rules accept, 经常性项目 and 一次性项目 too
+    if kind is not None:
+        return kind == "continuing"
+    attr = halfwidth(me.attribute or "")  # else a looser reading: 新增（2024年）, 延续性
     if "新增" in attr or attr == "新":
         return False
     if "延续" in attr:
