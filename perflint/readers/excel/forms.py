@@ -168,7 +168,7 @@ class SheetForm:
         """An indicator value or a rate: a percent-formatted 0.96 is 96."""
         v = self.raw(key)
         if key in self.percent and isinstance(v, (int, float)) and not isinstance(v, bool):
-            return round(v * 100, 10)
+            return percent_of(v)
         return v
 
     def field(self, canon: str, ptr: str) -> tuple[bool, tuple[int, int] | None, tuple[int, int] | None]:
@@ -556,7 +556,7 @@ class SheetForm:
                                              for x in (rate, adjusted, executed)):
             return
         if 0 < rate <= 1.5 and adjusted > 0 and abs(executed / adjusted - rate) <= 0.005:
-            funds["execution_rate"] = round(rate * 100, 10)
+            funds["execution_rate"] = percent_of(rate)
 
     # -- tasks and goals
     def tasks(self) -> list:
@@ -657,7 +657,7 @@ class SheetForm:
         self._region_value_column(cols, header, last_header)
         if self.selfeval and "value" in cols:
             cols["target"] = cols.pop("value")
-        first = g.cell((header, cols.get("level1", 0)))
+        first = g.cell((header, cols.get("level1", min(cols.values(), default=0))))
         self.locations["/indicators"] = first
         cmin, cmax = min(cols.values()), max(cols.values())
         keys = ("operator", "target", "actual", "unit", "weight", "score", "deviation") if self.selfeval \
@@ -683,7 +683,7 @@ class SheetForm:
                 break
             if cn is not None and g.labels.get((r, cn)) == "三级指标":
                 continue  # the header repeated on a new page
-            if c1 is not None and (r, c1) in g.cells and self._ends_levels((r, c1), cols):
+            if c1 is not None and (r, c1) in g.cells and self._ends_levels((r, c1), cols, l1):
                 break
             if c1 is not None and (r, c1) in g.cells:
                 l1, l2 = ((r, c1), self.text((r, c1))), None
@@ -809,14 +809,18 @@ class SheetForm:
                 cols["value"] = c
             return
 
-    def _ends_levels(self, key: tuple[int, int], cols: dict[str, int]) -> bool:
+    def _ends_levels(self, key: tuple[int, int], cols: dict[str, int], current) -> bool:
         """A new 一级 cell that is no level name, on a row with no value, is the form's next block
-        (最近年度绩效评价情况 under the table), not an indicator."""
+        (最近年度绩效评价情况 under the table), not an indicator. The 一级 above repeated on a spare
+        row (forms that fill every row rather than merge) and a bare weight ((50分), a level whose
+        name was left out) belong to the table."""
         text = self.g.texts.get(key)
         if not text:
             return False
+        if current is not None and self.text(key) == current[1]:
+            return False
         name = self.voc.level_name(text)
-        if "指标" in name or any(n[:2] == name[:2] for n in self.voc.level_names):
+        if not name or "指标" in name or any(n[:2] == name[:2] for n in self.voc.level_names):
             return False
         numbers = [cols[k] for k in ("value", "target", "actual", "weight", "score") if k in cols]
         return not any((key[0], c) in self.g.cells for c in numbers)
@@ -874,6 +878,13 @@ class SheetForm:
             elif heads:
                 self.at("/total_score", g.blank_target(heads[0]))
         self.set_text(data, "grade", "评价等级", "/grade")
+
+
+def percent_of(fraction: int | float) -> int | float:
+    """0.86 as the percentage it shows: a whole percent is written as typed, 86 like the text "86%"
+    (so its rounding is that of a whole figure), not 86.0."""
+    v = round(fraction * 100, 10)
+    return int(v) if isinstance(v, float) and v.is_integer() else v
 
 
 def _is_amount(text: str) -> bool:
