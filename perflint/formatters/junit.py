@@ -29,7 +29,7 @@ def _clean(text: str) -> str:
 def _attr(value) -> str:
     """A name or message attribute: one line, as CI dashboards list it (a file name or project name
     with a line break in it shows `\\n`, never a second line)."""
-    return quoteattr(one_line(str(value)))
+    return quoteattr(one_line(strip_controls(str(value))))
 
 
 class JunitFormatter:
