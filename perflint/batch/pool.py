@@ -24,20 +24,9 @@ from .timing import check_one, crash_result, describe_exit, timeout_result
 
 if TYPE_CHECKING:
     from ..engine import Engine
-    from ..history import HistoryIndex
-    from ..run import Run
+    from .wire import BatchPlan
 
 _KILL_GRACE = 1.0  # seconds past the limit before a worker that ignores its timer is killed
-
-
-@dataclass
-class BatchPlan:
-    """What a worker needs to rebuild the engine; everything here pickles."""
-
-    run: Run
-    history: HistoryIndex | None = None
-    timeout: float | None = None
-    task: str = "check"  # the name of what a worker does with each file (tasks.py)
 
 
 def _mp():
