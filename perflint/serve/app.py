@@ -7,6 +7,7 @@ is done; the record cache never sees it. The API answers with the JSON report of
 from __future__ import annotations
 
 import asyncio
+import errno
 import hmac
 import json
 import os
@@ -378,11 +379,17 @@ async def _receive(request: Request, config: AppConfig) -> tuple[Folder | None, 
         for up in uploads:
             data = await up.read(config.limits.max_file_bytes + 1 if not (up.filename or "").lower().endswith(".zip")
                                  else config.request.max_request_bytes + 1)
-            folder.add(up.filename or "未命名", data)
+            # unpacking a zip is work: done beside the event loop, which goes on answering the others
+            await asyncio.to_thread(folder.add, up.filename or "未命名", data)
         return folder, None
     except UploadRefused as exc:
         shutil.rmtree(folder.path, ignore_errors=True)
         return None, _error(exc.status, exc.zh, exc.en)
+    except OSError as exc:  # a name or a folder depth the file system refuses, a full disk
+        shutil.rmtree(folder.path, ignore_errors=True)
+        reason = exc.strerror or type(exc).__name__
+        return None, _error(400 if exc.errno in (errno.ENAMETOOLONG, errno.EINVAL, errno.EILSEQ) else 507,
+                            f"无法保存上传的文件：{reason}", f"cannot store the upload: {reason}")
     except BaseException:
         shutil.rmtree(folder.path, ignore_errors=True)
         raise
@@ -525,6 +532,22 @@ class _Guard:
                         raise _TooLarge()
                 return message
 
-            await self.app(scope, counted, send_with_headers)
+            await self._answer(scope, counted, send_with_headers)
             return
-        await self.app(scope, receive, send_with_headers)
+        await self._answer(scope, receive, send_with_headers)
+
+    async def _answer(self, scope: dict, receive: Callable, send: Callable) -> None:
+        """The app's answer; an error nobody caught is still a 500 with the security headers (the
+        framework's own 500 is made outside this middleware, without them), then logged as before."""
+        started = [False]
+
+        async def tracked(message: dict) -> None:
+            started[0] = started[0] or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracked)
+        except Exception:
+            if not started[0]:
+                await _error(500, "服务器内部错误", "internal server error")(scope, receive, send)
+            raise
