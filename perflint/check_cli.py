@@ -164,6 +164,22 @@ def _check_output_paths(named: list[tuple[str, str]], inputs: dict[str, str]) ->
     return None
 
 
+def _check_annotate_folder(folder: str, paths: list[str], history: list[str]) -> str | None:
+    """The marked-up copies never go into a folder the run walks: a later run of the same command
+    would check each copy as a submission of its own (and find it a duplicate of its original)."""
+    real = os.path.realpath(folder)
+    if os.path.exists(real) and not os.path.isdir(real):
+        return f"--annotate {folder}: is a file, not a folder"
+    for option, given in [("", p) for p in paths] + [("--history ", h) for h in history]:
+        if not os.path.isdir(given):
+            continue
+        walked = os.path.realpath(given)
+        if real == walked or real.startswith(walked.rstrip(os.sep) + os.sep):
+            return (f"--annotate {folder}: lies in {option}{given}, which this run checks; the copies would be "
+                    f"checked as submissions next time: choose a folder outside it (nothing was written)")
+    return None
+
+
 def _run_inputs(files: list[str], settings, cfg, profile, baseline: str | None) -> dict[str, str]:
     """Real path -> what it is, for every file the run reads."""
     from .files import expand_sources
@@ -256,6 +272,10 @@ def main(argv: list[str]) -> int:
     named = _outputs_of(args, outputs)
     if named:  # (the inputs are gathered only when there is something to protect them from)
         problem = _check_output_paths(named, _run_inputs(files, settings, cfg, run.profile, baseline))
+        if problem:
+            return _fail(problem)
+    if args.annotate:
+        problem = _check_annotate_folder(args.annotate, paths, list(settings.history))
         if problem:
             return _fail(problem)
     from .checking import run_check

@@ -105,7 +105,7 @@ def _run(run: Run, files: list[str], fmt: str,
             from .annotate import AnnotateWriter
 
             try:
-                formatters.append(AnnotateWriter(annotate, settings.lang, catalogue, meta.detail))
+                formatters.append(AnnotateWriter(annotate, settings.lang, catalogue, meta.detail, inputs=files))
             except OSError as exc:
                 raise DataError(annotate, "", f"cannot write the marked-up copies: {exc.strerror or exc}") from None
         for result in batch.run(advance, getattr(advance, "reading", None)):

@@ -26,7 +26,7 @@ from ..model import FileResult, Finding
 from ..output import open_output
 from ..report import ReportMeta, Summary
 from . import UsesCatalogue
-from .safe import cell_text, text_cell
+from .safe import cell_text, sheet_title, taken_titles, text_cell
 from .labels import (SEVERITY, VERDICT, WORDS, advice, department_of, finding_message, grade_label,
                      kind_label, location_text, readable_location, unverified_text)
 
@@ -307,8 +307,11 @@ class _Book:
         self._write_cover(self.ws_cover, self.department, catalogue)
         if self.department is None:  # the run's workbook: a letter for each department too
             covers = []
+            titles = taken_titles(self.wb.sheetnames)
             for dep in sorted(k for k in self.files if k and k != _NO_DEPARTMENT):  # a letter needs an addressee
-                title = _UNSAFE_NAME.sub("_", f"{'意见' if self.lang == 'zh' else 'Letter'}·{dep}")[:31]
+                # a name Excel accepts ([ ] : * ? / \ and 31 characters), one per department even when
+                # two names differ only past the cut, by case or by width
+                title = sheet_title(f"{'意见' if self.lang == 'zh' else 'Letter'}·{dep}", titles)
                 ws = self.wb.create_sheet(title)
                 ws.column_dimensions["A"].width = _COVER_WIDTH
                 _print_setup(ws, None)

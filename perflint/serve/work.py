@@ -7,7 +7,7 @@ import io
 import os
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 if TYPE_CHECKING:
     from ..readers import Limits
@@ -31,22 +31,41 @@ class ServeSettings:
     extra: dict = field(default_factory=dict)
 
 
-def init_worker(settings: ServeSettings, progress: Any = None) -> None:
-    """Pool initializer: load the policy once per worker process."""
+def serve_worker(conn: Any, settings: ServeSettings) -> None:
+    """A server's worker process (started by `lifecycle.start_child`): the policy and the rules loaded
+    once, then one task at a time from its pipe, each answered on it with ("done", answer) or
+    ("failed", exception), after any ("progress", item) it reports on the way."""
+    init_worker(settings, lambda item: conn.send(("progress", item)))
+    conn.send(("ready", os.getpid()))
+    while True:
+        try:
+            todo = conn.recv()
+        except EOFError:
+            return
+        if todo is None:
+            return
+        fn, args = todo
+        try:
+            answer = ("done", fn(*args))
+        except Exception as exc:  # noqa: BLE001 - the request's failure, not the worker's end
+            answer = ("failed", exc)
+        try:
+            conn.send(answer)
+        except Exception:  # an exception that does not pickle: its name is what the answer shows
+            conn.send(("failed", RuntimeError(type(answer[1]).__name__)))
+
+
+def init_worker(settings: ServeSettings, progress: Callable[[tuple], None] | None = None) -> None:
+    """Load the policy and the rules once per worker process; `progress` takes (job, phase, done,
+    total, verdict) as an upload's files are read and checked."""
+    from ..checks import load_rules
     from ..run import Run
 
     _STATE["settings"] = settings
     _STATE["progress"] = progress
     run = Run.load(_run_settings(settings, [], "zh"))
     _STATE["policy"] = run.catalogue, run.profile
-
-
-def warm() -> int:
-    """A no-op task that makes the pool start its workers (and load the rules) before the first upload."""
-    from ..checks import load_rules
-
-    load_rules(_STATE["policy"][0])
-    return os.getpid()
+    load_rules(run.catalogue)
 
 
 def _run_settings(settings: ServeSettings, files: list[str], lang: str):
@@ -88,19 +107,19 @@ def check_upload(job: str, folder: str, names: list[str], lang: str = "zh", view
     prefix = folder.rstrip(os.sep) + os.sep
     drawable: list[str] = []
     advised: dict[str, dict] = {}
-    queue = _STATE.get("progress")
+    progress = _STATE.get("progress")
     done = [0]
 
     def advance(result) -> None:
         done[0] += 1
-        if queue is not None and job:
-            queue.put((job, "check", done[0], len(files), result.verdict))
+        if progress is not None and job:
+            progress((job, "check", done[0], len(files), result.verdict))
 
     def reading(count: int, total: int) -> None:
         # where the H rules compare files, each is read and indexed (the slow part) before any is
         # judged: that is the progress to show; the judging after it goes by quickly
-        if queue is not None and job:
-            queue.put((job, "read", count, total, None))
+        if progress is not None and job:
+            progress((job, "read", count, total, None))
 
     run, results = _check(files, lang, advance, reading)
     for result in results:
