@@ -13,11 +13,15 @@ import re
 import string
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, Iterator, Mapping
 
 from .catalogue import CODE_RE, FAMILIES, RuleMeta
 from .data import DataError
 from .model import KINDS, MAPPINGS, SEVERITIES, Hit, pointer, pointer_tokens, thaw
+
+if TYPE_CHECKING:
+    from .engine import Context
+    from .model import Document
 
 _RULE_KEYS = {"code", "slug", "severity", "kinds", "message", "source", "for_each", "when", "require",
               "examples", "summary", "rationale", "advice"}
@@ -87,7 +91,7 @@ class UserRule:
             for i, item in enumerate(node):
                 yield f"{self.for_each}/{i}", item
 
-    def __call__(self, doc: Any, ctx: Any = None) -> Iterator[Hit]:
+    def __call__(self, doc: Document, ctx: Context | None = None) -> Iterator[Hit]:
         when, require = self.compiled()
         root = doc.plain if getattr(doc, "plain", None) is not None else thaw(doc.data)
         for ptr, item in self.items(root):

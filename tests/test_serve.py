@@ -733,8 +733,6 @@ def test_a_one_file_check_never_imports_the_web_framework(tmp_path):
 
 
 def test_marked_up_workbook_download(client, tmp_path, capsys):
-    from openpyxl import load_workbook
-
     try:
         import perflint.annotate  # noqa: F401
     except ImportError:  # this perflint has no annotator: the page offers no such download

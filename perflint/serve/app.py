@@ -10,7 +10,6 @@ import asyncio
 import errno
 import hmac
 import json
-import os
 import shutil
 import tempfile
 import time
@@ -18,7 +17,7 @@ import uuid
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 from urllib.parse import quote
 
 from fastapi import FastAPI, Query, Request
@@ -29,6 +28,9 @@ from .. import __version__
 from ..readers import Limits
 from .uploads import Folder, RequestLimits, UploadRefused
 from .work import ServeSettings, annotate_upload, check_upload, serve_worker
+
+if TYPE_CHECKING:
+    from ..catalogue import RuleMeta
 
 STATIC = Path(__file__).parent / "static"
 TOKEN_ENV = "PERFLINT_SERVE_TOKEN"
@@ -349,7 +351,7 @@ def _annotator() -> Any:
     return annotate
 
 
-def _rule_json(meta: Any) -> dict:
+def _rule_json(meta: RuleMeta) -> dict:
     from ..formatters.labels import advice
 
     return {"code": meta.code, "slug": meta.slug, "severity": meta.severity, "family": meta.family,

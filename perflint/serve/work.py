@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import io
 import os
-import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 if TYPE_CHECKING:
+    from ..catalogue import Catalogue
+    from ..model import FileResult, Finding
     from ..readers import Limits
+    from ..report import Summary
+    from ..run import RunSettings
 
 _STATE: dict[str, Any] = {}
 # a file the sniffer refused (or whose check ran out of time or crashed) is never opened again to be drawn
@@ -149,12 +152,12 @@ def check_upload(job: str, folder: str, names: list[str], lang: str = "zh", view
     return answer
 
 
-def _advice(result: Any, catalogue: Any, lang: str, folders: list[str]) -> dict:
+def _advice(result: FileResult, catalogue: Catalogue, lang: str, folders: list[str]) -> dict:
     """What to do about each finding, worked out from its own values as the 审核意见 workbook says it
     ("F9 应为 2900.00（= 2600.00 + 100.00 + 200.00）"), not the rule's general advice."""
     from ..formatters.labels import advice
 
-    def one(f: Any) -> str:
+    def one(f: Finding) -> str:
         text = advice(catalogue.rules.get(f.code), lang, f)
         for folder in folders:
             text = text.replace(folder, "")
@@ -164,7 +167,8 @@ def _advice(result: Any, catalogue: Any, lang: str, folders: list[str]) -> dict:
             "documents": [[one(f) for f in d.findings] for d in result.documents]}
 
 
-def _check(files: list[str], lang: str, advance: Any = None, reading: Any = None) -> tuple[Any, Any]:
+def _check(files: list[str], lang: str, advance: Callable[[FileResult], None] | None = None,
+           reading: Callable[[int, int], None] | None = None) -> tuple[RunSettings, Iterator[FileResult]]:
     """The run's settings and its results, in order: one run, so the H rules compare the upload's
     files with each other and with the server's history."""
     from ..run import Run, open_batch
@@ -193,7 +197,7 @@ def annotate_upload(folder: str, name: str, lang: str = "zh") -> dict:
     return {"data": data, "filename": annotate.annotated_name(os.path.basename(name))}
 
 
-def _renamed(result: Any, prefix: str) -> Any:
+def _renamed(result: FileResult, prefix: str) -> FileResult:
     import dataclasses
 
     if result.path.startswith(prefix):
@@ -225,7 +229,7 @@ def _strip(text: str, folders: list[str]) -> str:
     return text
 
 
-def _departments(summary: Any) -> list[dict]:
+def _departments(summary: Summary) -> list[dict]:
     rows = []
     for name in sorted(summary.by_department):
         c = summary.by_department[name]
