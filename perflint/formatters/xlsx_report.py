@@ -19,6 +19,7 @@ import os
 from collections import Counter
 from copy import copy
 import re
+import weakref
 from pathlib import Path
 from typing import IO, Any
 
@@ -86,8 +87,27 @@ def split_path(path: str, department: str, taken: set[str] | None = None) -> str
     return str(candidate)
 
 
+_OPEN: "weakref.WeakSet[_Book]" = weakref.WeakSet()  # workbooks begun and not yet saved
+
+
+def abandon_open_books() -> None:
+    """After an interrupt or a fatal error: end every workbook still being written, quietly. Each
+    write-only sheet streams into a temporary file through a suspended generator; collected later,
+    that generator would write its closing tags into a closed file and print "Exception ignored"."""
+    for book in list(_OPEN):
+        book.abandon()
+
+
 class _Book:
     """One write-only workbook: the findings and verdict sheets stream, the summary is written at the end."""
+
+    def abandon(self) -> None:
+        _OPEN.discard(self)
+        for ws in list(getattr(self.wb, "_sheets", ())):
+            try:
+                ws.close()
+            except Exception:  # noqa: BLE001 - already closed, or its file gone: nothing left to tidy
+                pass
 
     def __init__(self, path: str, lang: str, meta: ReportMeta, department: str | None = None) -> None:
         from collections import Counter
@@ -106,6 +126,7 @@ class _Book:
         self.returned: Counter = Counter()
         self.problems: dict[str, Counter] = {}
         self.wb = Workbook(write_only=True)
+        _OPEN.add(self)
         self._bold = _font(bold=True)
         self._head_fill = PatternFill("solid", fgColor="DDEBF7")
         self._wrap = Alignment(wrap_text=True, vertical="top")
@@ -324,8 +345,11 @@ class _Book:
             last = get_column_letter(len(columns[self.lang]))
             ws.auto_filter.ref = f"A1:{last}{self.rows[ws.title]}"
         # saved beside the target and moved into place: a failed save never leaves half a workbook
-        with open_output(self.path, binary=True) as fh:
-            self.wb.save(fh)
+        try:
+            with open_output(self.path, binary=True) as fh:
+                self.wb.save(fh)
+        finally:
+            self.abandon()
 
 
 def _font(**style: Any):
