@@ -19,6 +19,7 @@ pytest.importorskip("python_multipart", reason="perflint-cn[serve] is not instal
 
 from fastapi.testclient import TestClient  # noqa: E402
 
+from fixturelib import report_through  # noqa: E402
 from perflint.api import check_paths  # noqa: E402
 from perflint.readers import Limits  # noqa: E402
 from perflint.serve.app import STATIC, AppConfig, create_app  # noqa: E402
@@ -59,16 +60,11 @@ def client(uploads_root):
 def cli_report(path: Path, history: str | None = ARCHIVE) -> dict:
     """What `perflint check PATH --format json` reports for one file (its paths as given)."""
     from perflint.formatters.json_report import JsonFormatter
-    from perflint.report import ReportMeta, Summary
+    from perflint.report import ReportMeta
 
-    results = check_paths([str(path)], history=[history] if history else [])
     out = io.StringIO()
-    fmt = JsonFormatter(out, None, ReportMeta("x", "national"))
-    summary = Summary()
-    for r in results:
-        summary.add(r)
-        fmt.file(r)
-    fmt.close(summary)
+    report_through(JsonFormatter(out, None, ReportMeta("x", "national")),
+                   check_paths([str(path)], history=[history] if history else []))
     return json.loads(out.getvalue())
 
 
