@@ -13,11 +13,15 @@ from __future__ import annotations
 import io
 import os
 from pathlib import Path
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 
 from .formatters.safe import cell_text, one_line, sheet_title, taken_titles, text_cell
-from .model import FileResult, Finding
+from .model import DocumentResult, FileResult, Finding
 from .readers.base import OLE2_SIGNATURE
+
+if TYPE_CHECKING:
+    from .catalogue import Catalogue
+    from .report import Summary
 
 ANNOTATED_SUFFIX = ".审核.xlsx"
 FILL = {"error": "FF8B8B", "warning": "FFC000"}  # red, amber
@@ -59,7 +63,7 @@ def can_annotate(path: str) -> bool:
 
 
 def annotate_workbook(source: str | os.PathLike | bytes, result: FileResult, lang: str = "zh", *,
-                      catalogue: Any = None, detail: str = "department", name: str | None = None) -> bytes:
+                      catalogue: Catalogue | None = None, detail: str = "department", name: str | None = None) -> bytes:
     """The marked-up copy of `source` (a path, or the workbook's bytes) for its `result`, as .xlsx bytes.
 
     `detail="department"` (the default) leaves out info notes and H500 (the bureau's own history
@@ -94,7 +98,7 @@ def annotate_workbook(source: str | os.PathLike | bytes, result: FileResult, lan
     return out.getvalue()
 
 
-def _findings(result: FileResult) -> Iterable[tuple[Any, Finding]]:
+def _findings(result: FileResult) -> Iterable[tuple[DocumentResult | None, Finding]]:
     first = result.documents[0] if result.documents else None
     for f in result.findings:
         yield first if f.location.pointer and first is not None else None, f
@@ -198,7 +202,7 @@ def _target_cell(ws, ref: str):
     return ws.cell(row, c)
 
 
-def _mark_cells(wb, names: dict[str, str], findings: list[tuple[Any, Finding]], catalogue: Any, lang: str,
+def _mark_cells(wb, names: dict[str, str], findings: list[tuple[DocumentResult | None, Finding]], catalogue: Catalogue | None, lang: str,
                 names_only: bool = True) -> dict[int, tuple[str, str]]:
     """Fill and comment every finding's cell; returns, per finding (by id), the (sheet, cell) marked."""
     from openpyxl.comments import Comment
@@ -243,8 +247,8 @@ def _mark_cells(wb, names: dict[str, str], findings: list[tuple[Any, Finding]], 
     return marked
 
 
-def _review_sheet(wb, names: dict[str, str], result: FileResult, findings: list[tuple[Any, Finding]], marked: dict[int, tuple[str, str]],
-                  catalogue: Any, lang: str, shown: str, names_only: bool = True) -> None:
+def _review_sheet(wb, names: dict[str, str], result: FileResult, findings: list[tuple[DocumentResult | None, Finding]], marked: dict[int, tuple[str, str]],
+                  catalogue: Catalogue | None, lang: str, shown: str, names_only: bool = True) -> None:
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.worksheet.hyperlink import Hyperlink
 
@@ -328,7 +332,7 @@ class AnnotateWriter:
     """`--annotate DIR`: a marked-up copy of each workbook as results arrive (in the run's formatter
     protocol); a JSON submission has no workbook to mark, which `close` says once."""
 
-    def __init__(self, folder: str, lang: str, catalogue: Any = None, detail: str = "department",
+    def __init__(self, folder: str, lang: str, catalogue: Catalogue | None = None, detail: str = "department",
                  inputs: Iterable[str] = ()) -> None:
         os.makedirs(folder, exist_ok=True)
         if not os.access(folder, os.W_OK):
@@ -369,7 +373,7 @@ class AnnotateWriter:
         self._names.add(name)
         self.written.append(target)
 
-    def close(self, summary: Any = None) -> None:
+    def close(self, summary: Summary | None = None) -> None:
         import sys
 
         zh = self.lang == "zh"

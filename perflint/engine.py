@@ -106,7 +106,7 @@ class Engine:
         return plan
 
     # ---- stamping -------------------------------------------------------------------------
-    def stamp(self, code: str, hit: Hit, doc: Document | None = None, path: str = "") -> Finding:
+    def stamp(self, code: str, hit: Hit, doc: Document | DocumentDraft | None = None, path: str = "") -> Finding:
         meta = self.catalogue[code]
         if doc is not None:
             location = doc.locate(hit.pointer)
@@ -144,7 +144,7 @@ class Engine:
         return True
 
     # ---- documents ------------------------------------------------------------------------
-    def _hits(self, doc: Any, rules: list[tuple[str, Callable, Context]],
+    def _hits(self, doc: Document | DocumentDraft, rules: list[tuple[str, Callable, Context]],
               shared: dict | None = None) -> list[tuple[str, Hit]]:
         hits: list[tuple[str, Hit]] = []
         per_path = self.extra_ignore is not None and doc.path
@@ -264,7 +264,7 @@ class Engine:
         return replace(self, history=history)
 
 
-def _reference(doc: Any, ptr: str, near: Location, lang: str) -> str:
+def _reference(doc: Document | DocumentDraft | None, ptr: str, near: Location, lang: str) -> str:
     """A field a rule names for the advice (`total_ref="/funds/annual/total"`), as people find it:
     its cell (with the sheet when it is not the finding's), else its name on the form."""
     found = locations_get(doc.locations, ptr) if doc is not None else None

@@ -556,3 +556,15 @@ def test_damaged_parts_are_judged_alike_in_memory_and_from_disk(tmp_path):
         "renamed_local.xlsx": [("F001", "corrupt_zip")],
         "stored.xlsx": [],
     }
+
+
+def test_a_damaged_copy_read_after_its_intact_original_is_still_damaged(tmp_path):
+    """The sniffer keeps the verdicts of parts it has seen (template parts repeat across a batch):
+    a part whose CRC or stream differs is judged afresh, never taken for the intact one."""
+    src = min((ROOT / "samples" / "xlsx").glob("*.xlsx"))
+    intact = src.read_bytes()
+    for path in _damaged_copies(tmp_path):
+        assert not sniff(str(src), ".xlsx", Limits(), intact).hits
+        damaged = sniff(str(path), ".xlsx", Limits(), path.read_bytes())
+        assert _sniff_summary(damaged) == _sniff_summary(sniff(str(path), ".xlsx", Limits())), path.name
+        assert [code for code, _ in damaged.hits] == ([] if path.name == "stored.xlsx" else ["F001"]), path.name

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ast
 import json
+import re
 import subprocess
 import sys
 from functools import lru_cache
@@ -199,6 +200,15 @@ def test_one_front_door():
     # every front door wires its run through perflint.run; only the wiring opens a batch
     importers_of_batch = {u for u, targets in unit_graph().items() if "perflint.batch" in targets}
     assert importers_of_batch == {"perflint.run"}
+
+
+def test_one_process_mechanism():
+    # every second process (the batch's workers and helper, the server's workers) is started by
+    # lifecycle.start_child, so every one ends with its parent and leaves Ctrl-C to it
+    starts = re.compile(r"^\s*(?:import|from)\s+(?:multiprocessing(?!\.connection)|subprocess|concurrent\.futures)\b"
+                        r"|os\.fork\(|ProcessPoolExecutor", re.M)
+    found = sorted(_module(p) for p in PACKAGE.rglob("*.py") if starts.search(p.read_text(encoding="utf-8")))
+    assert found == ["perflint.lifecycle"]
 
 
 if __name__ == "__main__":

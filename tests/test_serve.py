@@ -19,6 +19,7 @@ pytest.importorskip("python_multipart", reason="perflint-cn[serve] is not instal
 
 from fastapi.testclient import TestClient  # noqa: E402
 
+from fixturelib import report_through  # noqa: E402
 from perflint.api import check_paths  # noqa: E402
 from perflint.readers import Limits  # noqa: E402
 from perflint.serve.app import STATIC, AppConfig, create_app  # noqa: E402
@@ -59,16 +60,11 @@ def client(uploads_root):
 def cli_report(path: Path, history: str | None = ARCHIVE) -> dict:
     """What `perflint check PATH --format json` reports for one file (its paths as given)."""
     from perflint.formatters.json_report import JsonFormatter
-    from perflint.report import ReportMeta, Summary
+    from perflint.report import ReportMeta
 
-    results = check_paths([str(path)], history=[history] if history else [])
     out = io.StringIO()
-    fmt = JsonFormatter(out, None, ReportMeta("x", "national"))
-    summary = Summary()
-    for r in results:
-        summary.add(r)
-        fmt.file(r)
-    fmt.close(summary)
+    report_through(JsonFormatter(out, None, ReportMeta("x", "national")),
+                   check_paths([str(path)], history=[history] if history else []))
     return json.loads(out.getvalue())
 
 
@@ -460,6 +456,40 @@ def test_an_upload_past_the_check_limit_is_answered_and_removed(uploads_root):
         assert not list(uploads_root.iterdir())
 
 
+def test_a_worker_past_the_limit_or_dead_takes_only_its_request(uploads_root):
+    """The server's workers are the program's own children (lifecycle.start_child, spawned): one
+    that runs past the check limit is killed rather than left working for no one, one that dies is
+    replaced, and the next request is answered by the replacement."""
+    import asyncio
+    import signal
+    import time
+
+    from perflint.serve.app import Checker
+
+    async def scenario() -> None:
+        config = AppConfig(workers=1, upload_root=str(uploads_root), check_timeout=0.5)
+        checker = Checker(config)
+        try:
+            await asyncio.get_running_loop().run_in_executor(None, checker.warm)
+            first = await checker.run(os.getpid)
+            with pytest.raises(asyncio.TimeoutError):
+                await checker.run(time.sleep, 30)
+            config.check_timeout = 60.0
+            second = await checker.run(os.getpid)
+            assert second != first
+            with pytest.raises(OSError):
+                os.kill(first, 0)  # killed, not still sleeping
+            os.kill(second, signal.SIGKILL)
+            with pytest.raises(RuntimeError, match="worker ended"):
+                await checker.run(time.sleep, 30)
+            third = await checker.run(os.getpid)
+            assert third not in (first, second)
+        finally:
+            checker.close()
+
+    asyncio.run(scenario())
+
+
 # ---- the token --------------------------------------------------------------------------------
 
 def test_token_guards_the_api_but_not_the_page(uploads_root):
@@ -699,8 +729,6 @@ def test_a_one_file_check_never_imports_the_web_framework(tmp_path):
 
 
 def test_marked_up_workbook_download(client, tmp_path, capsys):
-    from openpyxl import load_workbook
-
     try:
         import perflint.annotate  # noqa: F401
     except ImportError:  # this perflint has no annotator: the page offers no such download

@@ -267,12 +267,12 @@ class _SharedFinish:
         """The drafts shared with a helper, or left as they are when no process can be had."""
         order = drafts.indexes()
         theirs = [order[k] for k in range(len(order)) if k % _OURS_EVERY]
-        from .pool import start_child
+        from ..lifecycle import start_child
 
         gc.freeze()  # the index too: the helper reads it without copying pages the collector would touch
         try:  # forked on every platform: it works on this process's memory as it is now
             process, conn = start_child(_finish_part, (engine, drafts, theirs), "perflint-finisher",
-                                        duplex=False, fork=True)
+                                        duplex=False, how="fork")
         except OSError:
             return drafts
         return cls(drafts, set(theirs), conn, process)

@@ -21,15 +21,18 @@ from copy import copy
 import re
 import weakref
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
-from ..model import FileResult, Finding
+from ..model import DocumentResult, FileResult, Finding
 from ..output import open_output
 from ..report import ReportMeta, Summary
 from . import UsesCatalogue
 from .safe import cell_text, sheet_title, taken_titles, text_cell
 from .labels import (SEVERITY, VERDICT, WORDS, advice, department_of, finding_message, grade_label,
-                     kind_label, location_text, readable_location, unverified_text)
+                     kind_label, readable_location, unverified_text)
+
+if TYPE_CHECKING:
+    from ..catalogue import Catalogue
 
 FINDING_COLUMNS = {
     "zh": ("文件", "部门", "项目", "表类型", "审核结论", "规则", "级别", "位置", "说明", "整改建议"),
@@ -202,7 +205,7 @@ class _Book:
                      for d in result.documents)
         return dataclasses.replace(result, documents=docs, findings=tuple(f for f in result.findings if self.shown(f)))
 
-    def add(self, result: FileResult, catalogue: Any) -> None:
+    def add(self, result: FileResult, catalogue: Catalogue) -> None:
         lang = self.lang
         self.summary.add(self._shown_only(result))
         dep = department_of(result, "zh")
@@ -229,7 +232,7 @@ class _Book:
             self._row(self.ws_docs, [name, "", "", "", "", None, VERDICT[lang][result.verdict], "",
                                      sum(1 for f in result.findings if not f.waived and self.shown(f))])
 
-    def _finding(self, name: str, doc: Any, f: Finding, verdict: str, catalogue: Any) -> None:
+    def _finding(self, name: str, doc: DocumentResult | None, f: Finding, verdict: str, catalogue: Catalogue) -> None:
         lang = self.lang
         project = " ".join(p for p in ((doc.project_code or "") if doc else "", (doc.name or "") if doc else "") if p)
         severity = SEVERITY[lang][f.severity] + (f"（{WORDS[lang]['waived']}）" if lang == "zh" and f.waived else
@@ -240,7 +243,7 @@ class _Book:
                                      severity, readable_location(f.location, doc.kind if doc else None, lang),
                                      finding_message(f, lang, names_only=not self.full), advice(meta, lang, f)])
 
-    def _write_summary(self, catalogue: Any) -> None:
+    def _write_summary(self, catalogue: Catalogue) -> None:
         lang, w, v = self.lang, WORDS[self.lang], VERDICT[self.lang]
         ws, s = self.ws_summary, self.summary
         bold = lambda x: self._cell(ws, x, head=True)  # noqa: E731
@@ -276,7 +279,7 @@ class _Book:
                 text = (meta.summary.get(lang) or meta.summary["zh"]) if meta else s.rule_slugs.get(code, "")
                 ws.append([code, n, None, None, None, cell_text(text)])
 
-    def _write_cover(self, ws, department: str | None, catalogue: Any) -> None:
+    def _write_cover(self, ws, department: str | None, catalogue: Catalogue) -> None:
         """The letter: whom it is for, the counts and the main problems, the bureau and the date."""
         from openpyxl.styles import Alignment, Font
 
@@ -322,7 +325,7 @@ class _Book:
             ws.row_dimensions[row].height = height  # before the row is written
             ws.append([cell])
 
-    def close(self, catalogue: Any) -> None:
+    def close(self, catalogue: Catalogue) -> None:
         from openpyxl.utils import get_column_letter
 
         self._write_cover(self.ws_cover, self.department, catalogue)
@@ -391,7 +394,7 @@ def _print_setup(ws, title_rows: str | None) -> None:
 
 
 class XlsxFormatter(UsesCatalogue):
-    def __init__(self, out: IO[str] | None, path: str | None, meta: ReportMeta, catalogue: Any = None,
+    def __init__(self, out: IO[str] | None, path: str | None, meta: ReportMeta, catalogue: Catalogue | None = None,
                  report_split: str | None = None, inputs: Any = (), **_: object) -> None:
         if not path or Path(path).suffix.lower() not in (".xlsx", ".xlsm"):
             from ..data import DataError

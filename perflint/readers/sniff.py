@@ -205,10 +205,14 @@ def _sheet_extent(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits,
         refs = _TAG_REF.findall(block)
         if len(refs) != len(_ANY_REF.findall(block)):
             return _sheet_extent_exact(zf, info, limits, whole)
-        rows = [int(d) for _, d in refs if d and len(d) <= 9]
-        if len(rows) != len(refs):  # a tag without its reference (or a huge one): place it exactly
+        # only the span counts, so each distinct row number and column letters is converted once
+        letters, digits = (set(part) for part in zip(*refs)) if refs else (set(), set())
+        if b"" in digits or any(len(d) > 9 for d in digits):
+            # a tag without its reference (or a huge one): place it exactly
             return _sheet_extent_exact(zf, info, limits, whole)
-        cols = [_col_index(a) for a, _ in refs if a]
+        rows = [int(d) for d in digits]
+        letters.discard(b"")
+        cols = [_col_index(a) for a in letters]
         if rows:
             rmin, rmax = min(rmin, min(rows)), max(rmax, max(rows))
         if cols:
@@ -345,7 +349,17 @@ def _xml_prolog(zf: zipfile.ZipFile, info: zipfile.ZipInfo,
     DOCTYPE (the only way to declare entities), 'corrupt' if it cannot be read. Only the prolog is
     decompressed, at most _XML_PROLOG_MAX bytes of it (a small part is thus read whole).
     `whole`: the archive's bytes, when they are in memory."""
-    raw = _inflate_head(whole, info) if whole is not None else None
+    raw = key = None
+    if whole is not None:
+        body = _part_body(whole, info)
+        if body is not None:
+            # workbooks made from one template carry the same theme, styles and relationships:
+            # the same compressed bytes inflate to the same part and get the same verdict
+            key = (body, info.file_size, info.CRC, info.compress_type)
+            known = _KNOWN_PARTS.get(key)
+            if known is not None:
+                return known
+            raw = _inflate_body(body, info)
     if raw is None:
         try:
             with zf.open(info) as fh:
@@ -354,9 +368,20 @@ def _xml_prolog(zf: zipfile.ZipFile, info: zipfile.ZipInfo,
             return "corrupt", None, b""
     elif raw is _CORRUPT:
         return "corrupt", None, b""
-    return (*_prolog_verdict(raw, info), raw)
+    found = (*_prolog_verdict(raw, info), raw)
+    if key is not None:
+        global _KNOWN_BYTES
+        if _KNOWN_BYTES + len(raw) > _KNOWN_MAX_BYTES:
+            _KNOWN_PARTS.clear()
+            _KNOWN_BYTES = 0
+        _KNOWN_PARTS[key] = found
+        _KNOWN_BYTES += len(raw) + len(key[0])
+    return found
 
 
+_KNOWN_PARTS: dict[tuple, tuple[str | None, str | None, bytes]] = {}
+_KNOWN_BYTES = 0
+_KNOWN_MAX_BYTES = 4 << 20
 _CORRUPT = b"corrupt"
 _LOCAL = struct.Struct("<4s22xHH")  # signature … name length, extra length
 
@@ -374,6 +399,13 @@ def _inflate_head(data: bytes, info: zipfile.ZipInfo) -> bytes | None:
     local header is there, the stream inflates, a part read whole has its declared size and CRC.
     None where this is not the plain case (stored or deflated, no encryption): zipfile reads it.
     _CORRUPT where zipfile would fail."""
+    body = _part_body(data, info)
+    return None if body is None else _inflate_body(body, info)
+
+
+def _part_body(data: bytes, info: zipfile.ZipInfo) -> bytes | None:
+    """The part's compressed bytes, where its local header is as the central directory says and
+    it is stored or deflated without encryption; else None (zipfile reads it and says what is wrong)."""
     if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED) or info.flag_bits & 0x1:
         return None
     at = info.header_offset
@@ -384,7 +416,10 @@ def _inflate_head(data: bytes, info: zipfile.ZipInfo) -> bytes | None:
     if magic != b"PK\x03\x04" or data[start:start + name_len] != _raw_name(info):
         return None  # zipfile tells what is wrong
     start += name_len + extra_len
-    body = data[start:start + info.compress_size]
+    return data[start:start + info.compress_size]
+
+
+def _inflate_body(body: bytes, info: zipfile.ZipInfo) -> bytes:
     want = min(info.file_size, _XML_PROLOG_MAX)
     if info.compress_type == zipfile.ZIP_STORED:
         raw = body[:want]
