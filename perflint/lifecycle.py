@@ -11,7 +11,7 @@ import signal
 import sys
 import threading
 import time
-from typing import Callable
+from typing import Any, Callable, Iterator
 
 _PR_SET_PDEATHSIG = 1
 
@@ -41,6 +41,19 @@ def die_with_parent(parent: int) -> None:
             os._exit(0)
 
         threading.Thread(target=watch, name="perflint-parent-watch", daemon=True).start()
+
+
+def requests(conn: Any) -> Iterator[Any]:
+    """In a child started by `start_child`: what its parent sends over the pipe, until the parent
+    sends None or is gone."""
+    while True:
+        try:
+            todo = conn.recv()
+        except EOFError:
+            return
+        if todo is None:
+            return
+        yield todo
 
 
 def _context(how: str | None):

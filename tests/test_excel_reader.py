@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 import excel_workbooks as xw
+from fixturelib import approx_numbers
 from perflint.api import check_paths
 from perflint.model import thaw
 from perflint.readers import Limits, ReaderOptions, read_path
@@ -37,17 +38,6 @@ def cells(doc) -> dict[str, str]:
     return {ptr: str(cell) for ptr, cell in doc.locations.items()}
 
 
-def _approx(value):
-    """Amounts divided by 10000 (单位：元) come back as floats: compare them as numbers."""
-    if isinstance(value, dict):
-        return {k: _approx(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_approx(v) for v in value]
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return pytest.approx(value)
-    return value
-
-
 LAYOUTS = [
     ("project_target", "reference", lambda d: xw.project_target(d)),
     ("project_target", "variant", lambda d: xw.project_target(d, "variant")),
@@ -66,7 +56,7 @@ def test_layout_reads_into_the_json_document(kind, layout, build, suffix, tmp_pa
     assert outcome.hits == []
     assert doc.kind == kind
     assert doc.reader_hits == ()
-    assert thaw(doc.data) == _approx(canonical(kind))
+    assert thaw(doc.data) == approx_numbers(canonical(kind))
 
 
 @pytest.mark.parametrize("suffix", SUFFIXES)

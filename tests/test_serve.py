@@ -19,6 +19,7 @@ pytest.importorskip("python_multipart", reason="perflint-cn[serve] is not instal
 
 from fastapi.testclient import TestClient  # noqa: E402
 
+from fixturelib import report_through  # noqa: E402
 from perflint.api import check_paths  # noqa: E402
 from perflint.readers import Limits  # noqa: E402
 from perflint.serve.app import STATIC, AppConfig, create_app  # noqa: E402
@@ -59,16 +60,11 @@ def client(uploads_root):
 def cli_report(path: Path, history: str | None = ARCHIVE) -> dict:
     """What `perflint check PATH --format json` reports for one file (its paths as given)."""
     from perflint.formatters.json_report import JsonFormatter
-    from perflint.report import ReportMeta, Summary
+    from perflint.report import ReportMeta
 
-    results = check_paths([str(path)], history=[history] if history else [])
     out = io.StringIO()
-    fmt = JsonFormatter(out, None, ReportMeta("x", "national"))
-    summary = Summary()
-    for r in results:
-        summary.add(r)
-        fmt.file(r)
-    fmt.close(summary)
+    report_through(JsonFormatter(out, None, ReportMeta("x", "national")),
+                   check_paths([str(path)], history=[history] if history else []))
     return json.loads(out.getvalue())
 
 
@@ -865,3 +861,27 @@ def test_a_token_no_browser_can_send_stops_the_start(token, monkeypatch, capsys)
     monkeypatch.setattr("uvicorn.run", lambda *a, **k: pytest.fail("the server started"))
     assert serve(host="0.0.0.0", token=token) == 2
     assert "ASCII" in capsys.readouterr().err
+
+
+def test_a_stream_whose_client_leaves_before_the_first_event_leaves_no_upload(tmp_path):
+    import asyncio
+
+    from perflint.serve.app import _RemovingStream
+
+    folder = tmp_path / "perflint-serve-x"
+    folder.mkdir()
+    (folder / "a.json").write_bytes(b"{}")
+
+    async def events():
+        yield b"event: start\n\n"
+
+    async def gone(message):
+        raise OSError("the client left")
+
+    async def nothing():
+        return {"type": "http.disconnect"}
+
+    response = _RemovingStream(str(folder), events(), media_type="text/event-stream")
+    with pytest.raises(Exception):  # the framework names it ClientDisconnect
+        asyncio.run(response({"type": "http", "asgi": {"spec_version": "2.4"}}, nothing, gone))
+    assert not folder.exists()

@@ -15,7 +15,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ..lifecycle import start_child
+from ..lifecycle import requests, start_child
 from . import tasks
 from .timing import check_one, crash_result, describe_exit, timeout_result
 
@@ -32,13 +32,7 @@ def _worker_main(conn, plan: BatchPlan) -> None:
     task = tasks.task(plan.task)
     options = plan.run.options
     conn.send(("ready", None, None))
-    while True:
-        try:
-            todo = conn.recv()
-        except EOFError:
-            return
-        if todo is None:
-            return
+    for todo in requests(conn):
         for index, path in todo:
             conn.send(("done", index, check_one(engine, path, options, plan.timeout, task)))
 

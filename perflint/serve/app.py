@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 STATIC = Path(__file__).parent / "static"
 TOKEN_ENV = "PERFLINT_SERVE_TOKEN"
 TOKEN_HEADER = "x-perflint-token"
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # the page's own files only: no inline script or style, nothing from another origin
 PAGE_CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
             "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; "
@@ -191,6 +192,15 @@ def _error(status: int, zh: str, en: str) -> JSONResponse:
     return JSONResponse({"error": {"zh": zh, "en": en}}, status_code=status)
 
 
+def _not_one_item(folder: Folder, item: int, zh: str, en: str) -> Response | None:
+    """The refusal of an upload that is not one file (or one archive) with a file number `item`."""
+    if folder.uploads != 1:
+        return _error(400, f"请只上传一个{zh}（或一个压缩包）", f"upload exactly one {en} (or one archive)")
+    if item >= len(folder.names):
+        return _error(404, f"上传内容中没有第 {item + 1} 个文件", f"the upload has no file number {item + 1}")
+    return None
+
+
 def _attachment(name: str) -> str:
     ascii_name = "".join(c if c.isascii() and c.isalnum() or c in "._-" else "_" for c in name)
     return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
@@ -260,8 +270,9 @@ def create_app(config: AppConfig | None = None) -> FastAPI:
         job = uuid.uuid4().hex
         draw = len(folder.names) <= config.inline_views
         if stream:
-            return StreamingResponse(_events(checker, job, folder, lang, view, draw), media_type="text/event-stream",
-                                     headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
+            return _RemovingStream(folder.path, _events(checker, job, folder, lang, view, draw),
+                                   media_type="text/event-stream",
+                                   headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
         try:
             answer = await checker.run(check_upload, job, folder.path, folder.names, lang, view, False, draw)
         except Exception as exc:  # noqa: BLE001 - a failed check is an answer, not a dropped connection
@@ -280,10 +291,9 @@ def create_app(config: AppConfig | None = None) -> FastAPI:
         if refused is not None:
             return refused
         try:
-            if folder.uploads != 1:
-                return _error(400, "请只上传一个文件（或一个压缩包）", "upload exactly one file (or one archive)")
-            if item >= len(folder.names):
-                return _error(404, f"上传内容中没有第 {item + 1} 个文件", f"the upload has no file number {item + 1}")
+            refused = _not_one_item(folder, item, "文件", "file")
+            if refused is not None:
+                return refused
             name = folder.names[item]
             answer = await state["checker"].run(check_upload, "", folder.path, [name], "zh", True, False, True)
         except Exception as exc:  # noqa: BLE001
@@ -306,7 +316,7 @@ def create_app(config: AppConfig | None = None) -> FastAPI:
             shutil.rmtree(folder.path, ignore_errors=True)
         name = "审核意见.xlsx" if lang == "zh" else "review.xlsx"
         return Response(answer["xlsx"], headers={"Content-Disposition": _attachment(name)},
-                        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+                        media_type=XLSX_TYPE)
 
     @app.post("/api/annotate", summary="The marked-up copy of one uploaded workbook (as `--annotate` writes it)",
               openapi_extra=_UPLOAD_SCHEMA, response_class=Response)
@@ -319,10 +329,9 @@ def create_app(config: AppConfig | None = None) -> FastAPI:
         if refused is not None:
             return refused
         try:
-            if folder.uploads != 1:
-                return _error(400, "请只上传一个工作簿（或一个压缩包）", "upload exactly one workbook (or one archive)")
-            if item >= len(folder.names):
-                return _error(404, f"上传内容中没有第 {item + 1} 个文件", f"the upload has no file number {item + 1}")
+            refused = _not_one_item(folder, item, "工作簿", "workbook")
+            if refused is not None:
+                return refused
             answer = await state["checker"].run(annotate_upload, folder.path, folder.names[item], lang)
         except Exception as exc:  # noqa: BLE001
             return _failed(exc)
@@ -331,7 +340,7 @@ def create_app(config: AppConfig | None = None) -> FastAPI:
         if "error" in answer:
             return _error(422, answer["error"]["zh"], answer["error"]["en"])
         return Response(answer["data"], headers={"Content-Disposition": _attachment(answer["filename"])},
-                        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+                        media_type=XLSX_TYPE)
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app
@@ -419,6 +428,22 @@ def _view(answer: dict, folder: Folder, drawn: bool) -> dict:
     return {"report": json.loads(answer["report"]), "departments": answer["departments"], "advice": answer["advice"],
             "grids": answer.get("grids") or {}, "lazy": not drawn,
             "sources": {name: list(origin[name]) for name in answer["drawable"] if name in origin}}
+
+
+class _RemovingStream(StreamingResponse):
+    """A streamed answer that removes its upload's folder however it ends: the events' own clean-up
+    never runs when the client leaves before the first event (a generator never started has no
+    `finally` to run)."""
+
+    def __init__(self, folder: str, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.folder = folder
+
+    async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            shutil.rmtree(self.folder, ignore_errors=True)
 
 
 def _sse(event: str, data: Any) -> bytes:

@@ -38,16 +38,11 @@ def serve_worker(conn: Any, settings: ServeSettings) -> None:
     """A server's worker process (started by `lifecycle.start_child`): the policy and the rules loaded
     once, then one task at a time from its pipe, each answered on it with ("done", answer) or
     ("failed", exception), after any ("progress", item) it reports on the way."""
+    from ..lifecycle import requests
+
     init_worker(settings, lambda item: conn.send(("progress", item)))
     conn.send(("ready", os.getpid()))
-    while True:
-        try:
-            todo = conn.recv()
-        except EOFError:
-            return
-        if todo is None:
-            return
-        fn, args = todo
+    for fn, args in requests(conn):
         try:
             answer = ("done", fn(*args))
         except Exception as exc:  # noqa: BLE001 - the request's failure, not the worker's end
