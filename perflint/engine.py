@@ -160,7 +160,8 @@ class Engine:
                 hits.append(("F006", Hit.at("", rule=code, error=f"{type(exc).__name__}: {exc}",
                                              where=f"{frame.filename.rsplit('/', 1)[-1]}:{frame.lineno}")))
                 continue
-            hits.extend((code, h) for h in produced)
+            if produced:  # most rules find nothing in most documents
+                hits.extend((code, h) for h in produced)
         return [(c, h) for c, h in hits if self.wanted(c, doc.path)]
 
     def prepare_document(self, doc: Document, ordinal: int = 0, real: str | None = None) -> DocumentDraft:

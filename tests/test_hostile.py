@@ -440,7 +440,12 @@ def test_lone_surrogate_is_refused_at_its_field(tmp_path):
     '<row r="1"><c r="A1"><v>0</v></c><c r="c1048576"><v>1</v></c></row>',  # lower-case column
     '<row r="1"><c r="A1"><v>0</v></c></row><row r="1048576">'  # cells placed by position, with as
     + '<c t="inlineStr"><is><t>r="A1"</t></is></c>' * 300 + "</row>",  # many r= in text to balance them
-], ids=["single-quotes", "gt-in-value", "duplicate-r", "u32-wrap", "positional", "lower-case", "balanced-text"])
+    # the same tags with a namespace prefix (the sniffer finds unprefixed tags the quick way)
+    '<x:row r="1"><x:c r="A1"><x:v>0</x:v></x:c></x:row><x:row r="1048576"><x:c r="A1048576"><x:v>1</x:v>'
+    '</x:c></x:row>',
+    '<row r="1"><c r="A1"><v>0</v></c></row><x:row r="1048576"><x:c><x:v>1</x:v></x:c></x:row>',
+], ids=["single-quotes", "gt-in-value", "duplicate-r", "u32-wrap", "positional", "lower-case", "balanced-text",
+        "prefixed", "prefixed-positional"])
 def test_sheet_extent_tricks_are_seen_through(tmp_path, rows):
     """Each of these once reached python-calamine with a dense grid of billions of cells (an abort)."""
     xml = ('<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/'

@@ -156,6 +156,8 @@ _R_ATTR = re.compile(rb"""(?<![\w:.-])r\s*=\s*(?:"([A-Za-z]*)([0-9]*)"|'([A-Za-z
 
 # every row and cell tag, with the reference it opens with ("", "" when it does not)
 _TAG_REF = re.compile(rb"""<(?:[A-Za-z_][\w.-]*:)?(?:row|c)(?=[\s/>])(?:\s+r\s*=\s*["']([A-Za-z]*)([0-9]*)["'])?""")
+_C_TAG_REF = re.compile(rb"""<c(?=[\s/>])(?:\s+r\s*=\s*["']([A-Za-z]*)([0-9]*)["'])?""")
+_ROW_TAG_REF = re.compile(rb"""<row(?=[\s/>])(?:\s+r\s*=\s*["']([A-Za-z]*)([0-9]*)["'])?""")
 # any r= attribute: (?<![\w:.-])r, written to look back only once an r is found (many times faster)
 _ANY_REF = re.compile(rb"""r(?<![\w:.-]r)\s*=\s*["']""")
 
@@ -202,7 +204,10 @@ def _sheet_extent(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits,
     for block, dropped in _tag_blocks(zf, info, whole):
         # text cannot start a tag, so when every row and cell tag opens with its one reference
         # (and no r= appears anywhere else, as a second one would) the references are the layout
-        refs = _TAG_REF.findall(block)
+        if b":row" in block or b":c" in block:
+            refs = _TAG_REF.findall(block)
+        else:  # no tag can carry a prefix: the same matches, found from literal starts (faster)
+            refs = _C_TAG_REF.findall(block) + _ROW_TAG_REF.findall(block)
         if len(refs) != len(_ANY_REF.findall(block)):
             return _sheet_extent_exact(zf, info, limits, whole)
         # only the span counts, so each distinct row number and column letters is converted once

@@ -29,11 +29,19 @@ def find_title(grid: Grid) -> tuple[tuple[int, int] | None, str | None]:
             value = grid.cells[(r, c)]
             if not isinstance(value, str) or len(value) > 80:
                 continue
-            t = re.sub(r"\s+", "", halfwidth(value))
-            kind = kind_of_title(t)
+            kind = _TITLE_KINDS.get(value, _UNSEEN)
+            if kind is _UNSEEN:  # the same titles and notes head a bureau's returns: each read once
+                kind = kind_of_title(re.sub(r"\s+", "", halfwidth(value)))
+                if len(_TITLE_KINDS) >= 20_000:
+                    _TITLE_KINDS.clear()
+                _TITLE_KINDS[value] = kind
             if kind:
                 return (r, c), kind
     return None, None
+
+
+_TITLE_KINDS: dict[str, str | None] = {}
+_UNSEEN = object()
 
 
 def kind_of_title(t: str) -> str | None:

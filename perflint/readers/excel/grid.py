@@ -109,6 +109,7 @@ class Grid:
                     if (r, c) != (ra, ca):
                         self.covered[(r, c)] = (ra, ca)
         self._row_cols: dict[int, list[int]] | None = None
+        self._rows: list[int] | None = None
 
     def add_values(self, values: dict[tuple[int, int], Any]) -> None:
         """Values calamine could not give (error cells), as text; they are never labels."""
@@ -116,7 +117,7 @@ class Grid:
             if key not in self.cells:
                 self.cells[key] = value
                 self.last_row = max(self.last_row, key[0])
-        self._row_cols = None
+        self._row_cols = self._rows = None
 
     # ---- addressing ---------------------------------------------------------------------
     def cell(self, key: tuple[int, int]) -> Cell:
@@ -142,8 +143,11 @@ class Grid:
         return self._row_cols.get(r, [])
 
     def rows(self) -> list[int]:
-        self.row_cols(0)
-        return sorted(self._row_cols or ())
+        """The rows holding a cell, top to bottom (a new list each time: callers slice and keep it)."""
+        if self._rows is None:
+            self.row_cols(0)
+            self._rows = sorted(self._row_cols or ())
+        return list(self._rows)
 
     def is_label(self, key: tuple[int, int]) -> bool:
         return key in self.labels
