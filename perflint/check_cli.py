@@ -160,6 +160,13 @@ def _check_output_paths(named: list[tuple[str, str]], inputs: dict[str, str]) ->
         seen[real] = option
         if real in inputs:
             return f"{option} {path}: would overwrite {inputs[real]}, which this run reads (nothing was written)"
+        # a folder that cannot take the file is said now, not after an afternoon's batch (the ledger and
+        # the baseline are written at the end; a missing folder is made, so its nearest parent counts)
+        folder = os.path.dirname(real)
+        while folder and not os.path.exists(folder) and os.path.dirname(folder) != folder:
+            folder = os.path.dirname(folder)
+        if os.path.isdir(folder) and not os.access(folder, os.W_OK):
+            return f"{option} {path}: cannot write into {folder} (read-only or not yours; nothing was checked)"
     return None
 
 

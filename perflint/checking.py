@@ -34,6 +34,8 @@ def run_check(run: Run, files: list[str], fmt: str,
                     sarif_info=sarif_info)
     except BaseException:
         discard_pending()  # an interrupt or a crash leaves no partial report: the old files stay as they were
+        if "perflint.formatters.xlsx_report" in sys.modules:
+            sys.modules["perflint.formatters.xlsx_report"].abandon_open_books()
         raise
 
 

@@ -861,3 +861,27 @@ def test_a_token_no_browser_can_send_stops_the_start(token, monkeypatch, capsys)
     monkeypatch.setattr("uvicorn.run", lambda *a, **k: pytest.fail("the server started"))
     assert serve(host="0.0.0.0", token=token) == 2
     assert "ASCII" in capsys.readouterr().err
+
+
+def test_a_stream_whose_client_leaves_before_the_first_event_leaves_no_upload(tmp_path):
+    import asyncio
+
+    from perflint.serve.app import _RemovingStream
+
+    folder = tmp_path / "perflint-serve-x"
+    folder.mkdir()
+    (folder / "a.json").write_bytes(b"{}")
+
+    async def events():
+        yield b"event: start\n\n"
+
+    async def gone(message):
+        raise OSError("the client left")
+
+    async def nothing():
+        return {"type": "http.disconnect"}
+
+    response = _RemovingStream(str(folder), events(), media_type="text/event-stream")
+    with pytest.raises(Exception):  # the framework names it ClientDisconnect
+        asyncio.run(response({"type": "http", "asgi": {"spec_version": "2.4"}}, nothing, gone))
+    assert not folder.exists()

@@ -109,7 +109,7 @@ _SHEET_UNSAFE = re.compile(r"[\\/?*:\[\]]+")  # what Excel refuses in a sheet's 
 _SHEET_CHARS = 31  # Excel's limit, in UTF-16 code units
 
 
-def _fold(title: str) -> str:
+def fold_name(title: str) -> str:
     """Excel compares sheet names without regard to case (and, in East Asian versions, to width)."""
     import unicodedata
 
@@ -118,13 +118,13 @@ def _fold(title: str) -> str:
 
 def taken_titles(names: "Iterable[str]") -> "set[str]":
     """The sheet names a workbook already has, as `sheet_title` compares them."""
-    return {_fold(n) for n in names}
+    return {fold_name(n) for n in names}
 
 
 def sheet_title(text: str, taken: "set[str] | None" = None, fallback: str = "Sheet") -> str:
     """`text` as a worksheet name Excel opens without repairing the file: no control character and
     none of \\ / ? * : [ ], not starting or ending with an apostrophe, at most 31 characters (a
-    character beyond the BMP counts two), and, given the names `taken` so far (folded, see `_fold`),
+    character beyond the BMP counts two), and, given the names `taken` so far (folded, see `fold_name`),
     different from each of them: a name alike gets (2), (3) … within the 31. The name is added to
     `taken`."""
     title = _SHEET_UNSAFE.sub("_", strip_controls(str(text)).replace("\ufffd", "_")).strip().strip("'").strip()
@@ -140,9 +140,9 @@ def sheet_title(text: str, taken: "set[str] | None" = None, fallback: str = "She
         return "".join(out).rstrip().rstrip("'") or fallback
 
     candidate, n = cut(title, _SHEET_CHARS), 2
-    while _fold(candidate) == "history" or (taken is not None and _fold(candidate) in taken):  # Excel's own
+    while fold_name(candidate) == "history" or (taken is not None and fold_name(candidate) in taken):  # Excel's own
         suffix = f"({n})"
         candidate, n = cut(title, _SHEET_CHARS - len(suffix)) + suffix, n + 1
     if taken is not None:
-        taken.add(_fold(candidate))
+        taken.add(fold_name(candidate))
     return candidate

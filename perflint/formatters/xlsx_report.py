@@ -19,6 +19,7 @@ import os
 from collections import Counter
 from copy import copy
 import re
+import weakref
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
@@ -26,7 +27,7 @@ from ..model import DocumentResult, FileResult, Finding
 from ..output import open_output
 from ..report import ReportMeta, Summary
 from . import UsesCatalogue
-from .safe import cell_text, sheet_title, taken_titles, text_cell
+from .safe import fold_name, cell_text, sheet_title, taken_titles, text_cell
 from .labels import (SEVERITY, VERDICT, WORDS, advice, department_of, finding_message, grade_label,
                      kind_label, readable_location, unverified_text)
 
@@ -51,7 +52,7 @@ _LINE_POINTS = 15.0  # the height of one line of 11-point text
 _COVER_WIDTH = 100
 _TOP_PROBLEMS = 5
 _NO_DEPARTMENT = "（未填部门）"
-_UNSAFE_NAME = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
+_UNSAFE_NAME = re.compile('[\\\\/:*?"<>|\x00-\x1f\u2028\u2029]+')  # and the line separators no file name should hold
 
 
 _NAME_BYTES = 200  # of a file name's 255 bytes (most file systems), with room for "_2" and ".xlsx"
@@ -81,16 +82,37 @@ def split_path(path: str, department: str, taken: set[str] | None = None) -> str
         name = f"{_cut(name, min(room, 120) - 9)}_{digest}"
     candidate = p.with_name(f"{p.stem}_{name}{suffix}")
     n = 2
-    while taken is not None and candidate.name.lower() in taken:
+    # folded as the file systems that compare names loosely do (Windows: case; macOS: case and
+    # composed/decomposed forms), and by width: such names are told apart in any case
+    while taken is not None and fold_name(candidate.name) in taken:
         candidate = p.with_name(f"{p.stem}_{name}_{n}{suffix}")
         n += 1
     if taken is not None:
-        taken.add(candidate.name.lower())
+        taken.add(fold_name(candidate.name))
     return str(candidate)
+
+
+_OPEN: "weakref.WeakSet[_Book]" = weakref.WeakSet()  # workbooks begun and not yet saved
+
+
+def abandon_open_books() -> None:
+    """After an interrupt or a fatal error: end every workbook still being written, quietly. Each
+    write-only sheet streams into a temporary file through a suspended generator; collected later,
+    that generator would write its closing tags into a closed file and print "Exception ignored"."""
+    for book in list(_OPEN):
+        book.abandon()
 
 
 class _Book:
     """One write-only workbook: the findings and verdict sheets stream, the summary is written at the end."""
+
+    def abandon(self) -> None:
+        _OPEN.discard(self)
+        for ws in list(getattr(self.wb, "_sheets", ())):
+            try:
+                ws.close()
+            except Exception:  # noqa: BLE001 - already closed, or its file gone: nothing left to tidy
+                pass
 
     def __init__(self, path: str, lang: str, meta: ReportMeta, department: str | None = None) -> None:
         from collections import Counter
@@ -109,6 +131,7 @@ class _Book:
         self.returned: Counter = Counter()
         self.problems: dict[str, Counter] = {}
         self.wb = Workbook(write_only=True)
+        _OPEN.add(self)
         self._bold = _font(bold=True)
         self._head_fill = PatternFill("solid", fgColor="DDEBF7")
         self._wrap = Alignment(wrap_text=True, vertical="top")
@@ -327,8 +350,11 @@ class _Book:
             last = get_column_letter(len(columns[self.lang]))
             ws.auto_filter.ref = f"A1:{last}{self.rows[ws.title]}"
         # saved beside the target and moved into place: a failed save never leaves half a workbook
-        with open_output(self.path, binary=True) as fh:
-            self.wb.save(fh)
+        try:
+            with open_output(self.path, binary=True) as fh:
+                self.wb.save(fh)
+        finally:
+            self.abandon()
 
 
 def _font(**style: Any):
@@ -388,8 +414,8 @@ class XlsxFormatter(UsesCatalogue):
         self.parts: dict[str, _Book] = {}
         # file names given to departments' workbooks so far, and the run's own files beside the report:
         # a department's workbook never lands on a submission (it gets _2 instead)
-        self._taken = {Path(path).name.lower()} | {
-            Path(f).name.lower() for f in inputs if os.path.dirname(os.path.abspath(f)) == folder}
+        self._taken = {fold_name(Path(path).name)} | {
+            fold_name(Path(f).name) for f in inputs if os.path.dirname(os.path.abspath(f)) == folder}
         self.failures: list[str] = []  # workbooks that could not be written; the others still are
 
     def file(self, result: FileResult) -> None:

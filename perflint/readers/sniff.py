@@ -517,19 +517,40 @@ def _biff_scan(stream: bytes, limits: Limits):
     """'encrypted', or (limit, value, sheet name) for a sheet whose cells span past the limits, or None.
 
     Walks the records once: BOUNDSHEET names the sheets by stream offset, each worksheet's cells give
-    its extent. A FILEPASS record right after the first BOF means the workbook is password-encrypted."""
+    its extent. A FILEPASS record right after the first BOF means the workbook is password-encrypted.
+    A record is sliced out only where its body is read (a workbook holds thousands of records)."""
     pos, n = 0, len(stream)
     names: dict[int, str] = {}
     first = True
     sheet: str | None = None
     rmin = cmin = 1 << 30
     rmax = cmax = -1
+    max_rows, max_columns = limits.max_rows, limits.max_columns
+    header = _U16_PAIR.unpack_from
+    u16 = _U16.unpack_from
+    cells = _BIFF_CELLS
     while pos + 4 <= n:
-        rtype, length = struct.unpack_from("<HH", stream, pos)
-        data = stream[pos + 4: pos + 4 + length]
-        if rtype == 0x002F and first:
+        rtype, length = header(stream, pos)
+        body = pos + 4
+        size = min(length, n - body)  # what a slice of the record would hold at the stream's end
+        if sheet is not None and size >= 4 and (rtype in cells or rtype == _MULRK):
+            row, col = header(stream, body)
+            last = u16(stream, body + size - 2)[0] if rtype == _MULRK and size >= 6 else col
+            if row < rmin:
+                rmin = row
+            if row > rmax:
+                rmax = row
+            if col < cmin:
+                cmin = col
+            if last > cmax:
+                cmax = last
+            if rmax - rmin + 1 > max_rows:
+                return "max_rows", rmax - rmin + 1, sheet
+            if cmax - cmin + 1 > max_columns:
+                return "max_columns", cmax - cmin + 1, sheet
+        elif rtype == 0x002F and first:
             return "encrypted"
-        if rtype in (0x0809, 0x0409, 0x0209, 0x0009):
+        elif rtype in (0x0809, 0x0409, 0x0209, 0x0009):
             if length < 4:  # a BOF too short for its version and type: calamine panics on it
                 return "corrupt", 0, names.get(pos, f"#{len(names)}") if not first else "Workbook"
             if not first:
@@ -538,33 +559,30 @@ def _biff_scan(stream: bytes, limits: Limits):
                 rmax = cmax = -1
         elif rtype == 0x000A:  # EOF of a substream
             first = False
-        elif rtype == 0x0085 and len(data) >= 8:  # BOUNDSHEET
+        elif rtype == 0x0085 and size >= 8:  # BOUNDSHEET
+            data = stream[body: body + length]
             offset = struct.unpack_from("<I", data, 0)[0]
             if offset + 4 > n or struct.unpack_from("<H", stream, offset)[0] not in (0x0809, 0x0409, 0x0209, 0x0009):
                 return "corrupt", 0, f"#{len(names) + 1}"  # a sheet said to start where no sheet is
             cch, high = data[6], data[7] if len(data) > 7 else 0
             raw = data[8: 8 + cch * (2 if high & 1 else 1)]
             names[offset] = raw.decode("utf-16-le" if high & 1 else "latin-1", "replace")
-        elif rtype == 0x0200 and sheet is not None and len(data) in (10, 14):
+        elif rtype == 0x0200 and sheet is not None and size in (10, 14):
             # DIMENSIONS: calamine reserves room for the whole declared range before reading a cell
-            fmt = "<IIHH" if len(data) == 14 else "<HHHH"
-            r0, r1, c0, c1 = struct.unpack_from(fmt, data, 0)
+            fmt = "<IIHH" if size == 14 else "<HHHH"
+            r0, r1, c0, c1 = struct.unpack_from(fmt, stream, body)
             if r1 < r0 or c1 < c0:
                 return "corrupt", 0, sheet
-            if r1 - r0 > limits.max_rows:
+            if r1 - r0 > max_rows:
                 return "max_rows", r1 - r0, sheet
-            if c1 - c0 > limits.max_columns:
+            if c1 - c0 > max_columns:
                 return "max_columns", c1 - c0, sheet
-        elif sheet is not None and (rtype in _BIFF_CELLS or rtype == _MULRK) and len(data) >= 4:
-            row, col = struct.unpack_from("<HH", data, 0)
-            last = struct.unpack_from("<H", data, len(data) - 2)[0] if rtype == _MULRK and len(data) >= 6 else col
-            rmin, rmax, cmin, cmax = min(rmin, row), max(rmax, row), min(cmin, col), max(cmax, last)
-            if rmax - rmin + 1 > limits.max_rows:
-                return "max_rows", rmax - rmin + 1, sheet
-            if cmax - cmin + 1 > limits.max_columns:
-                return "max_columns", cmax - cmin + 1, sheet
-        pos += 4 + length
+        pos = body + length
     return None
+
+
+_U16_PAIR = struct.Struct("<HH")
+_U16 = struct.Struct("<H")
 
 
 # ---- everything else: HTML, CSV, text, PDF ----------------------------------------------------

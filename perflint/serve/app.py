@@ -270,8 +270,9 @@ def create_app(config: AppConfig | None = None) -> FastAPI:
         job = uuid.uuid4().hex
         draw = len(folder.names) <= config.inline_views
         if stream:
-            return StreamingResponse(_events(checker, job, folder, lang, view, draw), media_type="text/event-stream",
-                                     headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
+            return _RemovingStream(folder.path, _events(checker, job, folder, lang, view, draw),
+                                   media_type="text/event-stream",
+                                   headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
         try:
             answer = await checker.run(check_upload, job, folder.path, folder.names, lang, view, False, draw)
         except Exception as exc:  # noqa: BLE001 - a failed check is an answer, not a dropped connection
@@ -427,6 +428,22 @@ def _view(answer: dict, folder: Folder, drawn: bool) -> dict:
     return {"report": json.loads(answer["report"]), "departments": answer["departments"], "advice": answer["advice"],
             "grids": answer.get("grids") or {}, "lazy": not drawn,
             "sources": {name: list(origin[name]) for name in answer["drawable"] if name in origin}}
+
+
+class _RemovingStream(StreamingResponse):
+    """A streamed answer that removes its upload's folder however it ends: the events' own clean-up
+    never runs when the client leaves before the first event (a generator never started has no
+    `finally` to run)."""
+
+    def __init__(self, folder: str, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.folder = folder
+
+    async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            shutil.rmtree(self.folder, ignore_errors=True)
 
 
 def _sse(event: str, data: Any) -> bytes:

@@ -668,10 +668,14 @@ class SheetForm:
         name_col = cn if cn is not None else cmin
         total_row = None
         self.table = (header, last_header)
+        numbers = [cols[k] for k in ("value", "target", "actual", "weight", "score") if k in cols]
+        value_key = "target" if self.selfeval else "value"
+        value_col = cols.get(value_key)
         for r in range(last_header + 1, g.last_row + 1):
             self.table = (header, r)
-            row = [c for c in g.row_cols(r) if cmin <= c <= cmax]
-            if any(self._ends_table((r, c)) for c in g.row_cols(r) if c <= name_col):
+            in_row = g.row_cols(r)
+            row = [c for c in in_row if cmin <= c <= cmax]
+            if any(self._ends_table((r, c)) for c in in_row if c <= name_col):
                 total_row = r
                 break
             if not row:
@@ -699,7 +703,6 @@ class SheetForm:
                     l2 = (top, self.text(top))
             name_cell = (r, cn) if cn is not None else None
             name = self.text(name_cell)
-            numbers = [cols[k] for k in ("value", "target", "actual", "weight", "score") if k in cols]
             if (name is None or self.voc.is_placeholder_name(name)) and \
                     not any((r, c) in g.cells for c in numbers):
                 self.skip_row(r, cn if cn is not None else row[0], name or "")
@@ -735,14 +738,13 @@ class SheetForm:
                 ind[key] = value
                 if cell is not None:
                     self.at(f"{base}/{key}", cell)
-            value_cell = (r, cols["target" if self.selfeval else "value"]) \
-                if ("target" if self.selfeval else "value") in cols else None
+            value_cell = (r, value_col) if value_col is not None else None
             for key in ("operator", "unit"):
                 if key not in cols and value_cell is not None:  # written inline: ≥32000人
                     self.at(f"{base}/{key}", value_cell)
             if "operator" not in cols:
                 # no 指标性质 column: text that carries no operator and is no number is qualitative
-                op, v, _ = split_inline(ind.get("target" if self.selfeval else "value"), self.voc)
+                op, v, _ = split_inline(ind.get(value_key), self.voc)
                 if op is None and isinstance(v, str):
                     ind["operator"] = "定性"
             out.append(ind)

@@ -21,6 +21,12 @@ def col_letters(col: int) -> str:
     return out
 
 
+# (sheet name, (row, col)) -> its Cell: a bureau's returns put the same fields in the same cells of
+# the same sheet names, and a Cell is a frozen value, so one serves every workbook
+_CELLS: dict[tuple[str, tuple[int, int]], Cell] = {}
+_MAX_CELLS = 50_000
+
+
 def a1(row: int, col: int) -> str:
     return f"{col_letters(col)}{row + 1}"
 
@@ -114,7 +120,12 @@ class Grid:
 
     # ---- addressing ---------------------------------------------------------------------
     def cell(self, key: tuple[int, int]) -> Cell:
-        return Cell(self.name, a1(*key))
+        found = _CELLS.get((self.name, key))
+        if found is None:
+            if len(_CELLS) >= _MAX_CELLS:
+                _CELLS.clear()
+            found = _CELLS[(self.name, key)] = Cell(self.name, a1(*key))
+        return found
 
     def get(self, key: tuple[int, int]) -> Any:
         return self.cells.get(key)
