@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Iterable
 
 from .formatters.safe import cell_text, one_line, sheet_title, taken_titles, text_cell
 from .model import DocumentResult, FileResult, Finding
+from .readers import EXCEL_SUFFIXES
 from .readers.base import OLE2_SIGNATURE
 
 if TYPE_CHECKING:
@@ -59,7 +60,7 @@ def annotated_name(path: str) -> str:
 
 
 def can_annotate(path: str) -> bool:
-    return Path(path).suffix.lower() in (".xlsx", ".xlsm", ".xls")
+    return Path(path).suffix.lower() in EXCEL_SUFFIXES
 
 
 def annotate_workbook(source: str | os.PathLike | bytes, result: FileResult, lang: str = "zh", *,

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from .data import DataError
+from .formatters import OUTPUT_FORMATS
 from .exits import EXIT_PASS, EXIT_RETURN, EXIT_USAGE, fail as _fail
 
 _DESCRIPTION = """\
@@ -31,7 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
     add("--config", type=Path, help="config file (perflint.toml or pyproject.toml)")
     add("--isolated", action="store_true", help="ignore every config file")
     add("--format", dest="fmt", metavar="FORMAT",
-        help="rich | text | json | sarif | junit | github | html (default: rich on a terminal, text otherwise, "
+        help=f"{' | '.join(OUTPUT_FORMATS)} (default: rich on a terminal, text otherwise, "
              "github under GitHub Actions); the 审核意见 workbook is --report FILE.xlsx")
     add("-o", "--output", action="append", default=[], metavar="FORMAT:PATH",
         help="also write FORMAT:PATH (repeatable), e.g. -o json:report.json -o sarif:perflint.sarif")
@@ -75,12 +76,10 @@ _WORKBOOK = "the 审核意见 workbook is not a --format or -o format: write it 
 
 def _known_format(fmt: str) -> str | None:
     """None for a format --format and -o accept, else why not."""
-    from .formatters import FORMATS
-
     if fmt == "xlsx":
         return _WORKBOOK
-    if fmt not in FORMATS:
-        return f"unknown format {fmt!r} (known: {', '.join(sorted(f for f in FORMATS if f != 'xlsx'))})"
+    if fmt not in OUTPUT_FORMATS:
+        return f"unknown format {fmt!r} (known: {', '.join(sorted(OUTPUT_FORMATS))})"
     return None
 
 
@@ -251,6 +250,8 @@ def main(argv: list[str]) -> int:
         run.engine()  # selection, registry and profile fail here, before any file
         fmt = args.fmt or cfg.get("format") or _default_format()
         why = _known_format(fmt)
+        if why and not args.fmt and cfg.get("format"):
+            raise DataError(cfg.source, cfg.key_name("format"), f"{fmt!r}: {why}")
         if why:
             return _fail(f"--format {fmt}: {why}")
         outputs = _split_outputs(args.output)

@@ -15,8 +15,8 @@ if TYPE_CHECKING:
 
 # format name -> (module, class); modules load only when their format is asked for
 FORMATS = {
-    "text": ("text", "TextFormatter"),
     "rich": ("rich_console", "RichFormatter"),
+    "text": ("text", "TextFormatter"),
     "json": ("json_report", "JsonFormatter"),
     "sarif": ("sarif", "SarifFormatter"),
     "junit": ("junit", "JunitFormatter"),
@@ -24,6 +24,8 @@ FORMATS = {
     "html": ("html", "HtmlFormatter"),
     "xlsx": ("xlsx_report", "XlsxFormatter"),
 }
+# what --format, -o and a config's `format` take: the 审核意见 workbook is written by --report
+OUTPUT_FORMATS = tuple(name for name in FORMATS if name != "xlsx")
 
 
 class UsesCatalogue:

@@ -8,6 +8,8 @@ import os
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Iterator
 
+from ..readers import EXCEL_SUFFIXES
+
 if TYPE_CHECKING:
     from ..catalogue import Catalogue
     from ..model import FileResult, Finding
@@ -18,7 +20,6 @@ if TYPE_CHECKING:
 _STATE: dict[str, Any] = {}
 # a file the sniffer refused (or whose check ran out of time or crashed) is never opened again to be drawn
 _UNSAFE_TO_DRAW = frozenset({"F001", "F007", "F010", "F011"})
-_WORKBOOKS = (".xlsx", ".xlsm", ".xls")
 
 
 @dataclass(frozen=True)
@@ -128,7 +129,7 @@ def check_upload(job: str, folder: str, names: list[str], lang: str = "zh", view
             xlsx.file(result)
         if view:
             advised[result.path] = _advice(result, catalogue, lang, _private_folders(prefix))
-            if result.path.lower().endswith(_WORKBOOKS) and not any(f.code in _UNSAFE_TO_DRAW for f in result.findings):
+            if result.path.lower().endswith(EXCEL_SUFFIXES) and not any(f.code in _UNSAFE_TO_DRAW for f in result.findings):
                 drawable.append(result.path)
     fmt.close(summary)
     answer: dict[str, Any] = {"report": _strip(out.getvalue(), _private_folders(prefix))}
