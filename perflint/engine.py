@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import re
 import time
+from stat import S_ISLNK
 from dataclasses import dataclass, field, replace
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Callable, Iterable
@@ -247,7 +248,7 @@ class Engine:
 
         started = time.perf_counter()
         outcome = read_path(path, reader_options)
-        real = os.path.realpath(path) if outcome.documents else ""
+        real = real_path(path) if outcome.documents else ""
         drafts = tuple(self.prepare_document(d, i, real) for i, d in enumerate(outcome.documents))
         findings = tuple(self.stamp(code, hit, None) for code, hit in outcome.hits if self.wanted(code, path))
         return FileDraft(path, drafts, findings, time.perf_counter() - started)
@@ -263,6 +264,30 @@ class Engine:
     def with_history(self, history: HistoryIndex) -> "Engine":
         """This engine with the run's index complete: what the second pass finishes drafts with."""
         return replace(self, history=history)
+
+
+_REAL_FOLDERS: dict[str, str] = {}
+
+
+def real_path(path: str) -> str:
+    """os.path.realpath(path), with each folder resolved once: realpath checks every component of
+    every path again, and a batch's files share a few folders."""
+    head, tail = os.path.split(path)
+    if tail in ("", os.curdir, os.pardir):
+        return os.path.realpath(path)
+    folder = head if os.path.isabs(head) else os.path.join(os.getcwd(), head)
+    real = _REAL_FOLDERS.get(folder)
+    if real is None:
+        if len(_REAL_FOLDERS) >= 4096:
+            _REAL_FOLDERS.clear()
+        real = _REAL_FOLDERS[folder] = os.path.realpath(folder)
+    joined = os.path.join(real, tail)
+    try:
+        if S_ISLNK(os.lstat(joined).st_mode):
+            return os.path.realpath(joined)
+    except OSError:
+        pass
+    return joined
 
 
 def _reference(doc: Document | DocumentDraft | None, ptr: str, near: Location, lang: str) -> str:

@@ -65,9 +65,9 @@ class Grid:
         for i, row in enumerate(rows):
             r = r0 + i
             for j, value in enumerate(row):
-                if value == "" or value is None:
-                    continue
                 if type(value) is str:
+                    if not value:
+                        continue  # most of a sheet: its empty cells
                     info = classify(value)
                     if info is None:
                         continue  # blank, or a dash or slash that says "not applicable"
@@ -84,6 +84,8 @@ class Grid:
                         if held is not None:
                             inline[key] = held
                         by_label.setdefault(canon, []).append(key)
+                    continue
+                if value is None:
                     continue
                 value = _clean(value)
                 if value is None:
