@@ -111,7 +111,7 @@ def _sniff_zip(source, suffix: str, limits: Limits) -> Sniffed:
                     return out.fail("F007", "max_compression_ratio", limit="max_compression_ratio",
                                     value=round(ratio, 1), maximum=limits.max_compression_ratio, part=i.filename)
         names = {i.filename for i in infos}
-        what = _ooxml_kind(zf, names)
+        what = _ooxml_kind(zf, names, whole)
         if what != "xlsx":
             return out.fail("F001", what, suffix=suffix)
         worksheets = []
@@ -319,16 +319,22 @@ def _zip_error(exc: Exception) -> str:
     return text
 
 
-def _ooxml_kind(zf: zipfile.ZipFile, names: set[str]) -> str:
+def _ooxml_kind(zf: zipfile.ZipFile, names: set[str], whole: bytes | None = None) -> str:
     """xlsx, or the F001 variant naming what else the archive is."""
     lowered = {n.lower() for n in names}
     types = ""
     if "[Content_Types].xml" in names:
-        try:
-            with zf.open("[Content_Types].xml") as fh:
-                types = fh.read(1024 * 1024).decode("utf-8", "replace").lower()
-        except Exception:
-            types = ""
+        info = zf.getinfo("[Content_Types].xml")
+        if whole is not None and info.file_size <= _XML_PROLOG_MAX and not info.is_dir():
+            # read whole as its prolog is (and kept for that check): the same bytes, or corrupt
+            problem, _, raw = _xml_prolog(zf, info, whole)
+            types = "" if problem == "corrupt" else raw.decode("utf-8", "replace").lower()
+        else:
+            try:
+                with zf.open("[Content_Types].xml") as fh:
+                    types = fh.read(1024 * 1024).decode("utf-8", "replace").lower()
+            except Exception:
+                types = ""
     if "spreadsheetml.sheet.binary" in types or "xl/workbook.bin" in lowered:
         return "is_xlsb"
     if "spreadsheetml" in types or "sheet.macroenabled" in types or "xl/workbook.xml" in lowered:
