@@ -65,6 +65,7 @@ class Vocabulary:
     def __init__(self, **tables: Any) -> None:
         self.__dict__.update(tables)
         self._prefix_operators: tuple[tuple[str, str], ...] | None = None
+        self._placeholder_seen: dict[str, bool] = {}  # a bureau's returns repeat their 三级 names
 
     @property
     def level_names(self) -> frozenset[str]:
@@ -137,6 +138,14 @@ class Vocabulary:
         """A template's spare 三级 text: 指标2, 指标2：, ……, …, /, —, 无."""
         if not isinstance(text, str):
             return False
+        seen = self._placeholder_seen.get(text)
+        if seen is None:
+            if len(self._placeholder_seen) >= 20_000:
+                self._placeholder_seen.clear()
+            seen = self._placeholder_seen[text] = self._is_placeholder_name(text)
+        return seen
+
+    def _is_placeholder_name(self, text: str) -> bool:
         t = fold_text(text).rstrip(":")
         m = self.placeholder_prefix.match(t)
         if m:

@@ -679,11 +679,12 @@ class SheetForm:
         numbers = [cols[k] for k in ("value", "target", "actual", "weight", "score") if k in cols]
         value_key = "target" if self.selfeval else "value"
         value_col = cols.get(value_key)
+        ends_table = self._table_end_test()
         for r in range(last_header + 1, g.last_row + 1):
             self.table = (header, r)
             in_row = g.row_cols(r)
             row = [c for c in in_row if cmin <= c <= cmax]
-            if any(self._ends_table((r, c)) for c in in_row if c <= name_col):
+            if any(ends_table((r, c)) for c in in_row if c <= name_col):
                 total_row = r
                 break
             if not row:
@@ -852,13 +853,20 @@ class SheetForm:
             if filled:
                 cols[name] = filled[0]
 
-    def _ends_table(self, key: tuple[int, int]) -> bool:
-        """总分 / 合计 / 评价结论 in the columns up to the indicator names closes the table."""
-        text = self.g.texts.get(key)
-        if text is None:
-            return False
-        return text in self.voc.layout_of("table_ends") or self.g.labels.get(key) == "总分" \
-            or text.startswith(self.voc.layout_of("table_ends_prefix"))
+    def _table_end_test(self):
+        """Whether a cell closes the indicator table: 总分 / 合计 / 评价结论 in the columns up to the
+        indicator names. The sheet's tables and the vocabulary's words are looked up once: it is
+        asked of every such cell, row after row."""
+        texts, labels = self.g.texts, self.g.labels
+        ends, prefixes = self.voc.layout_of("table_ends"), self.voc.layout_of("table_ends_prefix")
+
+        def ends_table(key: tuple[int, int]) -> bool:
+            text = texts.get(key)
+            if text is None:
+                return False
+            return text in ends or labels.get(key) == "总分" or text.startswith(prefixes)
+
+        return ends_table
 
     def skip_row(self, r: int, col: int, name: str) -> None:
         ref = a1(r, col)
@@ -895,7 +903,8 @@ def _is_amount(text: str) -> bool:
 
 
 def _squash(text: str | None) -> str | None:
-    return re.sub(r"\s+", "", text) if isinstance(text, str) else text
+    # str.split() and re's \s take the same characters for whitespace
+    return "".join(text.split()) if isinstance(text, str) else text
 
 
 def split_code(text: str | None) -> tuple[str | None, str | None]:
