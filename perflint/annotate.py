@@ -13,11 +13,16 @@ from __future__ import annotations
 import io
 import os
 from pathlib import Path
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 
-from .formatters.safe import cell_text, text_cell
-from .model import FileResult, Finding
+from .formatters.safe import cell_text, one_line, sheet_title, taken_titles, text_cell
+from .model import DocumentResult, FileResult, Finding
+from .readers import EXCEL_SUFFIXES
 from .readers.base import OLE2_SIGNATURE
+
+if TYPE_CHECKING:
+    from .catalogue import Catalogue
+    from .report import Summary
 
 ANNOTATED_SUFFIX = ".审核.xlsx"
 FILL = {"error": "FF8B8B", "warning": "FFC000"}  # red, amber
@@ -55,11 +60,11 @@ def annotated_name(path: str) -> str:
 
 
 def can_annotate(path: str) -> bool:
-    return Path(path).suffix.lower() in (".xlsx", ".xlsm", ".xls")
+    return Path(path).suffix.lower() in EXCEL_SUFFIXES
 
 
 def annotate_workbook(source: str | os.PathLike | bytes, result: FileResult, lang: str = "zh", *,
-                      catalogue: Any = None, detail: str = "department", name: str | None = None) -> bytes:
+                      catalogue: Catalogue | None = None, detail: str = "department", name: str | None = None) -> bytes:
     """The marked-up copy of `source` (a path, or the workbook's bytes) for its `result`, as .xlsx bytes.
 
     `detail="department"` (the default) leaves out info notes and H500 (the bureau's own history
@@ -76,21 +81,25 @@ def annotate_workbook(source: str | os.PathLike | bytes, result: FileResult, lan
     lang = lang if lang in _WORDS else "zh"
     if data[:4] == b"PK\x03\x04":
         wb = _load_xlsx(data)
+        names = {n: n for n in wb.sheetnames}
     elif data.startswith(OLE2_SIGNATURE):
-        wb = _rebuild_xls(data)
+        wb, names = _rebuild_xls(data)
     else:
         raise AnnotateError("not an Excel workbook (.xlsx, .xlsm or .xls)" if lang == "en"
                             else "不是 Excel 工作簿（.xlsx、.xlsm 或 .xls）")
     findings = [(doc, f) for doc, f in _findings(result) if detail == "full" or _department_facing(f)]
-    # the documents a finding was compared with, by their file names (not the bureau's folders)
-    marked = _mark_cells(wb, findings, catalogue, lang, names_only=detail != "full")
-    _review_sheet(wb, result, findings, marked, catalogue, lang, shown, names_only=detail != "full")
-    out = io.BytesIO()
-    wb.save(out)
+    try:
+        # the documents a finding was compared with, by their file names (not the bureau's folders)
+        marked = _mark_cells(wb, names, findings, catalogue, lang, names_only=detail != "full")
+        _review_sheet(wb, names, result, findings, marked, catalogue, lang, shown, names_only=detail != "full")
+        out = io.BytesIO()
+        wb.save(out)
+    except Exception as exc:  # whatever a hostile workbook holds costs its own copy, never the run
+        raise AnnotateError(f"{type(exc).__name__}: {one_line(exc)}") from None
     return out.getvalue()
 
 
-def _findings(result: FileResult) -> Iterable[tuple[Any, Finding]]:
+def _findings(result: FileResult) -> Iterable[tuple[DocumentResult | None, Finding]]:
     first = result.documents[0] if result.documents else None
     for f in result.findings:
         yield first if f.location.pointer and first is not None else None, f
@@ -122,9 +131,12 @@ def _rebuild_xls(data: bytes):
         raise AnnotateError(f"{type(exc).__name__}: {exc}") from None
     wb = Workbook()
     wb.remove(wb.active)
+    names: dict[str, str] = {}  # a sheet's name in the .xls → in the copy (a BIFF name Excel would refuse is made safe)
+    titles: set[str] = set()
     try:
         for info in book.sheets():
-            ws = wb.create_sheet(info.name[:31])
+            ws = wb.create_sheet(sheet_title(info.name, titles))
+            names[info.name] = ws.title
             try:
                 sheet = book.sheet(info.name)
                 rows, merges, (r0, c0) = sheet.rows(), list(sheet.merges()), sheet.start
@@ -157,7 +169,7 @@ def _rebuild_xls(data: bytes):
         book.close()
     if not wb.worksheets:
         wb.create_sheet("Sheet1")
-    return wb
+    return wb, names
 
 
 def _display_width(text: str) -> int:
@@ -191,7 +203,7 @@ def _target_cell(ws, ref: str):
     return ws.cell(row, c)
 
 
-def _mark_cells(wb, findings: list[tuple[Any, Finding]], catalogue: Any, lang: str,
+def _mark_cells(wb, names: dict[str, str], findings: list[tuple[DocumentResult | None, Finding]], catalogue: Catalogue | None, lang: str,
                 names_only: bool = True) -> dict[int, tuple[str, str]]:
     """Fill and comment every finding's cell; returns, per finding (by id), the (sheet, cell) marked."""
     from openpyxl.comments import Comment
@@ -203,12 +215,12 @@ def _mark_cells(wb, findings: list[tuple[Any, Finding]], catalogue: Any, lang: s
     marked: dict[int, tuple[str, str]] = {}
     for _doc, f in findings:
         loc = f.location
-        if not loc.sheet or not loc.cell or loc.sheet not in wb.sheetnames:
+        if not loc.sheet or not loc.cell or loc.sheet not in names:
             continue
-        cell = _target_cell(wb[loc.sheet], loc.cell)
+        cell = _target_cell(wb[names[loc.sheet]], loc.cell)
         if cell is None:
             continue
-        key = (loc.sheet, cell.coordinate)
+        key = (names[loc.sheet], cell.coordinate)
         by_cell.setdefault(key, []).append(f)
         marked[id(f)] = key
     w = _WORDS[lang]
@@ -236,8 +248,8 @@ def _mark_cells(wb, findings: list[tuple[Any, Finding]], catalogue: Any, lang: s
     return marked
 
 
-def _review_sheet(wb, result: FileResult, findings: list[tuple[Any, Finding]], marked: dict[int, tuple[str, str]],
-                  catalogue: Any, lang: str, shown: str, names_only: bool = True) -> None:
+def _review_sheet(wb, names: dict[str, str], result: FileResult, findings: list[tuple[DocumentResult | None, Finding]], marked: dict[int, tuple[str, str]],
+                  catalogue: Catalogue | None, lang: str, shown: str, names_only: bool = True) -> None:
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.worksheet.hyperlink import Hyperlink
 
@@ -245,10 +257,8 @@ def _review_sheet(wb, result: FileResult, findings: list[tuple[Any, Finding]], m
     from .schema import field_label
 
     w = _WORDS[lang]
-    title = SHEET_TITLE[lang]
-    while title in wb.sheetnames:  # the workbook has a sheet of that name already
-        title += "（perflint）" if lang == "zh" else " (perflint)"
-    ws = wb.create_sheet(title[:31], 0)
+    # the workbook may have a sheet of that name already (in any case): ours becomes 审核意见(2)
+    ws = wb.create_sheet(sheet_title(SHEET_TITLE[lang], taken_titles(wb.sheetnames)), 0)
     wb.active = 0
     for other in wb.worksheets[1:]:
         other.sheet_view.tabSelected = False
@@ -298,7 +308,7 @@ def _review_sheet(wb, result: FileResult, findings: list[tuple[Any, Finding]], m
             ws.row_dimensions[row].height = 15 * lines + 3
         if f.severity in FILL and not f.waived:
             ws.cell(row, 2).fill = PatternFill("solid", fgColor=FILL[f.severity])
-        target = where or ((loc.sheet, "A1") if loc.sheet in wb.sheetnames else None)
+        target = where or ((names[loc.sheet], "A1") if loc.sheet in names else None)
         if target:
             link = ws.cell(row, 4)
             sheet = target[0].replace("'", "''")
@@ -323,7 +333,8 @@ class AnnotateWriter:
     """`--annotate DIR`: a marked-up copy of each workbook as results arrive (in the run's formatter
     protocol); a JSON submission has no workbook to mark, which `close` says once."""
 
-    def __init__(self, folder: str, lang: str, catalogue: Any = None, detail: str = "department") -> None:
+    def __init__(self, folder: str, lang: str, catalogue: Catalogue | None = None, detail: str = "department",
+                 inputs: Iterable[str] = ()) -> None:
         os.makedirs(folder, exist_ok=True)
         if not os.access(folder, os.W_OK):
             raise OSError(13, f"no writable folder {folder}", folder)
@@ -335,7 +346,9 @@ class AnnotateWriter:
         self.skipped_json = 0
         self.failed: list[str] = []
         self._names: set[str] = set()
-        self._inputs: set[str] = set()
+        # every file of the run, read yet or not: a copy never replaces one (nor what a symlink in
+        # DIR named like a copy points at: the rename would replace the link, but the name is refused)
+        self._inputs: set[str] = {os.path.realpath(f) for f in inputs}
 
     def file(self, result: FileResult) -> None:
         self._inputs.add(os.path.realpath(result.path))
@@ -355,13 +368,13 @@ class AnnotateWriter:
         except (AnnotateError, OSError) as exc:
             self.failed.append(f"{result.path}: {exc}")
             return
-        from .data import write_atomically
+        from .output import write_file
 
-        write_atomically(target, data)
+        write_file(target, data)  # a report: flushed to the disk before it replaces an earlier copy
         self._names.add(name)
         self.written.append(target)
 
-    def close(self, summary: Any = None) -> None:
+    def close(self, summary: Summary | None = None) -> None:
         import sys
 
         zh = self.lang == "zh"

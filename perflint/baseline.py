@@ -15,11 +15,14 @@ from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 
 from . import __version__
 from .data import DataError
 from .model import DocumentResult, FileResult, Finding
+
+if TYPE_CHECKING:
+    from .report import Summary
 
 BASELINE_VERSION = 1
 Key = tuple[str, str, str, str]  # file, code, pointer, sheet ("" when none)
@@ -54,7 +57,7 @@ class BaselineWriter:
     def file(self, result: FileResult) -> None:
         self.counts.update(result_keys(result, self.folder))
 
-    def close(self, summary: Any = None) -> None:
+    def close(self, summary: Summary | None = None) -> None:
         entries = []
         for (file, code, ptr, sheet), count in sorted(self.counts.items()):
             entry: dict[str, Any] = {"file": file, "code": code, "pointer": ptr}

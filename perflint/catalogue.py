@@ -95,6 +95,23 @@ class Catalogue:
         return tuple(code for code, meta in self.rules.items() if meta.phase == "cross")
 
 
+def check_severity(src: str, key: str, value: Any) -> str:
+    """A rule's severity, as the catalogue and a profile's own rules declare it."""
+    if value not in SEVERITIES:
+        raise DataError(src, key, f"must be one of {', '.join(SEVERITIES)}")
+    return value
+
+
+def check_kinds(src: str, key: str, value: Any) -> tuple[str, ...]:
+    """The form kinds a rule applies to: "all" or a list of kinds."""
+    kinds = list(KINDS) if value == "all" else value
+    if not isinstance(kinds, list) or not kinds or any(k not in KINDS for k in kinds):
+        bad = next((k for k in kinds if k not in KINDS), None) if isinstance(kinds, list) else None
+        raise DataError(src, key, (f"unknown kind {bad!r}: " if bad is not None else "")
+                        + f"must be \"all\" or a list of {', '.join(KINDS)}")
+    return tuple(kinds)
+
+
 def _text_pair(source: str, key: str, value: Any, *, required: bool = True) -> dict[str, str]:
     if value is None and not required:
         return {}
@@ -133,13 +150,8 @@ def _load_rule(src: str, code: str, spec: Any, parameters: Mapping[str, Paramete
     for key in ("slug", "severity", "kinds", "message", "summary", "source"):
         if key not in spec:
             raise DataError(src, f"{code}.{key}", "missing")
-    if spec["severity"] not in SEVERITIES:
-        raise DataError(src, f"{code}.severity", f"must be one of {', '.join(SEVERITIES)}")
-    kinds = spec["kinds"]
-    if kinds == "all":
-        kinds = list(KINDS)
-    if not isinstance(kinds, list) or not kinds or any(k not in KINDS for k in kinds):
-        raise DataError(src, f"{code}.kinds", f"must be \"all\" or a list of {', '.join(KINDS)}")
+    check_severity(src, f"{code}.severity", spec["severity"])
+    kinds = check_kinds(src, f"{code}.kinds", spec["kinds"])
     origin = spec.get("origin", "rule")
     if origin not in ORIGINS:
         raise DataError(src, f"{code}.origin", f"must be one of {', '.join(ORIGINS)}")

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from .data import DataError
+from .formatters import OUTPUT_FORMATS
 from .exits import EXIT_PASS, EXIT_RETURN, EXIT_USAGE, fail as _fail
 
 _DESCRIPTION = """\
@@ -31,7 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
     add("--config", type=Path, help="config file (perflint.toml or pyproject.toml)")
     add("--isolated", action="store_true", help="ignore every config file")
     add("--format", dest="fmt", metavar="FORMAT",
-        help="rich | text | json | sarif | junit | github | html (default: rich on a terminal, text otherwise, "
+        help=f"{' | '.join(OUTPUT_FORMATS)} (default: rich on a terminal, text otherwise, "
              "github under GitHub Actions); the 审核意见 workbook is --report FILE.xlsx")
     add("-o", "--output", action="append", default=[], metavar="FORMAT:PATH",
         help="also write FORMAT:PATH (repeatable), e.g. -o json:report.json -o sarif:perflint.sarif")
@@ -75,12 +76,10 @@ _WORKBOOK = "the 审核意见 workbook is not a --format or -o format: write it 
 
 def _known_format(fmt: str) -> str | None:
     """None for a format --format and -o accept, else why not."""
-    from .formatters import FORMATS
-
     if fmt == "xlsx":
         return _WORKBOOK
-    if fmt not in FORMATS:
-        return f"unknown format {fmt!r} (known: {', '.join(sorted(f for f in FORMATS if f != 'xlsx'))})"
+    if fmt not in OUTPUT_FORMATS:
+        return f"unknown format {fmt!r} (known: {', '.join(sorted(OUTPUT_FORMATS))})"
     return None
 
 
@@ -161,6 +160,29 @@ def _check_output_paths(named: list[tuple[str, str]], inputs: dict[str, str]) ->
         seen[real] = option
         if real in inputs:
             return f"{option} {path}: would overwrite {inputs[real]}, which this run reads (nothing was written)"
+        # a folder that cannot take the file is said now, not after an afternoon's batch (the ledger and
+        # the baseline are written at the end; a missing folder is made, so its nearest parent counts)
+        folder = os.path.dirname(real)
+        while folder and not os.path.exists(folder) and os.path.dirname(folder) != folder:
+            folder = os.path.dirname(folder)
+        if os.path.isdir(folder) and not os.access(folder, os.W_OK):
+            return f"{option} {path}: cannot write into {folder} (read-only or not yours; nothing was checked)"
+    return None
+
+
+def _check_annotate_folder(folder: str, paths: list[str], history: list[str]) -> str | None:
+    """The marked-up copies never go into a folder the run walks: a later run of the same command
+    would check each copy as a submission of its own (and find it a duplicate of its original)."""
+    real = os.path.realpath(folder)
+    if os.path.exists(real) and not os.path.isdir(real):
+        return f"--annotate {folder}: is a file, not a folder"
+    for option, given in [("", p) for p in paths] + [("--history ", h) for h in history]:
+        if not os.path.isdir(given):
+            continue
+        walked = os.path.realpath(given)
+        if real == walked or real.startswith(walked.rstrip(os.sep) + os.sep):
+            return (f"--annotate {folder}: lies in {option}{given}, which this run checks; the copies would be "
+                    f"checked as submissions next time: choose a folder outside it (nothing was written)")
     return None
 
 
@@ -228,6 +250,8 @@ def main(argv: list[str]) -> int:
         run.engine()  # selection, registry and profile fail here, before any file
         fmt = args.fmt or cfg.get("format") or _default_format()
         why = _known_format(fmt)
+        if why and not args.fmt and cfg.get("format"):
+            raise DataError(cfg.source, cfg.key_name("format"), f"{fmt!r}: {why}")
         if why:
             return _fail(f"--format {fmt}: {why}")
         outputs = _split_outputs(args.output)
@@ -256,6 +280,10 @@ def main(argv: list[str]) -> int:
     named = _outputs_of(args, outputs)
     if named:  # (the inputs are gathered only when there is something to protect them from)
         problem = _check_output_paths(named, _run_inputs(files, settings, cfg, run.profile, baseline))
+        if problem:
+            return _fail(problem)
+    if args.annotate:
+        problem = _check_annotate_folder(args.annotate, paths, list(settings.history))
         if problem:
             return _fail(problem)
     from .checking import run_check

@@ -5,7 +5,7 @@ import os
 import sys
 import time
 from contextlib import contextmanager
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 
 from . import __version__
 from .data import DataError
@@ -13,6 +13,10 @@ from .exits import EXIT_PIPE, exit_code
 from .formatters import make_formatter
 from .report import ReportMeta, Summary
 from .run import Run, open_batch
+
+if TYPE_CHECKING:
+    from .model import FileResult
+    from .report import Formatter
 
 
 def run_check(run: Run, files: list[str], fmt: str,
@@ -30,6 +34,8 @@ def run_check(run: Run, files: list[str], fmt: str,
                     sarif_info=sarif_info)
     except BaseException:
         discard_pending()  # an interrupt or a crash leaves no partial report: the old files stay as they were
+        if "perflint.formatters.xlsx_report" in sys.modules:
+            sys.modules["perflint.formatters.xlsx_report"].abandon_open_books()
         raise
 
 
@@ -37,7 +43,7 @@ class _Stdout:
     """The formatter writing to stdout. When its reader leaves (`perflint check … | head -1`) it falls
     silent; the run goes on only if it still has files to write."""
 
-    def __init__(self, formatter: Any) -> None:
+    def __init__(self, formatter: Formatter) -> None:
         self.formatter = formatter
         self.gone = False
 
@@ -84,14 +90,14 @@ def _run(run: Run, files: list[str], fmt: str,
         live = {"console": advance.console} if advance is not None and fmt == "rich" else {}
         stdout = _Stdout(make_formatter(fmt, sys.stdout, None, meta, quiet=quiet, catalogue=catalogue, root=root,
                                         sarif_info=sarif_info, **live))
-        formatters: list[Any] = [stdout]
+        formatters: list[Formatter] = [stdout]
         for out_fmt, path in outputs:
             try:
                 formatters.append(make_formatter(out_fmt, None, path, meta, quiet=False, report_split=report_split,
                                                  catalogue=catalogue, root=root, sarif_info=sarif_info, inputs=files))
             except OSError as exc:  # a report that cannot be written stops the run before any file is read
                 raise DataError(path, "", f"cannot write the {out_fmt} report: {exc.strerror or exc}") from None
-        everything: list[Any] = []  # what records the run keep every finding, whatever is shown
+        everything: list[Formatter] = []  # what records the run keep every finding, whatever is shown
         if write_baseline:
             from .baseline import BaselineWriter
 
@@ -105,7 +111,7 @@ def _run(run: Run, files: list[str], fmt: str,
             from .annotate import AnnotateWriter
 
             try:
-                formatters.append(AnnotateWriter(annotate, settings.lang, catalogue, meta.detail))
+                formatters.append(AnnotateWriter(annotate, settings.lang, catalogue, meta.detail, inputs=files))
             except OSError as exc:
                 raise DataError(annotate, "", f"cannot write the marked-up copies: {exc.strerror or exc}") from None
         for result in batch.run(advance, getattr(advance, "reading", None)):
@@ -140,7 +146,7 @@ def _run(run: Run, files: list[str], fmt: str,
     return exit_code(summary, settings.fail_on)
 
 
-def _say_written(formatters: list[Any], given: list[str], lang: str) -> None:
+def _say_written(formatters: list[Formatter], given: list[str], lang: str) -> None:
     """After the run, one line per report file written, naming it (on stderr: stdout may be a report)."""
     zh = lang == "zh"
     lines = []
@@ -166,7 +172,7 @@ def _say_written(formatters: list[Any], given: list[str], lang: str) -> None:
 _SHOWN = {"info": ("error", "warning", "info"), "warning": ("error", "warning"), "error": ("error",)}
 
 
-def at_least(result: Any, level: str) -> Any:
+def at_least(result: FileResult, level: str) -> FileResult:
     """`result` without the findings below `level` (`--min-severity`); verdicts stay as they were."""
     if level == "info" or level not in _SHOWN:
         return result

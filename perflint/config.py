@@ -13,7 +13,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable
 
-from .data import DataError, load_toml
+from .data import DataError, load_toml, string_list
 
 CONFIG_KEYS = {
     "profile": str, "select": list, "ignore": list, "lang": str, "format": str, "fail_on": str,
@@ -22,8 +22,9 @@ CONFIG_KEYS = {
     "baseline": str, "paths": list, "bureau": str, "report_detail": str, "min_severity": str,
 }
 _STRING_LISTS = ("select", "ignore", "history", "registry", "include", "exclude", "paths")
+# `format` is checked against the formatters where the command starts (check_cli): the settings
+# never import what writes the reports
 _CHOICES = {"lang": ("zh", "en"), "fail_on": ("error", "warning", "never"),
-            "format": ("rich", "text", "json", "sarif", "junit", "github", "html"),
             "report_detail": ("department", "full"), "min_severity": ("info", "warning", "error")}
 
 
@@ -79,8 +80,8 @@ def _validate(raw: dict, source: Path, prefix: str) -> dict:
             raise DataError(source, f"{prefix}{key}", f"wrong type: {type(value).__name__}")
         if key in _CHOICES and value not in _CHOICES[key]:
             raise DataError(source, f"{prefix}{key}", f"must be one of {', '.join(_CHOICES[key])}")
-        if key in _STRING_LISTS and any(not isinstance(v, str) or not v.strip() for v in value):
-            raise DataError(source, f"{prefix}{key}", "must be a list of non-empty strings")
+        if key in _STRING_LISTS:
+            string_list(source, f"{prefix}{key}", value)
         if key == "per_path_ignores":
             for pattern, codes in value.items():
                 if (not isinstance(codes, list) or not codes

@@ -1,7 +1,9 @@
 """Where the shipped data (rule catalogue, profiles, schemas) lives, installed or in a checkout."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
+from typing import Any
 
 from .diskcache import memo
 
@@ -25,6 +27,23 @@ class DataError(Exception):
         self.problem = problem
         where = f"{self.source}: {key}" if key else self.source
         super().__init__(f"{where}: {problem}")
+
+
+def string_list(source: str | Path, key: str, value: Any) -> tuple[str, ...]:
+    """A policy file's list of non-empty strings, or the DataError naming its key."""
+    if not isinstance(value, list) or any(not isinstance(v, str) or not v.strip() for v in value):
+        raise DataError(source, key, "must be a list of non-empty strings")
+    return tuple(value)
+
+
+def regex(source: str | Path, key: str, value: Any) -> re.Pattern:
+    """A policy file's regular expression, compiled, or the DataError naming its key."""
+    if not isinstance(value, str) or not value:
+        raise DataError(source, key, "must be a regular expression (a string)")
+    try:
+        return re.compile(value)
+    except re.error as exc:
+        raise DataError(source, key, f"not a valid regular expression: {exc}") from None
 
 
 def load_toml(path: Path) -> dict:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import re
 import time
+from stat import S_ISLNK
 from dataclasses import dataclass, field, replace
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Callable, Iterable
@@ -106,7 +107,7 @@ class Engine:
         return plan
 
     # ---- stamping -------------------------------------------------------------------------
-    def stamp(self, code: str, hit: Hit, doc: Document | None = None, path: str = "") -> Finding:
+    def stamp(self, code: str, hit: Hit, doc: Document | DocumentDraft | None = None, path: str = "") -> Finding:
         meta = self.catalogue[code]
         if doc is not None:
             location = doc.locate(hit.pointer)
@@ -144,7 +145,7 @@ class Engine:
         return True
 
     # ---- documents ------------------------------------------------------------------------
-    def _hits(self, doc: Any, rules: list[tuple[str, Callable, Context]],
+    def _hits(self, doc: Document | DocumentDraft, rules: list[tuple[str, Callable, Context]],
               shared: dict | None = None) -> list[tuple[str, Hit]]:
         hits: list[tuple[str, Hit]] = []
         per_path = self.extra_ignore is not None and doc.path
@@ -160,7 +161,8 @@ class Engine:
                 hits.append(("F006", Hit.at("", rule=code, error=f"{type(exc).__name__}: {exc}",
                                              where=f"{frame.filename.rsplit('/', 1)[-1]}:{frame.lineno}")))
                 continue
-            hits.extend((code, h) for h in produced)
+            if produced:  # most rules find nothing in most documents
+                hits.extend((code, h) for h in produced)
         return [(c, h) for c, h in hits if self.wanted(c, doc.path)]
 
     def prepare_document(self, doc: Document, ordinal: int = 0, real: str | None = None) -> DocumentDraft:
@@ -246,7 +248,7 @@ class Engine:
 
         started = time.perf_counter()
         outcome = read_path(path, reader_options)
-        real = os.path.realpath(path) if outcome.documents else ""
+        real = real_path(path) if outcome.documents else ""
         drafts = tuple(self.prepare_document(d, i, real) for i, d in enumerate(outcome.documents))
         findings = tuple(self.stamp(code, hit, None) for code, hit in outcome.hits if self.wanted(code, path))
         return FileDraft(path, drafts, findings, time.perf_counter() - started)
@@ -264,7 +266,31 @@ class Engine:
         return replace(self, history=history)
 
 
-def _reference(doc: Any, ptr: str, near: Location, lang: str) -> str:
+_REAL_FOLDERS: dict[str, str] = {}
+
+
+def real_path(path: str) -> str:
+    """os.path.realpath(path), with each folder resolved once: realpath checks every component of
+    every path again, and a batch's files share a few folders."""
+    head, tail = os.path.split(path)
+    if tail in ("", os.curdir, os.pardir):
+        return os.path.realpath(path)
+    folder = head if os.path.isabs(head) else os.path.join(os.getcwd(), head)
+    real = _REAL_FOLDERS.get(folder)
+    if real is None:
+        if len(_REAL_FOLDERS) >= 4096:
+            _REAL_FOLDERS.clear()
+        real = _REAL_FOLDERS[folder] = os.path.realpath(folder)
+    joined = os.path.join(real, tail)
+    try:
+        if S_ISLNK(os.lstat(joined).st_mode):
+            return os.path.realpath(joined)
+    except OSError:
+        pass
+    return joined
+
+
+def _reference(doc: Document | DocumentDraft | None, ptr: str, near: Location, lang: str) -> str:
     """A field a rule names for the advice (`total_ref="/funds/annual/total"`), as people find it:
     its cell (with the sheet when it is not the finding's), else its name on the form."""
     found = locations_get(doc.locations, ptr) if doc is not None else None

@@ -3,7 +3,7 @@ writer renders, and the hints the workbook reader reads forms with. Nothing is l
 asked for."""
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Any, Mapping
 
 from .model import KINDS
@@ -52,7 +52,7 @@ def _path():
 @lru_cache(maxsize=1)
 def layouts() -> Layouts:
     """The shipped layouts; a broken rules/layouts.toml is a DataError naming the file and key."""
-    from .data import DataError, load_toml
+    from .data import DataError, load_toml, string_list
 
     path = _path()
     raw = load_toml(path)
@@ -65,10 +65,7 @@ def layouts() -> Layouts:
             fail(where, "must be a table")
         return value
 
-    def strings(where: str, value: Any) -> tuple[str, ...]:
-        if not isinstance(value, list) or any(not isinstance(v, str) or not v.strip() for v in value):
-            fail(where, "must be a list of non-empty strings")
-        return tuple(value)
+    strings = partial(string_list, path)
 
     def texts(where: str, value: Any, known: Any = None) -> dict[str, str]:
         out = table(where, value)

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Callable
 from .history.records import code_key, name_key
 
 if TYPE_CHECKING:
+    from .report import Summary
     from .history import HistoryIndex
     from .model import FileResult
     from .profiles import Profile
@@ -52,10 +53,10 @@ class LedgerWriter:
         self.tolerance = profile.parameters.get("amount_tolerance", 0.01) if profile is not None else 0.01
         self.rows: list[dict[str, Any]] = []
 
-    def file(self, result: Any) -> None:
+    def file(self, result: FileResult) -> None:
         self.rows.extend(rows_of(result, self.index_of()))
 
-    def close(self, summary: Any = None) -> None:
+    def close(self, summary: Summary | None = None) -> None:
         write_ledger(self.rows, self.path, self.tolerance, self.lang)
 
 

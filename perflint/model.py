@@ -212,6 +212,9 @@ class Document:
     # for a field the reader could not find: the labels it saw that might be it, and the alias
     # line that would teach it (appended to the message of the finding at that pointer)
     hints: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    # (index, indicator) of every indicator that is a table, worked out on the first ask: a score of
+    # rules walk them, and the frozen data cannot change
+    _indicators: tuple | None = field(default=None, init=False, compare=False, repr=False)
 
     @classmethod
     def build(cls, kind: str, data: dict, *, path: str = "", sheet: str | None = None,
@@ -272,11 +275,13 @@ class Document:
         return self.name
 
     def indicators(self) -> Iterator[tuple[int, Mapping[str, Any]]]:
-        inds = self.data.get("indicators")
-        if isinstance(inds, tuple):
-            for i, ind in enumerate(inds):
-                if isinstance(ind, MAPPINGS):
-                    yield i, ind
+        found = self._indicators
+        if found is None:
+            inds = self.data.get("indicators")
+            found = tuple((i, ind) for i, ind in enumerate(inds) if isinstance(ind, MAPPINGS)) \
+                if isinstance(inds, tuple) else ()
+            object.__setattr__(self, "_indicators", found)
+        return iter(found)
 
 
 @dataclass(frozen=True, slots=True)

@@ -59,11 +59,18 @@ class AtomicFile:
         self.fh: Any = raw if binary else io.TextIOWrapper(raw, encoding="utf-8", errors="backslashreplace",
                                                            newline="")
         self.closed = False
+        self.discarded = False  # given up: the temporary file is gone, the target untouched
         self.error: OutputError | None = None
         _PENDING.add(self)
 
-    # the file-object surface the writers use; a failed write (a full disk) drops the file at once
+    # the file-object surface the writers use; a failed write (a full disk) drops the file at once.
+    # Once dropped (the failure already raised to the writer, and raised again by close) the writer's own
+    # clean-up (a ZipFile finishing its directory as it is collected) is let through quietly, not
+    # printed as "Exception ignored … seek of closed file".
     def write(self, data: Any) -> int:
+        if self.discarded:  # a sink from now on, keeping count, so the writer's clean-up adds up
+            self._sink += len(data)
+            return len(data)
         try:
             return self.fh.write(data)
         except OSError as exc:
@@ -74,6 +81,8 @@ class AtomicFile:
             self.write(line)
 
     def flush(self) -> None:
+        if self.discarded:
+            return
         try:
             self.fh.flush()
         except OSError as exc:
@@ -84,10 +93,15 @@ class AtomicFile:
         self.error = OutputError(exc.errno, exc.strerror or str(exc), self.path)
         raise self.error from None
 
-    def seek(self, *args: Any) -> int:
-        return self.fh.seek(*args)
+    def seek(self, offset: int, whence: int = 0) -> int:
+        if self.discarded:
+            self._sink = offset if whence == 0 else self._sink + offset
+            return self._sink
+        return self.fh.seek(offset, whence)
 
     def tell(self) -> int:
+        if self.discarded:
+            return self._sink
         return self.fh.tell()
 
     def seekable(self) -> bool:
@@ -132,7 +146,11 @@ class AtomicFile:
         """Give up: remove the temporary file; the target keeps its old content (or stays absent)."""
         if self.closed:
             return
-        self.closed = True
+        try:
+            self._sink = self.fh.tell()
+        except (OSError, ValueError):
+            self._sink = 0
+        self.closed = self.discarded = True
         _PENDING.discard(self)
         try:
             self.fh.close()

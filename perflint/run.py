@@ -121,7 +121,8 @@ def open_batch(run: Run, files: list[str], *, ledger: bool = False, jobs: int | 
     """
     from .batch import Batch, BatchPlan, resolve_jobs
 
-    builder = _index_for(run, files, ledger=ledger, keep_run_records=keep_run_records)
+    builder = _index_for(run, files, ledger=ledger, keep_run_records=keep_run_records,
+                         fingerprint=results is None and _wants_result_cache(run))
     index = None
     if builder is not None and not builder.pending:  # every file's records came from the record cache
         index, builder = builder.build(), None
@@ -134,7 +135,8 @@ def open_batch(run: Run, files: list[str], *, ledger: bool = False, jobs: int | 
     return Batch(engine, plan, list(files), jobs, results or None, pending=builder, **tuning)
 
 
-def _index_for(run: Run, files: list[str], *, ledger: bool, keep_run_records: bool) -> IndexBuilder | None:
+def _index_for(run: Run, files: list[str], *, ledger: bool, keep_run_records: bool,
+               fingerprint: bool = True) -> IndexBuilder | None:
     """The index of the run's history sources, its own files still to be read (none when no H rule
     is selected and no ledger is asked for)."""
     wanted = run.cross_codes()
@@ -149,14 +151,18 @@ def _index_for(run: Run, files: list[str], *, ledger: bool, keep_run_records: bo
     return IndexBuilder(run.options, history=settings.history, registry=settings.registry, run_files=files,
                         use_cache=settings.cache is not False, keep_run_records=keep_run_records,
                         wanted=wanted,  # H500 does not report on a rule the run left out
-                        read=records_reader(run, jobs))
+                        read=records_reader(run, jobs), fingerprint=fingerprint)
 
 
-def _result_cache(run: Run, history: str | None) -> ResultCache | None:
+def _wants_result_cache(run: Run) -> bool:
     use = run.settings.cache
     if use is None:  # on for folders (bureau batches), off for files named one by one (pre-commit)
         use = any(os.path.isdir(p) for p in run.settings.paths)
-    if not use:
+    return bool(use)
+
+
+def _result_cache(run: Run, history: str | None) -> ResultCache | None:
+    if not _wants_result_cache(run):
         return None
     from .batch.cache import ResultCache
 

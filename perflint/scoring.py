@@ -10,8 +10,8 @@ import math
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from .values import POSITIVE, REVERSE, extract_date, halfwidth
-from .vocabulary import grade_named, grade_of_score
+from .values import extract_date, halfwidth
+from .vocabulary import POSITIVE, REVERSE, grade_named, grade_of_score
 
 POSITIVE_DIR = "positive"  # 正向 ≥ >
 REVERSE_DIR = "reverse"  # 反向 ≤ <

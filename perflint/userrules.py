@@ -13,11 +13,15 @@ import re
 import string
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, Iterator, Mapping
 
-from .catalogue import CODE_RE, FAMILIES, RuleMeta
+from .catalogue import CODE_RE, FAMILIES, RuleMeta, check_kinds, check_severity
 from .data import DataError
-from .model import KINDS, MAPPINGS, SEVERITIES, Hit, pointer, pointer_tokens, thaw
+from .model import MAPPINGS, Hit, pointer, pointer_tokens, thaw
+
+if TYPE_CHECKING:
+    from .engine import Context
+    from .model import Document
 
 _RULE_KEYS = {"code", "slug", "severity", "kinds", "message", "source", "for_each", "when", "require",
               "examples", "summary", "rationale", "advice"}
@@ -87,7 +91,7 @@ class UserRule:
             for i, item in enumerate(node):
                 yield f"{self.for_each}/{i}", item
 
-    def __call__(self, doc: Any, ctx: Any = None) -> Iterator[Hit]:
+    def __call__(self, doc: Document, ctx: Context | None = None) -> Iterator[Hit]:
         when, require = self.compiled()
         root = doc.plain if getattr(doc, "plain", None) is not None else thaw(doc.data)
         for ptr, item in self.items(root):
@@ -260,15 +264,8 @@ def load_rule(src: str, index: int, spec: Any, taken: Mapping[str, str], slugs: 
         raise DataError(src, f"{key}.slug", "lower-case words joined by hyphens, e.g. satisfaction-below-85")
     if slug in slugs:
         raise DataError(src, f"{key}.slug", f"slug {slug!r} already used by {slugs[slug]}")
-    if spec["severity"] not in SEVERITIES:
-        raise DataError(src, f"{key}.severity", f"must be one of {', '.join(SEVERITIES)}")
-    kinds = spec["kinds"]
-    if kinds == "all":
-        kinds = list(KINDS)
-    if not isinstance(kinds, list) or not kinds or any(k not in KINDS for k in kinds):
-        bad = next((k for k in kinds if k not in KINDS), None) if isinstance(kinds, list) else None
-        raise DataError(src, f"{key}.kinds", (f"unknown kind {bad!r}: " if bad is not None else "")
-                        + f"must be \"all\" or a list of {', '.join(KINDS)}")
+    check_severity(src, f"{key}.severity", spec["severity"])
+    kinds = check_kinds(src, f"{key}.kinds", spec["kinds"])
     if not isinstance(spec["source"], str) or not spec["source"].strip():
         raise DataError(src, f"{key}.source", "the policy the rule enforces (a document, an article)")
     message = _text_pair(src, f"{key}.message", spec["message"])

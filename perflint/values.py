@@ -9,7 +9,7 @@ import re
 from functools import lru_cache
 from typing import Any
 
-from .vocabulary import OPERATORS, POSITIVE, REVERSE, Vocabulary, vocabulary  # noqa: F401
+from .vocabulary import Vocabulary, vocabulary
 
 _FULLWIDTH = str.maketrans({chr(c): chr(c - 0xFEE0) for c in range(0xFF01, 0xFF5F)} | {"\u3000": " "})
 # the small-form and full-width signs NFKC would fold, for values whose units NFKC must not touch (㎡)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Any, Mapping
 
 # the six operators of the canonical model (FORMS.md); their spellings are data
@@ -65,6 +65,7 @@ class Vocabulary:
     def __init__(self, **tables: Any) -> None:
         self.__dict__.update(tables)
         self._prefix_operators: tuple[tuple[str, str], ...] | None = None
+        self._placeholder_seen: dict[str, bool] = {}  # a bureau's returns repeat their 三级 names
 
     @property
     def level_names(self) -> frozenset[str]:
@@ -137,6 +138,14 @@ class Vocabulary:
         """A template's spare 三级 text: 指标2, 指标2：, ……, …, /, —, 无."""
         if not isinstance(text, str):
             return False
+        seen = self._placeholder_seen.get(text)
+        if seen is None:
+            if len(self._placeholder_seen) >= 20_000:
+                self._placeholder_seen.clear()
+            seen = self._placeholder_seen[text] = self._is_placeholder_name(text)
+        return seen
+
+    def _is_placeholder_name(self, text: str) -> bool:
         t = fold_text(text).rstrip(":")
         m = self.placeholder_prefix.match(t)
         if m:
@@ -155,7 +164,7 @@ def _path():
 @lru_cache(maxsize=1)
 def vocabulary() -> Vocabulary:
     """The shipped vocabulary; a broken rules/aliases.toml is a DataError naming the file and key."""
-    from .data import DataError, load_toml
+    from .data import DataError, load_toml, regex, string_list
 
     path = _path()
     raw = load_toml(path)
@@ -169,18 +178,7 @@ def vocabulary() -> Vocabulary:
             raise DataError(path, name, "must be a table")
         return value
 
-    def strings(where: str, value: Any) -> tuple[str, ...]:
-        if not isinstance(value, list) or any(not isinstance(v, str) or not v.strip() for v in value):
-            raise DataError(path, where, "must be a list of non-empty strings")
-        return tuple(value)
-
-    def pattern(where: str, value: Any) -> re.Pattern:
-        if not isinstance(value, str):
-            raise DataError(path, where, "must be a regular expression (a string)")
-        try:
-            return re.compile(value)
-        except re.error as exc:
-            raise DataError(path, where, f"not a valid regular expression: {exc}") from None
+    strings, pattern = partial(string_list, path), partial(regex, path)
 
     labels = {}
     for canon, spellings in table("labels").items():
@@ -266,21 +264,13 @@ def vocabulary_for(aliases: Mapping[str, Any] | None) -> Vocabulary:
 
 
 def _extend(base: Vocabulary, extra: Mapping[str, Mapping[str, Any]], source: Any) -> Vocabulary:
-    from .data import DataError
+    from .data import DataError, regex, string_list
 
     def strings(where: str, value: Any) -> tuple[str, ...]:
-        if not isinstance(value, list) or any(not isinstance(v, str) or not v.strip() for v in value):
-            raise DataError(source, f"aliases.{where}", "must be a list of non-empty strings")
-        return tuple(value)
+        return string_list(source, f"aliases.{where}", value)
 
     def pattern(where: str, value: Any) -> str:
-        if not isinstance(value, str) or not value:
-            raise DataError(source, f"aliases.{where}", "must be a regular expression (a string)")
-        try:
-            re.compile(value)
-        except re.error as exc:
-            raise DataError(source, f"aliases.{where}", f"not a valid regular expression: {exc}") from None
-        return value
+        return regex(source, f"aliases.{where}", value).pattern
 
     for group, allowed in _GROUP_KEYS.items():
         for key in set(extra.get(group) or {}) - allowed:

@@ -8,6 +8,11 @@ sys.path.insert(0, str(ROOT))
 # keep test runs from touching the user's cache
 os.environ.setdefault("PERFLINT_CACHE_DIR", str(ROOT / ".pytest_cache" / "perflint"))
 
+# hypothesis is a pytest plugin, so pytest rewrites its modules when they are first imported. Left to
+# pandera (which imports it inside a ledger run, deep in a test's stack), that rewriting can hit
+# CPython 3.11.7's "AST constructor recursion depth mismatch"; imported here, it happens at the top.
+import hypothesis  # noqa: E402,F401
+
 
 def pytest_terminal_summary(terminalreporter):
     """One line on the real-form corpus (tests/test_corpus.py): the share of forms read exactly."""

@@ -149,3 +149,31 @@ def write(path: Path, content: dict | str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(content if isinstance(content, str) else json.dumps(content, ensure_ascii=False), encoding="utf-8")
     return path
+
+
+# ---- results: compared, reported --------------------------------------------------------------
+
+def approx_numbers(value: Any) -> Any:
+    """`value` with every number compared approximately: amounts divided by 10000 (单位：元) come
+    back as floats."""
+    import pytest
+
+    if isinstance(value, dict):
+        return {k: approx_numbers(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [approx_numbers(v) for v in value]
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return pytest.approx(value, rel=1e-9, abs=1e-6)
+    return value
+
+
+def report_through(fmt: Any, results: Any) -> Any:
+    """Every result through the formatter `fmt`, then its close, as a run does; the run's Summary."""
+    from perflint.report import Summary
+
+    summary = Summary()
+    for result in results:
+        summary.add(result)
+        fmt.file(result)
+    fmt.close(summary)
+    return summary

@@ -1,7 +1,6 @@
 """整改建议: concrete where perflint computed the expected figure, a short action otherwise."""
 from __future__ import annotations
 
-import json
 import re
 import string
 from pathlib import Path

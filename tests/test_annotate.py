@@ -228,3 +228,91 @@ def test_the_review_sheet_prints_with_its_header_repeated_and_rows_that_show_the
                 lines = -(-_display_width(cell.value) // int(width - 1.5))
                 assert (ws.row_dimensions[cell.row].height or 15) >= 15 * lines, (cell.coordinate, cell.value)
     assert {str(r) for r in ws.merged_cells.ranges} >= {"B2:F2", "B3:F3"}  # file name and verdict span the table
+
+
+def _xls_sheet_named(name: str, path: Path) -> Path:
+    """A legacy workbook whose sheet has a name Excel itself would refuse (xlwt checks; other tools don't)."""
+    import sys
+
+    import xlwt
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from excel_workbooks import project_target, save
+    from fixturelib import FAULTY
+
+    lay = project_target(FAULTY)
+    lay.sheet = "placeholder"
+    original = xlwt.Workbook.add_sheet
+
+    def add_sheet(self, _name, cell_overwrite_ok=False):
+        ws = original(self, "placeholder", cell_overwrite_ok)
+        ws._Worksheet__name = name
+        return ws
+
+    xlwt.Workbook.add_sheet = add_sheet
+    try:
+        return save([lay], path)
+    finally:
+        xlwt.Workbook.add_sheet = original
+
+
+@pytest.mark.parametrize("sheet", ["项目支出绩效目标表[1]:*?", "A" * 40, "审核意见", "'引号'"])
+def test_an_xls_sheet_name_excel_refuses_still_gets_its_marked_copy(sheet, tmp_path):
+    source = _xls_sheet_named(sheet, tmp_path / "in.xls")
+    result = check_paths([str(source)])[0]
+    assert any(f.location.sheet == sheet and f.location.cell for f in _shown(result))
+    wb = load_workbook(io.BytesIO(annotate_workbook(source, result)))
+    assert len(wb.sheetnames) == 2 and wb.sheetnames[0].startswith("审核意见")
+    copy = wb.worksheets[1]
+    assert not re.search(r"[\\/?*:\[\]]", copy.title) and len(copy.title) <= 31 and not copy.title.startswith("'")
+    marked = [c for row in copy.iter_rows() for c in row if c.comment is not None]
+    assert marked and all(c.fill.fgColor.rgb.endswith(FILL["error"]) for c in marked if "A201" in c.comment.text)
+    links = [c.hyperlink.location for row in wb.worksheets[0].iter_rows() for c in row if c.hyperlink is not None]
+    assert links and all(link.startswith(f"'{copy.title}'!") for link in links)
+
+
+def test_a_workbook_that_cannot_be_marked_costs_its_own_copy_only(tmp_path, monkeypatch, capsys):
+    import perflint.annotate as annotate
+
+    real = annotate._review_sheet
+
+    def explode(wb, names, result, *a, **k):
+        if "bad" in result.path:
+            raise ValueError("something openpyxl refuses")
+        return real(wb, names, result, *a, **k)
+
+    monkeypatch.setattr(annotate, "_review_sheet", explode)
+    (tmp_path / "in").mkdir()
+    for name in ("bad.xlsx", "good.xlsx"):
+        (tmp_path / "in" / name).write_bytes(XLSX.read_bytes())
+    code = check_main([str(tmp_path / "in" / "bad.xlsx"), str(tmp_path / "in" / "good.xlsx"), "--format", "text",
+                       "--annotate", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    assert code == 1 and "Traceback" not in err
+    assert [p.name for p in (tmp_path / "out").iterdir()] == ["good.审核.xlsx"]
+    assert "bad.xlsx" in err and "something openpyxl refuses" in err
+
+
+@pytest.mark.parametrize("where", [".", "in", "in/sub", "link"])
+def test_copies_never_go_into_a_folder_the_run_checks(where, tmp_path, monkeypatch, capsys):
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a.xlsx").write_bytes(XLSX.read_bytes())
+    (tmp_path / "link").symlink_to(tmp_path / "in")
+    monkeypatch.chdir(tmp_path)
+    before = sorted(p.name for p in (tmp_path / "in").rglob("*"))
+    code = check_main(["in" if where != "." else ".", "--format", "text", "--annotate", where])
+    err = capsys.readouterr().err
+    assert code == 2 and "--annotate" in err and "nothing was written" in err
+    assert sorted(p.name for p in (tmp_path / "in").rglob("*")) == before
+
+
+def test_a_copy_never_replaces_a_file_the_run_has_still_to_read(tmp_path, monkeypatch, capsys):
+    # a.xlsx's copy would be a.审核.xlsx, which is itself a submission of the run, named after it
+    (tmp_path / "a.xlsx").write_bytes(XLSX.read_bytes())
+    (tmp_path / "a.审核.xlsx").write_bytes(XLSM.read_bytes())
+    before = _digest(tmp_path / "a.审核.xlsx")
+    monkeypatch.chdir(tmp_path)
+    code = check_main(["a.xlsx", "a.审核.xlsx", "--format", "text", "--annotate", "."])
+    err = capsys.readouterr().err
+    assert code == 1 and _digest(tmp_path / "a.审核.xlsx") == before
+    assert "a.审核.xlsx is a checked file" in err

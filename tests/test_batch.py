@@ -359,9 +359,6 @@ def test_the_worker_plan_pickles_for_spawned_workers(batch):
     """Where workers are spawned rather than forked, everything they get travels pickled, once each."""
     import pickle
 
-    from perflint.catalogue import default_catalogue
-    from perflint.profiles import load_profile
-
     files = collect_files([str(batch)])
     settings = RunSettings(paths=files, config=Config(), per_path_ignores={"*.json": ["B1"]})
     plan = BatchPlan(plain_run(files, settings), {"index": [1, 2]}, 5.0, "prepare")

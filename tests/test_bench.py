@@ -49,6 +49,10 @@ def test_a_small_benchmark_runs_and_reports_every_measurement(tmp_path):
     assert results["floor_s"] == min(results["floor_runs_s"]) > 0
     assert results["j2_speedup"] == pytest.approx(statistics.median(results["j2_speedup_rounds"]))
     assert results["j1_peak_mb"] > 0 and results["j2_peak_mb"] > 0
+    # CPU time of each run's whole process tree (its workers included), and of the floor's read
+    assert len(results["j1_cpu_runs_s"]) == len(results["j2_cpu_runs_s"]) == 2
+    assert results["j1_cpu_s"] > 0 and results["j2_cpu_s"] > 0 and results["floor_cpu_s"] > 0
+    assert "CPU time, user + system of the process tree" in proc.stdout
     assert set(results["targets_met"]) == {"one_file_s", "one_file_vs_frictionless", "batch_vs_floor_j2",
                                              "j2_speedup", "peak_mb"}
     assert (proc.returncode == 0) == all(results["targets_met"].values())

@@ -12,10 +12,11 @@ import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+from fixturelib import report_through
 from perflint.check_cli import main as check_main
 from perflint.formatters import make_formatter
 from perflint.model import DocumentResult, FileResult, Finding, Location
-from perflint.report import ReportMeta, Summary
+from perflint.report import ReportMeta
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples"
@@ -28,12 +29,7 @@ def _doc(verdict: str, grade: str, findings=(), code="511703250012", name="ä¹‰åŠ
 
 def _junit(results) -> ET.Element:
     out = io.StringIO()
-    fmt = make_formatter("junit", out, None, META)
-    summary = Summary()
-    for r in results:
-        summary.add(r)
-        fmt.file(r)
-    fmt.close(summary)
+    report_through(make_formatter("junit", out, None, META), results)
     return ET.fromstring(out.getvalue())
 
 
@@ -82,11 +78,7 @@ def _finding(code: str, severity: str, ptr: str = "/funds/annual/total") -> Find
 def _annotations(results, **env) -> tuple[list[str], str]:
     out = io.StringIO()
     fmt = make_formatter("github", out, None, META)
-    summary = Summary()
-    for r in results:
-        summary.add(r)
-        fmt.file(r)
-    fmt.close(summary)
+    summary = report_through(fmt, results)
     return [ln for ln in out.getvalue().splitlines() if ln.startswith("::")], fmt.markdown(summary, 0)
 
 

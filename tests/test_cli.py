@@ -206,6 +206,8 @@ def test_github_annotations_are_chosen_automatically(repo, monkeypatch, capsys):
 
 HEAVY = ("pandas", "pandera", "openpyxl", "jsonschema", "numpy", "pyarrow",
          "multiprocessing")  # not heavy, but 10 ms of start-up for a pool one file never starts
+# perflint's own process machinery, which a one-file run never starts either
+PROCESSES = ("perflint.batch.pool", "perflint.lifecycle")
 
 
 def test_one_valid_json_file_imports_nothing_heavy(repo):
@@ -217,7 +219,7 @@ def test_one_valid_json_file_imports_nothing_heavy(repo):
         "    runpy.run_module('perflint', run_name='__main__')\n"
         "except SystemExit as exc:\n"
         "    code = exc.code\n"
-        f"heavy = sorted(m for m in sys.modules if m.split('.')[0] in {HEAVY!r})\n"
+        f"heavy = sorted(m for m in sys.modules if m.split('.')[0] in {HEAVY!r} or m in {PROCESSES!r})\n"
         "print('EXIT', code, 'HEAVY', ','.join(heavy) or '-')\n"
     )
     proc = subprocess.run([sys.executable, "-c", probe], cwd=repo, capture_output=True, text=True,

@@ -110,3 +110,21 @@ def test_findings_inside_a_mistyped_block_are_not_echoed(tmp_path):
     assert ("F003", "/indicators") in codes
     assert not [c for c, p in codes if c.startswith("I")], "no I301/I312 echo of the F003"
     assert result.documents[0].grade == "差", "a target sheet with no indicators is still fatal"
+
+
+def test_real_path_is_realpath_with_folders_resolved_once(tmp_path, monkeypatch):
+    import os
+
+    from perflint.engine import real_path
+
+    root = tmp_path.resolve()
+    (root / "a" / "b").mkdir(parents=True)
+    (root / "a" / "b" / "f.xlsx").write_bytes(b"")
+    (root / "link").symlink_to(root / "a")
+    (root / "a" / "fl.xlsx").symlink_to(root / "a" / "b" / "f.xlsx")
+    (root / "a" / "rel.xlsx").symlink_to("b/f.xlsx")
+    monkeypatch.chdir(root)
+    for path in ("link/b/f.xlsx", "a/fl.xlsx", "link/rel.xlsx", "link/fl.xlsx", "a/b/../b/f.xlsx", "missing/x.xlsx",
+                 "a/b/", ".", "..", "f", f"{root}/link/b/f.xlsx", "./link/./b/f.xlsx", "link/../a/b/f.xlsx"):
+        for _ in range(2):  # the second time with the folder known
+            assert real_path(path) == os.path.realpath(path), path

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 import excel_workbooks as xw
+from fixturelib import approx_numbers
 from perflint.api import check_paths
 from perflint.model import thaw
 from perflint.readers import Limits, ReaderOptions, read_path
@@ -37,17 +38,6 @@ def cells(doc) -> dict[str, str]:
     return {ptr: str(cell) for ptr, cell in doc.locations.items()}
 
 
-def _approx(value):
-    """Amounts divided by 10000 (单位：元) come back as floats: compare them as numbers."""
-    if isinstance(value, dict):
-        return {k: _approx(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_approx(v) for v in value]
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return pytest.approx(value)
-    return value
-
-
 LAYOUTS = [
     ("project_target", "reference", lambda d: xw.project_target(d)),
     ("project_target", "variant", lambda d: xw.project_target(d, "variant")),
@@ -66,7 +56,7 @@ def test_layout_reads_into_the_json_document(kind, layout, build, suffix, tmp_pa
     assert outcome.hits == []
     assert doc.kind == kind
     assert doc.reader_hits == ()
-    assert thaw(doc.data) == _approx(canonical(kind))
+    assert thaw(doc.data) == approx_numbers(canonical(kind))
 
 
 @pytest.mark.parametrize("suffix", SUFFIXES)
@@ -648,3 +638,41 @@ def test_any_book_reads_as_the_workbook_does(tmp_path):
     want = read_path(str(tmp_path / "same.xlsx"))
     assert [d.data for d in got.documents] == [d.data for d in want.documents]
     assert len(got.documents) == 1 and len(got.documents[0].data["indicators"]) == 2
+
+
+def _side_parts(path: Path):
+    from perflint.readers.excel.xlsxparts import XlsxParts
+    from perflint.readers.sniff import sniff
+
+    data = path.read_bytes()
+    return XlsxParts(data, 10_000_000, sniff(str(path), ".xlsx", Limits(), data).parts)
+
+
+def test_side_reading_tells_formulas_from_dropdowns_and_keeps_each_workbooks_styles(tmp_path):
+    """A dropdown's <formula1> is no formula; percent formats and formulas are found whatever was
+    read before (workbooks of one template share their parsed styles, others do not)."""
+    from openpyxl import Workbook
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    def save(name: str, percent: bool, formula: bool) -> Path:
+        wb = Workbook()
+        ws = wb.active
+        ws["A1"], ws["B2"] = "项目名称", 0.96
+        if percent:
+            ws["B2"].number_format = "0.00%"
+        if formula:
+            ws["C3"] = "=B2*2"
+        dv = DataValidation(type="list", formula1='"优,良,中,差"')
+        ws.add_data_validation(dv)
+        dv.add("D4")
+        path = tmp_path / name
+        wb.save(path)
+        return path
+
+    plain, styled, computed = save("plain.xlsx", False, False), save("styled.xlsx", True, False), \
+        save("computed.xlsx", True, True)
+    for _ in range(2):  # the second time from what the first kept
+        for path, percent, formulas in ((plain, set(), {}), (styled, {(1, 1)}, {}),
+                                        (computed, {(1, 1)}, {(2, 2): "=B2*2"}), (plain, set(), {})):
+            extras = _side_parts(path).extras("Sheet")
+            assert (extras.percent, extras.formulas, extras.errors) == (percent, formulas, {}), path.name

@@ -440,7 +440,12 @@ def test_lone_surrogate_is_refused_at_its_field(tmp_path):
     '<row r="1"><c r="A1"><v>0</v></c><c r="c1048576"><v>1</v></c></row>',  # lower-case column
     '<row r="1"><c r="A1"><v>0</v></c></row><row r="1048576">'  # cells placed by position, with as
     + '<c t="inlineStr"><is><t>r="A1"</t></is></c>' * 300 + "</row>",  # many r= in text to balance them
-], ids=["single-quotes", "gt-in-value", "duplicate-r", "u32-wrap", "positional", "lower-case", "balanced-text"])
+    # the same tags with a namespace prefix (the sniffer finds unprefixed tags the quick way)
+    '<x:row r="1"><x:c r="A1"><x:v>0</x:v></x:c></x:row><x:row r="1048576"><x:c r="A1048576"><x:v>1</x:v>'
+    '</x:c></x:row>',
+    '<row r="1"><c r="A1"><v>0</v></c></row><x:row r="1048576"><x:c><x:v>1</x:v></x:c></x:row>',
+], ids=["single-quotes", "gt-in-value", "duplicate-r", "u32-wrap", "positional", "lower-case", "balanced-text",
+        "prefixed", "prefixed-positional"])
 def test_sheet_extent_tricks_are_seen_through(tmp_path, rows):
     """Each of these once reached python-calamine with a dense grid of billions of cells (an abort)."""
     xml = ('<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/'
@@ -556,3 +561,15 @@ def test_damaged_parts_are_judged_alike_in_memory_and_from_disk(tmp_path):
         "renamed_local.xlsx": [("F001", "corrupt_zip")],
         "stored.xlsx": [],
     }
+
+
+def test_a_damaged_copy_read_after_its_intact_original_is_still_damaged(tmp_path):
+    """The sniffer keeps the verdicts of parts it has seen (template parts repeat across a batch):
+    a part whose CRC or stream differs is judged afresh, never taken for the intact one."""
+    src = min((ROOT / "samples" / "xlsx").glob("*.xlsx"))
+    intact = src.read_bytes()
+    for path in _damaged_copies(tmp_path):
+        assert not sniff(str(src), ".xlsx", Limits(), intact).hits
+        damaged = sniff(str(path), ".xlsx", Limits(), path.read_bytes())
+        assert _sniff_summary(damaged) == _sniff_summary(sniff(str(path), ".xlsx", Limits())), path.name
+        assert [code for code, _ in damaged.hits] == ([] if path.name == "stored.xlsx" else ["F001"]), path.name

@@ -18,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from fixturelib import base_document
+from fixturelib import approx_numbers, base_document
 from perflint import template
 from perflint.model import thaw
 from perflint.readers import ReaderOptions, read_path
@@ -172,16 +172,6 @@ def _read(path: Path) -> dict:
     return thaw(doc.data)
 
 
-def _approx(value):
-    if isinstance(value, dict):
-        return {k: _approx(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_approx(v) for v in value]
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return pytest.approx(value, rel=1e-9, abs=1e-6)
-    return value
-
-
 @pytest.fixture(scope="module")
 def folder():
     with tempfile.TemporaryDirectory(prefix="perflint-layouts-") as d:
@@ -200,7 +190,7 @@ def test_any_layout_and_spelling_reads_to_the_same_document(kind, folder):
         got = _read(_write(dressed, kind, layout, folder / "dressed.xlsx", labels, headers, yuan, long_term))
         # what a layout cannot carry is not the reader's to find: the reference layout has no 备注,
         # the provincial one writes the period its own way; both read to the same period
-        assert got == _approx(plain)
+        assert got == approx_numbers(plain)
 
     check()
 
@@ -213,4 +203,4 @@ def test_a_filled_long_term_column_beside_the_annual_one_is_never_read(kind, lay
     content = _content(kind, False)
     plain = _read(_write(content, kind, "reference", folder / "plain.xlsx", yuan=False))
     got = _read(_write(content, kind, layout, folder / "long.xlsx", long_term=("中长期指标值", side)))
-    assert got == _approx(plain)
+    assert got == approx_numbers(plain)

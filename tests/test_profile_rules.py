@@ -74,20 +74,18 @@ def test_finding_at_the_failing_property_with_item_and_document_values(tmp_path)
     assert en[0].message == "Satisfaction '家长满意度' targets 90, below 95% (义务教育学生营养改善计划)"
 
 
-def test_finding_at_the_item_when_the_error_names_no_property(tmp_path):
+@pytest.mark.parametrize("require, pointer", [
+    # an error that names no property: the finding is at the item
+    ('{ not = { properties = { name = { const = "家长满意度" } } } }', "/indicators/5"),
+    # a missing required property: the finding points at it
+    ('{ required = ["name", "basis"] }', "/indicators/5/basis"),
+])
+def test_where_a_failing_item_is_pointed_at(require, pointer, tmp_path):
     body = SATISFACTION.replace('require = { properties = { value = { type = "number", minimum = 95 } } }',
-                                'require = { not = { properties = { name = { const = "家长满意度" } } } }')
+                                f"require = {require}")
     doc = submission(tmp_path, base_document("project_target"))
     found = findings(check_paths([str(doc)], profile=str(profile(tmp_path, body))), "I951")
-    assert [f.location.pointer for f in found] == ["/indicators/5"]
-
-
-def test_a_missing_required_property_is_pointed_at(tmp_path):
-    body = SATISFACTION.replace('require = { properties = { value = { type = "number", minimum = 95 } } }',
-                                'require = { required = ["name", "basis"] }')
-    doc = submission(tmp_path, base_document("project_target"))
-    found = findings(check_paths([str(doc)], profile=str(profile(tmp_path, body))), "I951")
-    assert [f.location.pointer for f in found] == ["/indicators/5/basis"]
+    assert [f.location.pointer for f in found] == [pointer]
 
 
 def test_whole_document_rule(tmp_path):

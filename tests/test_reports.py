@@ -19,6 +19,7 @@ from urllib.parse import unquote
 
 import pytest
 
+from fixturelib import report_through
 from perflint.catalogue import default_catalogue
 from perflint.check_cli import main as check_main
 from perflint.formatters import make_formatter
@@ -507,11 +508,7 @@ def test_rich_summary_by_department_rules_and_slowest(run):
     _, _, report, _ = run
     buf = io.StringIO()
     fmt = RichFormatter(None, None, META, quiet=True, console=Console(file=buf, width=160, color_system=None))
-    summary = Summary()
-    for r in (_cell_result(), FileResult("b.json", (), (), "return", 1.5)):
-        summary.add(r)
-        fmt.file(r)
-    fmt.close(summary)
+    report_through(fmt, (_cell_result(), FileResult("b.json", (), (), "return", 1.5)))
     text = buf.getvalue()
     for word in ("按部门", "示例区教育局", "最常见问题", "A201", "annual-funds-unbalanced", "最慢文件", "b.json", "1.50"):
         assert word in text, word
@@ -599,11 +596,7 @@ def _rich_en(paths: list[Path]) -> str:
     buf = io.StringIO()
     fmt = RichFormatter(None, None, ReportMeta("0", "national", "en"), console=Console(file=buf, width=1000,
                                                                                        color_system=None))
-    summary = Summary()
-    for result in check_paths([str(p) for p in paths], lang="en"):
-        summary.add(result)
-        fmt.file(result)
-    fmt.close(summary)
+    report_through(fmt, check_paths([str(p) for p in paths], lang="en"))
     return buf.getvalue()
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from fixturelib import CLEAN, FAULTY, apply_patch, write
+from fixturelib import CLEAN, FAULTY, apply_patch, report_through, write
 from perflint.check_cli import main as check
 
 FORMULA = '=HYPERLINK("http://evil.example/","点此查看")'
@@ -104,16 +104,12 @@ def test_rich_output_shows_markup_literally_and_passes_no_control_sequence(run_d
 
     from perflint.api import check_paths
     from perflint.formatters.rich_console import RichFormatter
-    from perflint.report import ReportMeta, Summary
+    from perflint.report import ReportMeta
 
     buf = io.StringIO()
     console = Console(file=buf, force_terminal=True, width=200, highlight=False, color_system="standard")
     fmt = RichFormatter(None, None, ReportMeta("0", "national"), console=console)
-    summary = Summary()
-    for result in check_paths([str(run_dir / "in")]):
-        summary.add(result)
-        fmt.file(result)  # a MarkupError here was the crash on `[/]`
-    fmt.close(summary)
+    report_through(fmt, check_paths([str(run_dir / "in")]))  # a MarkupError here was the crash on `[/]`
     out = buf.getvalue()
     assert "[/]" in out and "[link=https://evil.example/]" in out
     assert "\x1b]8;" not in out, "a live terminal hyperlink"
@@ -153,3 +149,82 @@ def test_the_escapes_themselves():
     assert cell_text(5) == 5 and cell_text("=x\x00") == "=x"
     assert csv_cell(-3) == -3 and csv_cell("-3") == "'-3"
     assert html_text('<b a="1">\x00') == "&lt;b a=&quot;1&quot;&gt;"
+
+
+# departments whose names Excel refuses as sheet titles, or that only differ past the 31-character cut,
+# by case or by width: each still gets its own letter in the report, on a sheet Excel opens unrepaired
+AWKWARD_DEPARTMENTS = ["教育局[]:*?/\\", "[link=https://evil.example/]x[/link][/]", "'引号局'", "长" * 10000,
+                       "长" * 10000 + "乙", "Abc局", "abc局", "ＡＢＣ局", "\t=1+1", "\r=1+1", "History"]
+
+
+def test_every_department_name_gets_a_letter_on_a_sheet_excel_accepts(tmp_path, monkeypatch, capsys):
+    (tmp_path / ".git").mkdir()
+    for i, dep in enumerate(AWKWARD_DEPARTMENTS):
+        code = f"5117032500{i:02d}"
+        write(tmp_path / "in" / f"{i:02d}.json", hostile(apply_patch(FAULTY, [{"set": "/project/code", "value": code}]),
+                                                          department=dep, name=f"项目{i}"))
+    monkeypatch.chdir(tmp_path)
+    code, _, err = run(["in", "--format", "text", "--no-cache", "--report", "r.xlsx", "--report-split", "department"],
+                       capsys)
+    assert code == 1 and "Traceback" not in err, err
+    from openpyxl import load_workbook
+
+    titles = load_workbook(tmp_path / "r.xlsx").sheetnames
+    letters = [t for t in titles if t.startswith("意见·")]
+    assert len(letters) == len(AWKWARD_DEPARTMENTS)
+    folded = [__import__("unicodedata").normalize("NFKC", t).casefold() for t in titles]
+    assert len(set(folded)) == len(folded)  # Excel tells sheets apart by neither case nor width
+    for t in titles:
+        assert len(t.encode("utf-16-le")) // 2 <= 31 and not re.search(r"[\\/?*:\[\]\x00-\x1f]", t), t
+        assert not t.startswith("'") and not t.endswith("'"), t
+    split = [p.name for p in tmp_path.glob("r_*.xlsx")]
+    assert len(split) == len(AWKWARD_DEPARTMENTS)
+    # apart on a file system that folds case (Windows) or composed forms (macOS) too
+    assert len({__import__("unicodedata").normalize("NFKC", n).casefold() for n in split}) == len(split)
+
+
+def test_sheet_title():
+    from perflint.formatters.safe import sheet_title, taken_titles
+
+    taken = taken_titles(["审核意见", "汇总"])
+    assert sheet_title("审核意见", taken) == "审核意见(2)"
+    assert sheet_title("a[b]:c*d?e/f\\g", taken) == "a_b_c_d_e_f_g"
+    assert sheet_title("'x'", taken) == "x" and sheet_title("\x00\x07", taken) == "Sheet"
+    assert sheet_title("history") == "history(2)"  # Excel keeps that name for itself
+    long = sheet_title("长" * 40, taken)
+    assert long == "长" * 31 and sheet_title("长" * 40, taken) == "长" * 28 + "(2)"
+    assert sheet_title("ＡＢＣ", taken) == "ＡＢＣ" and sheet_title("abc", taken) == "abc(2)"
+    assert sheet_title("𠀀" * 20) == "𠀀" * 15  # beyond the BMP a character counts two of the 31
+
+
+def test_a_bidi_override_is_shown_escaped_on_a_terminal_and_removed_from_files(tmp_path, monkeypatch, capsys):
+    # U+202E shows "gpj.exe" as "exe.jpg": never obeyed where a reviewer reads a name
+    (tmp_path / ".git").mkdir()
+    write(tmp_path / "in" / "a.json", hostile(FAULTY, department="\u2066局\u2069", name="\u202egpj.exe\u202c项目"))
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run(["in", "--format", "text", "--report", "r.xlsx", "-o", "html:r.html", "-o", "junit:r.xml",
+                          "-o", "github:gh.txt"], capsys)
+    assert code == 1, err
+    bidi = re.compile("[\u202a-\u202e\u2066-\u2069]")
+    assert not bidi.search(out) and "\\u202egpj.exe\\u202c项目" in out
+    for name in ("r.html", "r.xml", "gh.txt"):
+        text = (tmp_path / name).read_text(encoding="utf-8")
+        assert not bidi.search(text), name
+    assert "gpj.exe项目" in (tmp_path / "r.html").read_text(encoding="utf-8")
+    values = [c.value for c in workbook_cells(tmp_path / "r.xlsx") if isinstance(c.value, str)]
+    assert "局" in values and not any(bidi.search(v) for v in values)
+
+
+def test_junit_names_are_one_line(tmp_path, monkeypatch, capsys):
+    (tmp_path / ".git").mkdir()
+    write(tmp_path / "in" / "a\nb.json", hostile(FAULTY, department="部门", name="项目\n::error::假"))
+    write(tmp_path / "in" / "c.json", hostile(apply_patch(FAULTY, [{"remove": "/project/code"}]), department="部门\u2028二",
+                                              name="项目\r\n二\x85"))
+    monkeypatch.chdir(tmp_path)
+    code, _, err = run(["in", "--format", "text", "-o", "junit:r.xml"], capsys)
+    assert code == 1, err
+    dom = xml.dom.minidom.parse(str(tmp_path / "r.xml"))
+    attrs = [el.getAttribute(a) for tag in ("testsuite", "testcase", "failure")
+             for el in dom.getElementsByTagName(tag) for a in ("name", "classname", "message") if el.hasAttribute(a)]
+    assert any("a\\nb.json" in a for a in attrs) and any("项目\\r\\n二" in a for a in attrs), attrs
+    assert not [a for a in attrs if re.search("[\x00-\x1f\x7f-\x9f\u2028\u2029]", a)]

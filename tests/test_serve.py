@@ -19,6 +19,7 @@ pytest.importorskip("python_multipart", reason="perflint-cn[serve] is not instal
 
 from fastapi.testclient import TestClient  # noqa: E402
 
+from fixturelib import report_through  # noqa: E402
 from perflint.api import check_paths  # noqa: E402
 from perflint.readers import Limits  # noqa: E402
 from perflint.serve.app import STATIC, AppConfig, create_app  # noqa: E402
@@ -59,16 +60,11 @@ def client(uploads_root):
 def cli_report(path: Path, history: str | None = ARCHIVE) -> dict:
     """What `perflint check PATH --format json` reports for one file (its paths as given)."""
     from perflint.formatters.json_report import JsonFormatter
-    from perflint.report import ReportMeta, Summary
+    from perflint.report import ReportMeta
 
-    results = check_paths([str(path)], history=[history] if history else [])
     out = io.StringIO()
-    fmt = JsonFormatter(out, None, ReportMeta("x", "national"))
-    summary = Summary()
-    for r in results:
-        summary.add(r)
-        fmt.file(r)
-    fmt.close(summary)
+    report_through(JsonFormatter(out, None, ReportMeta("x", "national")),
+                   check_paths([str(path)], history=[history] if history else []))
     return json.loads(out.getvalue())
 
 
@@ -460,6 +456,40 @@ def test_an_upload_past_the_check_limit_is_answered_and_removed(uploads_root):
         assert not list(uploads_root.iterdir())
 
 
+def test_a_worker_past_the_limit_or_dead_takes_only_its_request(uploads_root):
+    """The server's workers are the program's own children (lifecycle.start_child, spawned): one
+    that runs past the check limit is killed rather than left working for no one, one that dies is
+    replaced, and the next request is answered by the replacement."""
+    import asyncio
+    import signal
+    import time
+
+    from perflint.serve.app import Checker
+
+    async def scenario() -> None:
+        config = AppConfig(workers=1, upload_root=str(uploads_root), check_timeout=0.5)
+        checker = Checker(config)
+        try:
+            await asyncio.get_running_loop().run_in_executor(None, checker.warm)
+            first = await checker.run(os.getpid)
+            with pytest.raises(asyncio.TimeoutError):
+                await checker.run(time.sleep, 30)
+            config.check_timeout = 60.0
+            second = await checker.run(os.getpid)
+            assert second != first
+            with pytest.raises(OSError):
+                os.kill(first, 0)  # killed, not still sleeping
+            os.kill(second, signal.SIGKILL)
+            with pytest.raises(RuntimeError, match="worker ended"):
+                await checker.run(time.sleep, 30)
+            third = await checker.run(os.getpid)
+            assert third not in (first, second)
+        finally:
+            checker.close()
+
+    asyncio.run(scenario())
+
+
 # ---- the token --------------------------------------------------------------------------------
 
 def test_token_guards_the_api_but_not_the_page(uploads_root):
@@ -699,8 +729,6 @@ def test_a_one_file_check_never_imports_the_web_framework(tmp_path):
 
 
 def test_marked_up_workbook_download(client, tmp_path, capsys):
-    from openpyxl import load_workbook
-
     try:
         import perflint.annotate  # noqa: F401
     except ImportError:  # this perflint has no annotator: the page offers no such download
@@ -742,3 +770,118 @@ def _marked(data: bytes) -> dict:
                         c.fill.fgColor.rgb if c.fill and c.fill.fill_type else None)
                        for row in ws.iter_rows() for c in row if c.value is not None or c.comment]
             for ws in wb.worksheets}
+
+
+# ---- hostile uploads: names, archives, errors ----------------------------------------------------
+
+def test_a_300_character_name_is_shortened_and_keeps_its_type(client, uploads_root):
+    name = "长" * 300 + ".xlsx"
+    r = client.post("/api/check", files=[("files", (name, RETURNED_XLSX.read_bytes()))])
+    assert r.status_code == 200, r.text
+    path = r.json()["files"][0]["path"]
+    assert path.endswith(".xlsx") and path.startswith("长") and len(path.encode()) <= 200
+    assert r.json()["files"][0]["documents"]  # still read as the workbook it is
+    r = client.post("/api/annotate", files=[("files", (name, RETURNED_XLSX.read_bytes()))])
+    assert r.status_code == 200 and r.content[:2] == b"PK"
+    member = zip_of({"d/" + "长" * 200 + ".json": JSON_FILE.read_bytes()})
+    r = client.post("/api/check", files=[("files", ("a.zip", member))])
+    assert r.status_code == 200 and r.json()["files"][0]["path"].endswith(".json")
+    assert not list(uploads_root.iterdir())
+
+
+def test_a_name_the_file_system_refuses_is_a_clear_error_with_the_headers(client, uploads_root):
+    deep = "/".join(["层" * 50] * 40) + "/a.json"  # each part fits, the whole path is past PATH_MAX
+    r = client.post("/api/check", files=[("files", ("deep.zip", zip_of({deep: b"{}"})))])
+    assert r.status_code == 400 and "cannot store" in r.json()["error"]["en"]
+    assert r.headers["content-security-policy"] and r.headers["x-content-type-options"] == "nosniff"
+    assert not list(uploads_root.iterdir())
+
+
+def test_security_headers_on_every_error_answer(uploads_root, monkeypatch):
+    import perflint.serve.app as app_module
+
+    config = AppConfig(workers=1, upload_root=str(uploads_root))
+    with TestClient(create_app(config), base_url=LOCAL, raise_server_exceptions=False) as c:
+        answers = {"404": c.get("/no-such-page"), "405": c.put("/api/check"),
+                   "422": c.post("/api/check?lang=xx", files=upload(JSON_FILE)),
+                   "400 host": c.get("/", headers={"Host": "evil.example"})}
+
+        def broken(*_a, **_k):
+            raise RuntimeError("a bug")
+
+        monkeypatch.setattr(app_module, "_view", broken)
+        answers["500"] = c.post("/api/check?view=1", files=upload(JSON_FILE))
+    assert answers["500"].status_code == 500
+    for what, r in answers.items():
+        assert "default-src 'self'" in r.headers.get("content-security-policy", ""), what
+        assert r.headers.get("x-content-type-options") == "nosniff", what
+        assert r.headers.get("x-frame-options") == "DENY", what
+
+
+def test_an_archive_of_ten_thousand_files_is_refused_before_it_is_parsed(client, uploads_root):
+    many = zip_of({f"d/{i}.json": b"{}" for i in range(2000)})
+    r = client.post("/api/check", files=[("files", ("many.zip", many))])
+    assert r.status_code == 413 and "1000" in r.json()["error"]["zh"]
+    junk = zip_of({f"{i}.txt": b"" for i in range(12_000)})
+    r = client.post("/api/check", files=[("files", ("junk.zip", junk))])
+    assert r.status_code == 413 and "10000" in r.json()["error"]["en"]
+    # the end record may lie about the count: the directory's size tells how many it can hold
+    lying = bytearray(junk)
+    at = lying.rfind(b"PK\x05\x06")
+    lying[at + 8:at + 12] = b"\x01\x00\x01\x00"
+    r = client.post("/api/check", files=[("files", ("lying.zip", bytes(lying)))])
+    assert r.status_code == 413
+    assert not list(uploads_root.iterdir())
+
+
+def test_an_archive_with_nothing_to_check_is_named(client):
+    r = client.post("/api/check", files=[("files", ("附件.zip", zip_of({"说明.txt": b"x", ".hidden.json": b"{}"})))])
+    assert r.status_code == 400 and "附件.zip" in r.json()["error"]["zh"] and "no submission" in r.json()["error"]["en"]
+
+
+def test_a_file_named_to_climb_out_stays_in_its_folder(client, uploads_root):
+    r = client.post("/api/check", files=[("files", ("../../x.json", JSON_FILE.read_bytes()))])
+    assert r.status_code == 200 and r.json()["files"][0]["path"] == "x.json"
+    assert not (uploads_root.parent / "x.json").exists() and not (uploads_root.parent.parent / "x.json").exists()
+
+
+def test_safe_part_cuts_by_bytes():
+    from perflint.serve.uploads import safe_part
+
+    assert safe_part("长" * 300 + ".xlsx").endswith("长.xlsx")
+    assert len(safe_part("长" * 300 + ".xlsx").encode()) <= 180
+    assert safe_part("a" * 300) == "a" * 180
+    assert safe_part("短.json") == "短.json"
+
+
+@pytest.mark.parametrize("token", ["令牌令牌令牌令牌", "has space", "tab\there"])
+def test_a_token_no_browser_can_send_stops_the_start(token, monkeypatch, capsys):
+    from perflint.serve import serve
+
+    monkeypatch.setattr("uvicorn.run", lambda *a, **k: pytest.fail("the server started"))
+    assert serve(host="0.0.0.0", token=token) == 2
+    assert "ASCII" in capsys.readouterr().err
+
+
+def test_a_stream_whose_client_leaves_before_the_first_event_leaves_no_upload(tmp_path):
+    import asyncio
+
+    from perflint.serve.app import _RemovingStream
+
+    folder = tmp_path / "perflint-serve-x"
+    folder.mkdir()
+    (folder / "a.json").write_bytes(b"{}")
+
+    async def events():
+        yield b"event: start\n\n"
+
+    async def gone(message):
+        raise OSError("the client left")
+
+    async def nothing():
+        return {"type": "http.disconnect"}
+
+    response = _RemovingStream(str(folder), events(), media_type="text/event-stream")
+    with pytest.raises(Exception):  # the framework names it ClientDisconnect
+        asyncio.run(response({"type": "http", "asgi": {"spec_version": "2.4"}}, nothing, gone))
+    assert not folder.exists()

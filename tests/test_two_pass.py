@@ -267,3 +267,19 @@ def test_the_index_does_not_change_once_built(tmp_path):
         with pytest.raises(AttributeError):
             setattr(index, name, value)
     assert index.wanted is None and index.fingerprint and len(index) > 0
+
+
+@pytest.mark.parametrize("cache", [False, None])
+def test_a_batch_without_caches_reads_its_files_only_to_check_them(tmp_path, monkeypatch, cache):
+    """The content stamps of the run's files key the record and result caches; with both off
+    (--no-cache) no file is read for its stamp, and the results are the same."""
+    import perflint.history
+
+    files = collect_files([str(make_batch(tmp_path))])
+    stamped: list[str] = []
+    real = perflint.history.content_stamp
+    monkeypatch.setattr(perflint.history, "content_stamp", lambda path, stat: stamped.append(path) or real(path, stat))
+    batch = open_batch(_run(files, cache=cache), files)
+    results = list(batch.run())
+    assert len(stamped) == (0 if cache is False else len(files))
+    assert _summary(results) == _summary(_one_pass(files))

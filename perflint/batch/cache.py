@@ -13,7 +13,6 @@ import hashlib
 import json
 import os
 import stat
-import pickle
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 

@@ -20,9 +20,8 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator
 from ..history.records import unreadable_reason
 from ..model import FileDraft, FileResult
 from . import tasks
-from .pool import BatchPlan, Scheduler, chunk_size, start_child
 from .timing import check_one
-from .wire import Drafts, Prepared, dumps, loads
+from .wire import BatchPlan, Drafts, Prepared, dumps, loads
 
 if TYPE_CHECKING:
     from ..engine import Engine
@@ -65,6 +64,8 @@ def records_reader(run: Run, jobs: int) -> ReadMany:
 
 
 def _records_in_pool(run: Run, paths: list[str], jobs: int) -> list[tuple[list, str | None]]:
+    from .pool import Scheduler
+
     plan = BatchPlan(run, None, run.settings.timeout or None, task="records")
     out: list[Any] = [None] * len(paths)
     sched = Scheduler(run.engine(), plan, jobs, max(1, min(32, len(paths) // (jobs * 4))))
@@ -143,6 +144,8 @@ class Batch:
             yield result
 
     def _parallel(self, files: list[str], advance, drafts: Drafts) -> Iterator[FileResult]:
+        from .pool import Scheduler, chunk_size  # a one-file check never loads the process machinery
+
         window = self.window or max(64, self.jobs * 32)
         sched = Scheduler(self.engine, self.plan, self.jobs, self.chunk or chunk_size(len(files), self.jobs))
         done: dict[int, FileResult] = {}
@@ -214,6 +217,8 @@ class Batch:
             for i, path in todo:
                 yield i, path, check_one(self.engine, path, self.options, self.plan.timeout, prepare)
             return
+        from .pool import Scheduler, chunk_size
+
         plan = BatchPlan(self.plan.run, None, self.plan.timeout, task="prepare")
         paths = dict(todo)
         sched = Scheduler(self.engine, plan, self.jobs, self.chunk or chunk_size(len(todo), self.jobs))
@@ -262,10 +267,12 @@ class _SharedFinish:
         """The drafts shared with a helper, or left as they are when no process can be had."""
         order = drafts.indexes()
         theirs = [order[k] for k in range(len(order)) if k % _OURS_EVERY]
+        from ..lifecycle import start_child
+
         gc.freeze()  # the index too: the helper reads it without copying pages the collector would touch
         try:  # forked on every platform: it works on this process's memory as it is now
             process, conn = start_child(_finish_part, (engine, drafts, theirs), "perflint-finisher",
-                                        duplex=False, fork=True)
+                                        duplex=False, how="fork")
         except OSError:
             return drafts
         return cls(drafts, set(theirs), conn, process)

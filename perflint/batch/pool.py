@@ -1,84 +1,29 @@
-"""Worker processes and their pipes: the one way perflint starts a second process.
+"""The batch's worker processes and their pipes.
 
 Each worker is a plain process fed over its own pipe. The parent always knows which file each
 worker is on, so a worker that dies (segfault, out of memory, killed) costs that one file an F011
 finding and is replaced, and a worker stuck past the time limit (e.g. inside C code that a signal
 cannot interrupt) is killed and its file gets F010.
 
-Every child (the pool's workers, the second pass's helper) is started by `start_child`: forked on
-Linux, ending with its parent however the parent ends (`lifecycle.die_with_parent`), leaving Ctrl-C
-to the parent.
+Every child (the pool's workers, the second pass's helper) is started by `lifecycle.start_child`:
+forked on Linux, ending with its parent however the parent ends, leaving Ctrl-C to the parent.
 """
 from __future__ import annotations
 
-import os
-import sys
 import time
 from collections import deque
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
-from ..lifecycle import die_with_parent
+from ..lifecycle import requests, start_child
 from . import tasks
 from .timing import check_one, crash_result, describe_exit, timeout_result
 
 if TYPE_CHECKING:
     from ..engine import Engine
-    from ..history import HistoryIndex
-    from ..run import Run
+    from .wire import BatchPlan
 
 _KILL_GRACE = 1.0  # seconds past the limit before a worker that ignores its timer is killed
-
-
-@dataclass
-class BatchPlan:
-    """What a worker needs to rebuild the engine; everything here pickles."""
-
-    run: Run
-    history: HistoryIndex | None = None
-    timeout: float | None = None
-    task: str = "check"  # the name of what a worker does with each file (tasks.py)
-
-
-def _mp():
-    # imported only when a second process is wanted: a one-file check never pays for it
-    import multiprocessing
-
-    return multiprocessing
-
-
-def _context(fork: bool = False):
-    # Linux: fork. Workers start in milliseconds with the engine's modules already imported, and the
-    # caller's __main__ is not run again (forkserver and spawn re-import it from its path, which
-    # breaks for `python -` and costs time). The parent runs no threads while the pool is up (the
-    # progress bar refreshes from the main thread), so forking is safe. Elsewhere: spawn, for which
-    # everything in BatchPlan pickles.
-    if fork or sys.platform.startswith("linux"):
-        return _mp().get_context("fork")
-    return _mp().get_context("spawn")
-
-
-def _child_main(target: Callable, parent: int, args: tuple) -> None:
-    die_with_parent(parent)
-    target(*args)
-
-
-def start_child(target: Callable, args: tuple, name: str, *, duplex: bool = True, fork: bool = False):
-    """(process, the parent's end of its pipe): `target(child's end, *args)` runs in a new process
-    that ends when this one does. `fork`: a child that must share this process's memory as it is
-    now (on every platform that has fork). Raises OSError when no process can be had."""
-    ctx = _context(fork)
-    parent_end, child_end = ctx.Pipe(duplex=duplex)
-    process = ctx.Process(target=_child_main, args=(target, os.getpid(), (child_end, *args)), daemon=True,
-                          name=name)
-    try:
-        process.start()
-    except BaseException:
-        parent_end.close()
-        raise
-    finally:
-        child_end.close()
-    return process, parent_end
 
 
 def _worker_main(conn, plan: BatchPlan) -> None:
@@ -87,13 +32,7 @@ def _worker_main(conn, plan: BatchPlan) -> None:
     task = tasks.task(plan.task)
     options = plan.run.options
     conn.send(("ready", None, None))
-    while True:
-        try:
-            todo = conn.recv()
-        except EOFError:
-            return
-        if todo is None:
-            return
+    for todo in requests(conn):
         for index, path in todo:
             conn.send(("done", index, check_one(engine, path, options, plan.timeout, task)))
 

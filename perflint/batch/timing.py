@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import signal
 import time
-import traceback
 from typing import TYPE_CHECKING, Any, Callable
 
 from ..engine import finish_file
@@ -78,6 +77,8 @@ def check_one(engine: Engine, path: str, options: ReaderOptions, timeout: float 
     except FileTimeout:  # also when the timer fires just as the check returns: the file was at the limit
         return timeout_result(engine, path, time.perf_counter() - started, timeout or 0.0)
     except Exception as exc:  # readers and rules contain their own errors; this is the last net
+        import traceback
+
         frame = traceback.extract_tb(exc.__traceback__)[-1]
         reason = f"{type(exc).__name__}: {exc} ({frame.filename.rsplit('/', 1)[-1]}:{frame.lineno})"
         return crash_result(engine, path, reason, time.perf_counter() - started, variant="exception")

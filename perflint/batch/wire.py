@@ -1,4 +1,5 @@
-"""How drafts, results and records cross between processes and through the disk caches.
+"""What a worker is given, and how drafts, results and records cross between processes and
+through the disk caches.
 
 The model stays plain dataclasses; what makes them cheap to send lives here. Drafts and results
 cross by the thousand, and the generic state of a slotted dataclass looks its fields up on every
@@ -21,7 +22,19 @@ from ..model import (Cell, DocumentDraft, DocumentResult, FileDraft, FileResult,
 
 if TYPE_CHECKING:
     from ..engine import Engine
+    from ..history import HistoryIndex
     from ..readers import ReaderOptions
+    from ..run import Run
+
+
+@dataclass
+class BatchPlan:
+    """What a worker needs to rebuild the engine; everything here pickles."""
+
+    run: Run
+    history: HistoryIndex | None = None
+    timeout: float | None = None
+    task: str = "check"  # the name of what a worker does with each file (tasks.py)
 
 
 def _by_fields(cls: type):

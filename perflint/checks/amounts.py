@@ -171,8 +171,10 @@ def _amounts(doc) -> Iterator[tuple[str, float, str]]:
             here = ptr + pointer(key)
             if isinstance(value, MAPPINGS):
                 yield from walk(value, here)
-            elif num(value) is not None:
-                yield here, num(value), labels.get(here, key)
+            else:
+                amount = num(value)
+                if amount is not None:
+                    yield here, amount, labels.get(here, key)
 
     funds = doc.get("/funds")
     if isinstance(funds, MAPPINGS):

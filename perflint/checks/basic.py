@@ -15,11 +15,21 @@ FISCAL_YEAR_MIN, FISCAL_YEAR_MAX = 2000, 2100
 
 
 def _norm(value: str) -> str:
-    return "".join(halfwidth(value).split())
+    # halfwidth maps a character to one character, whitespace (U+3000) to whitespace: spaces taken
+    # out first, it folds only what is left (a goal is hundreds of characters, a mark a few)
+    return halfwidth("".join(value.split()))
+
+
+_LONGEST_MARK = max(map(len, EMPTY_MARKS))
 
 
 def _empty(value: Any) -> bool:
-    return value is None or isinstance(value, str) and _norm(value) in EMPTY_MARKS
+    if value is None:
+        return True
+    if not isinstance(value, str):
+        return False
+    squeezed = "".join(value.split())
+    return len(squeezed) <= _LONGEST_MARK and halfwidth(squeezed) in EMPTY_MARKS
 
 
 def _missing(doc, ptr: str, root: str = "") -> bool:

@@ -12,8 +12,8 @@ from typing import Any, Iterator
 from . import rule
 from ..model import MAPPINGS, SELFEVAL_KINDS, Hit, pointer
 from ..profiles import fold_indicator_name
-from ..values import OPERATORS, POSITIVE, extract_date, halfwidth, is_quantitative
-from ..vocabulary import VALUE_PLACEHOLDERS
+from ..values import extract_date, halfwidth, is_quantitative
+from ..vocabulary import OPERATORS, POSITIVE, VALUE_PLACEHOLDERS
 from ._util import blank, num, text
 
 MEASURED_LEVEL2 = frozenset({"数量指标", "质量指标", "时效指标", "成本指标", "经济成本指标"})

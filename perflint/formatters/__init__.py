@@ -6,14 +6,17 @@ batch of any size streams through without being held in memory.
 from __future__ import annotations
 
 import importlib
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
-from ..report import ReportMeta
+from ..report import Formatter, ReportMeta
+
+if TYPE_CHECKING:
+    from ..catalogue import Catalogue
 
 # format name -> (module, class); modules load only when their format is asked for
 FORMATS = {
-    "text": ("text", "TextFormatter"),
     "rich": ("rich_console", "RichFormatter"),
+    "text": ("text", "TextFormatter"),
     "json": ("json_report", "JsonFormatter"),
     "sarif": ("sarif", "SarifFormatter"),
     "junit": ("junit", "JunitFormatter"),
@@ -21,16 +24,18 @@ FORMATS = {
     "html": ("html", "HtmlFormatter"),
     "xlsx": ("xlsx_report", "XlsxFormatter"),
 }
+# what --format, -o and a config's `format` take: the 审核意见 workbook is written by --report
+OUTPUT_FORMATS = tuple(name for name in FORMATS if name != "xlsx")
 
 
 class UsesCatalogue:
     """For reports that describe rules (SARIF rule help, HTML and Excel advice): the run's catalogue,
     or the shipped one, loaded when a rule is first described."""
 
-    _catalogue: Any = None
+    _catalogue: Catalogue | None = None
 
     @property
-    def catalogue(self):
+    def catalogue(self) -> Catalogue:
         if self._catalogue is None:
             from ..catalogue import default_catalogue
 
@@ -38,7 +43,7 @@ class UsesCatalogue:
         return self._catalogue
 
 
-def make_formatter(name: str, out: IO[str] | None, path: str | None, meta: ReportMeta, **options: Any):
+def make_formatter(name: str, out: IO[str] | None, path: str | None, meta: ReportMeta, **options: Any) -> Formatter:
     module_name, cls_name = FORMATS[name]
     module = importlib.import_module(f"{__name__}.{module_name}")
     return getattr(module, cls_name)(out=out, path=path, meta=meta, **options)

@@ -12,7 +12,7 @@ import datetime as _dt
 import shutil
 from collections import Counter
 import tempfile
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING
 
 from ..model import FileResult, Finding
 from ..report import ReportMeta, Summary
@@ -21,6 +21,9 @@ from . import UsesCatalogue
 from .safe import html_text as escape
 from .labels import (SEVERITY, VERDICT, WORDS, advice, document_title, finding_message, grade_label,
                      readable_location, unverified_text)
+
+if TYPE_CHECKING:
+    from ..catalogue import Catalogue
 
 _CSS = """
 body{font-family:"Microsoft YaHei","PingFang SC","Noto Sans CJK SC","Source Han Sans SC",sans-serif;
@@ -69,7 +72,7 @@ _LISTED = 500  # returned submissions listed at the top; the rest are counted, a
 
 
 class HtmlFormatter(UsesCatalogue):
-    def __init__(self, out: IO[str] | None, path: str | None, meta: ReportMeta, catalogue: Any = None,
+    def __init__(self, out: IO[str] | None, path: str | None, meta: ReportMeta, catalogue: Catalogue | None = None,
                  **_: object) -> None:
         self._own = out is None
         self.out = out if out is not None else open_output(path)

@@ -9,7 +9,6 @@ run streams and written out after the totals.
 """
 from __future__ import annotations
 
-import re
 import shutil
 import tempfile
 from typing import IO
@@ -18,19 +17,19 @@ from xml.sax.saxutils import escape, quoteattr
 from ..model import FileResult, Finding
 from ..report import ReportMeta, Summary
 from ..output import open_output
+from .safe import one_line, strip_controls
 from .labels import SEVERITY, VERDICT, WORDS, finding_message, grade_label, kind_label
-
-
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 def _clean(text: str) -> str:
     # XML 1.0 cannot carry most control characters, which a damaged submission may hold
-    return _CONTROL.sub("", text)
+    return strip_controls(text)
 
 
 def _attr(value) -> str:
-    return quoteattr(_clean(str(value)))
+    """A name or message attribute: one line, as CI dashboards list it (a file name or project name
+    with a line break in it shows `\\n`, never a second line)."""
+    return quoteattr(one_line(strip_controls(str(value))))
 
 
 class JunitFormatter:

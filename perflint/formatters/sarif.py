@@ -20,14 +20,17 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from .. import DISTRIBUTION, REPOSITORY
-from ..model import FileResult, Finding
+from ..model import DocumentResult, FileResult, Finding
 from ..report import ReportMeta, Summary
 from ..output import open_output
 from . import UsesCatalogue
 from .places import Positions, artifact_uri, repository_root
+
+if TYPE_CHECKING:
+    from ..catalogue import Catalogue
 
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 _LEVEL = {"error": "error", "warning": "warning", "info": "note"}
@@ -47,7 +50,7 @@ def fingerprint(code: str, uri: str, sheet: str | None, pointer: str, nth: int) 
 
 
 class SarifFormatter(UsesCatalogue):
-    def __init__(self, out: IO[str] | None, path: str | None, meta: ReportMeta, catalogue: Any = None,
+    def __init__(self, out: IO[str] | None, path: str | None, meta: ReportMeta, catalogue: Catalogue | None = None,
                  sarif_info: bool = False, **_: object) -> None:
         self._own = out is None
         self.out = out if out is not None else open_output(path)
@@ -66,7 +69,7 @@ class SarifFormatter(UsesCatalogue):
             self.rule_index[code] = len(self.rule_index)
         return self.rule_index[code]
 
-    def _result(self, result: FileResult, f: Finding, doc: Any, uri: str, seen: dict) -> dict:
+    def _result(self, result: FileResult, f: Finding, doc: DocumentResult | None, uri: str, seen: dict) -> dict:
         loc = f.location
         logical = []
         if loc.sheet:

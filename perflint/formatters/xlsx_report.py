@@ -19,16 +19,20 @@ import os
 from collections import Counter
 from copy import copy
 import re
+import weakref
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
-from ..model import FileResult, Finding
+from ..model import DocumentResult, FileResult, Finding
 from ..output import open_output
 from ..report import ReportMeta, Summary
 from . import UsesCatalogue
-from .safe import cell_text, text_cell
+from .safe import fold_name, cell_text, sheet_title, taken_titles, text_cell
 from .labels import (SEVERITY, VERDICT, WORDS, advice, department_of, finding_message, grade_label,
-                     kind_label, location_text, readable_location, unverified_text)
+                     kind_label, readable_location, unverified_text)
+
+if TYPE_CHECKING:
+    from ..catalogue import Catalogue
 
 FINDING_COLUMNS = {
     "zh": ("文件", "部门", "项目", "表类型", "审核结论", "规则", "级别", "位置", "说明", "整改建议"),
@@ -48,7 +52,7 @@ _LINE_POINTS = 15.0  # the height of one line of 11-point text
 _COVER_WIDTH = 100
 _TOP_PROBLEMS = 5
 _NO_DEPARTMENT = "（未填部门）"
-_UNSAFE_NAME = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
+_UNSAFE_NAME = re.compile('[\\\\/:*?"<>|\x00-\x1f\u2028\u2029]+')  # and the line separators no file name should hold
 
 
 _NAME_BYTES = 200  # of a file name's 255 bytes (most file systems), with room for "_2" and ".xlsx"
@@ -78,16 +82,37 @@ def split_path(path: str, department: str, taken: set[str] | None = None) -> str
         name = f"{_cut(name, min(room, 120) - 9)}_{digest}"
     candidate = p.with_name(f"{p.stem}_{name}{suffix}")
     n = 2
-    while taken is not None and candidate.name.lower() in taken:
+    # folded as the file systems that compare names loosely do (Windows: case; macOS: case and
+    # composed/decomposed forms), and by width: such names are told apart in any case
+    while taken is not None and fold_name(candidate.name) in taken:
         candidate = p.with_name(f"{p.stem}_{name}_{n}{suffix}")
         n += 1
     if taken is not None:
-        taken.add(candidate.name.lower())
+        taken.add(fold_name(candidate.name))
     return str(candidate)
+
+
+_OPEN: "weakref.WeakSet[_Book]" = weakref.WeakSet()  # workbooks begun and not yet saved
+
+
+def abandon_open_books() -> None:
+    """After an interrupt or a fatal error: end every workbook still being written, quietly. Each
+    write-only sheet streams into a temporary file through a suspended generator; collected later,
+    that generator would write its closing tags into a closed file and print "Exception ignored"."""
+    for book in list(_OPEN):
+        book.abandon()
 
 
 class _Book:
     """One write-only workbook: the findings and verdict sheets stream, the summary is written at the end."""
+
+    def abandon(self) -> None:
+        _OPEN.discard(self)
+        for ws in list(getattr(self.wb, "_sheets", ())):
+            try:
+                ws.close()
+            except Exception:  # noqa: BLE001 - already closed, or its file gone: nothing left to tidy
+                pass
 
     def __init__(self, path: str, lang: str, meta: ReportMeta, department: str | None = None) -> None:
         from collections import Counter
@@ -106,6 +131,7 @@ class _Book:
         self.returned: Counter = Counter()
         self.problems: dict[str, Counter] = {}
         self.wb = Workbook(write_only=True)
+        _OPEN.add(self)
         self._bold = _font(bold=True)
         self._head_fill = PatternFill("solid", fgColor="DDEBF7")
         self._wrap = Alignment(wrap_text=True, vertical="top")
@@ -181,7 +207,7 @@ class _Book:
                      for d in result.documents)
         return dataclasses.replace(result, documents=docs, findings=tuple(f for f in result.findings if self.shown(f)))
 
-    def add(self, result: FileResult, catalogue: Any) -> None:
+    def add(self, result: FileResult, catalogue: Catalogue) -> None:
         lang = self.lang
         self.summary.add(self._shown_only(result))
         dep = department_of(result, "zh")
@@ -208,7 +234,7 @@ class _Book:
             self._row(self.ws_docs, [name, "", "", "", "", None, VERDICT[lang][result.verdict], "",
                                      sum(1 for f in result.findings if not f.waived and self.shown(f))])
 
-    def _finding(self, name: str, doc: Any, f: Finding, verdict: str, catalogue: Any) -> None:
+    def _finding(self, name: str, doc: DocumentResult | None, f: Finding, verdict: str, catalogue: Catalogue) -> None:
         lang = self.lang
         project = " ".join(p for p in ((doc.project_code or "") if doc else "", (doc.name or "") if doc else "") if p)
         severity = SEVERITY[lang][f.severity] + (f"（{WORDS[lang]['waived']}）" if lang == "zh" and f.waived else
@@ -219,7 +245,7 @@ class _Book:
                                      severity, readable_location(f.location, doc.kind if doc else None, lang),
                                      finding_message(f, lang, names_only=not self.full), advice(meta, lang, f)])
 
-    def _write_summary(self, catalogue: Any) -> None:
+    def _write_summary(self, catalogue: Catalogue) -> None:
         lang, w, v = self.lang, WORDS[self.lang], VERDICT[self.lang]
         ws, s = self.ws_summary, self.summary
         bold = lambda x: self._cell(ws, x, head=True)  # noqa: E731
@@ -255,7 +281,7 @@ class _Book:
                 text = (meta.summary.get(lang) or meta.summary["zh"]) if meta else s.rule_slugs.get(code, "")
                 ws.append([code, n, None, None, None, cell_text(text)])
 
-    def _write_cover(self, ws, department: str | None, catalogue: Any) -> None:
+    def _write_cover(self, ws, department: str | None, catalogue: Catalogue) -> None:
         """The letter: whom it is for, the counts and the main problems, the bureau and the date."""
         from openpyxl.styles import Alignment, Font
 
@@ -301,14 +327,17 @@ class _Book:
             ws.row_dimensions[row].height = height  # before the row is written
             ws.append([cell])
 
-    def close(self, catalogue: Any) -> None:
+    def close(self, catalogue: Catalogue) -> None:
         from openpyxl.utils import get_column_letter
 
         self._write_cover(self.ws_cover, self.department, catalogue)
         if self.department is None:  # the run's workbook: a letter for each department too
             covers = []
+            titles = taken_titles(self.wb.sheetnames)
             for dep in sorted(k for k in self.files if k and k != _NO_DEPARTMENT):  # a letter needs an addressee
-                title = _UNSAFE_NAME.sub("_", f"{'意见' if self.lang == 'zh' else 'Letter'}·{dep}")[:31]
+                # a name Excel accepts ([ ] : * ? / \ and 31 characters), one per department even when
+                # two names differ only past the cut, by case or by width
+                title = sheet_title(f"{'意见' if self.lang == 'zh' else 'Letter'}·{dep}", titles)
                 ws = self.wb.create_sheet(title)
                 ws.column_dimensions["A"].width = _COVER_WIDTH
                 _print_setup(ws, None)
@@ -321,8 +350,11 @@ class _Book:
             last = get_column_letter(len(columns[self.lang]))
             ws.auto_filter.ref = f"A1:{last}{self.rows[ws.title]}"
         # saved beside the target and moved into place: a failed save never leaves half a workbook
-        with open_output(self.path, binary=True) as fh:
-            self.wb.save(fh)
+        try:
+            with open_output(self.path, binary=True) as fh:
+                self.wb.save(fh)
+        finally:
+            self.abandon()
 
 
 def _font(**style: Any):
@@ -364,7 +396,7 @@ def _print_setup(ws, title_rows: str | None) -> None:
 
 
 class XlsxFormatter(UsesCatalogue):
-    def __init__(self, out: IO[str] | None, path: str | None, meta: ReportMeta, catalogue: Any = None,
+    def __init__(self, out: IO[str] | None, path: str | None, meta: ReportMeta, catalogue: Catalogue | None = None,
                  report_split: str | None = None, inputs: Any = (), **_: object) -> None:
         if not path or Path(path).suffix.lower() not in (".xlsx", ".xlsm"):
             from ..data import DataError
@@ -382,8 +414,8 @@ class XlsxFormatter(UsesCatalogue):
         self.parts: dict[str, _Book] = {}
         # file names given to departments' workbooks so far, and the run's own files beside the report:
         # a department's workbook never lands on a submission (it gets _2 instead)
-        self._taken = {Path(path).name.lower()} | {
-            Path(f).name.lower() for f in inputs if os.path.dirname(os.path.abspath(f)) == folder}
+        self._taken = {fold_name(Path(path).name)} | {
+            fold_name(Path(f).name) for f in inputs if os.path.dirname(os.path.abspath(f)) == folder}
         self.failures: list[str] = []  # workbooks that could not be written; the others still are
 
     def file(self, result: FileResult) -> None:

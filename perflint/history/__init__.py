@@ -141,9 +141,10 @@ def _real_paths(paths: list[str]) -> Iterator[tuple[str, str]]:
         yield path, os.path.join(real, tail)
 
 
-def _stat_files(paths: list[str], cache: RecordCache) -> list[tuple[str, str, Any, Any]]:
+def _stat_files(paths: list[str], cache: RecordCache, stamps: bool = True) -> list[tuple[str, str, Any, Any]]:
     """(path, real path, (stat, content stamp) or None, cached (records, unreadable) or None or the
-    error) for each file."""
+    error) for each file. `stamps` False: no record cache to look in and no fingerprint wanted, so
+    the files are not read for their stamps (the stamp is then "unstamped", which is never kept)."""
     out = []
     for path, real in _real_paths(paths):
         try:
@@ -154,8 +155,11 @@ def _stat_files(paths: list[str], cache: RecordCache) -> list[tuple[str, str, An
         except OSError as exc:
             out.append((path, real, None, ([], exc.strerror or str(exc))))
             continue
-        stamp = content_stamp(real, stat)
-        cache.seen.append(f"{real}:{stamp}")
+        if stamps:
+            stamp = content_stamp(real, stat)
+            cache.seen.append(f"{real}:{stamp}")
+        else:
+            stamp = "unstamped"
         cached = cache.get(real, stat, stamp)
         if cached is not None:
             # the cache holds the path as first given; show this run's spelling of it
@@ -209,12 +213,14 @@ class IndexBuilder:
 
     A run of one file (a pre-commit hook, an officer's workbook) keeps it out of the record cache:
     its check reads it anyway, and looking it up would cost a second reading of its bytes.
+    `fingerprint` False: no result cache will key on the sources' content, so where the record
+    cache is off too the run's files are not read for their stamps.
     """
 
     def __init__(self, options: ReaderOptions | None = None, *, history: Iterable[str] = (),
                  registry: Iterable[str] = (), run_files: Iterable[str] = (), use_cache: bool = True,
                  keep_run_records: bool = True, wanted: frozenset[str] | None = None,
-                 read: ReadMany | None = None) -> None:
+                 read: ReadMany | None = None, fingerprint: bool = True) -> None:
         history, registry, run_files = list(history), list(registry), list(run_files)
         self._cache = RecordCache(_fingerprint(options), use_cache)
         self._run_cache = self._cache if keep_run_records else RecordCache(self._cache.fingerprint, enabled=False)
@@ -226,7 +232,9 @@ class IndexBuilder:
         if len(run_files) == 1:
             self.pending[run_files[0]] = ("", None, 0)
         else:
-            for n, (path, real, stat, cached) in enumerate(_stat_files(run_files, self._cache)):
+            # a batch with every cache off (--no-cache) reads each of its files once, for its check
+            stamps = fingerprint or self._cache.enabled
+            for n, (path, real, stat, cached) in enumerate(_stat_files(run_files, self._cache, stamps)):
                 if cached is not None:
                     self._add_file(cached[0], RUN, n)
                 elif path not in self.pending:

@@ -24,6 +24,7 @@ from typing import Any
 
 from ..data import DataError
 from ..model import KINDS
+from ..readers import EXCEL_SUFFIXES
 from ..values import halfwidth
 from ..vocabulary import grade_of_score
 from .records import Record
@@ -99,7 +100,7 @@ def read_registry(path: str) -> list[Record]:
     sheet = None
     if not os.path.isfile(path):
         raise DataError("--registry", path, "文件不存在")
-    if suffix in (".xlsx", ".xlsm", ".xls"):
+    if suffix in EXCEL_SUFFIXES:
         sheet, rows = _rows_workbook(path)
     elif suffix in (".csv", ".txt"):
         rows = _rows_csv(path)

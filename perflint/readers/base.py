@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Protocol, Sequence
 
-from ..model import Hit
+from ..model import Document, Hit
 
 # the first bytes of a compound file (legacy .xls, WPS .et, an encrypted OOXML package) and of a zip
 OLE2_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"

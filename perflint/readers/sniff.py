@@ -111,7 +111,7 @@ def _sniff_zip(source, suffix: str, limits: Limits) -> Sniffed:
                     return out.fail("F007", "max_compression_ratio", limit="max_compression_ratio",
                                     value=round(ratio, 1), maximum=limits.max_compression_ratio, part=i.filename)
         names = {i.filename for i in infos}
-        what = _ooxml_kind(zf, names)
+        what = _ooxml_kind(zf, names, whole)
         if what != "xlsx":
             return out.fail("F001", what, suffix=suffix)
         worksheets = []
@@ -156,6 +156,8 @@ _R_ATTR = re.compile(rb"""(?<![\w:.-])r\s*=\s*(?:"([A-Za-z]*)([0-9]*)"|'([A-Za-z
 
 # every row and cell tag, with the reference it opens with ("", "" when it does not)
 _TAG_REF = re.compile(rb"""<(?:[A-Za-z_][\w.-]*:)?(?:row|c)(?=[\s/>])(?:\s+r\s*=\s*["']([A-Za-z]*)([0-9]*)["'])?""")
+_C_TAG_REF = re.compile(rb"""<c(?=[\s/>])(?:\s+r\s*=\s*["']([A-Za-z]*)([0-9]*)["'])?""")
+_ROW_TAG_REF = re.compile(rb"""<row(?=[\s/>])(?:\s+r\s*=\s*["']([A-Za-z]*)([0-9]*)["'])?""")
 # any r= attribute: (?<![\w:.-])r, written to look back only once an r is found (many times faster)
 _ANY_REF = re.compile(rb"""r(?<![\w:.-]r)\s*=\s*["']""")
 
@@ -202,13 +204,20 @@ def _sheet_extent(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits,
     for block, dropped in _tag_blocks(zf, info, whole):
         # text cannot start a tag, so when every row and cell tag opens with its one reference
         # (and no r= appears anywhere else, as a second one would) the references are the layout
-        refs = _TAG_REF.findall(block)
+        if b":row" in block or b":c" in block:
+            refs = _TAG_REF.findall(block)
+        else:  # no tag can carry a prefix: the same matches, found from literal starts (faster)
+            refs = _C_TAG_REF.findall(block) + _ROW_TAG_REF.findall(block)
         if len(refs) != len(_ANY_REF.findall(block)):
             return _sheet_extent_exact(zf, info, limits, whole)
-        rows = [int(d) for _, d in refs if d and len(d) <= 9]
-        if len(rows) != len(refs):  # a tag without its reference (or a huge one): place it exactly
+        # only the span counts, so each distinct row number and column letters is converted once
+        letters, digits = (set(part) for part in zip(*refs)) if refs else (set(), set())
+        if b"" in digits or any(len(d) > 9 for d in digits):
+            # a tag without its reference (or a huge one): place it exactly
             return _sheet_extent_exact(zf, info, limits, whole)
-        cols = [_col_index(a) for a, _ in refs if a]
+        rows = [int(d) for d in digits]
+        letters.discard(b"")
+        cols = [_col_index(a) for a in letters]
         if rows:
             rmin, rmax = min(rmin, min(rows)), max(rmax, max(rows))
         if cols:
@@ -310,16 +319,22 @@ def _zip_error(exc: Exception) -> str:
     return text
 
 
-def _ooxml_kind(zf: zipfile.ZipFile, names: set[str]) -> str:
+def _ooxml_kind(zf: zipfile.ZipFile, names: set[str], whole: bytes | None = None) -> str:
     """xlsx, or the F001 variant naming what else the archive is."""
     lowered = {n.lower() for n in names}
     types = ""
     if "[Content_Types].xml" in names:
-        try:
-            with zf.open("[Content_Types].xml") as fh:
-                types = fh.read(1024 * 1024).decode("utf-8", "replace").lower()
-        except Exception:
-            types = ""
+        info = zf.getinfo("[Content_Types].xml")
+        if whole is not None and info.file_size <= _XML_PROLOG_MAX and not info.is_dir():
+            # read whole as its prolog is (and kept for that check): the same bytes, or corrupt
+            problem, _, raw = _xml_prolog(zf, info, whole)
+            types = "" if problem == "corrupt" else raw.decode("utf-8", "replace").lower()
+        else:
+            try:
+                with zf.open("[Content_Types].xml") as fh:
+                    types = fh.read(1024 * 1024).decode("utf-8", "replace").lower()
+            except Exception:
+                types = ""
     if "spreadsheetml.sheet.binary" in types or "xl/workbook.bin" in lowered:
         return "is_xlsb"
     if "spreadsheetml" in types or "sheet.macroenabled" in types or "xl/workbook.xml" in lowered:
@@ -345,7 +360,17 @@ def _xml_prolog(zf: zipfile.ZipFile, info: zipfile.ZipInfo,
     DOCTYPE (the only way to declare entities), 'corrupt' if it cannot be read. Only the prolog is
     decompressed, at most _XML_PROLOG_MAX bytes of it (a small part is thus read whole).
     `whole`: the archive's bytes, when they are in memory."""
-    raw = _inflate_head(whole, info) if whole is not None else None
+    raw = key = None
+    if whole is not None:
+        body = _part_body(whole, info)
+        if body is not None:
+            # workbooks made from one template carry the same theme, styles and relationships:
+            # the same compressed bytes inflate to the same part and get the same verdict
+            key = (body, info.file_size, info.CRC, info.compress_type)
+            known = _KNOWN_PARTS.get(key)
+            if known is not None:
+                return known
+            raw = _inflate_body(body, info)
     if raw is None:
         try:
             with zf.open(info) as fh:
@@ -354,9 +379,20 @@ def _xml_prolog(zf: zipfile.ZipFile, info: zipfile.ZipInfo,
             return "corrupt", None, b""
     elif raw is _CORRUPT:
         return "corrupt", None, b""
-    return (*_prolog_verdict(raw, info), raw)
+    found = (*_prolog_verdict(raw, info), raw)
+    if key is not None:
+        global _KNOWN_BYTES
+        if _KNOWN_BYTES + len(raw) > _KNOWN_MAX_BYTES:
+            _KNOWN_PARTS.clear()
+            _KNOWN_BYTES = 0
+        _KNOWN_PARTS[key] = found
+        _KNOWN_BYTES += len(raw) + len(key[0])
+    return found
 
 
+_KNOWN_PARTS: dict[tuple, tuple[str | None, str | None, bytes]] = {}
+_KNOWN_BYTES = 0
+_KNOWN_MAX_BYTES = 4 << 20
 _CORRUPT = b"corrupt"
 _LOCAL = struct.Struct("<4s22xHH")  # signature … name length, extra length
 
@@ -374,6 +410,13 @@ def _inflate_head(data: bytes, info: zipfile.ZipInfo) -> bytes | None:
     local header is there, the stream inflates, a part read whole has its declared size and CRC.
     None where this is not the plain case (stored or deflated, no encryption): zipfile reads it.
     _CORRUPT where zipfile would fail."""
+    body = _part_body(data, info)
+    return None if body is None else _inflate_body(body, info)
+
+
+def _part_body(data: bytes, info: zipfile.ZipInfo) -> bytes | None:
+    """The part's compressed bytes, where its local header is as the central directory says and
+    it is stored or deflated without encryption; else None (zipfile reads it and says what is wrong)."""
     if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED) or info.flag_bits & 0x1:
         return None
     at = info.header_offset
@@ -384,7 +427,10 @@ def _inflate_head(data: bytes, info: zipfile.ZipInfo) -> bytes | None:
     if magic != b"PK\x03\x04" or data[start:start + name_len] != _raw_name(info):
         return None  # zipfile tells what is wrong
     start += name_len + extra_len
-    body = data[start:start + info.compress_size]
+    return data[start:start + info.compress_size]
+
+
+def _inflate_body(body: bytes, info: zipfile.ZipInfo) -> bytes:
     want = min(info.file_size, _XML_PROLOG_MAX)
     if info.compress_type == zipfile.ZIP_STORED:
         raw = body[:want]
@@ -482,19 +528,40 @@ def _biff_scan(stream: bytes, limits: Limits):
     """'encrypted', or (limit, value, sheet name) for a sheet whose cells span past the limits, or None.
 
     Walks the records once: BOUNDSHEET names the sheets by stream offset, each worksheet's cells give
-    its extent. A FILEPASS record right after the first BOF means the workbook is password-encrypted."""
+    its extent. A FILEPASS record right after the first BOF means the workbook is password-encrypted.
+    A record is sliced out only where its body is read (a workbook holds thousands of records)."""
     pos, n = 0, len(stream)
     names: dict[int, str] = {}
     first = True
     sheet: str | None = None
     rmin = cmin = 1 << 30
     rmax = cmax = -1
+    max_rows, max_columns = limits.max_rows, limits.max_columns
+    header = _U16_PAIR.unpack_from
+    u16 = _U16.unpack_from
+    cells = _BIFF_CELLS
     while pos + 4 <= n:
-        rtype, length = struct.unpack_from("<HH", stream, pos)
-        data = stream[pos + 4: pos + 4 + length]
-        if rtype == 0x002F and first:
+        rtype, length = header(stream, pos)
+        body = pos + 4
+        size = min(length, n - body)  # what a slice of the record would hold at the stream's end
+        if sheet is not None and size >= 4 and (rtype in cells or rtype == _MULRK):
+            row, col = header(stream, body)
+            last = u16(stream, body + size - 2)[0] if rtype == _MULRK and size >= 6 else col
+            if row < rmin:
+                rmin = row
+            if row > rmax:
+                rmax = row
+            if col < cmin:
+                cmin = col
+            if last > cmax:
+                cmax = last
+            if rmax - rmin + 1 > max_rows:
+                return "max_rows", rmax - rmin + 1, sheet
+            if cmax - cmin + 1 > max_columns:
+                return "max_columns", cmax - cmin + 1, sheet
+        elif rtype == 0x002F and first:
             return "encrypted"
-        if rtype in (0x0809, 0x0409, 0x0209, 0x0009):
+        elif rtype in (0x0809, 0x0409, 0x0209, 0x0009):
             if length < 4:  # a BOF too short for its version and type: calamine panics on it
                 return "corrupt", 0, names.get(pos, f"#{len(names)}") if not first else "Workbook"
             if not first:
@@ -503,33 +570,30 @@ def _biff_scan(stream: bytes, limits: Limits):
                 rmax = cmax = -1
         elif rtype == 0x000A:  # EOF of a substream
             first = False
-        elif rtype == 0x0085 and len(data) >= 8:  # BOUNDSHEET
+        elif rtype == 0x0085 and size >= 8:  # BOUNDSHEET
+            data = stream[body: body + length]
             offset = struct.unpack_from("<I", data, 0)[0]
             if offset + 4 > n or struct.unpack_from("<H", stream, offset)[0] not in (0x0809, 0x0409, 0x0209, 0x0009):
                 return "corrupt", 0, f"#{len(names) + 1}"  # a sheet said to start where no sheet is
             cch, high = data[6], data[7] if len(data) > 7 else 0
             raw = data[8: 8 + cch * (2 if high & 1 else 1)]
             names[offset] = raw.decode("utf-16-le" if high & 1 else "latin-1", "replace")
-        elif rtype == 0x0200 and sheet is not None and len(data) in (10, 14):
+        elif rtype == 0x0200 and sheet is not None and size in (10, 14):
             # DIMENSIONS: calamine reserves room for the whole declared range before reading a cell
-            fmt = "<IIHH" if len(data) == 14 else "<HHHH"
-            r0, r1, c0, c1 = struct.unpack_from(fmt, data, 0)
+            fmt = "<IIHH" if size == 14 else "<HHHH"
+            r0, r1, c0, c1 = struct.unpack_from(fmt, stream, body)
             if r1 < r0 or c1 < c0:
                 return "corrupt", 0, sheet
-            if r1 - r0 > limits.max_rows:
+            if r1 - r0 > max_rows:
                 return "max_rows", r1 - r0, sheet
-            if c1 - c0 > limits.max_columns:
+            if c1 - c0 > max_columns:
                 return "max_columns", c1 - c0, sheet
-        elif sheet is not None and (rtype in _BIFF_CELLS or rtype == _MULRK) and len(data) >= 4:
-            row, col = struct.unpack_from("<HH", data, 0)
-            last = struct.unpack_from("<H", data, len(data) - 2)[0] if rtype == _MULRK and len(data) >= 6 else col
-            rmin, rmax, cmin, cmax = min(rmin, row), max(rmax, row), min(cmin, col), max(cmax, last)
-            if rmax - rmin + 1 > limits.max_rows:
-                return "max_rows", rmax - rmin + 1, sheet
-            if cmax - cmin + 1 > limits.max_columns:
-                return "max_columns", cmax - cmin + 1, sheet
-        pos += 4 + length
+        pos = body + length
     return None
+
+
+_U16_PAIR = struct.Struct("<HH")
+_U16 = struct.Struct("<H")
 
 
 # ---- everything else: HTML, CSV, text, PDF ----------------------------------------------------

@@ -60,6 +60,11 @@ def serve(host: str = "127.0.0.1", port: int = 8765, profile: str = "national", 
     from .work import ServeSettings
 
     token = token or os.environ.get(TOKEN_ENV) or None
+    if token is not None and not (token.isascii() and token.isprintable() and " " not in token):
+        # a browser sends no other header value (fetch refuses it), and a space is lost in "Bearer …"
+        sys.stderr.write(f"perflint serve: --token / {TOKEN_ENV}: use letters, digits and ASCII punctuation only, "
+                         f"without spaces. 访问令牌只能由英文字母、数字和英文标点组成，不含空格。\n")
+        return EXIT_USAGE
     if not is_loopback(host):
         if not token:
             token = secrets.token_urlsafe(18)

@@ -1,23 +1,23 @@
 """The web app of `perflint serve`: the page, and the HTTP API it uses.
 
-Checks run in a pool of worker processes (spawned, each holding the catalogue and profile), so the
-event loop only moves bytes. Every upload lives in a private folder (0700) removed when its response
+Checks run in worker processes (spawned, each holding the catalogue and profile), so the event loop
+only moves bytes. Every upload lives in a private folder (0700) removed when its response
 is done; the record cache never sees it. The API answers with the JSON report of CLI.md.
 """
 from __future__ import annotations
 
 import asyncio
+import errno
 import hmac
 import json
-import os
 import shutil
 import tempfile
-import threading
+import time
 import uuid
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 from urllib.parse import quote
 
 from fastapi import FastAPI, Query, Request
@@ -27,11 +27,15 @@ from starlette.staticfiles import StaticFiles
 from .. import __version__
 from ..readers import Limits
 from .uploads import Folder, RequestLimits, UploadRefused
-from .work import ServeSettings, annotate_upload, check_upload, init_worker, warm
+from .work import ServeSettings, annotate_upload, check_upload, serve_worker
+
+if TYPE_CHECKING:
+    from ..catalogue import RuleMeta
 
 STATIC = Path(__file__).parent / "static"
 TOKEN_ENV = "PERFLINT_SERVE_TOKEN"
 TOKEN_HEADER = "x-perflint-token"
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # the page's own files only: no inline script or style, nothing from another origin
 PAGE_CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
             "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; "
@@ -66,52 +70,86 @@ class _TooLarge(Exception):
 
 
 class Checker:
-    """The process pool, and the progress its workers report through one queue."""
+    """The server's worker processes: each started by `lifecycle.start_child` (spawned: a process
+    running an event loop and threads is never forked), holding the catalogue and profile from its
+    start, and doing one request at a time over its own pipe, on which it also reports progress.
+
+    A request waits for an idle worker; one that dies (out of memory, killed) or runs past
+    `check_timeout` takes only its request with it: it is killed and replaced."""
 
     def __init__(self, config: AppConfig) -> None:
         self.config = config
         self._listeners: dict[str, Callable[[tuple], None]] = {}
-        self._start()
+        # started, replaced and closed on the event loop's thread: a worker ends with the thread that
+        # started it (lifecycle.start_child)
+        self._loop = asyncio.get_running_loop()
+        self._idle: asyncio.Queue = asyncio.Queue()
+        self._workers: set[_Worker] = set()
+        self._closed = False
+        for _ in range(config.workers):
+            self._start()
 
     def _start(self) -> None:
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
+        from ..lifecycle import start_child
 
-        ctx = multiprocessing.get_context("spawn")  # no fork of a process running an event loop and threads
-        self.queue = ctx.Queue()
-        self.pool = ProcessPoolExecutor(self.config.workers, mp_context=ctx, initializer=init_worker,
-                                        initargs=(self.config.settings, self.queue))
-        self._reader = threading.Thread(target=self._relay, args=(self.queue,), daemon=True, name="perflint-progress")
-        self._reader.start()
+        process, conn = start_child(serve_worker, (self.config.settings,), "perflint-serve-worker", how="spawn")
+        worker = _Worker(process, conn)
+        self._workers.add(worker)
+        self._idle.put_nowait(worker)
 
-    def _relay(self, queue: Any) -> None:
-        while True:
-            try:
-                item = queue.get()
-            except (EOFError, OSError, ValueError):
-                return
-            if item is None:
-                return
-            listener = self._listeners.get(item[0])
-            if listener is not None:
-                listener(item)
+    def _replace(self, worker: _Worker) -> None:
+        self._workers.discard(worker)
+        worker.stop()
+        if not self._closed:
+            self._start()
 
     def warm(self) -> None:
-        """Start every worker now (each loads the rules once), not on the first upload."""
-        futures = [self.pool.submit(warm) for _ in range(self.config.workers)]
-        for f in futures:
-            f.result()
+        """Wait until every worker has loaded the rules, so that the first upload does not (run in a thread)."""
+        for worker in list(self._workers):
+            worker.wait_ready()
 
     async def run(self, fn: Callable, *args: Any) -> Any:
-        from concurrent.futures.process import BrokenProcessPool
-
-        loop = asyncio.get_running_loop()
+        """`fn(*args)` in a worker; asyncio.TimeoutError past `check_timeout`, waiting included."""
+        deadline = time.monotonic() + self.config.check_timeout
         try:
-            return await asyncio.wait_for(loop.run_in_executor(self.pool, fn, *args), self.config.check_timeout)
-        except BrokenProcessPool:
-            self.close()
-            self._start()  # a worker that died (out of memory, killed) takes only its request with it
+            worker = await asyncio.wait_for(self._idle.get(), self.config.check_timeout)
+        except asyncio.TimeoutError:
+            raise asyncio.TimeoutError() from None
+        return await self._loop.run_in_executor(None, self._ask, worker, fn, args, deadline)
+
+    def _ask(self, worker: _Worker, fn: Callable, args: tuple, deadline: float) -> Any:
+        # in a thread of the loop's executor; the worker goes back to the idle ones (or is replaced)
+        # here, so that a request whose client went away still frees it
+        healthy = False
+        try:
+            worker.conn.send((fn, args))
+            while True:
+                left = deadline - time.monotonic()
+                if left <= 0 or not worker.conn.poll(left):
+                    raise asyncio.TimeoutError()
+                kind, payload = worker.conn.recv()
+                if kind == "progress":
+                    listener = self._listeners.get(payload[0])
+                    if listener is not None:
+                        listener(payload)
+                elif kind == "done":
+                    healthy = True
+                    return payload
+                elif kind == "failed":
+                    healthy = True
+                    raise payload
+        except asyncio.TimeoutError:  # an OSError too
             raise
+        except (EOFError, OSError) as exc:
+            raise RuntimeError(f"the worker ended ({worker.process.exitcode})") from exc
+        finally:
+            try:
+                if healthy:
+                    self._loop.call_soon_threadsafe(self._idle.put_nowait, worker)
+                else:
+                    self._loop.call_soon_threadsafe(self._replace, worker)
+            except RuntimeError:  # the server has stopped: close() ended every worker
+                pass
 
     def listen(self, job: str, callback: Callable[[tuple], None]) -> None:
         self._listeners[job] = callback
@@ -120,15 +158,47 @@ class Checker:
         self._listeners.pop(job, None)
 
     def close(self) -> None:
-        self.pool.shutdown(wait=False, cancel_futures=True)
+        self._closed = True
+        for worker in list(self._workers):
+            worker.stop(grace=2.0)
+        self._workers.clear()
+
+
+@dataclass(eq=False)
+class _Worker:
+    process: Any
+    conn: Any
+
+    def wait_ready(self) -> None:
+        while True:
+            kind, _ = self.conn.recv()  # EOFError: it failed to start
+            if kind == "ready":
+                return
+
+    def stop(self, grace: float = 0.0) -> None:
+        """Ask it to end (a busy one cannot hear it), then kill it if it has not."""
         try:
-            self.queue.put(None)
+            self.conn.send(None)
         except (OSError, ValueError):
             pass
+        self.process.join(timeout=grace)
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join(timeout=5)
+        self.conn.close()
 
 
 def _error(status: int, zh: str, en: str) -> JSONResponse:
     return JSONResponse({"error": {"zh": zh, "en": en}}, status_code=status)
+
+
+def _not_one_item(folder: Folder, item: int, zh: str, en: str) -> Response | None:
+    """The refusal of an upload that is not one file (or one archive) with a file number `item`."""
+    if folder.uploads != 1:
+        return _error(400, f"请只上传一个{zh}（或一个压缩包）", f"upload exactly one {en} (or one archive)")
+    if item >= len(folder.names):
+        return _error(404, f"上传内容中没有第 {item + 1} 个文件", f"the upload has no file number {item + 1}")
+    return None
 
 
 def _attachment(name: str) -> str:
@@ -200,8 +270,9 @@ def create_app(config: AppConfig | None = None) -> FastAPI:
         job = uuid.uuid4().hex
         draw = len(folder.names) <= config.inline_views
         if stream:
-            return StreamingResponse(_events(checker, job, folder, lang, view, draw), media_type="text/event-stream",
-                                     headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
+            return _RemovingStream(folder.path, _events(checker, job, folder, lang, view, draw),
+                                   media_type="text/event-stream",
+                                   headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
         try:
             answer = await checker.run(check_upload, job, folder.path, folder.names, lang, view, False, draw)
         except Exception as exc:  # noqa: BLE001 - a failed check is an answer, not a dropped connection
@@ -220,10 +291,9 @@ def create_app(config: AppConfig | None = None) -> FastAPI:
         if refused is not None:
             return refused
         try:
-            if folder.uploads != 1:
-                return _error(400, "请只上传一个文件（或一个压缩包）", "upload exactly one file (or one archive)")
-            if item >= len(folder.names):
-                return _error(404, f"上传内容中没有第 {item + 1} 个文件", f"the upload has no file number {item + 1}")
+            refused = _not_one_item(folder, item, "文件", "file")
+            if refused is not None:
+                return refused
             name = folder.names[item]
             answer = await state["checker"].run(check_upload, "", folder.path, [name], "zh", True, False, True)
         except Exception as exc:  # noqa: BLE001
@@ -246,7 +316,7 @@ def create_app(config: AppConfig | None = None) -> FastAPI:
             shutil.rmtree(folder.path, ignore_errors=True)
         name = "审核意见.xlsx" if lang == "zh" else "review.xlsx"
         return Response(answer["xlsx"], headers={"Content-Disposition": _attachment(name)},
-                        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+                        media_type=XLSX_TYPE)
 
     @app.post("/api/annotate", summary="The marked-up copy of one uploaded workbook (as `--annotate` writes it)",
               openapi_extra=_UPLOAD_SCHEMA, response_class=Response)
@@ -259,10 +329,9 @@ def create_app(config: AppConfig | None = None) -> FastAPI:
         if refused is not None:
             return refused
         try:
-            if folder.uploads != 1:
-                return _error(400, "请只上传一个工作簿（或一个压缩包）", "upload exactly one workbook (or one archive)")
-            if item >= len(folder.names):
-                return _error(404, f"上传内容中没有第 {item + 1} 个文件", f"the upload has no file number {item + 1}")
+            refused = _not_one_item(folder, item, "工作簿", "workbook")
+            if refused is not None:
+                return refused
             answer = await state["checker"].run(annotate_upload, folder.path, folder.names[item], lang)
         except Exception as exc:  # noqa: BLE001
             return _failed(exc)
@@ -271,7 +340,7 @@ def create_app(config: AppConfig | None = None) -> FastAPI:
         if "error" in answer:
             return _error(422, answer["error"]["zh"], answer["error"]["en"])
         return Response(answer["data"], headers={"Content-Disposition": _attachment(answer["filename"])},
-                        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+                        media_type=XLSX_TYPE)
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app
@@ -291,7 +360,7 @@ def _annotator() -> Any:
     return annotate
 
 
-def _rule_json(meta: Any) -> dict:
+def _rule_json(meta: RuleMeta) -> dict:
     from ..formatters.labels import advice
 
     return {"code": meta.code, "slug": meta.slug, "severity": meta.severity, "family": meta.family,
@@ -321,11 +390,17 @@ async def _receive(request: Request, config: AppConfig) -> tuple[Folder | None, 
         for up in uploads:
             data = await up.read(config.limits.max_file_bytes + 1 if not (up.filename or "").lower().endswith(".zip")
                                  else config.request.max_request_bytes + 1)
-            folder.add(up.filename or "未命名", data)
+            # unpacking a zip is work: done beside the event loop, which goes on answering the others
+            await asyncio.to_thread(folder.add, up.filename or "未命名", data)
         return folder, None
     except UploadRefused as exc:
         shutil.rmtree(folder.path, ignore_errors=True)
         return None, _error(exc.status, exc.zh, exc.en)
+    except OSError as exc:  # a name or a folder depth the file system refuses, a full disk
+        shutil.rmtree(folder.path, ignore_errors=True)
+        reason = exc.strerror or type(exc).__name__
+        return None, _error(400 if exc.errno in (errno.ENAMETOOLONG, errno.EINVAL, errno.EILSEQ) else 507,
+                            f"无法保存上传的文件：{reason}", f"cannot store the upload: {reason}")
     except BaseException:
         shutil.rmtree(folder.path, ignore_errors=True)
         raise
@@ -355,6 +430,22 @@ def _view(answer: dict, folder: Folder, drawn: bool) -> dict:
             "sources": {name: list(origin[name]) for name in answer["drawable"] if name in origin}}
 
 
+class _RemovingStream(StreamingResponse):
+    """A streamed answer that removes its upload's folder however it ends: the events' own clean-up
+    never runs when the client leaves before the first event (a generator never started has no
+    `finally` to run)."""
+
+    def __init__(self, folder: str, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.folder = folder
+
+    async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            shutil.rmtree(self.folder, ignore_errors=True)
+
+
 def _sse(event: str, data: Any) -> bytes:
     return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False, separators=(',', ':'))}\n\n".encode()
 
@@ -367,13 +458,11 @@ async def _events(checker: Checker, job: str, folder: Folder, lang: str, view: b
     try:
         yield _sse("start", {"files": len(folder.names)})
         task = asyncio.ensure_future(checker.run(check_upload, job, folder.path, folder.names, lang, view, False, draw))
-        last = None
         while not task.done():
             getter = asyncio.ensure_future(queue.get())
             done, _ = await asyncio.wait({task, getter}, return_when=asyncio.FIRST_COMPLETED)
             if getter in done:
-                last = getter.result()
-                yield _progress(last)
+                yield _progress(getter.result())
             else:
                 getter.cancel()
         try:
@@ -382,15 +471,10 @@ async def _events(checker: Checker, job: str, folder: Folder, lang: str, view: b
             body = json.loads(_failed(exc).body)
             yield _sse("error", body)
             return
-        # the progress crosses from the worker through its own queue and can trail the answer by a
-        # moment: the last files' events are waited for (briefly), so that the count reaches the end
-        deadline = loop.time() + 2.0
-        while not (last and last[1] == "check" and last[2] == last[3]) and loop.time() < deadline:
-            try:
-                last = await asyncio.wait_for(queue.get(), max(0.0, deadline - loop.time()))
-            except asyncio.TimeoutError:
-                break
-            yield _progress(last)
+        # the worker's progress comes over its pipe before its answer, and is queued here before the
+        # answer is: what the loop above had no turn to send is all waiting
+        while not queue.empty():
+            yield _progress(queue.get_nowait())
         yield _sse("result", _view(answer, folder, draw) if view else json.loads(answer["report"]))
     finally:
         checker.forget(job)
@@ -475,6 +559,22 @@ class _Guard:
                         raise _TooLarge()
                 return message
 
-            await self.app(scope, counted, send_with_headers)
+            await self._answer(scope, counted, send_with_headers)
             return
-        await self.app(scope, receive, send_with_headers)
+        await self._answer(scope, receive, send_with_headers)
+
+    async def _answer(self, scope: dict, receive: Callable, send: Callable) -> None:
+        """The app's answer; an error nobody caught is still a 500 with the security headers (the
+        framework's own 500 is made outside this middleware, without them), then logged as before."""
+        started = [False]
+
+        async def tracked(message: dict) -> None:
+            started[0] = started[0] or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracked)
+        except Exception:
+            if not started[0]:
+                await _error(500, "服务器内部错误", "internal server error")(scope, receive, send)
+            raise

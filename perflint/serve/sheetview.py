@@ -5,7 +5,11 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ..readers import Limits
+    from ..readers.base import Sheet
 
 MAX_ROWS = 400
 MAX_COLS = 60
@@ -13,7 +17,7 @@ MAX_SHEETS = 20
 MAX_TEXT = 2000  # characters of one cell shown
 
 
-def workbook_view(path: str, limits: Any = None) -> list[dict] | None:
+def workbook_view(path: str, limits: Limits | None = None) -> list[dict] | None:
     """[{name, rows, cols, cells: [[row, col, text, numeric]], merges: [[r1, c1, r2, c2]], truncated}],
     0-based; None when the file is no workbook or cannot be drawn."""
     suffix = path.rsplit(".", 1)[-1].lower()
@@ -38,7 +42,7 @@ def workbook_view(path: str, limits: Any = None) -> list[dict] | None:
         return None
 
 
-def _sheet(name: str, sheet: Any, formats: dict) -> dict:
+def _sheet(name: str, sheet: Sheet, formats: dict) -> dict:
     r0, c0 = sheet.start
     cells = []
     rows = cols = 0

@@ -13,7 +13,7 @@ from ..readers.sniff import RATIO_FLOOR_BYTES
 
 ARCHIVE_SUFFIXES = (".zip",)
 _UNSAFE = re.compile(r'[\x00-\x1f\x7f<>:"|?*]+')
-_MAX_NAME = 160
+_MAX_NAME_BYTES = 180  # of a file name's 255 bytes: room for " (2)" and the marked-up copy's ".审核.xlsx"
 
 
 class UploadRefused(Exception):
@@ -35,7 +35,15 @@ class RequestLimits:
 def safe_part(part: str) -> str:
     """One path component fit for the private folder (never '..', never a device name's tricks)."""
     part = _UNSAFE.sub("_", part).strip().strip(".")
-    return part[:_MAX_NAME]
+    if len(part.encode("utf-8", "surrogatepass")) <= _MAX_NAME_BYTES:
+        return part
+    # a long name (300 Chinese characters are 900 bytes, past any file system's limit) is cut in its
+    # stem, by bytes: its type (.xlsx) stays, so that it is still read as what it is
+    stem, ext = os.path.splitext(part)
+    if len(ext.encode("utf-8", "surrogatepass")) > 16:
+        stem, ext = part, ""
+    room = _MAX_NAME_BYTES - len(ext.encode("utf-8", "surrogatepass"))
+    return stem.encode("utf-8", "surrogatepass")[:room].decode("utf-8", "ignore").rstrip(" .") + ext
 
 
 def safe_relative(name: str) -> str | None:
@@ -117,6 +125,12 @@ class Folder:
 
         label = rel
         base = safe_part(os.path.splitext(os.path.basename(rel))[0]) or "archive"
+        # a central directory of a million empty members takes seconds and gigabytes to parse: its
+        # declared size is read first (a real folder's zip holds its submissions and a few attachments)
+        most = max(_MIN_ENTRIES, _ENTRIES_PER_FILE * self.request.max_files)
+        if _declared_entries(data) > most:
+            raise UploadRefused(413, f"压缩包“{label}”中的文件超过 {most} 个，请分批检查",
+                                f"the archive {label!r} holds more than {most} entries: check it in batches")
         try:
             zf = zipfile.ZipFile(io.BytesIO(data))
             members = zf.infolist()
@@ -138,6 +152,9 @@ class Folder:
             if os.path.splitext(leaf)[1].lower() not in SUFFIXES:
                 continue
             chosen.append((inner, info))
+        if not chosen:  # nothing passes silently: an archive with nothing to check is named
+            raise UploadRefused(400, f"压缩包“{label}”中没有可检查的材料（.xlsx .xlsm .xls .json）",
+                                f"the archive {label!r} holds no submission (.xlsx .xlsm .xls .json)")
         chosen.sort(key=lambda item: item[0])
         for inner, info in chosen:
             # sizes and ratio from the central directory, before anything is inflated
@@ -160,6 +177,32 @@ class Folder:
                 raise UploadRefused(400, f"压缩包“{label}”中的“{inner}”大小与目录不符",
                                     f"{label}/{inner} is not the size its archive declares")
             self._write(self._claim(f"{base}/{inner}"), body)
+
+
+_MIN_ENTRIES = 10_000
+_ENTRIES_PER_FILE = 10  # members an archive may hold per submission an upload may hold
+
+
+_CD_ENTRY_BYTES = 46  # the fixed part of a central directory entry
+
+
+def _declared_entries(data: bytes) -> int:
+    """How many members a zip's end-of-central-directory record (or its ZIP64 record) declares, or
+    its central directory's declared size can hold, whichever is more (zipfile parses the directory
+    by its size, whatever count it claims); 0 when there is no such record (zipfile says what is wrong)."""
+    import struct
+
+    at = data.rfind(b"PK\x05\x06", max(0, len(data) - 65557))
+    if at < 0 or at + 22 > len(data):
+        return 0
+    entries, size = struct.unpack_from("<HI", data, at + 10)
+    locator = at - 20
+    if locator >= 0 and data[locator:locator + 4] == b"PK\x06\x07":
+        record = struct.unpack_from("<Q", data, locator + 8)[0]
+        if record + 56 <= len(data) and data[record:record + 4] == b"PK\x06\x06":
+            entries64, size64 = struct.unpack_from("<QQ", data, record + 32)
+            entries, size = max(entries, entries64), max(size, size64)
+    return max(entries, size // _CD_ENTRY_BYTES)
 
 
 def _member_name(info: zipfile.ZipInfo) -> str:

@@ -5,17 +5,21 @@ from __future__ import annotations
 
 import io
 import os
-import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable, Iterator
+
+from ..readers import EXCEL_SUFFIXES
 
 if TYPE_CHECKING:
+    from ..catalogue import Catalogue
+    from ..model import FileResult, Finding
     from ..readers import Limits
+    from ..report import Summary
+    from ..run import RunSettings
 
 _STATE: dict[str, Any] = {}
 # a file the sniffer refused (or whose check ran out of time or crashed) is never opened again to be drawn
 _UNSAFE_TO_DRAW = frozenset({"F001", "F007", "F010", "F011"})
-_WORKBOOKS = (".xlsx", ".xlsm", ".xls")
 
 
 @dataclass(frozen=True)
@@ -31,22 +35,36 @@ class ServeSettings:
     extra: dict = field(default_factory=dict)
 
 
-def init_worker(settings: ServeSettings, progress: Any = None) -> None:
-    """Pool initializer: load the policy once per worker process."""
+def serve_worker(conn: Any, settings: ServeSettings) -> None:
+    """A server's worker process (started by `lifecycle.start_child`): the policy and the rules loaded
+    once, then one task at a time from its pipe, each answered on it with ("done", answer) or
+    ("failed", exception), after any ("progress", item) it reports on the way."""
+    from ..lifecycle import requests
+
+    init_worker(settings, lambda item: conn.send(("progress", item)))
+    conn.send(("ready", os.getpid()))
+    for fn, args in requests(conn):
+        try:
+            answer = ("done", fn(*args))
+        except Exception as exc:  # noqa: BLE001 - the request's failure, not the worker's end
+            answer = ("failed", exc)
+        try:
+            conn.send(answer)
+        except Exception:  # an exception that does not pickle: its name is what the answer shows
+            conn.send(("failed", RuntimeError(type(answer[1]).__name__)))
+
+
+def init_worker(settings: ServeSettings, progress: Callable[[tuple], None] | None = None) -> None:
+    """Load the policy and the rules once per worker process; `progress` takes (job, phase, done,
+    total, verdict) as an upload's files are read and checked."""
+    from ..checks import load_rules
     from ..run import Run
 
     _STATE["settings"] = settings
     _STATE["progress"] = progress
     run = Run.load(_run_settings(settings, [], "zh"))
     _STATE["policy"] = run.catalogue, run.profile
-
-
-def warm() -> int:
-    """A no-op task that makes the pool start its workers (and load the rules) before the first upload."""
-    from ..checks import load_rules
-
-    load_rules(_STATE["policy"][0])
-    return os.getpid()
+    load_rules(run.catalogue)
 
 
 def _run_settings(settings: ServeSettings, files: list[str], lang: str):
@@ -88,19 +106,19 @@ def check_upload(job: str, folder: str, names: list[str], lang: str = "zh", view
     prefix = folder.rstrip(os.sep) + os.sep
     drawable: list[str] = []
     advised: dict[str, dict] = {}
-    queue = _STATE.get("progress")
+    progress = _STATE.get("progress")
     done = [0]
 
     def advance(result) -> None:
         done[0] += 1
-        if queue is not None and job:
-            queue.put((job, "check", done[0], len(files), result.verdict))
+        if progress is not None and job:
+            progress((job, "check", done[0], len(files), result.verdict))
 
     def reading(count: int, total: int) -> None:
         # where the H rules compare files, each is read and indexed (the slow part) before any is
         # judged: that is the progress to show; the judging after it goes by quickly
-        if queue is not None and job:
-            queue.put((job, "read", count, total, None))
+        if progress is not None and job:
+            progress((job, "read", count, total, None))
 
     run, results = _check(files, lang, advance, reading)
     for result in results:
@@ -111,7 +129,7 @@ def check_upload(job: str, folder: str, names: list[str], lang: str = "zh", view
             xlsx.file(result)
         if view:
             advised[result.path] = _advice(result, catalogue, lang, _private_folders(prefix))
-            if result.path.lower().endswith(_WORKBOOKS) and not any(f.code in _UNSAFE_TO_DRAW for f in result.findings):
+            if result.path.lower().endswith(EXCEL_SUFFIXES) and not any(f.code in _UNSAFE_TO_DRAW for f in result.findings):
                 drawable.append(result.path)
     fmt.close(summary)
     answer: dict[str, Any] = {"report": _strip(out.getvalue(), _private_folders(prefix))}
@@ -130,12 +148,12 @@ def check_upload(job: str, folder: str, names: list[str], lang: str = "zh", view
     return answer
 
 
-def _advice(result: Any, catalogue: Any, lang: str, folders: list[str]) -> dict:
+def _advice(result: FileResult, catalogue: Catalogue, lang: str, folders: list[str]) -> dict:
     """What to do about each finding, worked out from its own values as the 审核意见 workbook says it
     ("F9 应为 2900.00（= 2600.00 + 100.00 + 200.00）"), not the rule's general advice."""
     from ..formatters.labels import advice
 
-    def one(f: Any) -> str:
+    def one(f: Finding) -> str:
         text = advice(catalogue.rules.get(f.code), lang, f)
         for folder in folders:
             text = text.replace(folder, "")
@@ -145,7 +163,8 @@ def _advice(result: Any, catalogue: Any, lang: str, folders: list[str]) -> dict:
             "documents": [[one(f) for f in d.findings] for d in result.documents]}
 
 
-def _check(files: list[str], lang: str, advance: Any = None, reading: Any = None) -> tuple[Any, Any]:
+def _check(files: list[str], lang: str, advance: Callable[[FileResult], None] | None = None,
+           reading: Callable[[int, int], None] | None = None) -> tuple[RunSettings, Iterator[FileResult]]:
     """The run's settings and its results, in order: one run, so the H rules compare the upload's
     files with each other and with the server's history."""
     from ..run import Run, open_batch
@@ -174,7 +193,7 @@ def annotate_upload(folder: str, name: str, lang: str = "zh") -> dict:
     return {"data": data, "filename": annotate.annotated_name(os.path.basename(name))}
 
 
-def _renamed(result: Any, prefix: str) -> Any:
+def _renamed(result: FileResult, prefix: str) -> FileResult:
     import dataclasses
 
     if result.path.startswith(prefix):
@@ -206,7 +225,7 @@ def _strip(text: str, folders: list[str]) -> str:
     return text
 
 
-def _departments(summary: Any) -> list[dict]:
+def _departments(summary: Summary) -> list[dict]:
     rows = []
     for name in sorted(summary.by_department):
         c = summary.by_department[name]

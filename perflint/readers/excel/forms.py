@@ -29,11 +29,19 @@ def find_title(grid: Grid) -> tuple[tuple[int, int] | None, str | None]:
             value = grid.cells[(r, c)]
             if not isinstance(value, str) or len(value) > 80:
                 continue
-            t = re.sub(r"\s+", "", halfwidth(value))
-            kind = kind_of_title(t)
+            kind = _TITLE_KINDS.get(value, _UNSEEN)
+            if kind is _UNSEEN:  # the same titles and notes head a bureau's returns: each read once
+                kind = kind_of_title(re.sub(r"\s+", "", halfwidth(value)))
+                if len(_TITLE_KINDS) >= 20_000:
+                    _TITLE_KINDS.clear()
+                _TITLE_KINDS[value] = kind
             if kind:
                 return (r, c), kind
     return None, None
+
+
+_TITLE_KINDS: dict[str, str | None] = {}
+_UNSEEN = object()
 
 
 def kind_of_title(t: str) -> str | None:
@@ -668,10 +676,15 @@ class SheetForm:
         name_col = cn if cn is not None else cmin
         total_row = None
         self.table = (header, last_header)
+        numbers = [cols[k] for k in ("value", "target", "actual", "weight", "score") if k in cols]
+        value_key = "target" if self.selfeval else "value"
+        value_col = cols.get(value_key)
+        ends_table = self._table_end_test()
         for r in range(last_header + 1, g.last_row + 1):
             self.table = (header, r)
-            row = [c for c in g.row_cols(r) if cmin <= c <= cmax]
-            if any(self._ends_table((r, c)) for c in g.row_cols(r) if c <= name_col):
+            in_row = g.row_cols(r)
+            row = [c for c in in_row if cmin <= c <= cmax]
+            if any(ends_table((r, c)) for c in in_row if c <= name_col):
                 total_row = r
                 break
             if not row:
@@ -699,7 +712,6 @@ class SheetForm:
                     l2 = (top, self.text(top))
             name_cell = (r, cn) if cn is not None else None
             name = self.text(name_cell)
-            numbers = [cols[k] for k in ("value", "target", "actual", "weight", "score") if k in cols]
             if (name is None or self.voc.is_placeholder_name(name)) and \
                     not any((r, c) in g.cells for c in numbers):
                 self.skip_row(r, cn if cn is not None else row[0], name or "")
@@ -735,14 +747,13 @@ class SheetForm:
                 ind[key] = value
                 if cell is not None:
                     self.at(f"{base}/{key}", cell)
-            value_cell = (r, cols["target" if self.selfeval else "value"]) \
-                if ("target" if self.selfeval else "value") in cols else None
+            value_cell = (r, value_col) if value_col is not None else None
             for key in ("operator", "unit"):
                 if key not in cols and value_cell is not None:  # written inline: ≥32000人
                     self.at(f"{base}/{key}", value_cell)
             if "operator" not in cols:
                 # no 指标性质 column: text that carries no operator and is no number is qualitative
-                op, v, _ = split_inline(ind.get("target" if self.selfeval else "value"), self.voc)
+                op, v, _ = split_inline(ind.get(value_key), self.voc)
                 if op is None and isinstance(v, str):
                     ind["operator"] = "定性"
             out.append(ind)
@@ -846,13 +857,20 @@ class SheetForm:
             if filled:
                 cols[name] = filled[0]
 
-    def _ends_table(self, key: tuple[int, int]) -> bool:
-        """总分 / 合计 / 评价结论 in the columns up to the indicator names closes the table."""
-        text = self.g.texts.get(key)
-        if text is None:
-            return False
-        return text in self.voc.layout_of("table_ends") or self.g.labels.get(key) == "总分" \
-            or text.startswith(self.voc.layout_of("table_ends_prefix"))
+    def _table_end_test(self):
+        """Whether a cell closes the indicator table: 总分 / 合计 / 评价结论 in the columns up to the
+        indicator names. The sheet's tables and the vocabulary's words are looked up once: it is
+        asked of every such cell, row after row."""
+        texts, labels = self.g.texts, self.g.labels
+        ends, prefixes = self.voc.layout_of("table_ends"), self.voc.layout_of("table_ends_prefix")
+
+        def ends_table(key: tuple[int, int]) -> bool:
+            text = texts.get(key)
+            if text is None:
+                return False
+            return text in ends or labels.get(key) == "总分" or text.startswith(prefixes)
+
+        return ends_table
 
     def skip_row(self, r: int, col: int, name: str) -> None:
         ref = a1(r, col)
@@ -896,7 +914,8 @@ def _is_amount(text: str) -> bool:
 
 
 def _squash(text: str | None) -> str | None:
-    return re.sub(r"\s+", "", text) if isinstance(text, str) else text
+    # str.split() and re's \s take the same characters for whitespace
+    return "".join(text.split()) if isinstance(text, str) else text
 
 
 def split_code(text: str | None) -> tuple[str | None, str | None]:

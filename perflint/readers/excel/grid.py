@@ -21,6 +21,12 @@ def col_letters(col: int) -> str:
     return out
 
 
+# (sheet name, (row, col)) -> its Cell: a bureau's returns put the same fields in the same cells of
+# the same sheet names, and a Cell is a frozen value, so one serves every workbook
+_CELLS: dict[tuple[str, tuple[int, int]], Cell] = {}
+_MAX_CELLS = 50_000
+
+
 def a1(row: int, col: int) -> str:
     return f"{col_letters(col)}{row + 1}"
 
@@ -59,9 +65,9 @@ class Grid:
         for i, row in enumerate(rows):
             r = r0 + i
             for j, value in enumerate(row):
-                if value == "" or value is None:
-                    continue
                 if type(value) is str:
+                    if not value:
+                        continue  # most of a sheet: its empty cells
                     info = classify(value)
                     if info is None:
                         continue  # blank, or a dash or slash that says "not applicable"
@@ -78,6 +84,8 @@ class Grid:
                         if held is not None:
                             inline[key] = held
                         by_label.setdefault(canon, []).append(key)
+                    continue
+                if value is None:
                     continue
                 value = _clean(value)
                 if value is None:
@@ -103,6 +111,7 @@ class Grid:
                     if (r, c) != (ra, ca):
                         self.covered[(r, c)] = (ra, ca)
         self._row_cols: dict[int, list[int]] | None = None
+        self._rows: list[int] | None = None
 
     def add_values(self, values: dict[tuple[int, int], Any]) -> None:
         """Values calamine could not give (error cells), as text; they are never labels."""
@@ -110,11 +119,16 @@ class Grid:
             if key not in self.cells:
                 self.cells[key] = value
                 self.last_row = max(self.last_row, key[0])
-        self._row_cols = None
+        self._row_cols = self._rows = None
 
     # ---- addressing ---------------------------------------------------------------------
     def cell(self, key: tuple[int, int]) -> Cell:
-        return Cell(self.name, a1(*key))
+        found = _CELLS.get((self.name, key))
+        if found is None:
+            if len(_CELLS) >= _MAX_CELLS:
+                _CELLS.clear()
+            found = _CELLS[(self.name, key)] = Cell(self.name, a1(*key))
+        return found
 
     def get(self, key: tuple[int, int]) -> Any:
         return self.cells.get(key)
@@ -131,8 +145,11 @@ class Grid:
         return self._row_cols.get(r, [])
 
     def rows(self) -> list[int]:
-        self.row_cols(0)
-        return sorted(self._row_cols or ())
+        """The rows holding a cell, top to bottom (a new list each time: callers slice and keep it)."""
+        if self._rows is None:
+            self.row_cols(0)
+            self._rows = sorted(self._row_cols or ())
+        return list(self._rows)
 
     def is_label(self, key: tuple[int, int]) -> bool:
         return key in self.labels

@@ -6,10 +6,13 @@ missing field (its location and a hint naming the alias line to add).
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from .grid import Grid, a1
 from .labels import normalise_label
+
+if TYPE_CHECKING:
+    from .forms import SheetForm
 
 _MAX_LABEL = 16  # longer text is content or a sentence, not a label someone would alias
 _MAX_SEEN = 6
@@ -21,7 +24,7 @@ def _label_like(text: str) -> bool:
         and ":" not in t and "：" not in t
 
 
-def unplaced(form: Any) -> list[tuple[tuple[int, int], str]]:
+def unplaced(form: SheetForm) -> list[tuple[tuple[int, int], str]]:
     """Short texts the reader neither read as a value nor used as a label (nor are they inside the
     indicator table or the title), in reading order."""
     g: Grid = form.g
@@ -56,7 +59,7 @@ def _similar(text: str, canon: str, spellings: tuple[str, ...]) -> int:
     return max((len(t & set(s)) for s in (canon,) + spellings), default=0)
 
 
-def missing_hints(form: Any) -> dict[str, dict]:
+def missing_hints(form: SheetForm) -> dict[str, dict]:
     """{pointer: hint} for each field whose label is nowhere on the sheet: the labels seen that
     might be it (most alike first), and the alias line that would teach it to perflint. Where one
     of them is alike, the field's location becomes that cell rather than an unrelated one."""
@@ -96,7 +99,7 @@ def _in_value_position(g: Grid, key: tuple[int, int], spots: set) -> bool:
     return bool(left) and ((r, left[-1]) in g.labels or (r, left[-1]) in spots)
 
 
-def explain(form: Any) -> dict:
+def explain(form: SheetForm) -> dict:
     """Each located value with its cell and the labels that led there; the labels not placed."""
     g: Grid = form.g
     by_ref = {a1(*k): k for k in form.used}
@@ -115,7 +118,7 @@ def explain(form: Any) -> dict:
             "missing": dict(form.missing)}
 
 
-def _position_labels(g: Grid, key: tuple[int, int] | None, form: Any) -> list[tuple[int, int]]:
+def _position_labels(g: Grid, key: tuple[int, int] | None, form: SheetForm) -> list[tuple[int, int]]:
     """A value found by position: its column header (in a table or a grid) and its row label."""
     if key is None:
         return []

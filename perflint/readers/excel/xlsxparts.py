@@ -22,12 +22,18 @@ _CELLXFS = re.compile(rb"<(?:\w+:)?cellXfs\b[^>]*>(.*?)</(?:\w+:)?cellXfs>", re.
 _XF = re.compile(rb"<(?:\w+:)?xf\b([^>]*?)(?:/>|>)")
 _CELL = re.compile(rb"<(?:\w+:)?c\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)", re.S)
 _FORMULA = re.compile(rb"<(?:\w+:)?f\b[^>]*?(?:/>|>(.*?)</(?:\w+:)?f>)", re.S)
+# where _FORMULA could match at all (a data validation's <formula1> is no cell formula); two
+# patterns with a literal start are searched much faster than one with an optional prefix
+_FORMULA_STARTS = (re.compile(rb"<f\b"), re.compile(rb":f\b"))
 _VALUE = re.compile(rb"<(?:\w+:)?v\b[^>]*>([^<]+)</(?:\w+:)?v>")
 _STYLE = re.compile(rb'\bs="([0-9]{1,9})"')
 _NUMFMT_ID = re.compile(rb'(?:^|\s)(?:\w+:)?numFmtId\s*=\s*"([0-9]{1,9})"')
 _CELL_REF = re.compile(rb'\br="([A-Z]{1,3}[0-9]{1,7})"')
 _REF = re.compile(r"^([A-Z]{1,3})([0-9]{1,7})$")
 _BUILTIN_PERCENT = {9, 10}
+# (workbook.xml, its relationships, styles.xml) -> (sheet parts, percent styles)
+_BOOK_PARTS: dict[tuple, tuple[dict[str, str], frozenset[int]]] = {}
+_KEPT_BYTES = 256 * 1024
 _ESCAPES = (("&lt;", "<"), ("&gt;", ">"), ("&quot;", '"'), ("&apos;", "'"), ("&amp;", "&"))
 
 
@@ -42,6 +48,21 @@ def unescape(text: str) -> str:
 def _attrs(raw: bytes) -> dict[str, str]:
     return {k.decode().rsplit(":", 1)[-1] if k != b"r:id" else "r:id": unescape(v.decode("utf-8", "replace"))
             for k, v in _ATTR.findall(raw)}
+
+
+_STYLE_PATTERNS: dict[frozenset[int], re.Pattern] = {}
+
+
+def _percent_style_pattern(styles: frozenset[int]) -> re.Pattern:
+    """What every cell _STYLE finds a percent style in has somewhere in the sheet (leading zeros
+    included, as int() reads them)."""
+    found = _STYLE_PATTERNS.get(styles)
+    if found is None:
+        if len(_STYLE_PATTERNS) >= 64:
+            _STYLE_PATTERNS.clear()
+        found = _STYLE_PATTERNS[styles] = re.compile(
+            rb'\bs="0*(?:' + b"|".join(b"%d" % i for i in sorted(styles)) + rb')"')
+    return found
 
 
 def cell_index(ref: str) -> tuple[int, int] | None:
@@ -65,8 +86,19 @@ class XlsxParts:
         self._max = max_part_bytes
         self._parts = parts
         self._names = set(parts) if parts is not None else set(self._open().namelist())
-        self.sheet_parts = self._sheet_parts()
-        self.percent_styles = self._percent_styles()
+        book = self._read("xl/workbook.xml")
+        rels = self._read("xl/_rels/workbook.xml.rels")
+        styles = self._read("xl/styles.xml")
+        # workbooks filled in from one template share these parts byte for byte
+        key = (book, rels, styles)
+        known = _BOOK_PARTS.get(key)
+        if known is None:
+            known = (self._sheet_parts(book, rels), self._percent_styles(styles))
+            if sum(len(part or b"") for part in key) <= _KEPT_BYTES:
+                if len(_BOOK_PARTS) >= 64:
+                    _BOOK_PARTS.clear()
+                _BOOK_PARTS[key] = known
+        self.sheet_parts, self.percent_styles = known
 
     def _open(self) -> zipfile.ZipFile:
         if self._zip is None:
@@ -90,9 +122,8 @@ class XlsxParts:
             raise PartTooLarge(name, size)
         return self._open().read(name)
 
-    def _sheet_parts(self) -> dict[str, str]:
-        book = self._read("xl/workbook.xml")
-        rels = self._read("xl/_rels/workbook.xml.rels")
+    @staticmethod
+    def _sheet_parts(book: bytes | None, rels: bytes | None) -> dict[str, str]:
         if not book or not rels:
             return {}
         targets = {}
@@ -108,8 +139,8 @@ class XlsxParts:
                 out[a["name"]] = targets[a["r:id"]]
         return out
 
-    def _percent_styles(self) -> frozenset[int]:
-        styles = self._read("xl/styles.xml")
+    @staticmethod
+    def _percent_styles(styles: bytes | None) -> frozenset[int]:
         if not styles:
             return frozenset()
         percent_fmts = set(_BUILTIN_PERCENT)
@@ -136,11 +167,11 @@ class XlsxParts:
         data = self._read(part)
         if not data:
             return out
-        has_formula = b"<f" in data or b":f" in data
+        has_formula = any(p.search(data) is not None for p in _FORMULA_STARTS)
         has_error = b't="e"' in data
-        if not has_formula and not has_error and not self.percent_styles:
-            return out
         pct = self.percent_styles
+        if not has_formula and not has_error and (not pct or _percent_style_pattern(pct).search(data) is None):
+            return out  # no cell of the sheet could be told apart: the usual case, said without a walk
         for attrs_raw, inner in _CELL.findall(data):
             formula = has_formula and inner and (b"<f" in inner or b":f" in inner)
             if has_error and b't="e"' in attrs_raw:
