@@ -282,8 +282,11 @@ def test_ten_thousand_wan_is_no_f004(tmp_path):
     assert findings(path) == set()
 
 
-def test_a_sheet_in_yuan_converts_every_amount(tmp_path):
-    path = sheet(tmp_path, F2="金额单位：元", B6=3000000, C7=9000000, C8=9000000, F7=3000000, F8=3000000)
+@pytest.mark.parametrize("note", [{"F2": "金额单位：元"}, {"F2": "", "A2": "单位：元"}, {"F2": "（单位：元）"},
+                                  {"F2": "", "A1": "2025年项目支出绩效目标申报表（单位：元）"},
+                                  {"F2": "", "A1": "2025年项目支出绩效目标申报表(金额单位:元)"}])
+def test_a_sheet_in_yuan_converts_every_amount(note, tmp_path):
+    path = sheet(tmp_path, B6=3000000, C7=9000000, C8=9000000, F7=3000000, F8=3000000, **note)
     funds = document(path).data["funds"]
     assert (funds["medium_term"]["total"], funds["annual"]["total"]) == (pytest.approx(900), pytest.approx(300))
     assert document(path).data["project"]["prior_year_budget"] == pytest.approx(300)

@@ -112,9 +112,11 @@ def _form_words(grid: Grid) -> tuple[bool, bool] | None:
 
 
 def sheet_in_yuan(grid: Grid) -> bool:
-    """A sheet-wide 单位：元 note, or a funds heading or total in 元 (项目资金（元）, 资金总额（元）)."""
-    for key, norm in grid.texts.items():
-        if "元" in norm and "单位" in norm and _YUAN.search(halfwidth(str(grid.cells[key])).replace(" ", "")):
+    """A sheet-wide 单位：元 note (alone, or in brackets after the title: …申报表（单位：元）), or a funds
+    heading or total in 元 (项目资金（元）, 资金总额（元）)."""
+    for key in grid.texts:
+        text = grid.cells[key]  # not the normalised text, which sets a trailing （单位：元） aside
+        if "元" in text and "单位" in text and _YUAN.search(halfwidth(text).replace(" ", "")):
             return True
     for key, note in grid.notes.items():
         if note in ("元", "单位:元", "单位：元") and (grid.labels.get(key) in ("中期资金总额", "年度资金总额")
