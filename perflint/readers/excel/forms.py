@@ -98,6 +98,20 @@ def detect(grid: Grid) -> tuple[str | None, tuple[int, int] | None]:
     return f"{'dept' if dept else 'project'}_{'selfeval' if selfeval else 'target'}", None
 
 
+def later_titles(grid: Grid) -> list[int]:
+    """Rows where another form may start on the same sheet: a title naming one of the four forms,
+    on a row of its own, below the first label that names the submission (项目名称, 部门名称…) (a
+    county that puts a project's target sheet and its self-evaluation one under the other)."""
+    named = [key[0] for label in reader_hints().identity for key in grid.by_label.get(label, ())]
+    if not named:
+        return []
+    first = min(named)
+    rows = {key[0] for key, norm in grid.texts.items()
+            if key[0] > first and key not in grid.labels and kind_of_title(norm)}
+    # not the value of a label (项目名称 | …绩效自评表)
+    return sorted(r for r in rows if not any((r, c) in grid.labels for c in grid.row_cols(r)))
+
+
 def _form_words(grid: Grid) -> tuple[bool, bool] | None:
     """(self-evaluation, department) when a title-like cell says 绩效目标/绩效自评/…, else None."""
     words = grid.book.voc.layout_of("form_words")
