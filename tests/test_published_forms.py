@@ -535,3 +535,29 @@ def test_a_level1_header_merged_over_a_section_column_reads_the_level_names(tmp_
              ["", "效益指标", "社会效益指标", "群众出行条件", "", "明显改善"]]
     path = write(rows[:11] + table, tmp_path / "section.xlsx", ("A12:B12", "A13:A14"))
     assert [i["level1"] for i in document(path).data["indicators"]] == ["产出指标", "效益指标"]
+
+
+# ---- a county's copy of the form: marks, check boxes ---------------------------------------------
+@pytest.mark.parametrize("mark", ["*", "＊", "★", "※"])
+def test_a_required_field_mark_before_a_label_is_no_part_of_it(mark, tmp_path):
+    path = sheet(tmp_path, A3=f"{mark}项目名称", A4=f"{mark}主管部门", E4=f"{mark}实施单位")
+    assert findings(path) == set()
+
+
+@pytest.mark.parametrize("cell, attribute", [("新增□ 延续☑", "延续"), ("□新增 ■延续", "延续"),
+                                             ("新增项目 √  延续项目 □", "新增项目"), ("☐新增 ☒延续", "延续")])
+def test_project_attribute_ticked_in_a_check_box(cell, attribute, tmp_path):
+    path = sheet(tmp_path, B5=cell, **({"B6": ""} if attribute.startswith("新增") else {}))
+    assert findings(path) == set()
+    assert document(path).data["project"]["attribute"] == attribute
+
+
+def test_project_attribute_with_no_box_ticked_is_blank(tmp_path):
+    path = sheet(tmp_path, B5="新增项目 □    延续项目 □")
+    assert findings(path) == {("B106", "Sheet1!B5")}
+    assert "attribute" not in document(path).data["project"]
+
+
+def test_ex_ante_assessment_ticked_in_a_check_box(tmp_path):
+    path = sheet(tmp_path, F6="已开展☑  未开展□")
+    assert document(path).data["project"]["ex_ante_assessment"] == "已开展"

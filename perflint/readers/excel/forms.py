@@ -7,6 +7,7 @@ from typing import Any
 from ...layouts import reader_hints
 from ...model import Cell, Hit, pointer
 from ...values import NotANumber, halfwidth, parse_number, split_inline
+from ...vocabulary import checked_choice
 from .grid import Grid, a1, title_year
 
 _TITLE_ROWS = 8
@@ -311,6 +312,10 @@ class SheetForm:
         self.set_text(p, "implementing_unit", "实施单位", "/project/implementing_unit")
         if self.kind == "project_target" or "项目属性" in self.g.by_label:
             self.set_text(p, "attribute", "项目属性", "/project/attribute")
+            if "attribute" in p:  # 新增项目 □ 延续项目 ☑: the ticked box, or blank when none is
+                p["attribute"] = checked_choice(p["attribute"])
+                if p["attribute"] is None:
+                    del p["attribute"]
         found, _, cell = self.field("项目期", "/project/period")
         if cell is not None:
             p["period"] = parse_period(self.raw(cell))
@@ -318,7 +323,7 @@ class SheetForm:
             self.set_amount(p, "prior_year_budget", "上年预算数", "/project/prior_year_budget")
             found, _, cell = self.field("事前绩效评估", "/project/ex_ante_assessment")
             if cell is not None:
-                p["ex_ante_assessment"] = ex_ante(self.text(cell))
+                p["ex_ante_assessment"] = ex_ante(checked_choice(self.text(cell)))
         return p
 
     def department(self) -> dict:
