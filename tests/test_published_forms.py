@@ -561,3 +561,16 @@ def test_project_attribute_with_no_box_ticked_is_blank(tmp_path):
 def test_ex_ante_assessment_ticked_in_a_check_box(tmp_path):
     path = sheet(tmp_path, F6="已开展☑  未开展□")
     assert document(path).data["project"]["ex_ante_assessment"] == "已开展"
+
+
+def test_weights_and_scores_written_with_points_read_as_numbers(tmp_path):
+    from openpyxl import load_workbook
+
+    root = Path(__file__).resolve().parent.parent
+    wb = load_workbook(root / "samples" / "xlsx" / "2024_义务教育学生营养改善计划_绩效自评表.xlsx")
+    ws = wb.worksheets[0]
+    ws["F8"], ws["H8"], ws["F15"], ws["G15"], ws["G25"] = "10分", "9.6 分", "20分", "20分", "98.6分"
+    wb.save(tmp_path / "points.xlsx")
+    assert findings(tmp_path / "points.xlsx") == set()
+    doc = document(tmp_path / "points.xlsx")
+    assert (doc.data["funds"]["weight"], doc.data["indicators"][0]["score"], doc.data["total_score"]) == (10, 20, 98.6)
