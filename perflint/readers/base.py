@@ -93,6 +93,18 @@ class SheetExtras:
     errors: dict[tuple[int, int], str] = field(default_factory=dict)  # error values (#DIV/0!), as text
 
 
+@dataclass(frozen=True)
+class HiddenLines:
+    """Rows and columns a sheet hides (0-based): a template keeps its dropdowns' lists there, and a
+    reviewer never sees them."""
+
+    rows: frozenset[int] = frozenset()
+    columns: tuple[tuple[int, int], ...] = ()  # (first, last) ranges, inclusive
+
+    def __bool__(self) -> bool:
+        return bool(self.rows or self.columns)
+
+
 class PartTooLarge(Exception):
     """A part of the file (an xlsx sheet's XML) is larger than the limits allow."""
 
@@ -126,6 +138,9 @@ class Book(Protocol):
     def extras(self, name: str) -> SheetExtras | None:
         """Percent formats, formulas without a value and error cells of a sheet, when the format has
         them; PartTooLarge when reading them would pass the limits."""
+
+    def hidden_lines(self, name: str) -> HiddenLines | None:
+        """The rows and columns a sheet hides, None when it hides none or the format cannot tell."""
 
     def close(self) -> None:
         ...

@@ -210,6 +210,9 @@ class HtmlBook:
     def extras(self, name: str) -> SheetExtras | None:
         return None
 
+    def hidden_lines(self, name: str) -> None:
+        return None
+
     def close(self) -> None:
         pass
 

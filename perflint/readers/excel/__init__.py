@@ -24,6 +24,7 @@ from ...layouts import reader_hints
 from ..normalise import Normaliser
 from .forms import SheetForm, detect, later_titles
 from .grid import Grid, a1
+from .hidden import hide
 from .labels import label_book, normalise_label
 from .trace import explain, missing_hints, skipped_sheet
 
@@ -126,6 +127,9 @@ class CalamineBook:
     def extras(self, name: str) -> SheetExtras | None:
         return self.parts.extras(name) if self.parts is not None else None
 
+    def hidden_lines(self, name: str):
+        return self.parts.hidden_lines(name) if self.parts is not None else None
+
     def close(self) -> None:
         try:
             if self.parts is not None:
@@ -197,6 +201,23 @@ def read_book(wb: Book, path: str, options: ReaderOptions, outcome: ReadOutcome)
             continue
         except Exception:  # noqa: BLE001 - a damaged part: its values were read, only the extras are lost
             extras = None
+        note = None
+        lines = None if hidden else _hidden_lines(wb, name)
+        if lines:
+            also = [*extras.formulas, *extras.errors] if extras is not None else ()
+            rows, unseen = hide(rows, sheet.start, merged, lines, also)
+            if unseen.cells:
+                note = ("F012", Hit.at("", variant=unseen.variant(), **unseen.args()).on(name, unseen.first()))
+                if extras is not None:
+                    extras = SheetExtras(extras.percent,
+                                         {k: v for k, v in extras.formulas.items() if not unseen.covers(*k)},
+                                         {k: v for k, v in extras.errors.items() if not unseen.covers(*k)})
+                grid = Grid(name, rows, sheet.start, book, merged)
+                kind, title = detect(grid)
+                if kind is None:  # what made it a form is out of sight
+                    outcome.hits.append(note)
+                    skipped.append((name, "blank" if not grid.cells else "other"))
+                    continue
         parts = _forms_on_sheet(grid, kind, title, rows, sheet.start, book, merged)
         for grid, kind, title, (top, end) in parts:
             if extras is not None and extras.errors:
@@ -208,6 +229,9 @@ def read_book(wb: Book, path: str, options: ReaderOptions, outcome: ReadOutcome)
             except Exception as exc:  # noqa: BLE001 - a reader bug on one sheet leaves the others readable
                 outcome.fail("F001", variant="internal", error=f"工作表“{name}”：{type(exc).__name__}: {exc}")
                 continue
+            if note is not None:
+                form.hits.append(note)
+                note = None  # said once, on the sheet's first form
             hints = missing_hints(form)
             if options.explain:
                 outcome.explanations.append(dict(explain(form), kind=kind))
@@ -235,6 +259,14 @@ def read_book(wb: Book, path: str, options: ReaderOptions, outcome: ReadOutcome)
         outcome.documents.append(Document.build(form.kind, data, path=path, sheet=name, locations=form.locations,
                                                 reader_hits=form.hits + f005 + norm.hits, hints=hints))
     return outcome
+
+
+def _hidden_lines(wb: Book, name: str):
+    """The sheet's hidden rows and columns; None where they cannot be told (the cells all count)."""
+    try:
+        return wb.hidden_lines(name)
+    except Exception:  # noqa: BLE001 - a part the extras could read but this cannot: read every cell
+        return None
 
 
 def _forms_on_sheet(grid: Grid, kind: str, title, rows: list, start: tuple[int, int], book, merged) -> list:

@@ -1,12 +1,15 @@
-"""Percent number formats of a legacy .xls, which python-calamine does not report.
+"""Percent number formats and hidden rows and columns of a legacy .xls, which python-calamine does
+not report.
 
 A percent-formatted 0.96 means 96 %. The BIFF8 Workbook stream lists number formats (FORMAT),
 cell styles (XF) and the sheets (BOUNDSHEET) before the sheets' own records, so the walk stops
 early when no style is a percent one, which is the common case. The compound file is opened with
-the same minimal, hardened reader as the sniffer's (readers/cfb.py).
+the same minimal, hardened reader as the sniffer's (readers/cfb.py). Hidden rows (ROW) and columns
+(COLINFO) are looked for by one search of the stream, and the records walked only when it finds one.
 """
 from __future__ import annotations
 
+import re
 import struct
 
 _BUILTIN_PERCENT = {9, 10}
@@ -15,18 +18,14 @@ _ONE_CELL = {0x0203, 0x027E, 0x0006}  # NUMBER, RK, FORMULA: row, col, xf first
 _MULRK = 0x00BD
 
 
-def percent_cells(source: str | bytes) -> dict[str, set[tuple[int, int]]]:
-    """Sheet name → (row, col) of its numeric cells with a percent format; {} if none or unreadable.
-    `source`: the file's path or its bytes."""
+def _workbook_stream(source: str | bytes) -> bytes:
     import io
 
     from ..cfb import CompoundFile
 
     with (open(source, "rb") if isinstance(source, str) else io.BytesIO(source)) as fh:
         cfb = CompoundFile(fh)
-        name = "workbook" if "workbook" in cfb.streams else "book"
-        data = cfb.read(name)
-    return _walk(data)
+        return cfb.read("workbook" if "workbook" in cfb.streams else "book")
 
 
 def _walk(data: bytes) -> dict[str, set[tuple[int, int]]]:
@@ -74,17 +73,68 @@ def _walk(data: bytes) -> dict[str, set[tuple[int, int]]]:
     return {k: v for k, v in out.items() if v}
 
 
+_ROW, _COLINFO = 0x0208, 0x007D
+# a ROW record whose options have fDyZero (0x20) set, a COLINFO record whose options have fHidden
+# (0x01): one search of the stream tells whether any sheet hides a line before any record is walked
+_HIDDEN_RECORD = re.compile(
+    rb"\x08\x02\x10\x00.{12}[" + b"".join(re.escape(bytes([b])) for b in range(256) if b & 0x20) + rb"]"
+    rb"|\x7d\x00\x0c\x00.{8}[" + b"".join(re.escape(bytes([b])) for b in range(256) if b & 0x01) + rb"]",
+    re.S)
+
+
+def hidden_lines(data: bytes) -> dict[str, tuple[set[int], list[tuple[int, int]]]]:
+    """Sheet name → (hidden rows, hidden column ranges), 0-based, from its ROW and COLINFO records."""
+    if _HIDDEN_RECORD.search(data) is None:
+        return {}
+    sheets: dict[int, str] = {}
+    out: dict[str, tuple[set[int], list[tuple[int, int]]]] = {}
+    current = None
+    pos, end = 0, len(data)
+    unpack = struct.unpack_from
+    while pos + 4 <= end:
+        rtype, size = unpack("<HH", data, pos)
+        body = pos + 4
+        if body + size > end:
+            break
+        if rtype == _BOUNDSHEET and size >= 8:
+            offset, cch, flags = unpack("<I", data, body)[0], data[body + 6], data[body + 7]
+            raw = data[body + 8: body + 8 + (cch * 2 if flags & 1 else cch)]
+            sheets[offset] = raw.decode("utf-16-le" if flags & 1 else "latin-1", "replace")
+        elif rtype == _BOF:
+            name = sheets.get(pos)
+            current = out.setdefault(name, (set(), [])) if name is not None else None
+        elif current is not None and rtype == _ROW and size >= 16:
+            if unpack("<H", data, body + 12)[0] & 0x20:
+                current[0].add(unpack("<H", data, body)[0])
+        elif current is not None and rtype == _COLINFO and size >= 10:
+            first, last, _width, _xf, options = unpack("<HHHHH", data, body)
+            if options & 0x01 and first <= last:
+                current[1].append((first, last))
+        pos = body + size
+    return {k: v for k, v in out.items() if v[0] or v[1]}
+
+
 class XlsParts:
     """The .xls counterpart of XlsxParts: percent cells per sheet (a .xls always caches formula results)."""
 
     def __init__(self, source: str | bytes, biff: bytes | None = None) -> None:
         """`source`: the file's path or bytes; `biff`: its Workbook stream, when the sniffer read it."""
-        self._percent = _walk(biff) if biff is not None else percent_cells(source)
+        self._biff = biff if biff is not None else _workbook_stream(source)
+        self._percent = _walk(self._biff)
+        self._hidden: dict | None = None
 
     def extras(self, sheet_name: str):
         from ..base import SheetExtras
 
         return SheetExtras(percent=self._percent.get(sheet_name, set()))
 
+    def hidden_lines(self, sheet_name: str):
+        from ..base import HiddenLines
+
+        if self._hidden is None:
+            self._hidden = hidden_lines(self._biff)
+        found = self._hidden.get(sheet_name)
+        return HiddenLines(frozenset(found[0]), tuple(found[1])) if found else None
+
     def close(self) -> None:
-        pass
+        self._biff = None

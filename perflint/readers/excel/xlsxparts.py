@@ -12,7 +12,7 @@ import posixpath
 import re
 import zipfile
 
-from ..base import PartTooLarge, SheetExtras  # noqa: F401 - raised and returned here
+from ..base import HiddenLines, PartTooLarge, SheetExtras  # noqa: F401 - raised and returned here
 
 _ATTR = re.compile(rb'([\w:]+)\s*=\s*"([^"]*)"')
 _SHEET = re.compile(rb"<(?:\w+:)?sheet\b([^>]*?)/?>")
@@ -31,6 +31,11 @@ _NUMFMT_ID = re.compile(rb'(?:^|\s)(?:\w+:)?numFmtId\s*=\s*"([0-9]{1,9})"')
 _CELL_REF = re.compile(rb'\br="([A-Z]{1,3}[0-9]{1,7})"')
 _REF = re.compile(r"^([A-Z]{1,3})([0-9]{1,7})$")
 _BUILTIN_PERCENT = {9, 10}
+_TRUE = rb"""\s*=\s*["'](?:1|true)["']"""
+_HIDDEN = re.compile(rb"\bhidden" + _TRUE)
+_COL = re.compile(rb"<(?:\w+:)?col\b([^>]*?)/?>")
+_HIDDEN_ROW = re.compile(rb"<(?:\w+:)?row\b([^>]*?\bhidden" + _TRUE + rb"[^>]*?)/?>")
+_MAX_COLUMN = 16384
 # (workbook.xml, its relationships, styles.xml) -> (sheet parts, percent styles)
 _BOOK_PARTS: dict[tuple, tuple[dict[str, str], frozenset[int]]] = {}
 _KEPT_BYTES = 256 * 1024
@@ -85,6 +90,7 @@ class XlsxParts:
         self._zip: zipfile.ZipFile | None = None
         self._max = max_part_bytes
         self._parts = parts
+        self._sheet_xml: tuple[str, bytes | None] | None = None  # the last sheet part read
         self._names = set(parts) if parts is not None else set(self._open().namelist())
         book = self._read("xl/workbook.xml")
         rels = self._read("xl/_rels/workbook.xml.rels")
@@ -108,6 +114,7 @@ class XlsxParts:
         return self._zip
 
     def close(self) -> None:
+        self._sheet_xml = None
         if self._zip is not None:
             self._zip.close()
 
@@ -121,6 +128,12 @@ class XlsxParts:
         if size > self._max:
             raise PartTooLarge(name, size)
         return self._open().read(name)
+
+    def _sheet(self, part: str) -> bytes | None:
+        """A sheet part, decompressed once for its hidden lines and its extras."""
+        if self._sheet_xml is None or self._sheet_xml[0] != part:
+            self._sheet_xml = (part, self._read(part))
+        return self._sheet_xml[1]
 
     @staticmethod
     def _sheet_parts(book: bytes | None, rels: bytes | None) -> dict[str, str]:
@@ -164,7 +177,7 @@ class XlsxParts:
         part = self.sheet_parts.get(sheet_name)
         if part is None:
             return out
-        data = self._read(part)
+        data = self._sheet(part)
         if not data:
             return out
         has_formula = any(p.search(data) is not None for p in _FORMULA_STARTS)
@@ -199,3 +212,27 @@ class XlsxParts:
                     text = unescape((fm.group(1) or b"").decode("utf-8", "replace")).strip()
                     out.formulas[idx] = "=" + text if text else "（共享公式）"
         return out
+
+    def hidden_lines(self, sheet_name: str) -> HiddenLines | None:
+        """`<col … hidden="1">` and `<row … hidden="1">` of a sheet; None when it hides none."""
+        part = self.sheet_parts.get(sheet_name)
+        data = self._sheet(part) if part is not None else None
+        self._sheet_xml = None  # read after the sheet's extras: no one needs the part again
+        if not data or data.find(b"hidden") < 0 or _HIDDEN.search(data) is None:
+            return None  # the usual case, said by one search of the bytes
+        columns = []
+        head = data[:data.find(b"sheetData")] if b"sheetData" in data else data
+        for raw in _COL.findall(head):
+            if _HIDDEN.search(raw) is None:
+                continue
+            a = _attrs(raw)
+            first, last = a.get("min", ""), a.get("max", "")
+            if first.isdigit() and last.isdigit() and 1 <= int(first) <= int(last):
+                columns.append((int(first) - 1, min(int(last), _MAX_COLUMN) - 1))
+        rows = set()
+        for raw in _HIDDEN_ROW.findall(data):
+            r = _attrs(raw).get("r", "")
+            if r.isdigit() and int(r) >= 1:
+                rows.add(int(r) - 1)
+        lines = HiddenLines(frozenset(rows), tuple(columns))
+        return lines or None
