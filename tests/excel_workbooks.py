@@ -8,8 +8,8 @@ Three layouts, as the reader meets them:
 - `provincial`: 指标性质/指标值/度量单位/完成值/权重/未完成原因分析 columns and the aliases
   调整后预算数, 预算执行数, 项目代码, 自评等级, amounts in 元.
 
-Run `python tests/excel_workbooks.py` to rewrite the F005/F008/F009 fixtures, which carry such
-workbooks as `raw_b64`.
+Run `python tests/excel_workbooks.py` to rewrite the F005/F008/F009/F012 fixtures, which carry such
+workbooks as `raw_b64` (`python tests/excel_workbooks.py F012` rewrites only those of F012).
 """
 from __future__ import annotations
 
@@ -33,6 +33,8 @@ class Layout:
         self.merges: list[tuple[int, int, int, int]] = []
         self.percent: set[tuple[int, int]] = set()
         self.formulas: dict[tuple[int, int], str] = {}
+        self.hidden_rows: set[int] = set()
+        self.hidden_columns: set[int] = set()
         self.row = 0
 
     def put(self, r: int, c: int, value: Any) -> None:
@@ -66,6 +68,10 @@ def save(layouts: list[Layout], path: Path) -> Path:
             for (r, c), v in lay.cells.items():
                 if (r, c) not in merged_cells:
                     ws.write(r, c, v, pct) if (r, c) in lay.percent else ws.write(r, c, v)
+            for r in lay.hidden_rows:
+                ws.row(r).hidden = True
+            for c in lay.hidden_columns:
+                ws.col(c).hidden = True
         wb.save(str(path))
         return path
     import openpyxl
@@ -85,6 +91,10 @@ def save(layouts: list[Layout], path: Path) -> Path:
             ws.cell(row=r + 1, column=c + 1).value = f  # openpyxl stores no cached value
         for r1, c1, r2, c2 in lay.merges:
             ws.merge_cells(start_row=r1 + 1, start_column=c1 + 1, end_row=r2 + 1, end_column=c2 + 1)
+        for r in lay.hidden_rows:
+            ws.row_dimensions[r + 1].hidden = True
+        for c in lay.hidden_columns:
+            ws.column_dimensions[openpyxl.utils.get_column_letter(c + 1)].hidden = True
     wb.save(str(path))
     return path
 
@@ -282,6 +292,25 @@ def waivers(rows: list[tuple[str, str, str]], sheet: str = "审核豁免") -> La
     return lay
 
 
+HELPER_LISTS = ("产出指标", "效益指标", "满意度指标", "≥", "≤", "定性", "个", "%", "人")
+
+
+def with_hidden_lists(lay: Layout, column: bool = True, row: bool = True) -> Layout:
+    """A dropdown's source lists kept in a hidden column beside the form (from its first row) and in
+    a hidden row under it, as county templates keep them."""
+    if column:
+        right = max(c for _, c in lay.cells) + 2
+        for r, value in enumerate(HELPER_LISTS):
+            lay.put(r, right, value)
+        lay.hidden_columns.add(right)
+    if row:
+        below = max(r for r, _ in lay.cells) + 1
+        for c, value in enumerate(HELPER_LISTS[:6]):
+            lay.put(below, c, value)
+        lay.hidden_rows.add(below)
+    return lay
+
+
 # ---- fixtures ------------------------------------------------------------------------------
 def _base(kind: str) -> dict:
     return json.loads((HERE / "fixtures" / "_base" / f"{kind}.json").read_text(encoding="utf-8"))
@@ -323,10 +352,36 @@ def write_fixtures() -> list[Path]:
                         [lay], [["F005", f"Sheet1!E{total[0] + 1}"]], ))
     out.append(_fixture("F005", "pass_values_only", "the same workbook with values typed in",
                         [project_target(target)], []))
+    out.extend(hidden_fixtures())
     return out
+
+
+def hidden_fixtures() -> list[Path]:
+    dept = _base("dept_target")
+    lay = with_hidden_lists(dept_target(dept))
+    right = max(lay.hidden_columns)
+    out = [_fixture("F012", "fail_lists_in_hidden_column_and_row",
+                    "a dropdown's lists in a hidden column beside the form and a hidden row under it: not read, said once",
+                    [lay], [["F012", f"{lay.sheet}!{_letters(right)}1"]])]
+    for suffix, name in ((".xlsx", "pass_hidden_lines_empty"), (".xls", "pass_hidden_lines_empty_xls")):
+        lay = dept_target(dept)
+        lay.hidden_columns.add(max(c for _, c in lay.cells) + 2)  # hidden, but holding nothing
+        lay.hidden_rows.add(max(r for r, _ in lay.cells) + 1)
+        out.append(_fixture("F012", name, "hidden rows and columns that hold nothing: nothing to say",
+                            [lay], [], suffix=suffix))
+    lay = with_hidden_lists(dept_target(dept), row=False)
+    out.append(_fixture("F012", "fail_lists_in_hidden_column_xls", "the lists in a hidden column of a legacy .xls",
+                        [lay], [["F012", f"{lay.sheet}!{_letters(max(lay.hidden_columns))}1"]], suffix=".xls"))
+    return out
+
+
+def _letters(col: int) -> str:
+    from openpyxl.utils import get_column_letter
+
+    return get_column_letter(col + 1)
 
 
 if __name__ == "__main__":
     sys.path.insert(0, str(HERE.parent))
-    for p in write_fixtures():
+    for p in (hidden_fixtures() if sys.argv[1:] == ["F012"] else write_fixtures()):
         print(p.relative_to(HERE.parent))

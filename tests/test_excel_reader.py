@@ -676,3 +676,52 @@ def test_side_reading_tells_formulas_from_dropdowns_and_keeps_each_workbooks_sty
                                         (computed, {(1, 1)}, {(2, 2): "=B2*2"}), (plain, set(), {})):
             extras = _side_parts(path).extras("Sheet")
             assert (extras.percent, extras.formulas, extras.errors) == (percent, formulas, {}), path.name
+
+
+def _blank_a_field_beside_its_label(lay, label: str) -> None:
+    """Leave the value right of `label` blank: the field a hidden list in its row must not fill."""
+    r, c = next(k for k, v in lay.cells.items() if v == label)
+    lay.cells.pop((r, c + 1), None)
+
+
+@pytest.mark.parametrize("suffix", SUFFIXES)
+@pytest.mark.parametrize("kind, build, label", [
+    ("project_target", xw.project_target, "主管部门"),
+    ("project_selfeval", xw.project_selfeval, "主管部门"),
+    ("dept_target", xw.dept_target, "其他资金"),
+    ("dept_selfeval", xw.dept_selfeval, "部门名称"),
+])
+def test_hidden_rows_and_columns_are_not_read(kind, build, label, suffix, tmp_path):
+    """A dropdown's lists in a hidden column beside the form and a hidden row under it: the form
+    reads as it does without them (a blank field stays blank, the row is no indicator), and one info
+    note names the hidden column and row."""
+    plain = build(xw._base(kind))
+    _blank_a_field_beside_its_label(plain, label)
+    helper = xw.with_hidden_lists(copy.deepcopy(plain))
+    (seen,) = check_paths([str(xw.save([plain], tmp_path / f"plain{suffix}"))])
+    (got,) = check_paths([str(xw.save([helper], tmp_path / f"helper{suffix}"))])
+
+    def found(result):
+        return sorted((f.code, f.location.pointer or "", f.location.cell or "") for f in result.all_findings())
+
+    col, row = max(helper.hidden_columns), max(helper.hidden_rows)
+    letters = xw._letters(col)
+    note = ("F012", "", f"{letters}1")
+    assert got.verdict == seen.verdict
+    read_data = [[thaw(d.data) for d in read_workbook(str(tmp_path / f"{n}{suffix}"), ReaderOptions()).documents]
+                 for n in ("plain", "helper")]
+    assert read_data[0] and read_data[1] == read_data[0]
+    assert found(got) == sorted(found(seen) + [note])
+    (f012,) = [f for f in got.all_findings() if f.code == "F012"]
+    assert f012.severity == "info" and letters in f012.message and str(row + 1) in f012.message
+
+
+def test_a_merged_cell_reaching_into_view_is_read(tmp_path):
+    """A merged title whose first column is hidden still shows across the others: it is read."""
+    lay = xw.project_target(xw._base("project_target"))
+    lay.hidden_columns.add(0)
+    plain = only_doc(read(xw.project_target(xw._base("project_target")), tmp_path, name="plain")[0])
+    doc = only_doc(read(lay, tmp_path)[0])
+    assert doc.data["fiscal_year"] == plain.data["fiscal_year"] == 2025  # from the merged A1:F1 title
+    notes = [(c, h.cell) for c, h in doc.reader_hits if c == "F012"]
+    assert notes and notes[0][1] == "A3"  # 项目名称 and the labels below it are hidden; A1 is not

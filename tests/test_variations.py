@@ -6,7 +6,7 @@ A variation changes how the form is laid out or typed, never what it says: an in
 first, rows and columns added above and left, labels with spaces, colons, other brackets and line
 breaks, amounts typed as text with thousands separators, percentages as percent-formatted numbers,
 一级/二级 merged down the table or repeated on every row, zero optional amounts left blank, the
-legacy .xls format, a 单位：万元 note. Compared: the verdict, the kinds read, and the (code, pointer,
+legacy .xls format, a 单位：万元 note, a dropdown's lists in a hidden column and row. Compared: the verdict, the kinds read, and the (code, pointer,
 cell) of every error and warning but H, the cell taken back to the unvaried form's address.
 """
 from __future__ import annotations
@@ -31,9 +31,13 @@ class Sheet:
     def __init__(self, name: str, cells: Cells, merges: list[tuple[int, int, int, int]],
                  formats: dict[tuple[int, int], str] | None = None) -> None:
         self.name, self.cells, self.merges, self.formats = name, cells, merges, formats or {}
+        self.hidden_rows: set[int] = set()
+        self.hidden_columns: set[int] = set()
 
     def copy(self) -> "Sheet":
-        return Sheet(self.name, dict(self.cells), list(self.merges), dict(self.formats))
+        out = Sheet(self.name, dict(self.cells), list(self.merges), dict(self.formats))
+        out.hidden_rows, out.hidden_columns = set(self.hidden_rows), set(self.hidden_columns)
+        return out
 
 
 def _index(ref: str) -> tuple[int, int]:
@@ -76,6 +80,10 @@ def write(sheets: list[Sheet], path: Path) -> Path:
                 cell.number_format = sheet.formats[(r, c)]
         for r1, c1, r2, c2 in sheet.merges:
             ws.merge_cells(start_row=r1, start_column=c1, end_row=r2, end_column=c2)
+        for r in sheet.hidden_rows:
+            ws.row_dimensions[r].hidden = True
+        for c in sheet.hidden_columns:
+            ws.column_dimensions[_letters(c)].hidden = True
     wb.save(path)
     return path
 
@@ -197,6 +205,26 @@ def optional_zeros_left_blank(sheets):
     return out, _same
 
 
+_LISTS = ["产出指标", "效益指标", "成本指标", "满意度指标", "数量指标", "质量指标", "时效指标", "≥", "≤", "=", "定性",
+          "个", "%", "人", "万元", "通过", "退回", "优", "差"]
+
+
+def lists_in_hidden_column_and_row(sheets):
+    """A dropdown's source lists kept beside the form in a hidden column, and below it in a hidden
+    row (never read as the value of a blank field or as one more indicator)."""
+    out = [s.copy() for s in sheets]
+    main = _main(out)
+    right = max(c for _, c in main.cells) + 2
+    below = max(r for r, _ in main.cells) + 1
+    for i, value in enumerate(_LISTS):
+        main.cells[(i + 1, right)] = value
+    for c, value in enumerate(_LISTS[:6] + [100, 10], 1):
+        main.cells[(below, c)] = value
+    main.hidden_columns.add(right)
+    main.hidden_rows.add(below)
+    return out, _same
+
+
 VARIATIONS = [
     instructions_sheet_first, _shifted(3, 0), _shifted(0, 2), _shifted(2, 1),
     _relabelled(_spaced, "labels_with_spaces"),
@@ -204,6 +232,7 @@ VARIATIONS = [
     _relabelled(lambda s: s.translate(str.maketrans("（）()", "()（）")), "labels_with_the_other_brackets"),
     _relabelled(lambda s: s[:2] + "\n" + s[2:] if len(s) >= 4 else s, "labels_with_line_breaks"),
     amounts_as_text, percent_formatted_numbers, levels_repeated_on_every_row, optional_zeros_left_blank,
+    lists_in_hidden_column_and_row,
 ]
 
 

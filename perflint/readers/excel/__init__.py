@@ -9,7 +9,9 @@ behind a template's dropdowns) are skipped silently.
 Percent formats, error values and formulas without a cached value are read from the xlsx package
 itself (xlsxparts.py), since calamine reports none of them; a legacy .xls's percent formats from
 its BIFF records (xlsparts.py; a .xls always stores a formula's result). An execution rate typed
-as a plain fraction (0.96) is recognised when 全年执行数 / 全年预算数 agrees with it.
+as a plain fraction (0.96) is recognised when 全年执行数 / 全年预算数 agrees with it. The cells of
+a visible sheet's hidden rows and columns (a template's dropdown lists) are no part of its form
+(hidden.py); their flags come from the same package parts, read only for a sheet holding a form.
 """
 from __future__ import annotations
 
