@@ -77,16 +77,23 @@ def hide(rows: list[list[Any]], start: tuple[int, int], merged: Sequence[Range],
             shown.add((mr1, mc1))
     unseen = Unseen(hidden_rows, hidden_cols, shown)
     out = [list(row) for row in rows]
-    targets = [(r, c) for r in sorted(hidden_rows) for c in range(c0, c0 + len(out[r - r0]))]
-    targets += [(r, c) for c in sorted(hidden_cols) for r in range(r0, r0 + height)
-                if r not in hidden_rows and c - c0 < len(out[r - r0])]
-    for r, c in targets:
+
+    def clear(r: int, c: int, row: list) -> None:
         if (r, c) in shown:
-            continue
-        row = out[r - r0]
+            return
         if not _blank(row[c - c0]):
             unseen.add(r, c, r in hidden_rows, c in hidden_cols)
         row[c - c0] = ""
+
+    for r in sorted(hidden_rows):
+        row = out[r - r0]
+        for c in range(c0, c0 + len(row)):
+            clear(r, c, row)
+    for c in sorted(hidden_cols):
+        for r in range(r0, r0 + height):
+            row = out[r - r0]
+            if r not in hidden_rows and c - c0 < len(row):
+                clear(r, c, row)
     for r, c in also:
         if unseen.covers(r, c):
             unseen.add(r, c, r in hidden_rows, c in hidden_cols)

@@ -75,16 +75,19 @@ def _walk(data: bytes) -> dict[str, set[tuple[int, int]]]:
 
 _ROW, _COLINFO = 0x0208, 0x007D
 # a ROW record whose options have fDyZero (0x20) set, a COLINFO record whose options have fHidden
-# (0x01): one search of the stream tells whether any sheet hides a line before any record is walked
-_HIDDEN_RECORD = re.compile(
-    rb"\x08\x02\x10\x00.{12}[" + b"".join(re.escape(bytes([b])) for b in range(256) if b & 0x20) + rb"]"
-    rb"|\x7d\x00\x0c\x00.{8}[" + b"".join(re.escape(bytes([b])) for b in range(256) if b & 0x01) + rb"]",
-    re.S)
+# (0x01): searching the stream for them tells whether any sheet hides a line before a record is
+# walked; two patterns with a literal start are searched many times faster than their alternation
+_HIDDEN_RECORDS = (
+    re.compile(rb"\x08\x02\x10\x00.{12}[" + b"".join(re.escape(bytes([b])) for b in range(256) if b & 0x20) + rb"]",
+               re.S),
+    re.compile(rb"\x7d\x00\x0c\x00.{8}[" + b"".join(re.escape(bytes([b])) for b in range(256) if b & 0x01) + rb"]",
+               re.S),
+)
 
 
 def hidden_lines(data: bytes) -> dict[str, tuple[set[int], list[tuple[int, int]]]]:
     """Sheet name → (hidden rows, hidden column ranges), 0-based, from its ROW and COLINFO records."""
-    if _HIDDEN_RECORD.search(data) is None:
+    if all(p.search(data) is None for p in _HIDDEN_RECORDS):
         return {}
     sheets: dict[int, str] = {}
     out: dict[str, tuple[set[int], list[tuple[int, int]]]] = {}

@@ -33,8 +33,9 @@ _REF = re.compile(r"^([A-Z]{1,3})([0-9]{1,7})$")
 _BUILTIN_PERCENT = {9, 10}
 _TRUE = rb"""\s*=\s*["'](?:1|true)["']"""
 _HIDDEN = re.compile(rb"\bhidden" + _TRUE)
-_COL = re.compile(rb"<(?:\w+:)?col\b([^>]*?)/?>")
-_HIDDEN_ROW = re.compile(rb"<(?:\w+:)?row\b([^>]*?\bhidden" + _TRUE + rb"[^>]*?)/?>")
+# no attribute holds a raw "<": a tag left open ends at the next one, never scans on to a far ">"
+_COL = re.compile(rb"<(?:\w+:)?col\b([^<>]*?)/?>")
+_HIDDEN_ROW = re.compile(rb"<(?:\w+:)?row\b([^<>]*?\bhidden" + _TRUE + rb"[^<>]*?)/?>")
 _MAX_COLUMN = 16384
 # (workbook.xml, its relationships, styles.xml) -> (sheet parts, percent styles)
 _BOOK_PARTS: dict[tuple, tuple[dict[str, str], frozenset[int]]] = {}
