@@ -395,6 +395,28 @@ def attribute_kind(value: Any) -> str | None:
     return ATTRIBUTE_KINDS.get(fold_text(value)) if isinstance(value, str) else None
 
 
+# A choice printed with check boxes (新增项目 □ 延续项目 ☑, □已开展 ■未开展): the officer marks one box.
+CHECKED_BOXES = "☑☒■√✓✔▣"
+UNCHECKED_BOXES = "□☐"
+_BOXES = re.compile(f"[{CHECKED_BOXES}{UNCHECKED_BOXES}]")
+
+
+def checked_choice(value: Any) -> Any:
+    """The option ticked in a cell of check boxes; None when no box is ticked (the template left
+    as published); the text as written when it holds no box or more than one is ticked."""
+    if not isinstance(value, str) or not _BOXES.search(value):
+        return value
+    text = value.strip()
+    parts = _BOXES.split(text)
+    marks = _BOXES.findall(text)
+    # a box before each option (□新增 ■延续) or after it (新增□ 延续■)
+    words = parts[1:] if _BOXES.match(text) else parts[:-1]
+    ticked = [w.strip() for w, m in zip(words, marks) if m in CHECKED_BOXES and w.strip()]
+    if len(ticked) == 1:
+        return ticked[0]
+    return None if not ticked else value
+
+
 # ---- grades -----------------------------------------------------------------------------------
 def grade_of_score(total: float | None) -> str | None:
     """The grade of a total score (优 ≥ 90, 良 ≥ 80, 中 ≥ 60, 差 < 60); a sum of floats a hair

@@ -282,8 +282,11 @@ def test_ten_thousand_wan_is_no_f004(tmp_path):
     assert findings(path) == set()
 
 
-def test_a_sheet_in_yuan_converts_every_amount(tmp_path):
-    path = sheet(tmp_path, F2="金额单位：元", B6=3000000, C7=9000000, C8=9000000, F7=3000000, F8=3000000)
+@pytest.mark.parametrize("note", [{"F2": "金额单位：元"}, {"F2": "", "A2": "单位：元"}, {"F2": "（单位：元）"},
+                                  {"F2": "", "A1": "2025年项目支出绩效目标申报表（单位：元）"},
+                                  {"F2": "", "A1": "2025年项目支出绩效目标申报表(金额单位:元)"}])
+def test_a_sheet_in_yuan_converts_every_amount(note, tmp_path):
+    path = sheet(tmp_path, B6=3000000, C7=9000000, C8=9000000, F7=3000000, F8=3000000, **note)
     funds = document(path).data["funds"]
     assert (funds["medium_term"]["total"], funds["annual"]["total"]) == (pytest.approx(900), pytest.approx(300))
     assert document(path).data["project"]["prior_year_budget"] == pytest.approx(300)
@@ -532,3 +535,42 @@ def test_a_level1_header_merged_over_a_section_column_reads_the_level_names(tmp_
              ["", "效益指标", "社会效益指标", "群众出行条件", "", "明显改善"]]
     path = write(rows[:11] + table, tmp_path / "section.xlsx", ("A12:B12", "A13:A14"))
     assert [i["level1"] for i in document(path).data["indicators"]] == ["产出指标", "效益指标"]
+
+
+# ---- a county's copy of the form: marks, check boxes ---------------------------------------------
+@pytest.mark.parametrize("mark", ["*", "＊", "★", "※"])
+def test_a_required_field_mark_before_a_label_is_no_part_of_it(mark, tmp_path):
+    path = sheet(tmp_path, A3=f"{mark}项目名称", A4=f"{mark}主管部门", E4=f"{mark}实施单位")
+    assert findings(path) == set()
+
+
+@pytest.mark.parametrize("cell, attribute", [("新增□ 延续☑", "延续"), ("□新增 ■延续", "延续"),
+                                             ("新增项目 √  延续项目 □", "新增项目"), ("☐新增 ☒延续", "延续")])
+def test_project_attribute_ticked_in_a_check_box(cell, attribute, tmp_path):
+    path = sheet(tmp_path, B5=cell, **({"B6": ""} if attribute.startswith("新增") else {}))
+    assert findings(path) == set()
+    assert document(path).data["project"]["attribute"] == attribute
+
+
+def test_project_attribute_with_no_box_ticked_is_blank(tmp_path):
+    path = sheet(tmp_path, B5="新增项目 □    延续项目 □")
+    assert findings(path) == {("B106", "Sheet1!B5")}
+    assert "attribute" not in document(path).data["project"]
+
+
+def test_ex_ante_assessment_ticked_in_a_check_box(tmp_path):
+    path = sheet(tmp_path, F6="已开展☑  未开展□")
+    assert document(path).data["project"]["ex_ante_assessment"] == "已开展"
+
+
+def test_weights_and_scores_written_with_points_read_as_numbers(tmp_path):
+    from openpyxl import load_workbook
+
+    root = Path(__file__).resolve().parent.parent
+    wb = load_workbook(root / "samples" / "xlsx" / "2024_义务教育学生营养改善计划_绩效自评表.xlsx")
+    ws = wb.worksheets[0]
+    ws["F8"], ws["H8"], ws["F15"], ws["G15"], ws["G25"] = "10分", "9.6 分", "20分", "20分", "98.6分"
+    wb.save(tmp_path / "points.xlsx")
+    assert findings(tmp_path / "points.xlsx") == set()
+    doc = document(tmp_path / "points.xlsx")
+    assert (doc.data["funds"]["weight"], doc.data["indicators"][0]["score"], doc.data["total_score"]) == (10, 20, 98.6)

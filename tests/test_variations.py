@@ -20,6 +20,7 @@ import pytest
 
 from corpuslib import all_forms, write as write_corpus
 from perflint.api import check_paths
+from perflint.readers.excel.forms import kind_of_title
 from perflint.readers.excel.labels import label_book
 
 FORMS = [f for f in all_forms() if not f.xfail]
@@ -234,3 +235,41 @@ def test_a_varied_form_reads_as_the_form(form, vary, tmp_path):
 def test_a_form_saved_as_xls_reads_as_the_form(form, tmp_path):
     xls = replace(form, formats=("xls",))
     assert _read(write_corpus(xls, tmp_path, "xls")) == _read(write_corpus(form, tmp_path, "xlsx"))
+
+
+def _compared(findings) -> set[tuple[str, str, str]]:
+    return {(f.code, f.location.pointer or "", f"{f.location.sheet}!{f.location.cell}" if f.location.cell else "")
+            for f in findings if f.severity in ("error", "warning") and not f.code.startswith("H")}
+
+
+def _titled(form) -> bool:
+    """A form whose title names its kind (项目支出绩效自评表…): how a second form on a sheet is told
+    from the first (a form with no title line is read as one with the form above it)."""
+    return any(isinstance(v, str) and kind_of_title(re.sub(r"\s+", "", v)) for row in form.sheets[0]["rows"][:3]
+               for v in row)
+
+
+@pytest.mark.parametrize("form", [f for f in FORMS if _titled(f)], ids=lambda f: f.name)
+def test_a_second_form_below_the_first_on_one_sheet_is_read_as_its_own_document(form, tmp_path):
+    """Two forms one under the other on one sheet are two documents: the first reads as it does alone,
+    the second as the same form at its own rows (never folded into the first, never left unread)."""
+    sheets = sheets_of(form)
+    (alone,) = check_paths([str(write(sheets, tmp_path / "form.xlsx"))])
+    twice = [s.copy() for s in sheets]
+    main = _main(twice)
+    below = max(r for r, _ in main.cells) + 3
+    main.cells.update({(r + below, c): v for (r, c), v in _main(sheets).cells.items()})
+    main.merges += [(a + below, b, c + below, d) for a, b, c, d in _main(sheets).merges]
+    (result,) = check_paths([str(write(twice, tmp_path / "twice.xlsx"))])
+    kinds = [d.kind for d in alone.documents]
+    assert [d.kind for d in result.documents] == kinds[:1] + kinds[:1] + kinds[1:]
+    assert result.verdict == alone.verdict
+    first, second = result.documents[0], result.documents[1]
+    assert _compared(first.findings) == _compared(alone.documents[0].findings)
+
+    def up(cell: str) -> str:
+        if not cell.startswith(main.name + "!"):
+            return cell
+        r, c = _index(cell.split("!", 1)[1])
+        return f"{main.name}!{_letters(c)}{r - below}"
+    assert {(c, p, up(cell)) for c, p, cell in _compared(second.findings)} == _compared(alone.documents[0].findings)

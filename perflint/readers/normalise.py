@@ -26,6 +26,9 @@ _AMOUNT_FIELDS = {
 # money, as opposed to weights, rates and scores: a unit written in the cell (1.2亿元) is converted
 _MONEY_KEYS = frozenset({"total", "fiscal", "other", "basic", "project", "initial", "adjusted", "executed",
                          "prior_year_budget", "amount"})
+# points, as forms write them: 分值 20分, 得分 9.6分, 总分 98.6分
+_POINT_KEYS = frozenset({"weight", "score", "total_score"})
+_POINTS = re.compile(r"^(.*?\d)\s*分$")
 _INTEGER_FIELDS = [("fiscal_year",), ("project", "period", "start"), ("project", "period", "end")]
 _VAGUE_NUMBER = re.compile(r"(约|大约|大概|左右|上下|接近|估计)")
 _DIGIT_LOOKALIKE_UNIT = re.compile(r"^[OoIlZS]+")
@@ -49,8 +52,12 @@ class Normaliser:
         raw = container.get(key)
         if raw is None or isinstance(raw, (int, float)) and not isinstance(raw, bool):
             return
+        text = raw
+        if key in _POINT_KEYS and isinstance(raw, str):
+            m = _POINTS.match(raw.strip())
+            text = m.group(1) if m else raw
         try:
-            container[key] = parse_amount(raw) if money else parse_number(raw)
+            container[key] = parse_amount(text) if money else parse_number(text)
         except NotANumber:
             self.f004(tokens, raw, what)
             container[key] = None

@@ -20,8 +20,9 @@ import re
 from ...model import Cell, Document, Hit
 from ..base import OLE2_SIGNATURE, ZIP_SIGNATURE, Book, Limits, PartTooLarge, ReaderOptions, ReadOutcome, \
     SheetExtras, SheetInfo, read_bytes
+from ...layouts import reader_hints
 from ..normalise import Normaliser
-from .forms import SheetForm, detect
+from .forms import SheetForm, detect, later_titles
 from .grid import Grid, a1
 from .labels import label_book, normalise_label
 from .trace import explain, missing_hints, skipped_sheet
@@ -196,22 +197,26 @@ def read_book(wb: Book, path: str, options: ReaderOptions, outcome: ReadOutcome)
             continue
         except Exception:  # noqa: BLE001 - a damaged part: its values were read, only the extras are lost
             extras = None
-        if extras is not None and extras.errors:
-            grid.add_values(extras.errors)  # an error value is text that is no number: F004 where one is due
-        form = SheetForm(grid, kind, title, extras.percent if extras else set())
-        try:
-            data = form.build()
-        except Exception as exc:  # noqa: BLE001 - a reader bug on one sheet leaves the others readable
-            outcome.fail("F001", variant="internal", error=f"工作表“{name}”：{type(exc).__name__}: {exc}")
-            continue
-        hints = missing_hints(form)
-        if options.explain:
-            outcome.explanations.append(dict(explain(form), kind=kind))
-        f005 = []
-        if extras is not None:
-            for key, formula in sorted(extras.formulas.items()):
-                f005.append(("F005", Hit.at(form.used.get(key, ""), formula=formula).on(name, a1(*key))))
-        found.append((name, form, data, f005, hints))
+        parts = _forms_on_sheet(grid, kind, title, rows, sheet.start, book, merged)
+        for grid, kind, title, (top, end) in parts:
+            if extras is not None and extras.errors:
+                # an error value is text that is no number: F004 where one is due
+                grid.add_values({k: v for k, v in extras.errors.items() if top <= k[0] < end})
+            form = SheetForm(grid, kind, title, extras.percent if extras else set())
+            try:
+                data = form.build()
+            except Exception as exc:  # noqa: BLE001 - a reader bug on one sheet leaves the others readable
+                outcome.fail("F001", variant="internal", error=f"工作表“{name}”：{type(exc).__name__}: {exc}")
+                continue
+            hints = missing_hints(form)
+            if options.explain:
+                outcome.explanations.append(dict(explain(form), kind=kind))
+            f005 = []
+            if extras is not None:
+                for key, formula in sorted(extras.formulas.items()):
+                    if top <= key[0] < end:
+                        f005.append(("F005", Hit.at(form.used.get(key, ""), formula=formula).on(name, a1(*key))))
+            found.append((name, form, data, f005, hints))
     if not found:
         if any(code in ("F001", "F007") for code, _ in outcome.hits):
             return outcome  # the sheet that could not be read may well be the form: say only that
@@ -230,6 +235,50 @@ def read_book(wb: Book, path: str, options: ReaderOptions, outcome: ReadOutcome)
         outcome.documents.append(Document.build(form.kind, data, path=path, sheet=name, locations=form.locations,
                                                 reader_hits=form.hits + f005 + norm.hits, hints=hints))
     return outcome
+
+
+def _forms_on_sheet(grid: Grid, kind: str, title, rows: list, start: tuple[int, int], book, merged) -> list:
+    """[(grid, kind, title, (first row, end row))] of each form on a sheet: one, or one more for each
+    form title below the first form's indicator table that starts a form of its own; each part
+    keeps its cells' addresses."""
+    whole = [(grid, kind, title, (0, 1 << 62))]
+    cuts = later_titles(grid)
+    if not cuts:
+        return whole
+    identity = reader_hints().identity
+    r0, c0 = start
+    end = r0 + len(rows)
+    merged = list(merged or ())
+
+    def part(top: int, bottom: int):
+        inside = [m for m in merged if top <= _first_row(m) < bottom]
+        sub = Grid(grid.name, rows[top - r0:bottom - r0], (top, c0), book, inside)
+        sub_kind, sub_title = detect(sub)
+        return sub, sub_kind, sub_title
+
+    # a title that names no project or department of its own is the form's title repeated over its
+    # next printed page: that page stays with the form above it
+    tops = [r0]
+    for cut, bottom in zip(cuts, cuts[1:] + [end]):
+        sub, sub_kind, _ = part(cut, bottom)
+        if sub_kind is not None and any(label in sub.by_label for label in identity):
+            tops.append(cut)
+    if len(tops) == 1:
+        return whole
+    parts = []
+    for top, bottom in zip(tops, tops[1:] + [end]):
+        sub, sub_kind, sub_title = part(top, bottom)
+        if sub_kind is None:
+            return whole
+        parts.append((sub, sub_kind, sub_title, (top, bottom)))
+    return parts
+
+
+def _first_row(merge) -> int:
+    try:
+        return int(merge[0][0])
+    except (TypeError, ValueError, IndexError):
+        return -1  # malformed: Grid ignores it too
 
 
 _BARE_CELL = re.compile(r"^\$?([A-Za-z]{1,3})\$?([0-9]{1,7})$")

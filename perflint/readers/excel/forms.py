@@ -7,6 +7,7 @@ from typing import Any
 from ...layouts import reader_hints
 from ...model import Cell, Hit, pointer
 from ...values import NotANumber, halfwidth, parse_number, split_inline
+from ...vocabulary import checked_choice
 from .grid import Grid, a1, title_year
 
 _TITLE_ROWS = 8
@@ -98,6 +99,20 @@ def detect(grid: Grid) -> tuple[str | None, tuple[int, int] | None]:
     return f"{'dept' if dept else 'project'}_{'selfeval' if selfeval else 'target'}", None
 
 
+def later_titles(grid: Grid) -> list[int]:
+    """Rows where another form may start on the same sheet: a title naming one of the four forms,
+    on a row of its own, below the first label that names the submission (项目名称, 部门名称…) (a
+    county that puts a project's target sheet and its self-evaluation one under the other)."""
+    named = [key[0] for label in reader_hints().identity for key in grid.by_label.get(label, ())]
+    if not named:
+        return []
+    first = min(named)
+    rows = {key[0] for key, norm in grid.texts.items()
+            if key[0] > first and key not in grid.labels and kind_of_title(norm)}
+    # not the value of a label (项目名称 | …绩效自评表)
+    return sorted(r for r in rows if not any((r, c) in grid.labels for c in grid.row_cols(r)))
+
+
 def _form_words(grid: Grid) -> tuple[bool, bool] | None:
     """(self-evaluation, department) when a title-like cell says 绩效目标/绩效自评/…, else None."""
     words = grid.book.voc.layout_of("form_words")
@@ -112,9 +127,11 @@ def _form_words(grid: Grid) -> tuple[bool, bool] | None:
 
 
 def sheet_in_yuan(grid: Grid) -> bool:
-    """A sheet-wide 单位：元 note, or a funds heading or total in 元 (项目资金（元）, 资金总额（元）)."""
-    for key, norm in grid.texts.items():
-        if "元" in norm and "单位" in norm and _YUAN.search(halfwidth(str(grid.cells[key])).replace(" ", "")):
+    """A sheet-wide 单位：元 note (alone, or in brackets after the title: …申报表（单位：元）), or a funds
+    heading or total in 元 (项目资金（元）, 资金总额（元）)."""
+    for key in grid.texts:
+        text = grid.cells[key]  # not the normalised text, which sets a trailing （单位：元） aside
+        if "元" in text and "单位" in text and _YUAN.search(halfwidth(text).replace(" ", "")):
             return True
     for key, note in grid.notes.items():
         if note in ("元", "单位:元", "单位：元") and (grid.labels.get(key) in ("中期资金总额", "年度资金总额")
@@ -295,6 +312,10 @@ class SheetForm:
         self.set_text(p, "implementing_unit", "实施单位", "/project/implementing_unit")
         if self.kind == "project_target" or "项目属性" in self.g.by_label:
             self.set_text(p, "attribute", "项目属性", "/project/attribute")
+            if "attribute" in p:  # 新增项目 □ 延续项目 ☑: the ticked box, or blank when none is
+                p["attribute"] = checked_choice(p["attribute"])
+                if p["attribute"] is None:
+                    del p["attribute"]
         found, _, cell = self.field("项目期", "/project/period")
         if cell is not None:
             p["period"] = parse_period(self.raw(cell))
@@ -302,7 +323,7 @@ class SheetForm:
             self.set_amount(p, "prior_year_budget", "上年预算数", "/project/prior_year_budget")
             found, _, cell = self.field("事前绩效评估", "/project/ex_ante_assessment")
             if cell is not None:
-                p["ex_ante_assessment"] = ex_ante(self.text(cell))
+                p["ex_ante_assessment"] = ex_ante(checked_choice(self.text(cell)))
         return p
 
     def department(self) -> dict:

@@ -16,7 +16,7 @@ from ...values import halfwidth
 
 _SPACE = re.compile(r"\s+")
 _TRAILING_NOTE = re.compile(r"^(.+?)\(([^()]*)\)$")
-_LEADING = re.compile(r"^(?:\*+|其中[:：]?|[0-9]+[.、]|[一二三四五六七八九十]+、|[(][0-9一二三四五六七八九十]+[)])")
+_LEADING = re.compile(r"^(?:[*★☆※]+|其中[:：]?|[0-9]+[.、]|[一二三四五六七八九十]+、|[(][0-9一二三四五六七八九十]+[)])")
 _COLONS = ":："
 _MAX_LABEL_CHARS = 40  # longer text is content (a goal, an explanation), never a label
 _INLINE = re.compile(r"^\s*([^:：\n]{1,20}?)\s*[:：]\s*(\S.*)$", re.S)
