@@ -111,7 +111,7 @@ def _check_options(args: argparse.Namespace) -> str | None:
         missing = [m for m in need if importlib.util.find_spec(m) is None]
         if missing:
             extra = "ledger,parquet" if "pyarrow" in missing else "ledger"
-            return (f"--ledger needs {', '.join(missing)}: pip install 'perflint[{extra}]' "
+            return (f"--ledger needs {', '.join(missing)}: pip install 'perflint-cn[{extra}]' "
                     f"(nothing was checked)")
     return None
 

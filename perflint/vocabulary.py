@@ -13,7 +13,7 @@ import unicodedata
 from functools import lru_cache, partial
 from typing import Any, Mapping
 
-# the six operators of the canonical model (FORMS.md); their spellings are data
+# the six operators a canonical indicator may hold (指标性质); their spellings are data
 OPERATORS = ("≥", ">", "=", "≤", "<", "定性")
 POSITIVE = ("≥", ">")
 REVERSE = ("≤", "<")

@@ -176,7 +176,7 @@ def _bare_units(voc: Vocabulary) -> tuple[str, ...]:
     return voc.layout_of("bare_units")
 
 
-# Amounts that may not be left blank where their label stands (FORMS.md: 年度资金总额, 财政拨款,
+# Amounts that may not be left blank where their label stands (年度资金总额, 财政拨款,
 # 全年预算数, 全年执行数): a blank cell is F003 at that cell. A form that has no such row at all
 # is the schema's to judge (it requires only the totals); the amounts of an optional block
 # (中期资金) are required only once something in that block is filled.

@@ -2,7 +2,8 @@
 
 Checks run in worker processes (spawned, each holding the catalogue and profile), so the event loop
 only moves bytes. Every upload lives in a private folder (0700) removed when its response
-is done; the record cache never sees it. The API answers with the JSON report of CLI.md.
+is done; the record cache never sees it. The API answers with the JSON report of
+`perflint check --format json` (schemas/report.schema.json).
 """
 from __future__ import annotations
 

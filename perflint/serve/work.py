@@ -80,7 +80,7 @@ def check_upload(job: str, folder: str, names: list[str], lang: str = "zh", view
                  report_xlsx: bool = False, draw: bool = True) -> dict:
     """Check the files `names` (relative to `folder`) as one run.
 
-    Returns {"report": the JSON report text of CLI.md, "xlsx": the 审核意见 workbook's bytes when
+    Returns {"report": the JSON report text (schemas/report.schema.json), "xlsx": the 审核意见 workbook's bytes when
     asked} and, for the page (`view`): "departments" (by-department counts), "advice" (each finding's
     整改建议, {name: {"file": [...], "documents": [[...], ...]}} in the report's order), "drawable" (the
     files whose sheets may be drawn) and, when `draw`, "grids" ({name: sheets}). Paths are the names
