@@ -104,7 +104,7 @@ def test_a_planted_symlink_at_a_temporary_name_is_never_written_through(repo, ca
 
     victim = repo / "victim.txt"
     victim.write_text("keep", encoding="utf-8")
-    # the names a writer could predict: the old fixed ones, and the next random one
+    # the names a writer could predict: fixed ones (NAME.tmp, .NAME.PID.tmp) and the next random one
     for name in ("base.json.tmp", f".base.json.{os.getpid()}.tmp", ".base.json.aaaaaaaaaaaa.tmp"):
         (repo / name).symlink_to(victim)
     tokens = ["bbbbbbbbbbbb", "aaaaaaaaaaaa"]

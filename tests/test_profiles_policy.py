@@ -36,11 +36,11 @@ def test_national_accepts_both_trees():
     assert not p.level2_allowed("产出指标", "社会效益指标")
 
 
-def test_local_profile_carries_the_seeds_numbers():
+def test_local_profile_carries_the_county_bureaus_numbers():
     p = load_profile("local-strict", CAT)
-    assert p.parameters["low_execution_rate"] == 85.0  # 罗江 001
-    assert (p.parameters["ex_ante_growth_rate"], p.parameters["ex_ante_growth_amount"], p.parameters["ex_ante_max_years"]) == (20.0, 50.0, 3)  # 达川 000
-    assert p.parameters["prior_selfeval_offset"] == 1  # 同心 004
+    assert p.parameters["low_execution_rate"] == 85.0  # 罗江
+    assert (p.parameters["ex_ante_growth_rate"], p.parameters["ex_ante_growth_amount"], p.parameters["ex_ante_max_years"]) == (20.0, 50.0, 3)  # 达川
+    assert p.parameters["prior_selfeval_offset"] == 1  # 同心
     assert {"H501", "H502"} <= p.mandatory_rules
     assert p.severity["I303"] == p.severity["I312"] == "error"  # 同心: incomplete targets get no budget
     assert "达川" in p.source and "罗江" in p.source and "同心" in p.source
