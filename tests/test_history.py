@@ -167,6 +167,20 @@ def test_no_history_configured_says_once_what_it_cannot_see(tmp_path):
                                                   ("H507", "prior-low-execution", (2024,)))
 
 
+@pytest.mark.parametrize("history", [False, True], ids=["no-history", "history"])
+def test_a_year_out_of_range_asks_no_history_for_its_neighbours(tmp_path, history):
+    """2205 for 2025 is B105's error; the years next to it (2204) are nothing to look up or to report."""
+    typo = write(tmp_path, "t.json", apply_patch(base_document("project_target"), [{"set": "/fiscal_year", "value": 2205}]))
+    archive = tmp_path / "archive"
+    archive.mkdir()
+    write(archive, "old.json", base_document("project_selfeval"))
+    results = check_paths([str(typo)], history=[str(archive)] if history else [])
+    doc = results[0].documents[0]
+    assert "B105" in {f.code for f in doc.findings}
+    assert doc.unverified == ()
+    assert [f for f in doc.findings if f.code == "H500"] == []
+
+
 def _cli(args: list[str], cwd) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "perflint", "check", *args, "--no-cache"], cwd=cwd,
                           capture_output=True, text=True, env={**os.environ, "CI": "1", "PYTHONPATH": str(ROOT)})

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any, NamedTuple
 
 from . import rule
+from .basic import FISCAL_YEAR_MAX, FISCAL_YEAR_MIN
 from ..history.index import EMPTY
 from ..history.records import Record, norm_text
 from ..model import DEPT_KINDS, Hit, Related
@@ -416,6 +417,9 @@ def history_unavailable(doc, ctx):
     a note (`_unverified`), which the run's summary names once instead of a warning on every file.
     """
     index = _index(ctx)
+    year = index.record_of(doc).year
+    if year is None or not FISCAL_YEAR_MIN <= year <= FISCAL_YEAR_MAX:
+        return  # no year to look up (B105 returns the document): no history could answer it either
     wanted = index.wanted  # the rules this run selected (--select/--ignore)
     unverified: dict[str, list] = {}
     for code in ASSESSMENTS:
