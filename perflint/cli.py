@@ -152,7 +152,8 @@ def convert(
 def serve(
     host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on; any other than this machine needs a token."),
     port: int = typer.Option(8765, "--port", help="Port to listen on."),
-    profile: str = typer.Option("national", "--profile", help="Profile name or path to a .toml profile."),
+    profile: Optional[str] = typer.Option(None, "--profile", help="Profile name or path to a .toml profile "
+                                          "(default: the config's profile, else national)."),
     history: List[str] = typer.Option([], "--history", help="Earlier submissions for the H rules (repeatable)."),
     registry: List[str] = typer.Option([], "--registry", help="Registry table (CSV or xlsx) for the H rules (repeatable)."),
     open_browser: bool = typer.Option(False, "--open", help="Open the page in the browser."),
@@ -164,7 +165,7 @@ def serve(
     """The checks as a web page (拖入工作簿即可检查) and an HTTP API. Needs: pip install 'perflint-cn[serve]'."""
     from .serve import serve as run_server
 
-    raise typer.Exit(run_server(host, port, profile, history, registry, open_browser, token, workers, timeout))
+    raise typer.Exit(run_server(host, port, _profile(profile), history, registry, open_browser, token, workers, timeout))
 
 
 profile_app = typer.Typer(help="Profiles: the policy a check applies.", no_args_is_help=True)

@@ -493,6 +493,12 @@ def test_rules_rule_and_convert_take_the_configs_profile(tmp_path, monkeypatch):
     shown = runner.invoke(app, ["rule", "I951", "--lang", "en"])
     assert shown.exit_code == 0, shown.output
     assert "For each: /indicators" in shown.output
+    import perflint.serve
+
+    served = []
+    monkeypatch.setattr(perflint.serve, "serve", lambda host, port, profile, *rest: served.append(profile) or 0)
+    assert runner.invoke(app, ["serve"]).exit_code == 0
+    assert served == [str(tmp_path / prof.name)]
     # --profile still wins over the config
     assert "I951" not in runner.invoke(app, ["rules", "--profile", "national"]).output
     assert runner.invoke(app, ["rule", "I951", "--profile", "national"]).exit_code == 2
