@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import sys
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -97,6 +99,35 @@ def save(layouts: list[Layout], path: Path) -> Path:
             ws.column_dimensions[openpyxl.utils.get_column_letter(c + 1)].hidden = True
     wb.save(str(path))
     return path
+
+
+def shrink_lines(path: Path, sheet: int, rows: set[int], columns: set[int], zero_default: bool = False) -> None:
+    """Rewrite an openpyxl-written xlsx so `rows` and `columns` (0-based) of its `sheet`-th sheet are
+    hidden only by their size: width 0, ht 0 (or, with `zero_default`, a sheet whose rows are zero high
+    unless given a height, and those rows given none)."""
+    with zipfile.ZipFile(path) as z:
+        parts = {n: z.read(n) for n in z.namelist()}
+    name = f"xl/worksheets/sheet{sheet}.xml"
+    xml = parts[name].decode()
+    cols = "".join(f'<col min="{c + 1}" max="{c + 1}" width="0" customWidth="1"/>' for c in sorted(columns))
+    if "</cols>" in xml:
+        xml = xml.replace("</cols>", cols + "</cols>")
+    elif cols:
+        xml = xml.replace("<sheetData>", f"<cols>{cols}</cols><sheetData>")
+
+    def row(m):
+        r = int(m.group(1)) - 1
+        if zero_default:
+            return m.group(0) if r in rows else f'<row r="{r + 1}" ht="15" customHeight="1"'
+        return f'<row r="{r + 1}" ht="0" customHeight="1"' if r in rows else m.group(0)
+
+    xml = re.sub(r'<row r="(\d+)"', row, xml)
+    if zero_default:
+        xml = re.sub(r"<sheetFormatPr\b", '<sheetFormatPr zeroHeight="1"', xml)
+    parts[name] = xml.encode()
+    with zipfile.ZipFile(path, "w") as z:
+        for n, data in parts.items():
+            z.writestr(n, data)
 
 
 def _merge_runs(lay: Layout, rows: list[int], col: int, values: list[Any]) -> None:

@@ -716,6 +716,50 @@ def test_hidden_rows_and_columns_are_not_read(kind, build, label, suffix, tmp_pa
     assert f012.severity == "info" and letters in f012.message and str(row + 1) in f012.message
 
 
+def _shrink_xls(lay, path: Path) -> None:
+    import xlwt
+
+    wb = xlwt.Workbook(encoding="utf-8")
+    ws = wb.add_sheet(lay.sheet)
+    for r1, c1, r2, c2 in lay.merges:
+        ws.write_merge(r1, r2, c1, c2, lay.cells.get((r1, c1), ""))
+    for (r, c), v in lay.cells.items():
+        if not any((r, c) == (m[0], m[1]) for m in lay.merges):
+            ws.write(r, c, v)
+    for r in lay.hidden_rows:
+        ws.row(r).height, ws.row(r).height_mismatch = 0, True
+    for c in lay.hidden_columns:
+        ws.col(c).width = 0
+    wb.save(str(path))
+
+
+@pytest.mark.parametrize("how", ["zero_size_xlsx", "zero_default_height_xlsx", "zero_size_xls"])
+def test_lines_shrunk_to_nothing_are_hidden(how, tmp_path):
+    """A column of width 0 and a row of height 0 (or, on a sheet whose rows are zero high by
+    default, a row given no height) are as hidden to a reviewer as ones marked hidden: read alike."""
+    lay = xw.with_hidden_lists(xw.dept_target(xw._base("dept_target")))
+    suffix = ".xls" if how.endswith("xls") else ".xlsx"
+    marked = xw.save([lay], tmp_path / f"marked{suffix}")
+    shrunk = tmp_path / f"shrunk{suffix}"
+    if suffix == ".xls":
+        _shrink_xls(lay, shrunk)
+    else:
+        plain = copy.deepcopy(lay)
+        plain.hidden_rows, plain.hidden_columns = set(), set()
+        xw.save([plain], shrunk)
+        xw.shrink_lines(shrunk, 1, lay.hidden_rows, lay.hidden_columns, how == "zero_default_height_xlsx")
+    lines = (xw._letters(max(lay.hidden_columns)), str(max(lay.hidden_rows) + 1))
+    got = {}
+    for path in (marked, shrunk):
+        (doc,) = read_workbook(str(path), ReaderOptions()).documents
+        got[path.name] = (thaw(doc.data), [(c, h.cell) for c, h in doc.reader_hits])
+        (check,) = check_paths([str(path)])
+        (f012,) = [f for f in check.all_findings() if f.code == "F012"]
+        assert all(line in f012.message for line in lines), f012.message
+    assert got[shrunk.name] == got[marked.name]
+    assert ("F012", f"{lines[0]}1") in got[marked.name][1]
+
+
 def test_a_merged_cell_reaching_into_view_is_read(tmp_path):
     """A merged title whose first column is hidden still shows across the others: it is read."""
     lay = xw.project_target(xw._base("project_target"))

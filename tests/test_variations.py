@@ -6,7 +6,7 @@ A variation changes how the form is laid out or typed, never what it says: an in
 first, rows and columns added above and left, labels with spaces, colons, other brackets and line
 breaks, amounts typed as text with thousands separators, percentages as percent-formatted numbers,
 一级/二级 merged down the table or repeated on every row, zero optional amounts left blank, the
-legacy .xls format, a 单位：万元 note, a dropdown's lists in a hidden column and row. Compared: the verdict, the kinds read, and the (code, pointer,
+legacy .xls format, a 单位：万元 note, a dropdown's lists in a hidden (or zero-width, zero-height) column and row. Compared: the verdict, the kinds read, and the (code, pointer,
 cell) of every error and warning but H, the cell taken back to the unvaried form's address.
 """
 from __future__ import annotations
@@ -19,6 +19,7 @@ from typing import Any, Callable
 import pytest
 
 from corpuslib import all_forms, write as write_corpus
+from excel_workbooks import shrink_lines
 from perflint.api import check_paths
 from perflint.readers.excel.forms import kind_of_title
 from perflint.readers.excel.labels import label_book
@@ -33,10 +34,12 @@ class Sheet:
         self.name, self.cells, self.merges, self.formats = name, cells, merges, formats or {}
         self.hidden_rows: set[int] = set()
         self.hidden_columns: set[int] = set()
+        self.shrunk = False  # hidden by zero width and height rather than marked hidden
 
     def copy(self) -> "Sheet":
         out = Sheet(self.name, dict(self.cells), list(self.merges), dict(self.formats))
         out.hidden_rows, out.hidden_columns = set(self.hidden_rows), set(self.hidden_columns)
+        out.shrunk = self.shrunk
         return out
 
 
@@ -80,11 +83,14 @@ def write(sheets: list[Sheet], path: Path) -> Path:
                 cell.number_format = sheet.formats[(r, c)]
         for r1, c1, r2, c2 in sheet.merges:
             ws.merge_cells(start_row=r1, start_column=c1, end_row=r2, end_column=c2)
-        for r in sheet.hidden_rows:
+        for r in () if sheet.shrunk else sheet.hidden_rows:
             ws.row_dimensions[r].hidden = True
-        for c in sheet.hidden_columns:
+        for c in () if sheet.shrunk else sheet.hidden_columns:
             ws.column_dimensions[_letters(c)].hidden = True
     wb.save(path)
+    for i, sheet in enumerate(sheets, 1):
+        if sheet.shrunk:
+            shrink_lines(path, i, {r - 1 for r in sheet.hidden_rows}, {c - 1 for c in sheet.hidden_columns})
     return path
 
 
@@ -225,6 +231,13 @@ def lists_in_hidden_column_and_row(sheets):
     return out, _same
 
 
+def lists_in_zero_width_column_and_zero_height_row(sheets):
+    """The same lists in a column of width 0 and a row of height 0: as hidden to a reviewer."""
+    out, same = lists_in_hidden_column_and_row(sheets)
+    _main(out).shrunk = True
+    return out, same
+
+
 VARIATIONS = [
     instructions_sheet_first, _shifted(3, 0), _shifted(0, 2), _shifted(2, 1),
     _relabelled(_spaced, "labels_with_spaces"),
@@ -232,7 +245,7 @@ VARIATIONS = [
     _relabelled(lambda s: s.translate(str.maketrans("（）()", "()（）")), "labels_with_the_other_brackets"),
     _relabelled(lambda s: s[:2] + "\n" + s[2:] if len(s) >= 4 else s, "labels_with_line_breaks"),
     amounts_as_text, percent_formatted_numbers, levels_repeated_on_every_row, optional_zeros_left_blank,
-    lists_in_hidden_column_and_row,
+    lists_in_hidden_column_and_row, lists_in_zero_width_column_and_zero_height_row,
 ]
 
 

@@ -82,11 +82,15 @@ _HIDDEN_RECORDS = (
                re.S),
     re.compile(rb"\x7d\x00\x0c\x00.{8}[" + b"".join(re.escape(bytes([b])) for b in range(256) if b & 0x01) + rb"]",
                re.S),
+    # a row no higher, a column no wider than nothing is as hidden
+    re.compile(rb"\x08\x02\x10\x00.{6}\x00[\x00\x80]", re.S),
+    re.compile(rb"\x7d\x00\x0c\x00.{4}\x00\x00", re.S),
 )
 
 
 def hidden_lines(data: bytes) -> dict[str, tuple[set[int], list[tuple[int, int]]]]:
-    """Sheet name → (hidden rows, hidden column ranges), 0-based, from its ROW and COLINFO records."""
+    """Sheet name → (hidden rows, hidden column ranges), 0-based, from its ROW and COLINFO records:
+    hidden, or of zero height or width."""
     if all(p.search(data) is None for p in _HIDDEN_RECORDS):
         return {}
     sheets: dict[int, str] = {}
@@ -107,11 +111,11 @@ def hidden_lines(data: bytes) -> dict[str, tuple[set[int], list[tuple[int, int]]
             name = sheets.get(pos)
             current = out.setdefault(name, (set(), [])) if name is not None else None
         elif current is not None and rtype == _ROW and size >= 16:
-            if unpack("<H", data, body + 12)[0] & 0x20:
+            if unpack("<H", data, body + 12)[0] & 0x20 or not unpack("<H", data, body + 6)[0] & 0x7FFF:
                 current[0].add(unpack("<H", data, body)[0])
         elif current is not None and rtype == _COLINFO and size >= 10:
-            first, last, _width, _xf, options = unpack("<HHHHH", data, body)
-            if options & 0x01 and first <= last:
+            first, last, width, _xf, options = unpack("<HHHHH", data, body)
+            if (options & 0x01 or width == 0) and first <= last:
                 current[1].append((first, last))
         pos = body + size
     return {k: v for k, v in out.items() if v[0] or v[1]}

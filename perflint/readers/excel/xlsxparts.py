@@ -35,7 +35,13 @@ _TRUE = rb"""\s*=\s*["'](?:1|true)["']"""
 _HIDDEN = re.compile(rb"\bhidden" + _TRUE)
 # no attribute holds a raw "<": a tag left open ends at the next one, never scans on to a far ">"
 _COL = re.compile(rb"<(?:\w+:)?col\b([^<>]*?)/?>")
+_ROW = re.compile(rb"<(?:\w+:)?row\b([^<>]*?)/?>")
 _HIDDEN_ROW = re.compile(rb"<(?:\w+:)?row\b([^<>]*?\bhidden" + _TRUE + rb"[^<>]*?)/?>")
+# a line shrunk to nothing is as hidden as one marked so; a sheet whose rows are zero high by default
+# (zeroHeight) shows only the rows given a height of their own. Each pattern starts with a literal:
+# found by a fast scan, and most sheets have none of them.
+_ZERO_SIZE = re.compile(rb"""(?:width|ht)\s*=\s*["']0*(?:\.0*)?["']""")
+_ZERO_HEIGHT = re.compile(rb"<(?:\w+:)?sheetFormatPr\b[^<>]*?\bzeroHeight" + _TRUE)
 _MAX_COLUMN = 16384
 # (workbook.xml, its relationships, styles.xml) -> (sheet parts, percent styles)
 _BOOK_PARTS: dict[tuple, tuple[dict[str, str], frozenset[int]]] = {}
@@ -215,25 +221,53 @@ class XlsxParts:
         return out
 
     def hidden_lines(self, sheet_name: str) -> HiddenLines | None:
-        """`<col … hidden="1">` and `<row … hidden="1">` of a sheet; None when it hides none."""
+        """The rows and columns of a sheet a reviewer does not see: `hidden="1"`, zero width or height,
+        or no height of their own on a sheet whose rows are zero high by default; None when none."""
         part = self.sheet_parts.get(sheet_name)
         data = self._sheet(part) if part is not None else None
         self._sheet_xml = None  # read after the sheet's extras: no one needs the part again
-        if not data or data.find(b"hidden") < 0 or _HIDDEN.search(data) is None:
-            return None  # the usual case, said by one search of the bytes
-        columns = []
+        if not data:
+            return None
+        marked = data.find(b"hidden") >= 0 and _HIDDEN.search(data) is not None
+        zero_size = _ZERO_SIZE.search(data) is not None
         head = data[:data.find(b"sheetData")] if b"sheetData" in data else data
+        zero_default = b"zeroHeight" in head and _ZERO_HEIGHT.search(head) is not None
+        if not (marked or zero_size or zero_default):
+            return None  # the usual case, said by a few searches of the bytes
+        columns = []
         for raw in _COL.findall(head):
-            if _HIDDEN.search(raw) is None:
-                continue
             a = _attrs(raw)
+            if not (_true(a.get("hidden")) or _zero(a.get("width"))):
+                continue
             first, last = a.get("min", ""), a.get("max", "")
             if first.isdigit() and last.isdigit() and 1 <= int(first) <= int(last):
                 columns.append((int(first) - 1, min(int(last), _MAX_COLUMN) - 1))
         rows = set()
-        for raw in _HIDDEN_ROW.findall(data):
-            r = _attrs(raw).get("r", "")
-            if r.isdigit() and int(r) >= 1:
+        for raw in (_ROW if zero_size or zero_default else _HIDDEN_ROW).findall(data):
+            a = _attrs(raw)
+            r = a.get("r", "")
+            if r.isdigit() and int(r) >= 1 and _row_hidden(a, zero_default):
                 rows.add(int(r) - 1)
         lines = HiddenLines(frozenset(rows), tuple(columns))
         return lines or None
+
+
+def _true(value: str | None) -> bool:
+    return value in ("1", "true")
+
+
+def _zero(value: str | None) -> bool:
+    try:
+        return value is not None and float(value) == 0
+    except ValueError:
+        return False
+
+
+def _row_hidden(a: dict[str, str], zero_default: bool) -> bool:
+    if _true(a.get("hidden")):
+        return True
+    height = a.get("ht")
+    if height is None:
+        return zero_default
+    # a height Excel was not told to keep (no customHeight) is refitted when shown, never zero
+    return _zero(height) and (zero_default or _true(a.get("customHeight")))
