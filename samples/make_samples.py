@@ -7,9 +7,10 @@ of the documents below) laid out in one of the layouts real forms use — `refer
 `perflint template` writes), `national` (the national system's forms: inline values such as
 ≥32000人, merged 一级 cells, spare template rows) or `provincial` (项目代码, 调整后预算数, 预算执行数,
 完成值, 权重, 未完成原因分析, 自评等级, amounts in 元, 一级/二级 repeated on every row) — and written
-as .xlsx, .xls or .xlsm. One workbook holds two forms on two sheets. The faulty ones carry the
-mistakes reviewers return submissions for; FAULTY lists one per kind with the codes it must get,
-checked in every layout and format by tests/test_formats_agree.py.
+as .xlsx, .xls or .xlsm. One workbook holds two forms on two sheets; one keeps its dropdowns' lists
+in a hidden column. The faulty ones carry the mistakes reviewers return submissions for; FAULTY
+lists one per kind with the codes it must get, checked in every layout and format by
+tests/test_formats_agree.py.
 """
 from __future__ import annotations
 
@@ -410,6 +411,33 @@ def _uncomputed_formula(path: Path, doc: dict, layout: str, target: str, parts: 
         macro_enabled(path)  # openpyxl saves the package type of a plain .xlsx
 
 
+# a county template's dropdowns: their lists kept in a hidden column beside the form, which a
+# reviewer never sees and perflint does not read (an info note, F012)
+DROPDOWN_LISTS = ("产出指标", "效益指标", "满意度指标", "成本指标", "≥", "≤", "＝", "定性")
+WITH_DROPDOWN_LISTS = "2025_高标准农田建设_绩效目标申报表.xlsx"
+
+
+def _dropdown_lists(path: Path) -> None:
+    """Add the lists in a hidden column two right of the form, and a dropdown over the 一级指标 cells."""
+    import openpyxl
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    wb = openpyxl.load_workbook(path)
+    ws = wb.worksheets[0]
+    letter = get_column_letter(ws.max_column + 2)
+    for r, value in enumerate(DROPDOWN_LISTS, 1):
+        ws[f"{letter}{r}"] = value
+    ws.column_dimensions[letter].hidden = True
+    levels = [c.coordinate for row in ws.iter_rows(max_col=ws.max_column - 2) for c in row
+              if c.value in DROPDOWN_LISTS[:4]]
+    dropdown = DataValidation(type="list", formula1=f"${letter}$1:${letter}$4", allow_blank=True)
+    for cell in levels:
+        dropdown.add(cell)
+    ws.add_data_validation(dropdown)
+    wb.save(path)
+
+
 def main() -> None:
     for folder in ("xlsx", "xls"):
         target = HERE / folder
@@ -421,6 +449,8 @@ def main() -> None:
         write_template(doc["form"], folder / name, _county(doc), layout)
         if doc is WATER_TARGET:
             _uncomputed_formula(folder / name, doc, layout, *WATER_FORMULA)
+        if name == WITH_DROPDOWN_LISTS:
+            _dropdown_lists(folder / name)
         _reproducible(folder / name)
         print(folder.relative_to(ROOT) / name)
     name, forms, sheets = COMBINED

@@ -40,7 +40,7 @@ _HIDDEN_ROW = re.compile(rb"<(?:\w+:)?row\b([^<>]*?\bhidden" + _TRUE + rb"[^<>]*
 # a line shrunk to nothing is as hidden as one marked so; a sheet whose rows are zero high by default
 # (zeroHeight) shows only the rows given a height of their own. Each pattern starts with a literal:
 # found by a fast scan, and most sheets have none of them.
-_ZERO_SIZE = re.compile(rb"""(?:width|ht)\s*=\s*["']0*(?:\.0*)?["']""")
+_ZERO_SIZE = tuple(re.compile(name + rb"""\s*=\s*["']0*(?:\.0*)?["']""") for name in (rb"width", rb"ht"))
 _ZERO_HEIGHT = re.compile(rb"<(?:\w+:)?sheetFormatPr\b[^<>]*?\bzeroHeight" + _TRUE)
 _MAX_COLUMN = 16384
 # (workbook.xml, its relationships, styles.xml) -> (sheet parts, percent styles)
@@ -229,7 +229,7 @@ class XlsxParts:
         if not data:
             return None
         marked = data.find(b"hidden") >= 0 and _HIDDEN.search(data) is not None
-        zero_size = _ZERO_SIZE.search(data) is not None
+        zero_size = any(p.search(data) is not None for p in _ZERO_SIZE)
         head = data[:data.find(b"sheetData")] if b"sheetData" in data else data
         zero_default = b"zeroHeight" in head and _ZERO_HEIGHT.search(head) is not None
         if not (marked or zero_size or zero_default):
