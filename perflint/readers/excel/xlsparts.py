@@ -28,6 +28,26 @@ def _workbook_stream(source: str | bytes) -> bytes:
         return cfb.read("workbook" if "workbook" in cfb.streams else "book")
 
 
+def _records(data: bytes):
+    """(offset, type, body offset, size) of each BIFF record, up to one that would run past the stream."""
+    pos, end = 0, len(data)
+    unpack = struct.unpack_from
+    while pos + 4 <= end:
+        rtype, size = unpack("<HH", data, pos)
+        body = pos + 4
+        if body + size > end:
+            return
+        yield pos, rtype, body, size
+        pos = body + size
+
+
+def _sheet_name(data: bytes, body: int) -> str:
+    """A BOUNDSHEET record's sheet name: compressed Latin-1 or UTF-16, as its flags say."""
+    cch, flags = data[body + 6], data[body + 7]
+    raw = data[body + 8: body + 8 + (cch * 2 if flags & 1 else cch)]
+    return raw.decode("utf-16-le" if flags & 1 else "latin-1", "replace")
+
+
 def _walk(data: bytes) -> dict[str, set[tuple[int, int]]]:
     formats = set(_BUILTIN_PERCENT)
     xf_formats: list[int] = []
@@ -35,13 +55,8 @@ def _walk(data: bytes) -> dict[str, set[tuple[int, int]]]:
     percent_xf: frozenset[int] | None = None
     out: dict[str, set[tuple[int, int]]] = {}
     current: set[tuple[int, int]] | None = None
-    pos, end = 0, len(data)
     unpack = struct.unpack_from
-    while pos + 4 <= end:
-        rtype, size = unpack("<HH", data, pos)
-        body = pos + 4
-        if body + size > end:
-            break
+    for pos, rtype, body, size in _records(data):
         if percent_xf is None:  # the workbook globals
             if rtype == _FORMAT and size > 5:
                 if b"%" in data[body + 5: body + size]:
@@ -49,9 +64,7 @@ def _walk(data: bytes) -> dict[str, set[tuple[int, int]]]:
             elif rtype == _XF and size >= 4:
                 xf_formats.append(unpack("<H", data, body + 2)[0])
             elif rtype == _BOUNDSHEET and size >= 8:
-                offset, cch, flags = unpack("<I", data, body)[0], data[body + 6], data[body + 7]
-                raw = data[body + 8: body + 8 + (cch * 2 if flags & 1 else cch)]
-                sheets[offset] = raw.decode("utf-16-le" if flags & 1 else "latin-1", "replace")
+                sheets[unpack("<I", data, body)[0]] = _sheet_name(data, body)
             elif rtype == _EOF:
                 percent_xf = frozenset(i for i, f in enumerate(xf_formats) if f in formats)
                 if not percent_xf:
@@ -69,7 +82,6 @@ def _walk(data: bytes) -> dict[str, set[tuple[int, int]]]:
                 for i in range((size - 6) // 6):
                     if unpack("<H", data, body + 4 + 6 * i)[0] in percent_xf:
                         current.add((row, first + i))
-        pos = body + size
     return {k: v for k, v in out.items() if v}
 
 
@@ -96,17 +108,10 @@ def hidden_lines(data: bytes) -> dict[str, tuple[set[int], list[tuple[int, int]]
     sheets: dict[int, str] = {}
     out: dict[str, tuple[set[int], list[tuple[int, int]]]] = {}
     current = None
-    pos, end = 0, len(data)
     unpack = struct.unpack_from
-    while pos + 4 <= end:
-        rtype, size = unpack("<HH", data, pos)
-        body = pos + 4
-        if body + size > end:
-            break
+    for pos, rtype, body, size in _records(data):
         if rtype == _BOUNDSHEET and size >= 8:
-            offset, cch, flags = unpack("<I", data, body)[0], data[body + 6], data[body + 7]
-            raw = data[body + 8: body + 8 + (cch * 2 if flags & 1 else cch)]
-            sheets[offset] = raw.decode("utf-16-le" if flags & 1 else "latin-1", "replace")
+            sheets[unpack("<I", data, body)[0]] = _sheet_name(data, body)
         elif rtype == _BOF:
             name = sheets.get(pos)
             current = out.setdefault(name, (set(), [])) if name is not None else None
@@ -117,7 +122,6 @@ def hidden_lines(data: bytes) -> dict[str, tuple[set[int], list[tuple[int, int]]
             first, last, width, _xf, options = unpack("<HHHHH", data, body)
             if (options & 0x01 or width == 0) and first <= last:
                 current[1].append((first, last))
-        pos = body + size
     return {k: v for k, v in out.items() if v[0] or v[1]}
 
 
