@@ -46,6 +46,22 @@ def regex(source: str | Path, key: str, value: Any) -> re.Pattern:
         raise DataError(source, key, f"not a valid regular expression: {exc}") from None
 
 
+def table(source: str | Path, key: str, value: Any) -> dict:
+    """A policy file's table, or the DataError naming its key."""
+    if not isinstance(value, dict):
+        raise DataError(source, key, "must be a table")
+    return value
+
+
+def load_tables(path: Path, allowed: tuple[str, ...]) -> dict:
+    """A shipped policy file's tables; one it does not know is a DataError naming it."""
+    raw = load_toml(path)
+    unknown = set(raw) - set(allowed)
+    if unknown:
+        raise DataError(path, sorted(unknown)[0], f"unknown table (allowed: {', '.join(allowed)})")
+    return raw
+
+
 def load_toml(path: Path) -> dict:
     """A TOML file's tables. The parse of the same bytes is kept in the cache: the catalogue's
     vocabulary, the profile and the user's config are read on every run, a one-file check included."""

@@ -52,20 +52,15 @@ def _path():
 @lru_cache(maxsize=1)
 def layouts() -> Layouts:
     """The shipped layouts; a broken rules/layouts.toml is a DataError naming the file and key."""
-    from .data import DataError, load_toml, string_list
+    from .data import DataError, load_tables, string_list, table
 
     path = _path()
-    raw = load_toml(path)
+    raw = load_tables(path, _TABLES)
 
     def fail(key: str, problem: str):
         raise DataError(path, key, problem)
 
-    def table(where: str, value: Any) -> dict:
-        if not isinstance(value, dict):
-            fail(where, "must be a table")
-        return value
-
-    strings = partial(string_list, path)
+    table, strings = partial(table, path), partial(string_list, path)
 
     def texts(where: str, value: Any, known: Any = None) -> dict[str, str]:
         out = table(where, value)
@@ -76,9 +71,6 @@ def layouts() -> Layouts:
                 fail(f"{where}.{key}", "must be non-empty text")
         return out
 
-    unknown = set(raw) - set(_TABLES)
-    if unknown:
-        fail(sorted(unknown)[0], f"unknown table (allowed: {', '.join(_TABLES)})")
     columns = table("columns", raw.get("columns"))
     headers, widths, fields = {}, {}, {}
     for key, spec in columns.items():

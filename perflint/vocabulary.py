@@ -164,19 +164,13 @@ def _path():
 @lru_cache(maxsize=1)
 def vocabulary() -> Vocabulary:
     """The shipped vocabulary; a broken rules/aliases.toml is a DataError naming the file and key."""
-    from .data import DataError, load_toml, regex, string_list
+    from .data import DataError, load_tables, regex, string_list, table as checked_table
 
     path = _path()
-    raw = load_toml(path)
-    unknown = set(raw) - set(_TABLES)
-    if unknown:
-        raise DataError(path, sorted(unknown)[0], f"unknown table (allowed: {', '.join(_TABLES)})")
+    raw = load_tables(path, _TABLES)
 
     def table(name: str) -> dict:
-        value = raw.get(name, {})
-        if not isinstance(value, dict):
-            raise DataError(path, name, "must be a table")
-        return value
+        return checked_table(path, name, raw.get(name, {}))
 
     strings, pattern = partial(string_list, path), partial(regex, path)
 
