@@ -66,6 +66,7 @@ class Vocabulary:
         self.__dict__.update(tables)
         self._prefix_operators: tuple[tuple[str, str], ...] | None = None
         self._placeholder_seen: dict[str, bool] = {}  # a bureau's returns repeat their 三级 names
+        self._level_names: dict[str, str] = {}
 
     @property
     def level_names(self) -> frozenset[str]:
@@ -98,7 +99,7 @@ class Vocabulary:
         """A 一级/二级 cell as the tree names it: 一、产出指标, 产出指标(50分), 产出指标（50）,
         服务对象满意度指标等 and 产出值 all give the plain name. Text that is no decorated level name
         is returned without its spaces only."""
-        cache = self.__dict__.setdefault("_level_names", {})
+        cache = self._level_names
         out = cache.get(text)
         if out is None:
             if len(cache) > 4096:
@@ -269,9 +270,7 @@ def _extend(base: Vocabulary, extra: Mapping[str, Mapping[str, Any]], source: An
     for group, allowed in _GROUP_KEYS.items():
         for key in set(extra.get(group) or {}) - allowed:
             raise DataError(source, f"aliases.{group}.{key}", f"unknown key (allowed: {', '.join(sorted(allowed))})")
-    tables = dict(base.__dict__)
-    tables.pop("_prefix_operators", None)
-    tables.pop("_level_names", None)
+    tables = dict(base.__dict__)  # the new vocabulary's __init__ starts its own caches
     operators = dict(base.operators)
     for spelling, canon in (extra.get("operators") or {}).items():
         if canon not in OPERATORS + ("定量",):
@@ -349,7 +348,6 @@ def suffix_operators() -> tuple[tuple[str, str], ...]:
     return vocabulary().suffix_operators
 
 
-@lru_cache(maxsize=4096)
 def level_name(text: str) -> str:
     return vocabulary().level_name(text)
 
