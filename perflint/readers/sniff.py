@@ -575,9 +575,7 @@ def _biff_scan(stream: bytes, limits: Limits):
             offset = struct.unpack_from("<I", data, 0)[0]
             if offset + 4 > n or struct.unpack_from("<H", stream, offset)[0] not in (0x0809, 0x0409, 0x0209, 0x0009):
                 return "corrupt", 0, f"#{len(names) + 1}"  # a sheet said to start where no sheet is
-            cch, high = data[6], data[7] if len(data) > 7 else 0
-            raw = data[8: 8 + cch * (2 if high & 1 else 1)]
-            names[offset] = raw.decode("utf-16-le" if high & 1 else "latin-1", "replace")
+            names[offset] = boundsheet_name(data, 0)
         elif rtype == 0x0200 and sheet is not None and size in (10, 14):
             # DIMENSIONS: calamine reserves room for the whole declared range before reading a cell
             fmt = "<IIHH" if size == 14 else "<HHHH"
@@ -590,6 +588,13 @@ def _biff_scan(stream: bytes, limits: Limits):
                 return "max_columns", c1 - c0, sheet
         pos = body + length
     return None
+
+
+def boundsheet_name(data: bytes, body: int) -> str:
+    """A BOUNDSHEET record's sheet name: compressed Latin-1 or UTF-16, as its flags say."""
+    cch, flags = data[body + 6], data[body + 7]
+    raw = data[body + 8: body + 8 + (cch * 2 if flags & 1 else cch)]
+    return raw.decode("utf-16-le" if flags & 1 else "latin-1", "replace")
 
 
 _U16_PAIR = struct.Struct("<HH")

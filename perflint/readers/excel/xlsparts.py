@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 import struct
 
+from ..sniff import boundsheet_name
+
 _BUILTIN_PERCENT = {9, 10}
 _FORMAT, _XF, _BOUNDSHEET, _BOF, _EOF = 0x041E, 0x00E0, 0x0085, 0x0809, 0x000A
 _ONE_CELL = {0x0203, 0x027E, 0x0006}  # NUMBER, RK, FORMULA: row, col, xf first
@@ -41,13 +43,6 @@ def _records(data: bytes):
         pos = body + size
 
 
-def _sheet_name(data: bytes, body: int) -> str:
-    """A BOUNDSHEET record's sheet name: compressed Latin-1 or UTF-16, as its flags say."""
-    cch, flags = data[body + 6], data[body + 7]
-    raw = data[body + 8: body + 8 + (cch * 2 if flags & 1 else cch)]
-    return raw.decode("utf-16-le" if flags & 1 else "latin-1", "replace")
-
-
 def _walk(data: bytes) -> dict[str, set[tuple[int, int]]]:
     formats = set(_BUILTIN_PERCENT)
     xf_formats: list[int] = []
@@ -64,7 +59,7 @@ def _walk(data: bytes) -> dict[str, set[tuple[int, int]]]:
             elif rtype == _XF and size >= 4:
                 xf_formats.append(unpack("<H", data, body + 2)[0])
             elif rtype == _BOUNDSHEET and size >= 8:
-                sheets[unpack("<I", data, body)[0]] = _sheet_name(data, body)
+                sheets[unpack("<I", data, body)[0]] = boundsheet_name(data, body)
             elif rtype == _EOF:
                 percent_xf = frozenset(i for i, f in enumerate(xf_formats) if f in formats)
                 if not percent_xf:
@@ -111,7 +106,7 @@ def hidden_lines(data: bytes) -> dict[str, tuple[set[int], list[tuple[int, int]]
     unpack = struct.unpack_from
     for pos, rtype, body, size in _records(data):
         if rtype == _BOUNDSHEET and size >= 8:
-            sheets[unpack("<I", data, body)[0]] = _sheet_name(data, body)
+            sheets[unpack("<I", data, body)[0]] = boundsheet_name(data, body)
         elif rtype == _BOF:
             name = sheets.get(pos)
             current = out.setdefault(name, (set(), [])) if name is not None else None
