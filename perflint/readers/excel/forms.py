@@ -797,21 +797,24 @@ class SheetForm:
         column, and no row then names a 三级 indicator."""
         g = self.g
         voc = self.voc
+
+        def holds_level1(c: int) -> bool:  # most of its cells are 一级 names
+            body = [voc.level_name(t) for t in self._body(c, last_header)]
+            return bool(body) and sum(t in voc.level1 for t in body) * 2 > len(body)
+
         c1 = cols.get("level1")
         if c1 is not None and g.span_end_col((header, c1)) > c1:
             # 一级指标 merged over two columns, the first holding a section label (绩效指标) merged
             # down the table: the 一级 is the column whose cells are level names
             for c in range(c1, g.span_end_col((header, c1)) + 1):
-                body = [voc.level_name(t) for t in self._body(c, last_header)]
-                if body and sum(t in voc.level1 for t in body) * 2 > len(body):
+                if holds_level1(c):
                     cols["level1"] = c
                     break
         if "level1" not in cols:
             for c in g.row_cols(header):
                 if g.labels.get((header, c)) != "指标类型":
                     continue
-                body = [voc.level_name(t) for t in self._body(c, last_header)]
-                if body and sum(t in voc.level1 for t in body) * 2 > len(body):
+                if holds_level1(c):
                     cols["level1"] = c
                 break
         if "level2" in cols or "name" not in cols or "level1" not in cols:
