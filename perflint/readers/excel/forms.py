@@ -717,7 +717,7 @@ class SheetForm:
                 break
             if cn is not None and g.labels.get((r, cn)) == "三级指标":
                 continue  # the header repeated on a new page
-            if c1 is not None and (r, c1) in g.cells and self._ends_levels((r, c1), cols, l1):
+            if c1 is not None and (r, c1) in g.cells and self._ends_levels((r, c1), numbers, l1):
                 break
             if c1 is not None and (r, c1) in g.cells:
                 l1, l2 = ((r, c1), self.text((r, c1))), None
@@ -844,7 +844,7 @@ class SheetForm:
                 cols["value"] = c
             return
 
-    def _ends_levels(self, key: tuple[int, int], cols: dict[str, int], current) -> bool:
+    def _ends_levels(self, key: tuple[int, int], numbers: list[int], current) -> bool:
         """A new 一级 cell that is no level name, on a row with no value, is the form's next block
         (最近年度绩效评价情况 under the table), not an indicator. The 一级 above repeated on a spare
         row (forms that fill every row rather than merge) and a bare weight ((50分), a level whose
@@ -857,7 +857,6 @@ class SheetForm:
         name = self.voc.level_name(text)
         if not name or "指标" in name or any(n[:2] == name[:2] for n in self.voc.level_names):
             return False
-        numbers = [cols[k] for k in ("value", "target", "actual", "weight", "score") if k in cols]
         return not any((key[0], c) in self.g.cells for c in numbers)
 
     def _filled_candidate(self, cols: dict[str, int], header: int, last_header: int) -> None:
