@@ -838,8 +838,8 @@ class SheetForm:
         for c in g.row_cols(header):
             if c <= right or (header, c) in g.labels:
                 continue
-            body = [g.cells[(r, c)] for r in g.rows() if last_header < r <= last_header + 200 and (r, c) in g.cells]
-            short = [v for v in body if not isinstance(v, str) or len(v.strip()) <= 10]
+            body = self._body(c, last_header)
+            short = [v for v in body if len(v.strip()) <= 10]  # a number is "" here: short
             if body and len(short) * 2 > len(body):
                 cols["value"] = c
             return
