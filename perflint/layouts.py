@@ -62,13 +62,17 @@ def layouts() -> Layouts:
 
     table, strings = partial(table, path), partial(string_list, path)
 
+    def text(where: str, value: Any) -> str:
+        if not isinstance(value, str) or not value.strip():
+            fail(where, "must be non-empty text")
+        return value
+
     def texts(where: str, value: Any, known: Any = None) -> dict[str, str]:
         out = table(where, value)
-        for key, text in out.items():
+        for key, item in out.items():
             if known is not None and key not in known:
                 fail(f"{where}.{key}", f"unknown key (known: {', '.join(known)})")
-            if not isinstance(text, str) or not text.strip():
-                fail(f"{where}.{key}", "must be non-empty text")
+            text(f"{where}.{key}", item)
         return out
 
     columns = table("columns", raw.get("columns"))
@@ -78,17 +82,13 @@ def layouts() -> Layouts:
         extra = set(spec) - {"label", "field", "header", "width"}
         if extra:
             fail(f"columns.{key}.{sorted(extra)[0]}", "unknown key (known: label, field, header, width)")
-        header = spec.get("header")
-        if not isinstance(header, str) or not header.strip():
-            fail(f"columns.{key}.header", "must be non-empty text")
-        headers[key] = header
+        headers[key] = text(f"columns.{key}.header", spec.get("header"))
         width = spec.get("width", 12)
         if isinstance(width, bool) or not isinstance(width, (int, float)) or width <= 0:
             fail(f"columns.{key}.width", "must be a positive number")
         widths[key] = width
         if "label" in spec:
-            label = texts(f"columns.{key}", {"label": spec["label"]})["label"]
-            fields.setdefault(label, str(spec.get("field", key)))
+            fields.setdefault(text(f"columns.{key}.label", spec["label"]), str(spec.get("field", key)))
     labels = texts("labels", raw.get("labels"))
     blank = {}
     for stage, tree in table("blank", raw.get("blank")).items():
