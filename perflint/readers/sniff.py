@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Iterable, Iterator
 
 from ..model import Hit
-from .base import OLE2_SIGNATURE, Limits
+from .base import OLE2_SIGNATURE, ZIP_SIGNATURE, Limits
 from .cfb import CompoundFile, CompoundFileError
 _HEAD = 64 * 1024
 # A part must expand past this before its compression ratio counts: small, repetitive parts
@@ -63,7 +63,7 @@ def sniff(path: str, suffix: str, limits: Limits, data: bytes | None = None) -> 
     if suffix == ".json":
         return _sniff_json(head, suffix)
     source = path if data is None else io.BytesIO(data)
-    if head.startswith(b"PK"):
+    if head.startswith(ZIP_SIGNATURE):
         return _sniff_zip(source, suffix, limits)
     if head.startswith(OLE2_SIGNATURE):
         return _sniff_ole2(source, suffix, limits)

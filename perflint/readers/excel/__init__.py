@@ -144,7 +144,7 @@ def _describe(data: bytes, suffix: str, exc: Exception) -> str:
     head = data[:8]
     if suffix in (".xlsx", ".xlsm") and head == OLE2_SIGNATURE:
         return "文件已加密（设有打开密码），或是另存为 .xlsx 扩展名的旧版 .xls 文件"
-    if suffix == ".xls" and head.startswith(b"PK"):
+    if suffix == ".xls" and head.startswith(ZIP_SIGNATURE):
         return "文件实际是 .xlsx 格式却使用了 .xls 扩展名"
     if not head:
         return "文件是空的"
