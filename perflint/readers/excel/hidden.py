@@ -31,11 +31,11 @@ class Unseen:
     def variant(self) -> str | None:
         return None if self.rows and self.columns else "rows" if self.rows else "columns"
 
-    def add(self, r: int, c: int, hidden_row: bool, hidden_col: bool) -> None:
+    def add(self, r: int, c: int) -> None:
         self.cells.add((r, c))
-        if hidden_row:
+        if r in self._hidden_rows:
             self.rows.add(r)
-        if hidden_col:
+        if c in self._hidden_cols:
             self.columns.add(c)
 
     def first(self) -> str:
@@ -82,7 +82,7 @@ def hide(rows: list[list[Any]], start: tuple[int, int], merged: Sequence[Range],
         if (r, c) in shown:
             return
         if not _blank(row[c - c0]):
-            unseen.add(r, c, r in hidden_rows, c in hidden_cols)
+            unseen.add(r, c)
         row[c - c0] = ""
 
     for r in sorted(hidden_rows):
@@ -96,7 +96,7 @@ def hide(rows: list[list[Any]], start: tuple[int, int], merged: Sequence[Range],
                 clear(r, c, row)
     for r, c in also:
         if unseen.covers(r, c):
-            unseen.add(r, c, r in hidden_rows, c in hidden_cols)
+            unseen.add(r, c)
     return out, unseen
 
 
