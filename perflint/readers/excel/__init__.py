@@ -284,11 +284,15 @@ def _forms_on_sheet(grid: Grid, kind: str, title, rows: list, start: tuple[int, 
     end = r0 + len(rows)
     merged = list(merged or ())
 
+    built: dict[tuple[int, int], tuple] = {}
+
     def part(top: int, bottom: int):
-        inside = [m for m in merged if top <= _first_row(m) < bottom]
-        sub = Grid(grid.name, rows[top - r0:bottom - r0], (top, c0), book, inside)
-        sub_kind, sub_title = detect(sub)
-        return sub, sub_kind, sub_title
+        # a form whose next title starts a form of its own is the same rows in both passes below
+        if (top, bottom) not in built:
+            inside = [m for m in merged if top <= _first_row(m) < bottom]
+            sub = Grid(grid.name, rows[top - r0:bottom - r0], (top, c0), book, inside)
+            built[(top, bottom)] = (sub, *detect(sub))
+        return built[(top, bottom)]
 
     # a title that names no project or department of its own is the form's title repeated over its
     # next printed page: that page stays with the form above it
