@@ -404,16 +404,6 @@ def _raw_name(info: zipfile.ZipInfo) -> bytes | None:
         return None
 
 
-def _inflate_head(data: bytes, info: zipfile.ZipInfo) -> bytes | None:
-    """What `zf.open(info).read(_XML_PROLOG_MAX)` returns, taken straight from the archive's bytes
-    (zipfile's per-part file object costs more than inflating a small part). The same checks: the
-    local header is there, the stream inflates, a part read whole has its declared size and CRC.
-    None where this is not the plain case (stored or deflated, no encryption): zipfile reads it.
-    _CORRUPT where zipfile would fail."""
-    body = _part_body(data, info)
-    return None if body is None else _inflate_body(body, info)
-
-
 def _part_body(data: bytes, info: zipfile.ZipInfo) -> bytes | None:
     """The part's compressed bytes, where its local header is as the central directory says and
     it is stored or deflated without encryption; else None (zipfile reads it and says what is wrong)."""
@@ -431,6 +421,10 @@ def _part_body(data: bytes, info: zipfile.ZipInfo) -> bytes | None:
 
 
 def _inflate_body(body: bytes, info: zipfile.ZipInfo) -> bytes:
+    """What `zf.open(info).read(_XML_PROLOG_MAX)` returns, inflated straight from the part's bytes
+    (_part_body; zipfile's per-part file object costs more than inflating a small part). The same
+    checks: the stream inflates, a part read whole has its declared size and CRC. _CORRUPT where
+    zipfile would fail."""
     want = min(info.file_size, _XML_PROLOG_MAX)
     if info.compress_type == zipfile.ZIP_STORED:
         raw = body[:want]
