@@ -316,14 +316,6 @@ def _parents(path, raw: Any) -> dict[str, str]:
     return {fold_text(k): v for k, v in raw.items()}
 
 
-def level_parent(name: str) -> str | None:
-    return vocabulary().level_parent(name)
-
-
-def layout(key: str) -> tuple[str, ...]:
-    return vocabulary().layout_of(key)
-
-
 # ---- text folding -----------------------------------------------------------------------------
 @lru_cache(maxsize=8192)
 def fold_text(text: str) -> str:
@@ -336,18 +328,6 @@ def fold_operator_text(text: str) -> str:
 
 
 # ---- the shipped vocabulary's answers (a profile's own: vocabulary_for(aliases)) -------------
-def operator_of(text: str) -> tuple[bool, str | None]:
-    return vocabulary().operator_of(text)
-
-
-def prefix_operators() -> tuple[tuple[str, str], ...]:
-    return vocabulary().prefix_operators()
-
-
-def suffix_operators() -> tuple[tuple[str, str], ...]:
-    return vocabulary().suffix_operators
-
-
 def level_name(text: str) -> str:
     return vocabulary().level_name(text)
 
