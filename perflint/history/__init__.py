@@ -21,9 +21,8 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from .. import diskcache
 from ..data import DataError
-from ..engine import real_path
 from .index import EMPTY, HISTORY, REGISTRY, RUN, HistoryIndex
-from ..files import expand_sources
+from ..files import expand_sources, real_path
 from .records import RECORD_VERSION, Record, record_from_document, unreadable_reason
 
 if TYPE_CHECKING:
