@@ -73,6 +73,8 @@ class Run:
     options: ReaderOptions = field(init=False, compare=False)
 
     def __post_init__(self) -> None:
+        # the profile's own rules ([[rules]]) run beside the shipped ones, whoever built the run
+        object.__setattr__(self, "catalogue", with_profile_rules(self.catalogue, self.profile))
         object.__setattr__(self, "options", ReaderOptions(self.settings.limits, self.profile.aliases))
 
     @classmethod
@@ -81,15 +83,13 @@ class Run:
         to the config's folder)."""
         catalogue = catalogue or default_catalogue()
         base = settings.config.root if settings.config.path else None
-        profile = load_profile(settings.profile, catalogue, base)
-        return cls(settings, with_profile_rules(catalogue, profile), profile)
+        return cls(settings, catalogue, load_profile(settings.profile, catalogue, base))
 
     def engine(self, history: HistoryIndex | None = None, *, keep_records: bool | None = None) -> Engine:
         """The engine of this run; a selection naming no rule fails here, before any file is read."""
         from .checks import load_rules
 
-        settings, profile = self.settings, self.profile
-        catalogue = with_profile_rules(self.catalogue, profile)  # the profile's own rules ([[rules]]) run beside the shipped
+        settings, profile, catalogue = self.settings, self.profile, self.catalogue
         unknown = [s for s in settings.select + settings.ignore
                    if s.strip() and not catalogue.matching(s.split(",")[0])]
         if unknown:
