@@ -104,6 +104,7 @@ def check_upload(job: str, folder: str, names: list[str], lang: str = "zh", view
         xlsx = XlsxFormatter(None, xlsx_path, meta, catalogue=catalogue)
     summary = Summary()
     prefix = folder.rstrip(os.sep) + os.sep
+    private = _private_folders(prefix)
     drawable: list[str] = []
     advised: dict[str, dict] = {}
     progress = _STATE.get("progress")
@@ -128,11 +129,11 @@ def check_upload(job: str, folder: str, names: list[str], lang: str = "zh", view
         if xlsx is not None:
             xlsx.file(result)
         if view:
-            advised[result.path] = _advice(result, catalogue, lang, _private_folders(prefix))
+            advised[result.path] = _advice(result, catalogue, lang, private)
             if result.path.lower().endswith(EXCEL_SUFFIXES) and not any(f.code in _UNSAFE_TO_DRAW for f in result.findings):
                 drawable.append(result.path)
     fmt.close(summary)
-    answer: dict[str, Any] = {"report": _strip(out.getvalue(), _private_folders(prefix))}
+    answer: dict[str, Any] = {"report": _strip(out.getvalue(), private)}
     if view:
         answer.update(departments=_departments(summary), advice=advised, drawable=drawable)
     if xlsx is not None:
