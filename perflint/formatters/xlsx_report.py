@@ -21,7 +21,7 @@ from copy import copy
 import re
 import weakref
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, Iterable
 
 from ..model import DocumentResult, FileResult, Finding
 from ..output import open_output
@@ -397,7 +397,7 @@ def _print_setup(ws, title_rows: str | None) -> None:
 
 class XlsxFormatter(UsesCatalogue):
     def __init__(self, out: IO[str] | None, path: str | None, meta: ReportMeta, catalogue: Catalogue | None = None,
-                 report_split: str | None = None, inputs: Any = (), **_: object) -> None:
+                 report_split: str | None = None, inputs: Iterable[str] = (), **_: object) -> None:
         if not path or Path(path).suffix.lower() not in (".xlsx", ".xlsm"):
             from ..data import DataError
 
