@@ -12,13 +12,21 @@ from .config import Config, glob_match
 from .data import DataError
 from .engine import Engine, Selection
 from .files import relative
-from .profiles import Profile, load_profile, with_profile_rules
+from .profiles import Profile, is_profile_path, load_profile, with_profile_rules
 from .readers import Limits, ReaderOptions
 
 if TYPE_CHECKING:
     from .batch import Batch
     from .batch.cache import ResultCache
     from .history import HistoryIndex, IndexBuilder
+
+
+def configured_profile(config: Config) -> str | None:
+    """The config's `profile`: a built-in name as written, a path taken from the config's folder."""
+    value = config.get("profile")
+    if not value:
+        return None
+    return config.relative(value) if is_profile_path(value) else value
 
 
 @dataclass
@@ -53,8 +61,8 @@ class RunSettings:
                 value = config.get(key)
                 if key in ("history", "registry"):
                     value = [str(config.root / p) if not os.path.isabs(p) else p for p in value]
-                if key == "profile" and value.endswith(".toml") and not os.path.isabs(value):
-                    value = str(config.root / value)
+                if key == "profile":
+                    value = configured_profile(config)
                 merged[key] = value
         if cli.get("waivers") is False or config.get("waivers") is False:
             merged["use_waivers"] = False
