@@ -180,14 +180,6 @@ def _display_width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in longest)
 
 
-def _wrapped_lines(value: Any, width: float) -> int:
-    """Lines `value` takes wrapped in a column `width` characters wide (CJK characters count two)."""
-    if not isinstance(value, str) or not value:
-        return 1
-    usable = int(max(4.0, width - 1.5))
-    return sum(max(1, -(-_display_width(part) // usable)) for part in value.split("\n"))
-
-
 def _target_cell(ws, ref: str):
     """The cell a finding points at, or the first cell of the merged range holding it."""
     from openpyxl.utils.cell import coordinate_from_string, column_index_from_string
@@ -254,6 +246,7 @@ def _review_sheet(wb, names: dict[str, str], result: FileResult, findings: list[
     from openpyxl.worksheet.hyperlink import Hyperlink
 
     from .formatters.labels import SEVERITY, VERDICT, advice, finding_message, grade_label, kind_label
+    from .formatters.xlsx_report import wrapped_lines
     from .schema import field_label
 
     w = _WORDS[lang]
@@ -303,7 +296,7 @@ def _review_sheet(wb, names: dict[str, str], result: FileResult, findings: list[
         for c in ws[row]:
             c.alignment = wrap
         # a row tall enough for its longest wrapped text: printed or on screen, nothing is clipped
-        lines = max(_wrapped_lines(v, width) for v, width in zip(values, _WIDTHS))
+        lines = max(wrapped_lines(v, width) for v, width in zip(values, _WIDTHS))
         if lines > 1:
             ws.row_dimensions[row].height = 15 * lines + 3
         if f.severity in FILL and not f.waived:

@@ -25,16 +25,12 @@ def _profile(given: Optional[str]) -> str:
     if given:
         return given
     from .config import find_config
-    from .profiles import is_profile_path
+    from .run import configured_profile
 
     try:
-        cfg = find_config(Path.cwd())
+        return configured_profile(find_config(Path.cwd())) or "national"
     except DataError as exc:
         raise _fail(str(exc))
-    value = cfg.get("profile")
-    if not value:
-        return "national"
-    return cfg.relative(value) if is_profile_path(value) else value
 
 
 def _version(value: bool) -> None:
@@ -70,8 +66,7 @@ def rules_cmd(
     from .explain import list_rules
 
     try:
-        configured = _profile(profile)
-        list_rules(family, lang, fmt, None if configured == "national" and not profile else configured)
+        list_rules(family, lang, fmt, _profile(profile))
     except DataError as exc:
         raise _fail(str(exc))
 

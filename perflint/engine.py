@@ -8,12 +8,12 @@ from __future__ import annotations
 import os
 import re
 import time
-from stat import S_ISLNK
 from dataclasses import dataclass, field, replace
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from .catalogue import Catalogue, RuleMeta
+from .files import real_path
 from .messages import render
 from .model import (TARGET_KINDS, Cell, Document, DocumentDraft, DocumentResult, FileDraft, FileResult, Finding,
                     Hit, Location, pointer_within, thaw)
@@ -264,30 +264,6 @@ class Engine:
     def with_history(self, history: HistoryIndex) -> "Engine":
         """This engine with the run's index complete: what the second pass finishes drafts with."""
         return replace(self, history=history)
-
-
-_REAL_FOLDERS: dict[str, str] = {}
-
-
-def real_path(path: str) -> str:
-    """os.path.realpath(path), with each folder resolved once: realpath checks every component of
-    every path again, and a batch's files share a few folders."""
-    head, tail = os.path.split(path)
-    if tail in ("", os.curdir, os.pardir):
-        return os.path.realpath(path)
-    folder = head if os.path.isabs(head) else os.path.join(os.getcwd(), head)
-    real = _REAL_FOLDERS.get(folder)
-    if real is None:
-        if len(_REAL_FOLDERS) >= 4096:
-            _REAL_FOLDERS.clear()
-        real = _REAL_FOLDERS[folder] = os.path.realpath(folder)
-    joined = os.path.join(real, tail)
-    try:
-        if S_ISLNK(os.lstat(joined).st_mode):
-            return os.path.realpath(joined)
-    except OSError:
-        pass
-    return joined
 
 
 def _reference(doc: Document | DocumentDraft | None, ptr: str, near: Location, lang: str) -> str:

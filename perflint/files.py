@@ -1,11 +1,12 @@
 """Which files a run reads: the paths given, folders walked, include/exclude globs applied, and
-the --history sources (folders, files and globs)."""
+the --history sources (folders, files and globs), and where each file really is."""
 from __future__ import annotations
 
 import glob
 import os
 import sys
 from pathlib import Path
+from stat import S_ISLNK
 from typing import Iterable
 
 from .config import glob_match
@@ -89,3 +90,27 @@ def relative(path: str, root: Path) -> str:
         return Path(path).resolve().relative_to(root.resolve()).as_posix()
     except ValueError:
         return Path(path).as_posix()
+
+
+_REAL_FOLDERS: dict[str, str] = {}
+
+
+def real_path(path: str) -> str:
+    """os.path.realpath(path), with each folder resolved once: realpath checks every component of
+    every path again, and a batch's files share a few folders."""
+    head, tail = os.path.split(path)
+    if tail in ("", os.curdir, os.pardir):
+        return os.path.realpath(path)
+    folder = head if os.path.isabs(head) else os.path.join(os.getcwd(), head)
+    real = _REAL_FOLDERS.get(folder)
+    if real is None:
+        if len(_REAL_FOLDERS) >= 4096:
+            _REAL_FOLDERS.clear()
+        real = _REAL_FOLDERS[folder] = os.path.realpath(folder)
+    joined = os.path.join(real, tail)
+    try:
+        if S_ISLNK(os.lstat(joined).st_mode):
+            return os.path.realpath(joined)
+    except OSError:
+        pass
+    return joined

@@ -12,13 +12,21 @@ from .config import Config, glob_match
 from .data import DataError
 from .engine import Engine, Selection
 from .files import relative
-from .profiles import Profile, load_profile, with_profile_rules
+from .profiles import Profile, is_profile_path, load_profile, with_profile_rules
 from .readers import Limits, ReaderOptions
 
 if TYPE_CHECKING:
     from .batch import Batch
     from .batch.cache import ResultCache
     from .history import HistoryIndex, IndexBuilder
+
+
+def configured_profile(config: Config) -> str | None:
+    """The config's `profile`: a built-in name as written, a path taken from the config's folder."""
+    value = config.get("profile")
+    if not value:
+        return None
+    return config.relative(value) if is_profile_path(value) else value
 
 
 @dataclass
@@ -53,8 +61,8 @@ class RunSettings:
                 value = config.get(key)
                 if key in ("history", "registry"):
                     value = [str(config.root / p) if not os.path.isabs(p) else p for p in value]
-                if key == "profile" and value.endswith(".toml") and not os.path.isabs(value):
-                    value = str(config.root / value)
+                if key == "profile":
+                    value = configured_profile(config)
                 merged[key] = value
         if cli.get("waivers") is False or config.get("waivers") is False:
             merged["use_waivers"] = False
@@ -73,6 +81,8 @@ class Run:
     options: ReaderOptions = field(init=False, compare=False)
 
     def __post_init__(self) -> None:
+        # the profile's own rules ([[rules]]) run beside the shipped ones, whoever built the run
+        object.__setattr__(self, "catalogue", with_profile_rules(self.catalogue, self.profile))
         object.__setattr__(self, "options", ReaderOptions(self.settings.limits, self.profile.aliases))
 
     @classmethod
@@ -81,15 +91,13 @@ class Run:
         to the config's folder)."""
         catalogue = catalogue or default_catalogue()
         base = settings.config.root if settings.config.path else None
-        profile = load_profile(settings.profile, catalogue, base)
-        return cls(settings, with_profile_rules(catalogue, profile), profile)
+        return cls(settings, catalogue, load_profile(settings.profile, catalogue, base))
 
     def engine(self, history: HistoryIndex | None = None, *, keep_records: bool | None = None) -> Engine:
         """The engine of this run; a selection naming no rule fails here, before any file is read."""
         from .checks import load_rules
 
-        settings, profile = self.settings, self.profile
-        catalogue = with_profile_rules(self.catalogue, profile)  # the profile's own rules ([[rules]]) run beside the shipped
+        settings, profile, catalogue = self.settings, self.profile, self.catalogue
         unknown = [s for s in settings.select + settings.ignore
                    if s.strip() and not catalogue.matching(s.split(",")[0])]
         if unknown:

@@ -79,14 +79,8 @@ class UserRule:
         if self.for_each is None:
             yield "", root
             return
-        node = root
-        for token in pointer_tokens(self.for_each):
-            if isinstance(node, dict) and token in node:
-                node = node[token]
-            elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
-                node = node[int(token)]
-            else:
-                return  # not in this document: nothing to check (a missing block is F003's or a B rule's)
+        # not in this document: nothing to check (a missing block is F003's or a B rule's)
+        node = _resolve(root, self.for_each)
         if isinstance(node, list):
             for i, item in enumerate(node):
                 yield f"{self.for_each}/{i}", item

@@ -105,7 +105,7 @@ def all_forms() -> list[Form]:
     return [load(p) for p in sorted(FORMS.glob("*.toml"))]
 
 
-def _ref(ref: str) -> tuple[int, int]:
+def cell_position(ref: str) -> tuple[int, int]:
     """'C7' -> (row 7, column 3), 1-based."""
     m = re.fullmatch(r"([A-Z]+)([0-9]+)", ref)
     col = 0
@@ -148,7 +148,7 @@ def write(form: Form, folder: Path, fmt: str = "xlsx") -> Path:
             covered = set()
             for m in sheet.get("merges", []):
                 a, b = m.split(":")
-                (r1, c1), (r2, c2) = _ref(a), _ref(b)
+                (r1, c1), (r2, c2) = cell_position(a), cell_position(b)
                 covered |= {(r, c) for r in range(r1, r2 + 1) for c in range(c1, c2 + 1)}
                 top_left = value_at(r1, c1)
                 if top_left == "":

@@ -18,7 +18,7 @@ from typing import Any, Callable
 
 import pytest
 
-from corpuslib import all_forms, write as write_corpus
+from corpuslib import all_forms, cell_position, write as write_corpus
 from excel_workbooks import shrink_lines
 from perflint.api import check_paths
 from perflint.readers.excel.forms import kind_of_title
@@ -43,14 +43,6 @@ class Sheet:
         return out
 
 
-def _index(ref: str) -> tuple[int, int]:
-    m = re.fullmatch(r"([A-Z]+)([0-9]+)", ref)
-    col = 0
-    for ch in m.group(1):
-        col = col * 26 + ord(ch) - 64
-    return int(m.group(2)), col
-
-
 def _letters(col: int) -> str:
     out = ""
     while col > 0:
@@ -63,7 +55,7 @@ def sheets_of(form) -> list[Sheet]:
     out = []
     for sheet in form.sheets:
         cells = {(r, c): v for r, row in enumerate(sheet["rows"], 1) for c, v in enumerate(row, 1) if v != ""}
-        merges = [_index(a) + _index(b) for a, b in (m.split(":") for m in sheet.get("merges", []))]
+        merges = [cell_position(a) + cell_position(b) for a, b in (m.split(":") for m in sheet.get("merges", []))]
         out.append(Sheet(sheet["name"], cells, merges))
     return out
 
@@ -122,7 +114,7 @@ def _shifted(rows: int, cols: int):
         def back(cell: str) -> str:
             if not cell.startswith(main.name + "!"):
                 return cell
-            r, c = _index(cell.split("!", 1)[1])
+            r, c = cell_position(cell.split("!", 1)[1])
             return f"{main.name}!{_letters(c - cols)}{r - rows}"
         return out, back
     shift.__name__ = f"shifted_{rows}_rows_{cols}_columns"
@@ -312,6 +304,6 @@ def test_a_second_form_below_the_first_on_one_sheet_is_read_as_its_own_document(
     def up(cell: str) -> str:
         if not cell.startswith(main.name + "!"):
             return cell
-        r, c = _index(cell.split("!", 1)[1])
+        r, c = cell_position(cell.split("!", 1)[1])
         return f"{main.name}!{_letters(c)}{r - below}"
     assert {(c, p, up(cell)) for c, p, cell in _compared(second.findings)} == _compared(alone.documents[0].findings)

@@ -21,7 +21,7 @@ from ..history.records import unreadable_reason
 from ..model import FileDraft, FileResult
 from . import tasks
 from .timing import check_one
-from .wire import BatchPlan, Drafts, Prepared, dumps, loads
+from .wire import BatchPlan, Drafts, Prepared, dumps, loads, unreadable
 
 if TYPE_CHECKING:
     from ..engine import Engine
@@ -191,8 +191,7 @@ class Batch:
                     builder.learn(path, [r for r in got.records if r is not None], got.unreadable)
                     drafts.put(i, got.draft, got.records)
                 elif isinstance(got, FileDraft):  # a run of one file: its draft stays as it is
-                    builder.learn(path, got.records, None if got.records else
-                                  unreadable_reason(f.code for f in got.findings))
+                    builder.learn(path, got.records, unreadable(got))
                     drafts.keep(i, got)
                 else:  # the file crashed or ran out of time: that is its result
                     builder.learn(path, [], None, checked=False)

@@ -73,11 +73,14 @@ class Prepared:
 _UNRECORDED = attrgetter(*[f.name for f in fields(DocumentDraft) if f.name != "record"])
 
 
+def unreadable(draft: FileDraft) -> str | None:
+    """Why a first-pass file gave the index no record (None when it gave one)."""
+    return None if draft.records else unreadable_reason(f.code for f in draft.findings)
+
+
 def prepared(draft: FileDraft) -> Prepared:
-    records = [d.record for d in draft.documents]
-    unreadable = None if any(records) else unreadable_reason(f.code for f in draft.findings)
     bare = (draft.path, [_UNRECORDED(d) for d in draft.documents], draft.findings, draft.seconds)
-    return Prepared(records, unreadable, dumps(bare))
+    return Prepared([d.record for d in draft.documents], unreadable(draft), dumps(bare))
 
 
 def prepare(engine: Engine, path: str, options: ReaderOptions) -> Prepared:

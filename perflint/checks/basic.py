@@ -12,14 +12,6 @@ from ._util import lookup, num
 
 FISCAL_YEAR_MIN, FISCAL_YEAR_MAX = 2000, 2100
 
-
-
-def _norm(value: str) -> str:
-    # halfwidth maps a character to one character, whitespace (U+3000) to whitespace: spaces taken
-    # out first, it folds only what is left (a goal is hundreds of characters, a mark a few)
-    return halfwidth("".join(value.split()))
-
-
 _LONGEST_MARK = max(map(len, EMPTY_MARKS))
 
 
@@ -28,6 +20,8 @@ def _empty(value: Any) -> bool:
         return True
     if not isinstance(value, str):
         return False
+    # halfwidth maps a character to one character, whitespace (U+3000) to whitespace: spaces taken
+    # out first, it folds only what is left (a goal is hundreds of characters, a mark a few)
     squeezed = "".join(value.split())
     return len(squeezed) <= _LONGEST_MARK and halfwidth(squeezed) in EMPTY_MARKS
 

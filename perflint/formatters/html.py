@@ -80,7 +80,6 @@ class HtmlFormatter(UsesCatalogue):
         self.lang = meta.lang
         self._catalogue = catalogue
         self.body = tempfile.TemporaryFile("w+", encoding="utf-8")
-        self.advice: dict[str, str] = {}
         self.returned: list[tuple[int, str, list[tuple[str, int]]]] = []  # (section, path, [(code, count)])
         self.returned_more = 0
         self._n = 0

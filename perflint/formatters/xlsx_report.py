@@ -21,7 +21,7 @@ from copy import copy
 import re
 import weakref
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, Iterable
 
 from ..model import DocumentResult, FileResult, Finding
 from ..output import open_output
@@ -184,7 +184,7 @@ class _Book:
         wrapping, widths = (_WRAP_COLUMNS, FINDING_WIDTHS) if ws is self.ws_findings else (_DOC_WRAP_COLUMNS, DOCUMENT_WIDTHS)
         self.rows[ws.title] += 1
         # a row high enough for its longest wrapped text: printed, nothing is clipped
-        lines = max([1] + [_lines(v, widths[i]) for i, v in enumerate(values) if i in wrapping and isinstance(v, str)])
+        lines = max([1] + [wrapped_lines(v, widths[i]) for i, v in enumerate(values) if i in wrapping and isinstance(v, str)])
         if lines > 1:
             ws.row_dimensions[self.rows[ws.title]].height = lines * _LINE_POINTS + 3
         ws.append([self._cell(ws, v, wrap=i in wrapping, style=self._return_font if v == returned else None)
@@ -323,7 +323,7 @@ class _Book:
                 cell.font = style
             elif style == "right":
                 cell.alignment = Alignment(horizontal="right", vertical="top")
-            height = _lines(text, _COVER_WIDTH) * (_LINE_POINTS + (8 if isinstance(style, Font) else 3))
+            height = wrapped_lines(text, _COVER_WIDTH) * (_LINE_POINTS + (8 if isinstance(style, Font) else 3))
             ws.row_dimensions[row].height = height  # before the row is written
             ws.append([cell])
 
@@ -371,7 +371,7 @@ def _display_width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
-def _lines(value: Any, width: float) -> int:
+def wrapped_lines(value: Any, width: float) -> int:
     """How many lines `value` takes wrapped in a column `width` characters wide (CJK counts two)."""
     if not isinstance(value, str) or not value:
         return 1
@@ -397,7 +397,7 @@ def _print_setup(ws, title_rows: str | None) -> None:
 
 class XlsxFormatter(UsesCatalogue):
     def __init__(self, out: IO[str] | None, path: str | None, meta: ReportMeta, catalogue: Catalogue | None = None,
-                 report_split: str | None = None, inputs: Any = (), **_: object) -> None:
+                 report_split: str | None = None, inputs: Iterable[str] = (), **_: object) -> None:
         if not path or Path(path).suffix.lower() not in (".xlsx", ".xlsm"):
             from ..data import DataError
 

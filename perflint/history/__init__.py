@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import hashlib
 import os
-from stat import S_ISLNK, S_ISREG
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
+from stat import S_ISREG
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from .. import diskcache
 from ..data import DataError
 from .index import EMPTY, HISTORY, REGISTRY, RUN, HistoryIndex
-from ..files import expand_sources
+from ..files import expand_sources, real_path
 from .records import RECORD_VERSION, Record, record_from_document, unreadable_reason
 
 if TYPE_CHECKING:
@@ -117,7 +117,7 @@ def _fingerprint(options: ReaderOptions | None) -> str:
 def read_records(path: str, options: ReaderOptions | None) -> tuple[list[Record], str | None]:
     from ..readers import read_path
 
-    real = os.path.realpath(path)
+    real = real_path(path)
     outcome = read_path(path, options)
     records = [record_from_document(doc, i, real) for i, doc in enumerate(outcome.documents)]
     unreadable = None
@@ -126,32 +126,15 @@ def read_records(path: str, options: ReaderOptions | None) -> tuple[list[Record]
     return records, unreadable
 
 
-def _real_paths(paths: list[str]) -> Iterator[tuple[str, str]]:
-    """(path, its real path if the file itself is no symlink): each folder is resolved once, where
-    realpath would check every component of every path of a province's batch again."""
-    folders: dict[str, str] = {}
-    for path in paths:
-        head, tail = os.path.split(path)
-        if tail in ("", os.curdir, os.pardir):
-            yield path, os.path.realpath(path)
-            continue
-        real = folders.get(head)
-        if real is None:
-            real = folders[head] = os.path.realpath(head or os.curdir)
-        yield path, os.path.join(real, tail)
-
-
 def _stat_files(paths: list[str], cache: RecordCache, stamps: bool = True) -> list[tuple[str, str, Any, Any]]:
     """(path, real path, (stat, content stamp) or None, cached (records, unreadable) or None or the
     error) for each file. `stamps` False: no record cache to look in and no fingerprint wanted, so
     the files are not read for their stamps (the stamp is then "unstamped", which is never kept)."""
     out = []
-    for path, real in _real_paths(paths):
+    for path in paths:
+        real = real_path(path)
         try:
-            stat = os.lstat(real)
-            if S_ISLNK(stat.st_mode):
-                real = os.path.realpath(real)
-                stat = os.stat(real)
+            stat = os.stat(real)
         except OSError as exc:
             out.append((path, real, None, ([], exc.strerror or str(exc))))
             continue

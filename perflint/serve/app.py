@@ -432,9 +432,9 @@ def _view(answer: dict, folder: Folder, drawn: bool) -> dict:
 
 
 class _RemovingStream(StreamingResponse):
-    """A streamed answer that removes its upload's folder however it ends: the events' own clean-up
-    never runs when the client leaves before the first event (a generator never started has no
-    `finally` to run)."""
+    """A streamed answer that removes its upload's folder however it ends; the events leave it to this,
+    since they may never run at all: a generator whose client leaves before the first event is never
+    started, and has no `finally` to run."""
 
     def __init__(self, folder: str, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -479,7 +479,6 @@ async def _events(checker: Checker, job: str, folder: Folder, lang: str, view: b
         yield _sse("result", _view(answer, folder, draw) if view else json.loads(answer["report"]))
     finally:
         checker.forget(job)
-        shutil.rmtree(folder.path, ignore_errors=True)
 
 
 def _progress(item: tuple) -> bytes:

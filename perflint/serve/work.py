@@ -120,6 +120,7 @@ def check_upload(job: str, folder: str, names: list[str], lang: str = "zh", view
         if progress is not None and job:
             progress((job, "read", count, total, None))
 
+    hidden = _private_folders(prefix)
     run, results = _check(files, lang, advance, reading)
     for result in results:
         result = _renamed(result, prefix)
@@ -128,11 +129,11 @@ def check_upload(job: str, folder: str, names: list[str], lang: str = "zh", view
         if xlsx is not None:
             xlsx.file(result)
         if view:
-            advised[result.path] = _advice(result, catalogue, lang, _private_folders(prefix))
+            advised[result.path] = _advice(result, catalogue, lang, hidden)
             if result.path.lower().endswith(EXCEL_SUFFIXES) and not any(f.code in _UNSAFE_TO_DRAW for f in result.findings):
                 drawable.append(result.path)
     fmt.close(summary)
-    answer: dict[str, Any] = {"report": _strip(out.getvalue(), _private_folders(prefix))}
+    answer: dict[str, Any] = {"report": _strip(out.getvalue(), hidden)}
     if view:
         answer.update(departments=_departments(summary), advice=advised, drawable=drawable)
     if xlsx is not None:
