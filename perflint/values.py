@@ -9,7 +9,7 @@ import re
 from functools import lru_cache
 from typing import Any
 
-from .vocabulary import Vocabulary, vocabulary
+from .vocabulary import VALUE_PLACEHOLDERS, Vocabulary, vocabulary
 
 _FULLWIDTH = str.maketrans({chr(c): chr(c - 0xFEE0) for c in range(0xFF01, 0xFF5F)} | {"\u3000": " "})
 # the small-form and full-width signs NFKC would fold, for values whose units NFKC must not touch (㎡)
@@ -28,6 +28,11 @@ class NotANumber(ValueError):
 
 def halfwidth(text: str) -> str:
     return text.translate(_FULLWIDTH)
+
+
+def is_placeholder(value: Any) -> bool:
+    """*, xx, 待定: a value left for later (vocabulary.VALUE_PLACEHOLDERS), however it is spaced or wide."""
+    return isinstance(value, str) and "".join(halfwidth(value).split()).lower() in VALUE_PLACEHOLDERS
 
 
 def is_blank(value: Any) -> bool:

@@ -12,8 +12,8 @@ from typing import Any, Iterator
 from . import rule
 from ..model import MAPPINGS, SELFEVAL_KINDS, Hit, pointer
 from ..profiles import fold_indicator_name
-from ..values import extract_date, halfwidth, is_quantitative
-from ..vocabulary import OPERATORS, POSITIVE, VALUE_PLACEHOLDERS
+from ..values import extract_date, halfwidth, is_placeholder, is_quantitative
+from ..vocabulary import OPERATORS, POSITIVE
 from ._util import blank, num, text
 
 MEASURED_LEVEL2 = frozenset({"数量指标", "质量指标", "时效指标", "成本指标", "经济成本指标"})
@@ -69,13 +69,6 @@ def level1(ind: Mapping[str, Any], ctx=None) -> str:
 
 def level2(ind: Mapping[str, Any], ctx=None) -> str:
     return _fold(ind.get("level2"), ctx, "level2")
-
-
-def is_placeholder(value: Any) -> bool:
-    if not isinstance(value, str):
-        return False
-    t = "".join(halfwidth(value).split()).lower()
-    return t in VALUE_PLACEHOLDERS
 
 
 def is_date_value(value: Any) -> bool:

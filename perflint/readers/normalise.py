@@ -10,8 +10,8 @@ import re
 from typing import Any, Callable
 
 from ..model import Hit, pointer
-from ..values import NotANumber, halfwidth, normalise_operator, parse_amount, parse_number, split_inline
-from ..vocabulary import VALUE_PLACEHOLDERS, Vocabulary, vocabulary
+from ..values import NotANumber, halfwidth, is_placeholder, normalise_operator, parse_amount, parse_number, split_inline
+from ..vocabulary import Vocabulary, vocabulary
 
 _AMOUNT_FIELDS = {
     "project_target": [("project", "prior_year_budget")]
@@ -122,7 +122,7 @@ class Normaliser:
                 parent = parent.get(token) if isinstance(parent, dict) else None
             if isinstance(parent, dict) and path[-1] in parent:
                 raw = parent[path[-1]]
-                if isinstance(raw, str) and _left_for_later(raw):
+                if is_placeholder(raw):  # an amount not given yet is as blank as an empty cell
                     raw = parent[path[-1]] = None  # a template's * in the total: still to be filled in
                 if raw is None or isinstance(raw, str) and not raw.strip():
                     blank.append(path)
@@ -161,11 +161,6 @@ class Normaliser:
 
 
 _REQUIRED: dict[str, dict[tuple, tuple[str, bool]]] = {}
-
-
-def _left_for_later(raw: str) -> bool:
-    """*, xx, 待定: an amount not given yet is as blank as an empty cell, not a number misspelt."""
-    return "".join(halfwidth(raw).split()).lower() in VALUE_PLACEHOLDERS
 
 
 def _percent_units(voc: Vocabulary) -> tuple[str, ...]:
