@@ -135,7 +135,7 @@ class Engine:
                        args, hit.related)
 
     def wanted(self, code: str, path: str = "") -> bool:
-        if code in self.profile.disabled and code not in self.profile.mandatory_rules:
+        if self.profile.switched_off(code):
             return False
         if not self.selection(code):
             return code in self.profile.mandatory_rules

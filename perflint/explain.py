@@ -35,7 +35,7 @@ def catalogue_rows(family: str | None, lang: str, profile_name: str | None = Non
     def severity(code: str, default: str) -> str:
         if profile is None:
             return default
-        if code in profile.disabled and code not in profile.mandatory_rules:
+        if profile.switched_off(code):
             return "disabled"
         return profile.severity.get(code, default)
 

@@ -57,6 +57,10 @@ class Profile:
     def param(self, name: str) -> Any:
         return self.parameters[name]
 
+    def switched_off(self, code: str) -> bool:
+        """Disabled by the profile; a mandatory rule cannot be."""
+        return code in self.disabled and code not in self.mandatory_rules
+
 
 def _builtin_path(name: str) -> Path:
     return data_dir("rules") / "profiles" / f"{name}.toml"

@@ -115,7 +115,7 @@ class Run:
         selection = Selection.build(self.catalogue, self.settings.select, self.settings.ignore)
         profile = self.profile
         return frozenset(c for c in self.catalogue.cross_codes()
-                         if (selection(c) or c in profile.mandatory_rules) and c not in profile.disabled)
+                         if (selection(c) or c in profile.mandatory_rules) and not profile.switched_off(c))
 
 
 def open_batch(run: Run, files: list[str], *, ledger: bool = False, jobs: int | None = None,

@@ -71,3 +71,19 @@ def test_local_profile_returns_an_incomplete_target(tmp_path):
     doc = apply_patch(base_document("project_target"), [{"set": "/indicators/0/level2", "value": "质量指标"}])
     assert ("I303", "warning", "/indicators/0/level1") in _check(doc, tmp_path, "national")
     assert ("I303", "error", "/indicators/0/level1") in _check(doc, tmp_path, "local-strict")
+
+
+def test_a_mandatory_rule_cannot_be_disabled_anywhere(tmp_path):
+    """The engine, the plan of the cross-document index and `perflint rules` agree: mandatory wins."""
+    from perflint.explain import catalogue_rows
+    from perflint.run import Run, RunSettings
+
+    prof = tmp_path / "p.toml"
+    prof.write_text('extends = "national"\ndisabled = ["H501", "H502"]\nmandatory_rules = ["H501"]\n', encoding="utf-8")
+    profile = load_profile(str(prof), default_catalogue())
+    assert profile.switched_off("H502") and not profile.switched_off("H501")
+    run = Run.load(RunSettings(paths=[], profile=str(prof)))
+    assert "H501" in run.cross_codes() and "H502" not in run.cross_codes()
+    assert run.engine().wanted("H501") and not run.engine().wanted("H502")
+    shown = {code: severity for code, _, severity, _, _ in catalogue_rows("H", "zh", str(prof))}
+    assert shown["H501"] != "disabled" and shown["H502"] == "disabled"

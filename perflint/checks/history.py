@@ -423,7 +423,7 @@ def history_unavailable(doc, ctx):
     wanted = index.wanted  # the rules this run selected (--select/--ignore)
     unverified: dict[str, list] = {}
     for code in ASSESSMENTS:
-        if doc.kind not in ctx.catalogue[code].kinds or code in ctx.profile.disabled or (wanted is not None and code not in wanted):
+        if doc.kind not in ctx.catalogue[code].kinds or ctx.profile.switched_off(code) or (wanted is not None and code not in wanted):
             continue
         for gap in assessment(code, doc, ctx).gaps:
             if index.configured:
